@@ -1,0 +1,283 @@
+/*
+ * main.c - tallyd: arguments, start-up order, signals, reload, shutdown.
+ *
+ * Start-up: parse and check the config (errors to stderr as file:line),
+ * load-check the plugins, make directories, lock the pidfile, then fork;
+ * only then create the event base and threads (neither survives fork).
+ * Shutdown: stop scheduling, wait for running reads (bounded), flush the
+ * store, free, exit 0.  Reload (SIGHUP) parses into a fresh config and
+ * swaps it in only if it is good.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "log.h"
+#include "plugin.h"
+#include "proc.h"
+#include "series.h"
+#include "stats.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static struct config		*main_conf;
+static struct event_base	*main_base;
+static struct store		*main_store;
+static int			 main_verbose;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: tallyd [-fhtVv] [-c file] [--help-config]\n"
+	    "  -c file        configuration file (default %s/tallyd.conf)\n"
+	    "  -f             stay in the foreground, log to stderr\n"
+	    "  -t             check the configuration and exit\n"
+	    "  -v             more verbose logging (debug)\n"
+	    "  -V             print the version and exit\n"
+	    "  -h             this help\n"
+	    "  --help-config  every configuration key with its default\n",
+	    TALLY_SYSCONFDIR);
+	exit(status);
+}
+
+static void
+main_print_errors(const struct config_errors *errs, int to_log)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++) {
+		if (to_log)
+			log_warnx("%s", errs->msg[i]);
+		else
+			fprintf(stderr, "%s\n", errs->msg[i]);
+	}
+}
+
+/*
+ * Load a config.  With check_plugins (tallyd -t) plugins are dlopened and
+ * their keys checked too; a running daemon instead refuses a bad instance
+ * alone and carries on with the rest.
+ */
+static struct config *
+main_load(const char *path, int to_log, int check_plugins)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*conf;
+
+	if ((conf = config_load(path, &errs)) != NULL && check_plugins &&
+	    plugins_check(conf, &errs) != 0) {
+		config_free(conf);
+		conf = NULL;
+	}
+	main_print_errors(&errs, to_log);
+	config_errors_clear(&errs);
+	return (conf);
+}
+
+static void
+main_reload(void)
+{
+	struct config	*conf;
+	char		*fixed;
+
+	log_info("reload: reading %s", main_conf->path);
+	if ((conf = main_load(main_conf->path, 1, 0)) == NULL) {
+		log_warnx("reload: %s has errors; keeping the running "
+		    "configuration", main_conf->path);
+		return;
+	}
+	if ((fixed = config_unreloadable(main_conf, conf)) != NULL) {
+		log_warnx("reload: changes to %s need a restart; they are not "
+		    "applied", fixed);
+		free(fixed);
+		config_keep_unreloadable(conf, main_conf);
+	}
+	log_setverbose(main_verbose || conf->verbose);
+	series_set_config(conf);
+	plugins_reload(conf);
+	config_free(main_conf);
+	main_conf = conf;
+}
+
+static void
+main_signal_cb(evutil_socket_t sig, short events, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		main_reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: shutting down", strsignal(sig));
+		event_base_loopbreak(main_base);
+		break;
+	}
+}
+
+/* Make the data and state directories, owned by the user we become. */
+static int
+main_dirs(const struct config *conf, uid_t uid, gid_t gid, int chown_them)
+{
+	const char	*dirs[] = { conf->datadir, conf->statedir };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (util_mkdirs(dirs[i], 0755) == -1) {
+			fprintf(stderr, "tallyd: %s: %s\n", dirs[i],
+			    strerror(errno));
+			return (-1);
+		}
+		if (chown_them && chown(dirs[i], uid, gid) == -1) {
+			fprintf(stderr, "tallyd: chown %s: %s\n", dirs[i],
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static void
+main_run(int foreground)
+{
+	struct store_opts	 so;
+	struct event		*sig[4];
+	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
+	size_t			 i;
+	int			 stuck;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent has no pthreads support");
+	if ((main_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	for (i = 0; i < 3; i++) {
+		sig[i] = evsignal_new(main_base, signos[i], main_signal_cb,
+		    NULL);
+		if (sig[i] == NULL || evsignal_add(sig[i], NULL) == -1)
+			fatalx("cannot watch signal %d", signos[i]);
+	}
+	memset(&so, 0, sizeof(so));
+	so.rrdcached = main_conf->rrdcached;
+	so.queue_max = main_conf->queue_max;
+	so.write_delay = main_conf->write_delay;
+	main_store = store_new(main_base, &so);
+	if (store_start(main_store) == -1)
+		fatalx("store: cannot start the writer");
+	series_init(main_store, main_conf->datadir);
+	series_set_config(main_conf);
+	plugins_start(main_base, main_conf);
+	log_info("tallyd %s running: %d plugin instance(s), data in %s%s%s",
+	    PACKAGE_VERSION, plugins_count(), main_conf->datadir,
+	    main_conf->rrdcached != NULL ? ", via rrdcached " : "",
+	    main_conf->rrdcached != NULL ? main_conf->rrdcached : "");
+	proc_ready();
+
+	event_base_dispatch(main_base);
+
+	if ((stuck = plugins_stop(main_conf->shutdown_timeout)) > 0)
+		log_warnx("%d read(s) did not finish in %lu ms", stuck,
+		    main_conf->shutdown_timeout);
+	store_stop(main_store);
+	log_info("stopped: %llu values received, %llu written, %llu "
+	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),
+	    (unsigned long long)stats_get(STAT_VALUES_WRITTEN),
+	    (unsigned long long)stats_get(STAT_VALUES_DROPPED));
+	series_shutdown();
+	store_free(main_store);
+	for (i = 0; i < 3; i++)
+		event_free(sig[i]);
+	event_base_free(main_base);
+	(void)foreground;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*path = TALLY_SYSCONFDIR "/tallyd.conf";
+	int		 ch, foreground = 0, check = 0;
+	uid_t		 uid = 0;
+	gid_t		 gid = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			config_print_help(stdout);
+			exit(0);
+		case 'f':
+			foreground = 1;
+			break;
+		case 'h':
+			usage(0);
+		case 't':
+			check = 1;
+			break;
+		case 'V':
+			printf("tallyd %s (plugin ABI %d)\n", PACKAGE_VERSION,
+			    TALLY_PLUGIN_ABI);
+			exit(0);
+		case 'v':
+			main_verbose = 1;
+			break;
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc)
+		usage(1);
+
+	log_init(1, main_verbose, "tallyd");
+	if ((main_conf = main_load(path, 0, check)) == NULL) {
+		if (check)
+			fprintf(stderr, "%s: configuration has errors\n", path);
+		exit(1);
+	}
+	if (check) {
+		printf("%s: configuration OK\n", path);
+		config_free(main_conf);
+		exit(0);
+	}
+	if (main_conf->user != NULL && proc_user(main_conf->user, &uid,
+	    &gid) == -1) {
+		fprintf(stderr, "tallyd: unknown user '%s'\n", main_conf->user);
+		exit(1);
+	}
+	if (main_dirs(main_conf, uid, gid, main_conf->user != NULL &&
+	    geteuid() == 0) == -1)
+		exit(1);
+	if (main_conf->pidfile != NULL &&
+	    proc_pidfile_open(main_conf->pidfile) == -1)
+		exit(1);
+	if (!foreground)
+		proc_daemonize();
+	log_init(foreground, main_verbose || main_conf->verbose, "tallyd");
+	proc_pidfile_write();
+	if (main_conf->user != NULL && geteuid() == 0)
+		proc_drop(main_conf->user, uid, gid);
+
+	main_run(foreground);
+
+	proc_pidfile_remove();
+	config_free(main_conf);
+	return (0);
+}

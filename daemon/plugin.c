@@ -1,0 +1,652 @@
+/*
+ * plugin.c - plugin modules (dlopen, ABI check) and their instances.
+ *
+ * DESIGN
+ * The loop owns every module and instance.  A read is a work_job embedded
+ * in its instance: while it runs, the worker alone may touch the plugin's
+ * data, and the loop does not call any callback of that instance.  Plugins
+ * submit straight into the series registry (thread-safe), so a read hands
+ * nothing back but its return code.
+ *
+ * An instance removed by a reload while its read runs is only marked; the
+ * read's completion destroys it.  A read past its deadline is logged once,
+ * counted, and the pool lends itself one more thread until it returns, so
+ * a hung plugin costs a thread, never another instance's schedule.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "compat.h"
+#include "config.h"
+#include "log.h"
+#include "plugin.h"
+#include "sched.h"
+#include "series.h"
+#include "stats.h"
+#include "util.h"
+#include "work.h"
+#include "xmalloc.h"
+
+#define PLUGIN_DESC_MIN	(offsetof(struct tally_plugin, destroy) + \
+	sizeof(((struct tally_plugin *)0)->destroy))
+
+struct plugin_mod {
+	char				*path;
+	void				*handle;
+	const struct tally_plugin	*desc;
+	int				 refs;
+	TAILQ_ENTRY(plugin_mod)		 entry;
+};
+
+struct tally_ctx {
+	char			*name;		/* "plugin.instance" */
+	struct plugin_conf	*conf;		/* in the config in force */
+	struct plugin_mod	*mod;
+	void			*data;
+	char			*state_dir;
+	char			*preset;	/* default retention */
+	struct sched		 sched;
+	struct event		*tick_ev;
+	struct event		*deadline_ev;
+	struct work_job		 job;
+	int			 read_rc;
+	int			 lent;		/* holds a lent thread */
+	int			 removed;	/* destroy when the read ends */
+	struct log_limit	 refuse_limit;	/* worker or loop, never both */
+	TAILQ_ENTRY(tally_ctx)	 entry;
+};
+
+static TAILQ_HEAD(, plugin_mod)	 plugin_mods =
+    TAILQ_HEAD_INITIALIZER(plugin_mods);
+static TAILQ_HEAD(, tally_ctx)	 plugin_insts =
+    TAILQ_HEAD_INITIALIZER(plugin_insts);
+static struct event_base	*plugin_base;
+static struct work_pool		*plugin_pool;
+static const struct config	*plugin_config;
+static int			 plugin_stopping;
+
+static void	plugin_tick_cb(evutil_socket_t, short, void *);
+static void	plugin_deadline_cb(evutil_socket_t, short, void *);
+
+/* ---- host services lent to plugins */
+
+static void
+host_log(struct tally_ctx *ctx, int prio, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (prio < TALLY_LOG_ERR)
+		prio = TALLY_LOG_ERR;
+	va_start(ap, fmt);
+	log_vmsg(prio, ctx->name, fmt, ap);
+	va_end(ap);
+}
+
+static int
+host_fullname(struct tally_ctx *ctx, const char *metric, char *buf,
+    size_t len)
+{
+	int	 n;
+
+	if (metric == NULL || !series_metric_valid(metric))
+		return (-1);
+	n = snprintf(buf, len, "%s.%s", ctx->name, metric);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+static int
+host_declare(struct tally_ctx *ctx, const char *metric, enum tally_kind kind,
+    const char *unit, const char *preset)
+{
+	char	 name[SERIES_NAME_MAX + 1], err[256];
+
+	if (host_fullname(ctx, metric, name, sizeof(name)) == -1) {
+		host_log(ctx, TALLY_LOG_ERR, "declare: invalid metric name "
+		    "'%s'", metric != NULL ? metric : "(null)");
+		return (-1);
+	}
+	if (series_declare(name, kind, unit, preset != NULL ? preset :
+	    ctx->preset, err, sizeof(err)) == NULL) {
+		host_log(ctx, TALLY_LOG_ERR, "declare: %s", err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+host_submit(struct tally_ctx *ctx, const char *metric, time_t when,
+    double value)
+{
+	char		 name[SERIES_NAME_MAX + 1];
+	struct series	*s = NULL;
+	unsigned long	 n;
+
+	if (host_fullname(ctx, metric, name, sizeof(name)) == 0)
+		s = series_find(name);
+	if (s == NULL) {
+		stats_add(STAT_VALUES_REFUSED, 1);
+		if (log_limit_ok(&ctx->refuse_limit, time(NULL), 60, &n))
+			host_log(ctx, TALLY_LOG_WARNING, "submit: metric '%s' "
+			    "is not declared (%lu more suppressed)",
+			    metric != NULL ? metric : "(null)", n);
+		return (-1);
+	}
+	return (series_submit(s, when, value));
+}
+
+static const char *
+host_state_dir(struct tally_ctx *ctx)
+{
+	return (ctx->state_dir);
+}
+
+static void
+host_stats(struct tally_ctx *ctx, tally_stat_cb cb, void *arg)
+{
+	stats_foreach(cb, arg);
+}
+
+static const struct tally_host plugin_host = {
+	.abi = TALLY_PLUGIN_ABI,
+	.size = sizeof(struct tally_host),
+	.declare = host_declare,
+	.submit = host_submit,
+	.log = host_log,
+	.state_dir = host_state_dir,
+	.stats = host_stats,
+};
+
+/* ---- modules */
+
+static char *
+plugin_mod_path(const struct config *conf, const struct plugin_conf *pc)
+{
+	char	*path;
+
+	if (pc->file != NULL)
+		return (xstrdup(pc->file));
+	xasprintf(&path, "%s/%s.so", conf->plugin_dir, pc->plugin);
+	return (path);
+}
+
+/* Load (or share) the module of a section; NULL with the reason in err. */
+static struct plugin_mod *
+plugin_mod_get(const struct config *conf, const struct plugin_conf *pc,
+    char *err, size_t errlen)
+{
+	struct plugin_mod		*m;
+	const struct tally_plugin	*d;
+	void				*h;
+	char				*path;
+
+	path = plugin_mod_path(conf, pc);
+	TAILQ_FOREACH(m, &plugin_mods, entry) {
+		if (strcmp(m->path, path) == 0) {
+			free(path);
+			m->refs++;
+			return (m);
+		}
+	}
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "%s", dlerror());
+		goto fail;
+	}
+	if ((d = dlsym(h, TALLY_PLUGIN_SYMBOL)) == NULL) {
+		snprintf(err, errlen, "%s: no %s symbol: not a tallyd plugin, "
+		    "or built for another ABI", path, TALLY_PLUGIN_SYMBOL);
+		goto fail_close;
+	}
+	if (d->abi != TALLY_PLUGIN_ABI || d->size < PLUGIN_DESC_MIN) {
+		snprintf(err, errlen, "%s: plugin ABI %u (size %u), tallyd "
+		    "speaks ABI %d", path, d->abi, d->size, TALLY_PLUGIN_ABI);
+		goto fail_close;
+	}
+	if (d->name == NULL || strcmp(d->name, pc->plugin) != 0) {
+		snprintf(err, errlen, "%s: plugin calls itself '%s', not '%s'",
+		    path, d->name != NULL ? d->name : "(null)", pc->plugin);
+		goto fail_close;
+	}
+	if (d->read == NULL) {
+		snprintf(err, errlen, "%s: plugin has no read callback", path);
+		goto fail_close;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->path = path;
+	m->handle = h;
+	m->desc = d;
+	m->refs = 1;
+	TAILQ_INSERT_TAIL(&plugin_mods, m, entry);
+	return (m);
+
+fail_close:
+	dlclose(h);
+fail:
+	free(path);
+	return (NULL);
+}
+
+static void
+plugin_mod_put(struct plugin_mod *m)
+{
+	if (m == NULL || --m->refs > 0)
+		return;
+	TAILQ_REMOVE(&plugin_mods, m, entry);
+	dlclose(m->handle);
+	free(m->path);
+	free(m);
+}
+
+/* ---- instances */
+
+/*
+ * Make an instance and pass it its keys.  Returns NULL after adding
+ * "file:line: message" errors to errs.
+ */
+static struct tally_ctx *
+plugin_inst_new(const struct config *conf, struct plugin_conf *pc,
+    struct config_errors *errs)
+{
+	struct tally_ctx		*ctx;
+	const struct tally_plugin	*d;
+	char				 err[512];
+	size_t				 i, before = errs->n;
+
+	ctx = xcalloc(1, sizeof(*ctx));
+	xasprintf(&ctx->name, "%s.%s", pc->plugin, pc->instance);
+	xasprintf(&ctx->state_dir, "%s/%s/%s", conf->statedir, pc->plugin,
+	    pc->instance);
+	ctx->preset = xstrdup(pc->retention != NULL ? pc->retention :
+	    conf->default_retention);
+	ctx->conf = pc;
+	if ((ctx->mod = plugin_mod_get(conf, pc, err, sizeof(err))) == NULL) {
+		config_error(errs, conf->path, pc->line, "[plugin %s %s]: %s",
+		    pc->plugin, pc->instance, err);
+		goto fail;
+	}
+	d = ctx->mod->desc;
+	if (d->create != NULL && (ctx->data = d->create(ctx,
+	    &plugin_host)) == NULL) {
+		config_error(errs, conf->path, pc->line, "[plugin %s %s]: "
+		    "%s: create failed", pc->plugin, pc->instance,
+		    ctx->mod->path);
+		goto fail;
+	}
+	for (i = 0; i < pc->nopts; i++) {
+		if (d->configure == NULL) {
+			config_error(errs, conf->path, pc->opts[i].line,
+			    "plugin %s takes no key '%s'", pc->plugin,
+			    pc->opts[i].key);
+			continue;
+		}
+		err[0] = '\0';
+		if (d->configure(ctx->data, pc->opts[i].key, pc->opts[i].value,
+		    err, sizeof(err)) != 0)
+			config_error(errs, conf->path, pc->opts[i].line,
+			    "%s: %s", pc->opts[i].key, err[0] != '\0' ? err :
+			    "rejected by the plugin");
+	}
+	if (errs->n == before)
+		return (ctx);
+fail:
+	if (ctx->mod != NULL && ctx->data != NULL &&
+	    ctx->mod->desc->destroy != NULL)
+		ctx->mod->desc->destroy(ctx->data);
+	plugin_mod_put(ctx->mod);
+	free(ctx->name);
+	free(ctx->state_dir);
+	free(ctx->preset);
+	free(ctx);
+	return (NULL);
+}
+
+static void
+plugin_inst_free(struct tally_ctx *ctx)
+{
+	char	 prefix[SERIES_NAME_MAX + 8];
+
+	if (ctx->tick_ev != NULL)
+		event_free(ctx->tick_ev);
+	if (ctx->deadline_ev != NULL)
+		event_free(ctx->deadline_ev);
+	if (ctx->mod->desc->destroy != NULL)
+		ctx->mod->desc->destroy(ctx->data);
+	snprintf(prefix, sizeof(prefix), "read.%s.", ctx->name);
+	stats_named_remove_prefix(prefix);
+	plugin_mod_put(ctx->mod);
+	free(ctx->name);
+	free(ctx->state_dir);
+	free(ctx->preset);
+	free(ctx);
+}
+
+/* Undo plugin_inst_new for an instance that never started. */
+static void
+plugin_inst_discard(struct tally_ctx *ctx)
+{
+	if (ctx->mod->desc->destroy != NULL)
+		ctx->mod->desc->destroy(ctx->data);
+	plugin_mod_put(ctx->mod);
+	free(ctx->name);
+	free(ctx->state_dir);
+	free(ctx->preset);
+	free(ctx);
+}
+
+int
+plugins_check(const struct config *conf, struct config_errors *errs)
+{
+	struct plugin_conf	*pc;
+	struct tally_ctx	*ctx;
+	size_t			 before = errs->n;
+
+	TAILQ_FOREACH(pc, &conf->plugins, entry) {
+		if ((ctx = plugin_inst_new(conf, pc, errs)) != NULL)
+			plugin_inst_discard(ctx);
+	}
+	return ((int)(errs->n - before));
+}
+
+static uint32_t
+plugin_seed(const char *s)
+{
+	uint32_t	 h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return (h);
+}
+
+static void
+plugin_arm(struct tally_ctx *ctx)
+{
+	struct timeval	 tv;
+	msec_t		 wait = ctx->sched.next - clock_mono();
+
+	if (wait < 0)
+		wait = 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(ctx->tick_ev, &tv);
+}
+
+static void
+plugin_read_run(struct work_job *job)
+{
+	struct tally_ctx	*ctx = (struct tally_ctx *)((char *)job -
+	    offsetof(struct tally_ctx, job));
+
+	ctx->read_rc = ctx->mod->desc->read(ctx->data);
+}
+
+/* Publish an instance's figures for selfstat. */
+static void
+plugin_inst_stats(struct tally_ctx *ctx)
+{
+	char	 name[SERIES_NAME_MAX + 32];
+
+	snprintf(name, sizeof(name), "read.%s.msec", ctx->name);
+	stats_named_set(name, TALLY_GAUGE, (double)ctx->sched.last_duration);
+	snprintf(name, sizeof(name), "read.%s.failed", ctx->name);
+	stats_named_set(name, TALLY_COUNTER, (double)ctx->sched.failed);
+	snprintf(name, sizeof(name), "read.%s.skipped", ctx->name);
+	stats_named_set(name, TALLY_COUNTER, (double)ctx->sched.skipped);
+	snprintf(name, sizeof(name), "read.%s.late", ctx->name);
+	stats_named_set(name, TALLY_COUNTER, (double)ctx->sched.late);
+}
+
+static void
+plugin_read_done(struct work_job *job)
+{
+	struct tally_ctx	*ctx = (struct tally_ctx *)((char *)job -
+	    offsetof(struct tally_ctx, job));
+	msec_t			 now = clock_mono();
+	int			 ok = ctx->read_rc == 0;
+
+	evtimer_del(ctx->deadline_ev);
+	if (ctx->lent) {
+		work_return_thread(plugin_pool);
+		ctx->lent = 0;
+		log_notice("%s: late read returned after %lld ms", ctx->name,
+		    (long long)(now - ctx->sched.started));
+	}
+	sched_done(&ctx->sched, now, ok);
+	stats_add(STAT_READS, 1);
+	stats_add(STAT_READ_MSEC, (uint64_t)ctx->sched.last_duration);
+	if (!ok) {
+		stats_add(STAT_READS_FAILED, 1);
+		log_warnx("%s: read failed (%u in a row); next in %lld ms",
+		    ctx->name, ctx->sched.failures,
+		    (long long)(ctx->sched.next - now));
+	} else if (ctx->sched.failures == 0 && ctx->sched.failed > 0 &&
+	    ctx->sched.runs > 1)
+		log_debug("%s: read ok", ctx->name);
+	plugin_inst_stats(ctx);
+	if (ctx->removed) {
+		plugin_inst_free(ctx);
+		return;
+	}
+	if (!plugin_stopping)
+		plugin_arm(ctx);
+}
+
+static void
+plugin_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct tally_ctx	*ctx = arg;
+	struct timeval		 tv;
+	msec_t			 now = clock_mono();
+
+	if (plugin_stopping)
+		return;
+	if (sched_due(&ctx->sched, now) == SCHED_SKIP) {
+		stats_add(STAT_READS_SKIPPED, 1);
+		log_debug("%s: still reading; tick skipped (%llu so far)",
+		    ctx->name, (unsigned long long)ctx->sched.skipped);
+		plugin_inst_stats(ctx);
+		plugin_arm(ctx);
+		return;
+	}
+	ctx->job.run = plugin_read_run;
+	ctx->job.done = plugin_read_done;
+	work_submit(plugin_pool, &ctx->job);
+	tv.tv_sec = ctx->sched.timeout / 1000;
+	tv.tv_usec = (ctx->sched.timeout % 1000) * 1000;
+	evtimer_add(ctx->deadline_ev, &tv);
+	/* Ticks keep firing while it runs, so overruns are counted. */
+	plugin_arm(ctx);
+}
+
+static void
+plugin_deadline_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct tally_ctx	*ctx = arg;
+
+	if (!sched_late(&ctx->sched, clock_mono()))
+		return;
+	stats_add(STAT_READS_LATE, 1);
+	log_warnx("%s: read still running after its %lld ms deadline; "
+	    "lending the pool a thread", ctx->name,
+	    (long long)ctx->sched.timeout);
+	work_lend_thread(plugin_pool);
+	ctx->lent = 1;
+	plugin_inst_stats(ctx);
+}
+
+/* Init an instance and put it on the schedule; -1 if it is refused. */
+static int
+plugin_inst_start(struct tally_ctx *ctx)
+{
+	const struct plugin_conf	*pc = ctx->conf;
+
+	if (util_mkdirs(ctx->state_dir, 0755) == -1) {
+		log_warn("%s: state directory %s", ctx->name, ctx->state_dir);
+		return (-1);
+	}
+	if (ctx->mod->desc->init != NULL && ctx->mod->desc->init(ctx->data)
+	    != 0) {
+		log_warnx("%s: %s: init failed; instance not started",
+		    ctx->name, ctx->mod->path);
+		return (-1);
+	}
+	ctx->tick_ev = evtimer_new(plugin_base, plugin_tick_cb, ctx);
+	ctx->deadline_ev = evtimer_new(plugin_base, plugin_deadline_cb, ctx);
+	if (ctx->tick_ev == NULL || ctx->deadline_ev == NULL)
+		fatalx("%s: cannot make timers", ctx->name);
+	sched_init(&ctx->sched, pc->interval, pc->jitter, pc->timeout,
+	    pc->max_backoff, plugin_seed(ctx->name), clock_mono());
+	plugin_arm(ctx);
+	log_info("%s: started (%s, every %lu ms)", ctx->name, ctx->mod->path,
+	    pc->interval);
+	return (0);
+}
+
+/* Make, configure, init and schedule one section's instance. */
+static void
+plugin_add(const struct config *conf, struct plugin_conf *pc)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct tally_ctx	*ctx;
+	size_t			 i;
+
+	if ((ctx = plugin_inst_new(conf, pc, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.msg[i]);
+		config_errors_clear(&errs);
+		return;
+	}
+	if (plugin_inst_start(ctx) == -1) {
+		if (ctx->tick_ev != NULL)
+			event_free(ctx->tick_ev);
+		if (ctx->deadline_ev != NULL)
+			event_free(ctx->deadline_ev);
+		plugin_inst_discard(ctx);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&plugin_insts, ctx, entry);
+}
+
+/* Stop one instance now, or when its running read returns. */
+static void
+plugin_remove(struct tally_ctx *ctx)
+{
+	TAILQ_REMOVE(&plugin_insts, ctx, entry);
+	evtimer_del(ctx->tick_ev);
+	log_info("%s: stopped", ctx->name);
+	if (sched_running(&ctx->sched)) {
+		ctx->removed = 1;
+		ctx->conf = NULL;
+		return;
+	}
+	plugin_inst_free(ctx);
+}
+
+void
+plugins_start(struct event_base *base, const struct config *conf)
+{
+	struct plugin_conf	*pc;
+
+	plugin_base = base;
+	plugin_config = conf;
+	plugin_stopping = 0;
+	plugin_pool = work_pool_new(base, "read", conf->read_threads);
+	TAILQ_FOREACH(pc, &conf->plugins, entry)
+		plugin_add(conf, pc);
+}
+
+static struct tally_ctx *
+plugin_find(const char *plugin, const char *instance)
+{
+	struct tally_ctx	*ctx;
+
+	TAILQ_FOREACH(ctx, &plugin_insts, entry) {
+		if (strcmp(ctx->conf->plugin, plugin) == 0 &&
+		    strcmp(ctx->conf->instance, instance) == 0)
+			return (ctx);
+	}
+	return (NULL);
+}
+
+void
+plugins_reload(const struct config *conf)
+{
+	struct tally_ctx	*ctx, *next;
+	struct plugin_conf	*pc, *match;
+	int			 kept = 0, removed = 0, added = 0;
+
+	/* Pass 1: keep what is unchanged, stop what changed or went. */
+	TAILQ_FOREACH_SAFE(ctx, &plugin_insts, entry, next) {
+		match = NULL;
+		TAILQ_FOREACH(pc, &conf->plugins, entry) {
+			if (strcmp(pc->plugin, ctx->conf->plugin) == 0 &&
+			    strcmp(pc->instance, ctx->conf->instance) == 0) {
+				match = pc;
+				break;
+			}
+		}
+		if (match != NULL && config_plugin_same(match, ctx->conf) &&
+		    strcmp(ctx->preset, match->retention != NULL ?
+		    match->retention : conf->default_retention) == 0) {
+			ctx->conf = match;
+			kept++;
+		} else {
+			plugin_remove(ctx);
+			removed++;
+		}
+	}
+	plugin_config = conf;
+	/* Pass 2: start sections with no running instance. */
+	TAILQ_FOREACH(pc, &conf->plugins, entry) {
+		if (plugin_find(pc->plugin, pc->instance) == NULL) {
+			plugin_add(conf, pc);
+			added++;
+		}
+	}
+	log_info("reload: %d instance(s) kept, %d stopped, %d started", kept,
+	    removed, added);
+}
+
+int
+plugins_stop(msec_t timeout)
+{
+	struct tally_ctx	*ctx, *next;
+	int			 stuck;
+
+	plugin_stopping = 1;
+	TAILQ_FOREACH(ctx, &plugin_insts, entry)
+		evtimer_del(ctx->tick_ev);
+	if (plugin_pool == NULL)
+		return (0);
+	stuck = work_drain(plugin_pool, timeout);
+	TAILQ_FOREACH_SAFE(ctx, &plugin_insts, entry, next) {
+		TAILQ_REMOVE(&plugin_insts, ctx, entry);
+		if (sched_running(&ctx->sched)) {
+			/* Its worker still uses it: leave it to the exit. */
+			log_warnx("%s: read still running at shutdown",
+			    ctx->name);
+			continue;
+		}
+		plugin_inst_free(ctx);
+	}
+	if (work_pool_free(plugin_pool) == 0)
+		plugin_pool = NULL;
+	return (stuck);
+}
+
+int
+plugins_count(void)
+{
+	struct tally_ctx	*ctx;
+	int			 n = 0;
+
+	TAILQ_FOREACH(ctx, &plugin_insts, entry)
+		n++;
+	return (n);
+}

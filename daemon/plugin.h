@@ -1,0 +1,39 @@
+/*
+ * plugin.h - loading plugins and running their instances.
+ *
+ * A module is one dlopen()ed .so; an instance is one [plugin NAME INSTANCE]
+ * section bound to a module, with its own data, state directory and
+ * schedule.  Reads run on a worker pool; everything else on the loop.
+ */
+#ifndef TALLY_PLUGIN_INTERNAL_H
+#define TALLY_PLUGIN_INTERNAL_H
+
+#include "clock.h"
+
+struct config;
+struct config_errors;
+struct event_base;
+
+/*
+ * `tallyd -t`: load every plugin a config names, check its ABI and run
+ * create and configure on each section's keys.  Errors go to errs as
+ * "file:line: message".  Returns the number of errors added.
+ */
+int	plugins_check(const struct config *, struct config_errors *errs);
+
+/* Start every instance of conf (loop thread). */
+void	plugins_start(struct event_base *, const struct config *);
+/*
+ * Apply a new config: instances whose section is unchanged keep running
+ * untouched; removed ones stop, changed ones restart, new ones start.
+ */
+void	plugins_reload(const struct config *);
+/*
+ * Stop scheduling, wait up to timeout ms for running reads, destroy the
+ * instances.  Returns the number of reads still stuck.
+ */
+int	plugins_stop(msec_t timeout);
+/* One line per instance for logs and PLUGINS: "demo.main demo.so ...". */
+int	plugins_count(void);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * sched.c - the schedule of one plugin instance.
+ *
+ * Ticks fall at start + offset + k * interval, so a slow read does not make
+ * the schedule drift.  A tick that finds the previous read still running is
+ * skipped and counted (collectd's rule: never two reads of one instance at
+ * once).  Failures push the next read out by interval * 2^failures, capped
+ * at max_backoff, and one success resets it.
+ */
+#include "sched.h"
+
+void
+sched_init(struct sched *s, msec_t interval, msec_t jitter, msec_t timeout,
+    msec_t max_backoff, uint32_t seed, msec_t now)
+{
+	s->interval = interval > 0 ? interval : 1;
+	s->offset = jitter > 0 ? (msec_t)(seed % (uint64_t)(jitter + 1)) : 0;
+	s->timeout = timeout > 0 ? timeout : s->interval;
+	s->max_backoff = max_backoff > s->interval ? max_backoff : s->interval;
+	s->next = now + s->offset;
+	s->started = -1;
+	s->last_duration = 0;
+	s->failures = 0;
+	s->runs = s->skipped = s->failed = s->late = 0;
+	s->late_flagged = 0;
+}
+
+/* Move next past now, on the tick grid. */
+static void
+sched_advance(struct sched *s, msec_t now)
+{
+	if (s->next <= now)
+		s->next += ((now - s->next) / s->interval + 1) * s->interval;
+}
+
+enum sched_action
+sched_due(struct sched *s, msec_t now)
+{
+	if (s->started >= 0) {
+		s->skipped++;
+		sched_advance(s, now);
+		return (SCHED_SKIP);
+	}
+	s->started = now;
+	s->late_flagged = 0;
+	sched_advance(s, now);
+	return (SCHED_RUN);
+}
+
+void
+sched_done(struct sched *s, msec_t now, int ok)
+{
+	msec_t	 backoff, at;
+	unsigned i;
+
+	s->last_duration = now - s->started;
+	s->started = -1;
+	s->runs++;
+	if (ok) {
+		s->failures = 0;
+		sched_advance(s, now);
+		return;
+	}
+	s->failed++;
+	s->failures++;
+	backoff = s->interval;
+	for (i = 0; i < s->failures && backoff < s->max_backoff; i++)
+		backoff *= 2;
+	if (backoff > s->max_backoff)
+		backoff = s->max_backoff;
+	/* Land back on the tick grid at or after now + backoff. */
+	at = now + backoff;
+	if (s->next < at)
+		s->next += (at - s->next + s->interval - 1) / s->interval *
+		    s->interval;
+}
+
+int
+sched_late(struct sched *s, msec_t now)
+{
+	if (s->started < 0 || s->late_flagged || now - s->started < s->timeout)
+		return (0);
+	s->late_flagged = 1;
+	s->late++;
+	return (1);
+}
+
+msec_t
+sched_deadline(const struct sched *s)
+{
+	return (s->started < 0 ? -1 : s->started + s->timeout);
+}
+
+int
+sched_running(const struct sched *s)
+{
+	return (s->started >= 0);
+}

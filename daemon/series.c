@@ -1,0 +1,293 @@
+/*
+ * series.c - metric names, their files and their last values.
+ *
+ * DESIGN
+ * One mutex (series_lock) guards the name table and every series' last
+ * value; plugins declare and submit from read workers, the loop reads for
+ * queries.  Store calls made under it (store_file_get) take only the
+ * store's own locks, never ours: lock order is series_lock, then store.
+ * Series are freed only by series_shutdown, after every reader stopped.
+ */
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "hmap.h"
+#include "log.h"
+#include "series.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct series {
+	char			*name;
+	char			*unit;
+	enum tally_kind		 kind;
+	struct store_file	*file;
+	time_t			 last_time;	/* 0: nothing yet */
+	double			 last_value;
+};
+
+static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hmap		*series_table;
+static struct store		*series_store;
+static char			*series_datadir;
+static const struct config	*series_config;
+
+int
+series_part_valid(const char *s)
+{
+	size_t	 n;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
+			return (0);
+	}
+	return (n >= 1 && n <= SERIES_PART_MAX);
+}
+
+/* Dotted parts; each part must be valid on its own. */
+static int
+series_parts_valid(const char *s, size_t maxlen, int minparts)
+{
+	char	 part[SERIES_PART_MAX + 2];
+	size_t	 len = strlen(s), n;
+	int	 parts = 0;
+	const char *p = s, *dot;
+
+	if (len == 0 || len > maxlen)
+		return (0);
+	for (;;) {
+		dot = strchr(p, '.');
+		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (n == 0 || n > SERIES_PART_MAX)
+			return (0);
+		memcpy(part, p, n);
+		part[n] = '\0';
+		if (!series_part_valid(part))
+			return (0);
+		parts++;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	return (parts >= minparts);
+}
+
+int
+series_metric_valid(const char *s)
+{
+	return (series_parts_valid(s, TALLY_METRIC_MAX, 1));
+}
+
+int
+series_name_valid(const char *s)
+{
+	const char	*dot;
+
+	/* plugin and instance are single parts; the metric may be dotted. */
+	if ((dot = strchr(s, '.')) == NULL || (dot = strchr(dot + 1, '.')) ==
+	    NULL || !series_metric_valid(dot + 1))
+		return (0);
+	return (series_parts_valid(s, SERIES_NAME_MAX, 3));
+}
+
+int
+series_path(char *buf, size_t len, const char *datadir, const char *name)
+{
+	const char	*d1, *d2;
+	int		 n;
+
+	if (!series_name_valid(name))
+		return (-1);
+	d1 = strchr(name, '.');
+	d2 = strchr(d1 + 1, '.');
+	n = snprintf(buf, len, "%s/%.*s/%.*s/%s.rrd", datadir,
+	    (int)(d1 - name), name, (int)(d2 - d1 - 1), d1 + 1, d2 + 1);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+void
+series_init(struct store *store, const char *datadir)
+{
+	series_table = hmap_new();
+	series_store = store;
+	series_datadir = xstrdup(datadir);
+}
+
+void
+series_set_config(const struct config *conf)
+{
+	pthread_mutex_lock(&series_lock);
+	series_config = conf;
+	pthread_mutex_unlock(&series_lock);
+}
+
+static void
+series_free(void *arg)
+{
+	struct series	*s = arg;
+
+	free(s->name);
+	free(s->unit);
+	free(s);
+}
+
+void
+series_shutdown(void)
+{
+	hmap_free(series_table, series_free);
+	series_table = NULL;
+	free(series_datadir);
+	series_datadir = NULL;
+	series_config = NULL;
+}
+
+const char *
+series_kind_name(enum tally_kind kind)
+{
+	switch (kind) {
+	case TALLY_GAUGE:
+		return ("gauge");
+	case TALLY_COUNTER:
+		return ("counter");
+	case TALLY_DERIVE:
+		return ("derive");
+	}
+	return ("unknown");
+}
+
+/* With series_lock held: make a new series and its store record. */
+static struct series *
+series_new(const char *name, enum tally_kind kind, const char *unit,
+    const char *preset, char *err, size_t errlen)
+{
+	const struct retention	*ret = NULL;
+	struct series		*s;
+	char			 path[PATH_MAX];
+
+	if (series_config != NULL)
+		ret = config_retention(series_config, preset);
+	if (ret == NULL) {
+		snprintf(err, errlen, "unknown retention preset '%s'", preset);
+		return (NULL);
+	}
+	if (series_path(path, sizeof(path), series_datadir, name) == -1) {
+		snprintf(err, errlen, "path of '%s' is too long", name);
+		return (NULL);
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->name = xstrdup(name);
+	s->unit = xstrdup(unit != NULL ? unit : "");
+	s->kind = kind;
+	s->file = store_file_get(series_store, path, kind, ret);
+	hmap_put(series_table, name, s);
+	return (s);
+}
+
+struct series *
+series_declare(const char *name, enum tally_kind kind, const char *unit,
+    const char *preset, char *err, size_t errlen)
+{
+	struct series	*s;
+
+	if (!series_name_valid(name)) {
+		snprintf(err, errlen, "invalid metric name '%s'", name);
+		return (NULL);
+	}
+	if (kind != TALLY_GAUGE && kind != TALLY_COUNTER &&
+	    kind != TALLY_DERIVE) {
+		snprintf(err, errlen, "%s: invalid kind %d", name, (int)kind);
+		return (NULL);
+	}
+	pthread_mutex_lock(&series_lock);
+	if ((s = hmap_get(series_table, name)) != NULL) {
+		if (s->kind != kind) {
+			snprintf(err, errlen, "%s: already declared as %s",
+			    name, series_kind_name(s->kind));
+			s = NULL;
+		}
+	} else
+		s = series_new(name, kind, unit, preset, err, errlen);
+	pthread_mutex_unlock(&series_lock);
+	return (s);
+}
+
+struct series *
+series_find(const char *name)
+{
+	struct series	*s;
+
+	pthread_mutex_lock(&series_lock);
+	s = series_table != NULL ? hmap_get(series_table, name) : NULL;
+	pthread_mutex_unlock(&series_lock);
+	return (s);
+}
+
+int
+series_submit(struct series *s, time_t when, double value)
+{
+	int	 stale;
+
+	if (when == 0)
+		when = time(NULL);
+	if (s->kind != TALLY_GAUGE && isfinite(value) &&
+	    value != floor(value)) {
+		stats_add(STAT_VALUES_REFUSED, 1);
+		return (-1);
+	}
+	pthread_mutex_lock(&series_lock);
+	stale = s->last_time != 0 && when <= s->last_time;
+	if (!stale) {
+		s->last_time = when;
+		s->last_value = value;
+	}
+	pthread_mutex_unlock(&series_lock);
+	if (stale) {
+		stats_add(STAT_VALUES_STALE, 1);
+		return (-1);
+	}
+	stats_add(STAT_VALUES_RECEIVED, 1);
+	return (store_put(series_store, s->file, when, value));
+}
+
+const char *
+series_name(const struct series *s)
+{
+	return (s->name);
+}
+
+enum tally_kind
+series_kind(const struct series *s)
+{
+	return (s->kind);
+}
+
+int
+series_last(struct series *s, time_t *when, double *value)
+{
+	int	 have;
+
+	pthread_mutex_lock(&series_lock);
+	have = s->last_time != 0;
+	*when = s->last_time;
+	*value = s->last_value;
+	pthread_mutex_unlock(&series_lock);
+	return (have ? 0 : -1);
+}
+
+size_t
+series_count(void)
+{
+	size_t	 n;
+
+	pthread_mutex_lock(&series_lock);
+	n = series_table != NULL ? hmap_count(series_table) : 0;
+	pthread_mutex_unlock(&series_lock);
+	return (n);
+}

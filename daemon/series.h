@@ -1,0 +1,61 @@
+/*
+ * series.h - the registry of metrics: name rules, kinds, last values.
+ *
+ * A series is one metric of one plugin instance, named
+ * "plugin.instance.metric", stored in DATADIR/plugin/instance/metric.rrd.
+ * Names are checked here before any path is built.  The registry is shared
+ * by the loop and the read workers (plugins declare and submit from their
+ * reads), so it has one mutex; series are never freed before shutdown, so a
+ * pointer to one stays valid.
+ */
+#ifndef TALLY_SERIES_H
+#define TALLY_SERIES_H
+
+#include <time.h>
+#include <tally/plugin.h>
+
+#define SERIES_PART_MAX	64
+#define SERIES_NAME_MAX	(2 * SERIES_PART_MAX + TALLY_METRIC_MAX + 2)
+
+struct config;
+struct store;
+struct series;
+
+/* Name rules.  1 if valid. */
+int	series_part_valid(const char *);	/* [a-z0-9_-]{1,64} */
+int	series_metric_valid(const char *);	/* part(.part)*, <= 128 */
+int	series_name_valid(const char *);	/* plugin.instance.metric */
+/* The file of a valid name; -1 if invalid or too long for buf. */
+int	series_path(char *buf, size_t len, const char *datadir,
+	    const char *name);
+
+void	series_init(struct store *, const char *datadir);
+/* Retention presets now in force; called at start and on reload. */
+void	series_set_config(const struct config *);
+void	series_shutdown(void);
+
+/*
+ * Declare plugin.instance.metric.  preset names a retention preset.  On a
+ * bad name, unknown preset or a kind different from an earlier
+ * declaration, returns NULL with the reason in err.  Thread-safe.
+ */
+struct series	*series_declare(const char *name, enum tally_kind kind,
+		    const char *unit, const char *preset, char *err,
+		    size_t errlen);
+struct series	*series_find(const char *name);		/* thread-safe */
+
+/*
+ * Queue one value (when 0 = now).  0, or -1 if the store refused it.
+ * Values not newer than the last submitted one are refused here (counted
+ * stale), so the writer rarely sees them.  Thread-safe.
+ */
+int		 series_submit(struct series *, time_t when, double value);
+
+/* Accessors (thread-safe copies). */
+const char	*series_name(const struct series *);
+enum tally_kind	 series_kind(const struct series *);
+int		 series_last(struct series *, time_t *when, double *value);
+size_t		 series_count(void);
+const char	*series_kind_name(enum tally_kind);
+
+#endif

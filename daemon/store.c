@@ -1,0 +1,1363 @@
+/*
+ * store.c - the bounded queue and the one writer of RRD files.
+ *
+ * DESIGN
+ *
+ * Threads.  store_put may run on any thread (read workers, the loop); every
+ * other public function runs on the loop thread.  One writer thread, made
+ * by store_start, makes every librrd call on RRD files (rrd_info_r,
+ * rrd_create_r2, rrd_update_r) and owns the rrdcached connection: librrd
+ * does not protect one file against two updaters, and batching needs one
+ * owner anyway.  Only _r calls with numeric times are used, so the writer
+ * never reaches librrd's time parser.
+ *
+ * Queue.  store_put appends {file, time, value} to an array under s->lock
+ * and returns; no clock read (except when the queue was empty), no
+ * allocation but the array's doubling, no system call unless it wakes an
+ * idle writer.  The writer swaps the whole array for a spare one and works
+ * unlocked.  s->depth counts values accepted and not yet finished (queued,
+ * or pending in the writer); it is STAT_QUEUE_DEPTH and it is what
+ * queue_max bounds, so memory is bounded even while values wait for
+ * write_delay.  When depth reaches queue_max, store_put refuses the value
+ * (-1, STAT_VALUES_DROPPED, a warning at most once a minute): drop newest,
+ * because what is queued was accepted first and its caller was told so,
+ * while a refused caller learns it at once.  When depth reaches half of
+ * queue_max the writer writes everything at once, ignoring write_delay.
+ *
+ * Batches.  The writer moves values into their file's pending array.  A
+ * file is due write_delay ms after the first of its values reached the
+ * queue; files wait in s->dirty, which is in due order because the delay
+ * is the same for all.  A file is written early by store_flush (its file
+ * or all), store_stop, or the half-full mark.  Writing sorts the file's
+ * values by time (stable, so of two equal times the first put wins), drops
+ * those not newer than the file's last update and duplicates
+ * (STAT_VALUES_STALE, one complaint per file a minute) and passes the rest
+ * in one rrd_update_r call.  With rrdcached all due files go in one BATCH:
+ * CREATE where needed, then UPDATE lines of at most RRDCACHED_LINE_MAX
+ * bytes, then FLUSH for the files a store_flush asked for (all files sent
+ * since their last FLUSH for a NULL flush; FLUSHALL would answer before
+ * the data is on disk).  store_stop sends FLUSHALL, which returns at once.
+ *
+ * Files.  On first sight the writer reads an existing file's last update
+ * and layout (rrd_info_r; with rrdcached FLUSH then INFO, so a restart of
+ * tallyd with values still in rrdcached's cache sees the true last update),
+ * or creates it with its start one step before its earliest value, so
+ * backfilled history lands (with "earliest - 1" the first step would be
+ * mostly before the start, thus unknown, and the first value lost).  A file whose layout differs from its
+ * retention is kept as it is and reported once.  After a failed update the
+ * file is read again before its next write.  STAT_STORE_ERRORS counts the
+ * values that did not reach storage (failed create, update or connection).
+ *
+ * Completions.  store_flush queues a request; the writer answers it after
+ * the cycle that wrote the file by appending it to s->done and activating
+ * s->ev_done, whose callback runs the completions on the loop thread.
+ *
+ * Locks.  s->lock guards the queue, depth, the request and done lists and
+ * the writer's waiting flags; it is a leaf: no other lock is taken and no
+ * log or libevent call is made while it is held.  A store_file's fields
+ * above "writer only" are immutable once made (read by the writer); those
+ * below are touched by the writer thread alone.  s->files is loop only.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <rrd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "hmap.h"
+#include "log.h"
+#include "rrdcached.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define STORE_QUEUE_FIRST	1024	/* first size of the queue array */
+#define STORE_PEND_KEEP		64	/* pending array kept between writes */
+#define STORE_LOG_EVERY		60	/* s between repeats of a complaint */
+#define STORE_TIME_MIN		315360000 /* librrd: no start before 1980 */
+#define STORE_NUM_MAX		400	/* "time:value", even "%.0f" of 1e308 */
+
+/* A value in the queue. */
+struct store_value {
+	struct store_file	*file;
+	time_t			 when;
+	double			 value;
+};
+
+/* A value pending in the writer; seq keeps the sort stable. */
+struct store_pv {
+	time_t		 when;
+	double		 value;
+	size_t		 seq;
+};
+
+enum store_state {
+	STORE_UNKNOWN,		/* not looked at since start or an error */
+	STORE_EXISTS,		/* last is its last update */
+	STORE_MISSING		/* to be created, starting at last */
+};
+
+struct store_file {
+	char			*path;
+	enum tally_kind		 kind;
+	unsigned long		 step;
+	unsigned long		 heartbeat;
+	struct retention_rra	*rra;
+	size_t			 nrra;
+
+	/* Writer only. */
+	enum store_state	 state;
+	time_t			 last;
+	struct store_pv		*pend;
+	size_t			 npend;
+	size_t			 pendsize;
+	msec_t			 due;
+	int			 flags;
+#define STORE_F_DIRTY	0x1	/* in s->dirty */
+#define STORE_F_FLUSH	0x2	/* a store_flush asked for it */
+#define STORE_F_FAILED	0x4	/* something failed in this cycle */
+#define STORE_F_CACHED	0x8	/* in s->cached: sent, not FLUSHed */
+#define STORE_F_LAYOUT	0x10	/* layout difference reported */
+	char			*qpath;	/* quoted for rrdcached */
+	struct log_limit	 ll_stale;
+	struct log_limit	 ll_err;
+	TAILQ_ENTRY(store_file)	 dirty_entry;
+	TAILQ_ENTRY(store_file)	 cached_entry;
+};
+TAILQ_HEAD(store_files, store_file);
+
+struct store_req {
+	struct store_file	*file;	/* NULL: all */
+	store_done_cb		 done;
+	void			*arg;
+	int			 error;
+	TAILQ_ENTRY(store_req)	 entry;
+};
+TAILQ_HEAD(store_reqs, store_req);
+
+/* A command of an rrdcached batch, to match the error lines. */
+struct store_cmd {
+	enum {
+		STORE_CMD_CREATE,
+		STORE_CMD_UPDATE,
+		STORE_CMD_FLUSH
+	}			 type;
+	struct store_file	*file;
+	size_t			 n;	/* values in an UPDATE */
+	time_t			 last;	/* last of them */
+	int			 failed;
+};
+
+/* The layout of an existing file, from rrd_info_r or INFO. */
+struct store_layout {
+	time_t		 last;
+	int		 have_last;
+	unsigned long	 step;
+	unsigned long	 heartbeat;
+	char		 type[16];
+	size_t		 nds;
+	size_t		 nrra;
+	int		 rra_differs;
+};
+
+struct store {
+	struct event_base	*base;	/* loop */
+	struct event		*ev_done;
+	struct store_opts	 opts;
+	unsigned long		 hiwat;
+	struct hmap		*files;	/* loop only */
+	pthread_t		 thread;
+	int			 started;
+	int			 joined;
+
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;	/* writer waits on it */
+	struct store_value	*q;
+	size_t			 nq;
+	size_t			 qsize;
+	struct store_value	*spare;
+	size_t			 sparesize;
+	msec_t			 q_first;	/* when q became non-empty */
+	unsigned long		 depth;
+	int			 stopping;
+	int			 waiting;
+	int			 has_deadline;
+	struct store_reqs	 reqs;
+	struct store_reqs	 done;
+	struct log_limit	 ll_drop;
+
+	/* Writer only. */
+	struct store_files	 dirty;
+	struct store_files	 cached;
+	struct store_file	**batch;
+	size_t			 nbatch;
+	size_t			 batchsize;
+	unsigned long		 finished;
+	int			 failed;	/* in this cycle */
+	int			 lost;		/* rrdcached failed in it */
+	char			*text;		/* formatted values */
+	size_t			 textsize;
+	size_t			*offs;
+	const char		**argv;
+	size_t			 argvsize;
+	char			 line[RRDCACHED_LINE_MAX];
+	struct store_cmd	*cmds;
+	size_t			 ncmds;
+	size_t			 cmdsize;
+	struct rrdcached	*rc;
+	int			 rc_down;
+	struct log_limit	 ll_rc;
+};
+
+static void	*store_writer_main(void *);
+static void	 store_reply_cb(evutil_socket_t, short, void *);
+
+static const char *
+store_kind_name(enum tally_kind kind)
+{
+	switch (kind) {
+	case TALLY_COUNTER:
+		return ("COUNTER");
+	case TALLY_DERIVE:
+		return ("DERIVE");
+	default:
+		return ("GAUGE");
+	}
+}
+
+static void
+store_file_free(void *p)
+{
+	struct store_file	*f = p;
+
+	free(f->path);
+	free(f->rra);
+	free(f->pend);
+	free(f->qpath);
+	free(f);
+}
+
+struct store *
+store_new(struct event_base *base, const struct store_opts *opts)
+{
+	struct store		*s;
+	pthread_condattr_t	 ca;
+
+	s = xcalloc(1, sizeof(*s));
+	if (opts->rrdcached != NULL &&
+	    (s->rc = rrdcached_new(opts->rrdcached)) == NULL) {
+		log_warnx("store: bad rrdcached address \"%s\"",
+		    opts->rrdcached);
+		free(s);
+		return (NULL);
+	}
+	s->base = base;
+	s->opts = *opts;
+	s->opts.rrdcached = NULL;	/* not ours; s->rc has a copy */
+	s->hiwat = opts->queue_max / 2 > 0 ? opts->queue_max / 2 : 1;
+	s->files = hmap_new();
+	if ((s->ev_done = event_new(base, -1, 0, store_reply_cb, s)) == NULL)
+		fatalx("store: event_new failed");
+	if (pthread_mutex_init(&s->lock, NULL) != 0 ||
+	    pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&s->cond, &ca) != 0)
+		fatalx("store: cannot make the queue lock");
+	pthread_condattr_destroy(&ca);
+	TAILQ_INIT(&s->reqs);
+	TAILQ_INIT(&s->done);
+	TAILQ_INIT(&s->dirty);
+	TAILQ_INIT(&s->cached);
+	return (s);
+}
+
+/* Starts the writer with all signals blocked: they belong to the loop. */
+int
+store_start(struct store *s)
+{
+	sigset_t	 all, old;
+	int		 e;
+
+	if (s->started)
+		return (0);
+	if (s->stopping)
+		return (-1);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&s->thread, NULL, store_writer_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		errno = e;
+		log_warn("store: cannot start the writer");
+		return (-1);
+	}
+	s->started = 1;
+	return (0);
+}
+
+struct store_file *
+store_file_get(struct store *s, const char *path, enum tally_kind kind,
+    const struct retention *ret)
+{
+	struct store_file	*f;
+
+	if ((f = hmap_get(s->files, path)) != NULL)
+		return (f);
+	f = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(path);
+	f->kind = kind;
+	f->step = ret->step;
+	f->heartbeat = ret->heartbeat;
+	f->nrra = ret->nrra;
+	if (f->nrra > 0) {
+		f->rra = xreallocarray(NULL, f->nrra, sizeof(*f->rra));
+		memcpy(f->rra, ret->rra, f->nrra * sizeof(*f->rra));
+	}
+	f->state = STORE_UNKNOWN;
+	hmap_put(s->files, path, f);
+	return (f);
+}
+
+const char *
+store_file_path(const struct store_file *f)
+{
+	return (f->path);
+}
+
+/* Grows the queue array; called with s->lock held, rarely (doubling). */
+static void
+store_queue_grow(struct store *s)
+{
+	size_t	 size;
+
+	size = s->qsize == 0 ? STORE_QUEUE_FIRST : s->qsize * 2;
+	if (size > s->opts.queue_max)
+		size = s->opts.queue_max;
+	s->q = xreallocarray(s->q, size, sizeof(*s->q));
+	s->qsize = size;
+}
+
+/* The refused path of store_put, kept out of the hot one. */
+static int
+store_refuse(struct store *s)
+{
+	unsigned long	 suppressed = 0;
+	int		 warn;
+
+	warn = log_limit_ok(&s->ll_drop, time(NULL), STORE_LOG_EVERY,
+	    &suppressed);
+	pthread_mutex_unlock(&s->lock);
+	stats_add(STAT_VALUES_DROPPED, 1);
+	if (warn && s->stopping)
+		log_warnx("store: value after stop dropped");
+	else if (warn)
+		log_warnx("store: queue full (%lu values), dropping new "
+		    "values (%lu more since the last warning)",
+		    s->opts.queue_max, suppressed);
+	return (-1);
+}
+
+int
+store_put(struct store *s, struct store_file *f, time_t when, double value)
+{
+	struct store_value	*v;
+	int			 wake;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->depth >= s->opts.queue_max || s->stopping)
+		return (store_refuse(s));	/* unlocks */
+	if (s->nq == s->qsize)
+		store_queue_grow(s);
+	v = &s->q[s->nq++];
+	v->file = f;
+	v->when = when;
+	v->value = value;
+	s->depth++;
+	stats_add(STAT_QUEUE_DEPTH, 1);
+	wake = s->depth == s->hiwat;
+	if (s->nq == 1) {
+		if (s->opts.write_delay != 0)
+			s->q_first = clock_mono();
+		if (s->opts.write_delay == 0 || !s->has_deadline)
+			wake = 1;
+	}
+	if (wake && s->waiting)
+		pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return (0);
+}
+
+void
+store_flush(struct store *s, struct store_file *f, store_done_cb done,
+    void *arg)
+{
+	struct store_req	*r;
+	int			 dead;
+
+	r = xcalloc(1, sizeof(*r));
+	r->file = f;
+	r->done = done;
+	r->arg = arg;
+	r->error = -1;
+	pthread_mutex_lock(&s->lock);
+	if ((dead = s->stopping))
+		TAILQ_INSERT_TAIL(&s->done, r, entry);
+	else {
+		TAILQ_INSERT_TAIL(&s->reqs, r, entry);
+		if (s->waiting)
+			pthread_cond_signal(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (dead)
+		event_active(s->ev_done, EV_READ, 0);
+}
+
+/* Loop thread: runs the completions the writer has finished. */
+static void
+store_reply_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct store		*s = arg;
+	struct store_reqs	 list;
+	struct store_req	*r;
+
+	(void)fd;
+	(void)events;
+	TAILQ_INIT(&list);
+	pthread_mutex_lock(&s->lock);
+	TAILQ_CONCAT(&list, &s->done, entry);
+	pthread_mutex_unlock(&s->lock);
+	while ((r = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, r, entry);
+		if (r->done != NULL)
+			r->done(r->arg, r->error);
+		free(r);
+	}
+}
+
+/*
+ * Stops the writer after its last cycle and runs every completion left.  A
+ * store never started drops what was queued (counted as dropped).
+ */
+void
+store_stop(struct store *s)
+{
+	unsigned long	 lost = 0;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	if (s->started && !s->joined) {
+		if ((errno = pthread_join(s->thread, NULL)) != 0)
+			fatal("store: join the writer");
+		s->joined = 1;
+	}
+	pthread_mutex_lock(&s->lock);
+	TAILQ_CONCAT(&s->done, &s->reqs, entry);
+	if (!s->started) {
+		lost = s->depth;
+		s->depth = s->nq = 0;
+		stats_sub(STAT_QUEUE_DEPTH, lost);
+	}
+	pthread_mutex_unlock(&s->lock);
+	stats_add(STAT_VALUES_DROPPED, lost);
+	store_reply_cb(-1, 0, s);
+}
+
+void
+store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	store_stop(s);
+	while (!TAILQ_EMPTY(&s->done))
+		store_reply_cb(-1, 0, s);
+	event_free(s->ev_done);
+	hmap_free(s->files, store_file_free);
+	rrdcached_free(s->rc);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s->q);
+	free(s->spare);
+	free(s->batch);
+	free(s->text);
+	free(s->offs);
+	free(s->argv);
+	free(s->cmds);
+	free(s);
+}
+
+/* Writer, s->lock held: sleeps until a flush, a stop or a due file. */
+static void
+store_writer_wait(struct store *s)
+{
+	struct timespec	 ts;
+	msec_t		 deadline, now;
+
+	for (;;) {
+		if (s->stopping || !TAILQ_EMPTY(&s->reqs) ||
+		    s->depth >= s->hiwat)
+			return;
+		deadline = -1;
+		if (s->nq > 0)
+			deadline = s->q_first + s->opts.write_delay;
+		if (!TAILQ_EMPTY(&s->dirty) && (deadline == -1 ||
+		    TAILQ_FIRST(&s->dirty)->due < deadline))
+			deadline = TAILQ_FIRST(&s->dirty)->due;
+		now = clock_mono();
+		if (deadline != -1 && deadline <= now)
+			return;
+		s->waiting = 1;
+		s->has_deadline = deadline != -1;
+		if (deadline == -1)
+			pthread_cond_wait(&s->cond, &s->lock);
+		else {
+			ts.tv_sec = deadline / 1000;
+			ts.tv_nsec = (deadline % 1000) * 1000000;
+			pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+		}
+		s->waiting = 0;
+	}
+}
+
+/* Writer: moves queued values to their files' pending arrays. */
+static void
+store_distribute(struct store *s, struct store_value *q, size_t nq,
+    msec_t due)
+{
+	struct store_file	*f;
+	struct store_pv		*pv;
+	size_t			 i;
+
+	for (i = 0; i < nq; i++) {
+		f = q[i].file;
+		if (f->npend == f->pendsize) {
+			f->pendsize = f->pendsize == 0 ? 16 : f->pendsize * 2;
+			f->pend = xreallocarray(f->pend, f->pendsize,
+			    sizeof(*f->pend));
+		}
+		pv = &f->pend[f->npend];
+		pv->when = q[i].when;
+		pv->value = q[i].value;
+		pv->seq = f->npend++;
+		if (!(f->flags & STORE_F_DIRTY)) {
+			f->flags |= STORE_F_DIRTY;
+			f->due = due;
+			TAILQ_INSERT_TAIL(&s->dirty, f, dirty_entry);
+		}
+	}
+}
+
+/* Complains about f at most once a minute; the cause is borrowed. */
+static void
+store_complain(struct store_file *f, const char *what, const char *cause)
+{
+	unsigned long	 suppressed;
+
+	if (log_limit_ok(&f->ll_err, time(NULL), STORE_LOG_EVERY, &suppressed))
+		log_warnx("store: %s %s: %s%s", what, f->path, cause,
+		    suppressed > 0 ? " (and more)" : "");
+}
+
+static void
+store_complain_errno(struct store_file *f, const char *what, int e)
+{
+	char	 buf[128];
+
+	store_complain(f, what, strerror_r(e, buf, sizeof(buf)));
+}
+
+/* Counts n values of f as lost. */
+static void
+store_fail(struct store *s, struct store_file *f, size_t n)
+{
+	stats_add(STAT_STORE_ERRORS, n);
+	f->flags |= STORE_F_FAILED;
+	s->failed = 1;
+}
+
+static int
+store_pv_cmp(const void *a, const void *b)
+{
+	const struct store_pv	*x = a, *y = b;
+
+	if (x->when != y->when)
+		return (x->when < y->when ? -1 : 1);
+	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* Sorts f's pending values by time unless they already are. */
+static void
+store_sort(struct store_file *f)
+{
+	size_t	 i;
+
+	for (i = 1; i < f->npend; i++) {
+		if (f->pend[i].when < f->pend[i - 1].when) {
+			qsort(f->pend, f->npend, sizeof(*f->pend),
+			    store_pv_cmp);
+			return;
+		}
+	}
+}
+
+/* Drops values not newer than f->last and duplicates; returns the rest. */
+static size_t
+store_filter(struct store_file *f)
+{
+	unsigned long	 suppressed;
+	time_t		 last = f->last;
+	size_t		 i, n = 0, stale;
+
+	for (i = 0; i < f->npend; i++) {
+		if (f->pend[i].when <= last)
+			continue;
+		last = f->pend[i].when;
+		f->pend[n++] = f->pend[i];
+	}
+	stale = f->npend - n;
+	f->npend = n;
+	if (stale == 0)
+		return (n);
+	stats_add(STAT_VALUES_STALE, stale);
+	if (log_limit_ok(&f->ll_stale, time(NULL), STORE_LOG_EVERY,
+	    &suppressed))
+		log_warnx("store: %s: %zu values not newer than its last "
+		    "update %lld or repeated, dropped%s", f->path, stale,
+		    (long long)f->last, suppressed > 0 ? " (and more)" : "");
+	return (n);
+}
+
+/* Records one item of a file's info in l, comparing with f's retention. */
+static void
+store_layout_add(struct store_layout *l, const struct store_file *f,
+    const char *key, const char *val)
+{
+	unsigned long	 n, i;
+	char		*end;
+
+	n = strtoul(val, NULL, 10);
+	if (strcmp(key, "last_update") == 0) {
+		l->last = (time_t)strtoll(val, NULL, 10);
+		l->have_last = 1;
+	} else if (strcmp(key, "step") == 0)
+		l->step = n;
+	else if (strcmp(key, "ds[value].type") == 0)
+		snprintf(l->type, sizeof(l->type), "%s", val);
+	else if (strcmp(key, "ds[value].minimal_heartbeat") == 0)
+		l->heartbeat = n;
+	else if (strncmp(key, "ds[", 3) == 0 && strstr(key, "].index") != NULL)
+		l->nds++;
+	else if (strncmp(key, "rra[", 4) == 0) {
+		i = strtoul(key + 4, &end, 10);
+		if (end[0] != ']' || end[1] != '.')
+			return;
+		if (i >= l->nrra)
+			l->nrra = i + 1;
+		if (i >= f->nrra)
+			return;
+		if ((strcmp(end + 2, "cf") == 0 && strcmp(val, f->rra[i].cf)) ||
+		    (strcmp(end + 2, "rows") == 0 && n != f->rra[i].rows) ||
+		    (strcmp(end + 2, "pdp_per_row") == 0 &&
+		    n != f->rra[i].steps))
+			l->rra_differs = 1;
+	}
+}
+
+/* Takes the last update from l and reports (once) a foreign layout. */
+static int
+store_layout_check(struct store_file *f, const struct store_layout *l)
+{
+	if (!l->have_last) {
+		store_complain(f, "read", "no last_update in its info");
+		return (-1);
+	}
+	f->last = l->last;
+	f->state = STORE_EXISTS;
+	if (f->flags & STORE_F_LAYOUT)
+		return (0);
+	if (l->step != f->step || l->heartbeat != f->heartbeat ||
+	    strcmp(l->type, store_kind_name(f->kind)) != 0 || l->nds != 1 ||
+	    l->nrra != f->nrra || l->rra_differs) {
+		log_info("store: %s: layout differs from its retention "
+		    "(step %lu, type %s, %zu archives); keeping the file",
+		    f->path, l->step, l->type[0] != '\0' ? l->type : "?",
+		    l->nrra);
+		f->flags |= STORE_F_LAYOUT;
+	}
+	return (0);
+}
+
+/* Finds whether f exists, and its last update and layout, with librrd. */
+static int
+store_sync_direct(struct store_file *f)
+{
+	struct store_layout	 l;
+	struct stat		 sb;
+	rrd_info_t		*info, *i;
+	char			 num[32];
+
+	if (stat(f->path, &sb) == -1) {
+		if (errno == ENOENT) {
+			f->state = STORE_MISSING;
+			return (0);
+		}
+		store_complain_errno(f, "stat", errno);
+		return (-1);
+	}
+	rrd_clear_error();
+	if ((info = rrd_info_r(f->path)) == NULL) {
+		store_complain(f, "read", rrd_get_error());
+		return (-1);
+	}
+	memset(&l, 0, sizeof(l));
+	for (i = info; i != NULL; i = i->next) {
+		if (i->type == RD_I_CNT) {
+			snprintf(num, sizeof(num), "%lu", i->value.u_cnt);
+			store_layout_add(&l, f, i->key, num);
+		} else if (i->type == RD_I_STR)
+			store_layout_add(&l, f, i->key, i->value.u_str);
+	}
+	rrd_info_free(info);
+	return (store_layout_check(f, &l));
+}
+
+static const char *
+store_qpath(struct store_file *f)
+{
+	if (f->qpath == NULL)
+		f->qpath = rrdcached_quote(f->path);
+	return (f->qpath);
+}
+
+/* Notes that rrdcached cannot be reached, at most once a minute. */
+static void
+store_rc_down(struct store *s, const char *err)
+{
+	unsigned long	 suppressed;
+
+	s->rc_down = 1;
+	if (log_limit_ok(&s->ll_rc, time(NULL), STORE_LOG_EVERY, &suppressed))
+		log_warnx("store: rrdcached %s: %s; its values are lost "
+		    "until it is back", rrdcached_address(s->rc), err);
+}
+
+struct store_info_arg {
+	struct store_layout	*layout;
+	const struct store_file	*file;
+};
+
+/* One "key type value" line of rrdcached's INFO reply. */
+static void
+store_info_line(void *arg, unsigned long cmd, const char *line)
+{
+	struct store_info_arg	*a = arg;
+	const char		*sp, *val;
+	char			 key[128];
+
+	(void)cmd;
+	if ((sp = strchr(line, ' ')) == NULL || (size_t)(sp - line) >=
+	    sizeof(key) || (val = strchr(sp + 1, ' ')) == NULL)
+		return;
+	memcpy(key, line, sp - line);
+	key[sp - line] = '\0';
+	store_layout_add(a->layout, a->file, key, val + 1);
+}
+
+/* As store_sync_direct, through rrdcached: FLUSH, then INFO. */
+static int
+store_sync_cached(struct store *s, struct store_file *f)
+{
+	struct store_layout	 l;
+	struct store_info_arg	 a = { &l, f };
+	char			 err[512];
+	int			 r;
+
+	memset(&l, 0, sizeof(l));
+	if ((size_t)snprintf(s->line, sizeof(s->line), "FLUSH %s",
+	    store_qpath(f)) >= sizeof(s->line)) {
+		store_complain(f, "read", "path too long for rrdcached");
+		return (-1);
+	}
+	r = rrdcached_command(s->rc, s->line, NULL, NULL, err, sizeof(err));
+	if (r == -2) {
+		store_rc_down(s, err);
+		return (-1);
+	}
+	snprintf(s->line, sizeof(s->line), "INFO %s", store_qpath(f));
+	r = rrdcached_command(s->rc, s->line, store_info_line, &a, err,
+	    sizeof(err));
+	if (r == -2) {
+		store_rc_down(s, err);
+		return (-1);
+	}
+	if (r == -1 && strstr(err, "No such file") != NULL) {
+		f->state = STORE_MISSING;
+		return (0);
+	}
+	if (r == -1) {
+		store_complain(f, "read", err);
+		return (-1);
+	}
+	return (store_layout_check(f, &l));
+}
+
+/*
+ * Sorts and filters f's pending values, first finding its last update if
+ * unknown; returns how many are left to write (also in f->npend).
+ */
+static size_t
+store_prepare(struct store *s, struct store_file *f)
+{
+	int	 r;
+
+	if (f->npend == 0)
+		return (0);
+	store_sort(f);
+	if (f->state == STORE_UNKNOWN) {
+		r = s->rc != NULL ? store_sync_cached(s, f) :
+		    store_sync_direct(f);
+		if (r == -1) {
+			store_fail(s, f, f->npend);
+			f->npend = 0;
+			return (0);
+		}
+	}
+	if (f->state == STORE_MISSING) {
+		f->last = f->pend[0].when - (time_t)(f->step > 0 ? f->step : 1);
+		if (f->last < STORE_TIME_MIN)
+			f->last = STORE_TIME_MIN;
+	}
+	return (store_filter(f));
+}
+
+/*
+ * librrd 1.7's rrd_strtod, which rrd_update uses: the digits are summed in
+ * a double, then scaled by 10^|exp| in binary steps, each rounding.  It is
+ * not correctly rounded, so "%.17g" often does not read back as written.
+ */
+static double
+store_rrd_strtod(const char *p)
+{
+	double	 num = 0, p10 = 10;
+	int	 neg = 0, exp = 0, eneg = 0, e = 0, n;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	for (; *p >= '0' && *p <= '9'; p++)
+		num = num * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, exp--)
+			num = num * 10 + (*p - '0');
+	if (*p == 'e' || *p == 'E') {
+		if (*++p == '-' || *p == '+')
+			eneg = *p++ == '-';
+		for (; *p >= '0' && *p <= '9' && e < 10000; p++)
+			e = e * 10 + (*p - '0');
+		exp += eneg ? -e : e;
+	}
+	if (neg)
+		num = -num;
+	for (n = exp < 0 ? -exp : exp; n != 0; n >>= 1, p10 *= p10) {
+		if (n & 1)
+			num = exp < 0 ? num / p10 : num * p10;
+	}
+	return (num);
+}
+
+/*
+ * Writes a gauge value so that librrd reads back that very double: the
+ * shortest decimal that round-trips, its decimals padded to 1, 2, 4, 8 or
+ * 16 so that librrd scales an exact integer by one exact power of ten (one
+ * rounding, hence the nearest double, which is v).  Values with more
+ * digits take the first of %.17g, %.16g that librrd reads right, else
+ * %.17g (off by an ulp or so).
+ */
+static int
+store_gauge_text(char *buf, size_t len, double v)
+{
+	static const double	 pow10[] = { 1, 1e1, 1e2, 0, 1e4, 0, 0, 0,
+	    1e8, 0, 0, 0, 0, 0, 0, 0, 1e16 };
+	const char		*dot;
+	int			 n, k, pad, prec;
+
+	if (v == floor(v) && fabs(v) < 1e15)
+		return (snprintf(buf, len, "%.0f", v));
+	n = snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) == v && strchr(buf, 'e') == NULL &&
+	    (dot = strchr(buf, '.')) != NULL) {
+		k = n - (int)(dot - buf) - 1;
+		for (pad = 1; pad < k; pad *= 2)
+			;
+		if (pad <= 16 && fabs(v) * pow10[pad] < 1e15) {
+			n = snprintf(buf, len, "%.*f", pad, v);
+			if (store_rrd_strtod(buf) == v)
+				return (n);
+		}
+	}
+	for (prec = 17; prec >= 16; prec--) {
+		n = snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v && store_rrd_strtod(buf) == v)
+			return (n);
+	}
+	return (snprintf(buf, len, "%.17g", v));
+}
+
+/* Formats f's first n pending values as "time:value" into s->argv. */
+static void
+store_format(struct store *s, const struct store_file *f, size_t n)
+{
+	char		 buf[STORE_NUM_MAX];
+	double		 v;
+	size_t		 i, off = 0;
+	int		 len, t;
+
+	if (n > s->argvsize) {
+		s->argv = xreallocarray(s->argv, n, sizeof(*s->argv));
+		s->offs = xreallocarray(s->offs, n, sizeof(*s->offs));
+		s->argvsize = n;
+	}
+	for (i = 0; i < n; i++) {
+		v = f->pend[i].value == 0 ? 0 : f->pend[i].value; /* no -0 */
+		t = snprintf(buf, sizeof(buf), "%lld:",
+		    (long long)f->pend[i].when);
+		if (!isfinite(v))
+			len = t + snprintf(buf + t, sizeof(buf) - t, "U");
+		else if (f->kind == TALLY_GAUGE)
+			len = t + store_gauge_text(buf + t, sizeof(buf) - t, v);
+		else
+			len = t + snprintf(buf + t, sizeof(buf) - t, "%.0f", v);
+		if (off + len + 1 > s->textsize) {
+			s->textsize = s->textsize == 0 ? 65536 : s->textsize;
+			while (off + len + 1 > s->textsize)
+				s->textsize *= 2;
+			s->text = xreallocarray(s->text, 1, s->textsize);
+		}
+		memcpy(s->text + off, buf, len + 1);
+		s->offs[i] = off;
+		off += len + 1;
+	}
+	for (i = 0; i < n; i++)
+		s->argv[i] = s->text + s->offs[i];
+}
+
+/* The DS and RRA definitions of f's retention, space separated. */
+static char *
+store_create_spec(const struct store_file *f)
+{
+	char	*spec, *more;
+	size_t	 i;
+
+	xasprintf(&spec, "DS:value:%s:%lu:U:U", store_kind_name(f->kind),
+	    f->heartbeat);
+	for (i = 0; i < f->nrra; i++) {
+		xasprintf(&more, "%s RRA:%s:%g:%lu:%lu", spec, f->rra[i].cf,
+		    f->rra[i].xff, f->rra[i].steps, f->rra[i].rows);
+		free(spec);
+		spec = more;
+	}
+	return (spec);
+}
+
+/* mkdir -p of the directory holding path; 0 or -1 with errno. */
+static int
+store_mkdir_parent(const char *path)
+{
+	char	*dir, *p, c;
+	int	 r = 0;
+
+	dir = xstrdup(path);
+	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
+		free(dir);
+		return (0);
+	}
+	*p = '\0';
+	for (p = dir + 1; r == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			r = -1;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(dir);
+	return (r);
+}
+
+/* Creates f with librrd, its start at f->last; never overwrites. */
+static int
+store_create_direct(struct store_file *f)
+{
+	const char	**argv;
+	char		 *spec, *p;
+	int		  argc = 0, r;
+
+	if (store_mkdir_parent(f->path) == -1) {
+		store_complain_errno(f, "create directory for", errno);
+		return (-1);
+	}
+	spec = store_create_spec(f);
+	argv = xcalloc(f->nrra + 1, sizeof(*argv));
+	for (p = spec; p != NULL && argc < (int)f->nrra + 1;)
+		argv[argc++] = strsep(&p, " ");
+	rrd_clear_error();
+	r = rrd_create_r2(f->path, f->step, f->last, 1, NULL, NULL, argc,
+	    argv);
+	if (r != 0)
+		store_complain(f, "create", rrd_get_error());
+	else {
+		stats_add(STAT_FILES_CREATED, 1);
+		f->state = STORE_EXISTS;
+		log_debug("%s: created %s from %lld", __func__, f->path,
+		    (long long)f->last);
+	}
+	free(argv);
+	free(spec);
+	return (r == 0 ? 0 : -1);
+}
+
+/* Writes f's pending values with one rrd_update_r call. */
+static void
+store_write_direct(struct store *s, struct store_file *f)
+{
+	size_t	 n;
+
+	if ((n = store_prepare(s, f)) == 0)
+		return;
+	if (f->state == STORE_MISSING && store_create_direct(f) == -1) {
+		store_fail(s, f, n);
+		f->state = STORE_UNKNOWN;
+		return;
+	}
+	store_format(s, f, n);
+	stats_add(STAT_STORE_UPDATES, 1);
+	rrd_clear_error();
+	if (rrd_update_r(f->path, NULL, (int)n, s->argv) != 0) {
+		store_complain(f, "update", rrd_get_error());
+		store_fail(s, f, n);
+		f->state = STORE_UNKNOWN;	/* read it again */
+		return;
+	}
+	stats_add(STAT_VALUES_WRITTEN, n);
+	f->last = f->pend[n - 1].when;
+}
+
+/* Adds s->line to the batch, remembering what it was for. */
+static void
+store_cmd(struct store *s, int type, struct store_file *f, size_t n,
+    time_t last)
+{
+	struct store_cmd	*c;
+	unsigned long		 no;
+
+	if ((no = rrdcached_batch_add(s->rc, "%s", s->line)) == 0) {
+		store_complain(f, "send", "command too long for rrdcached");
+		if (type == STORE_CMD_UPDATE)
+			store_fail(s, f, n);
+		return;
+	}
+	if (no > s->cmdsize) {
+		s->cmdsize = s->cmdsize == 0 ? 256 : s->cmdsize * 2;
+		s->cmds = xreallocarray(s->cmds, s->cmdsize, sizeof(*s->cmds));
+	}
+	c = &s->cmds[no - 1];
+	c->type = type;
+	c->file = f;
+	c->n = n;
+	c->last = last;
+	c->failed = 0;
+	s->ncmds = no;
+	if (type == STORE_CMD_UPDATE)
+		stats_add(STAT_STORE_UPDATES, 1);
+}
+
+/* Adds f's CREATE if new, then its values as UPDATE lines, to the batch. */
+static void
+store_batch_file(struct store *s, struct store_file *f, size_t n)
+{
+	char	*spec;
+	size_t	 i, j, len, vlen, max = sizeof(s->line) - 1;
+
+	if (f->state == STORE_MISSING) {
+		/* Best effort: rrdcached may not see our file system. */
+		(void)store_mkdir_parent(f->path);
+		spec = store_create_spec(f);
+		if ((size_t)snprintf(s->line, sizeof(s->line),
+		    "CREATE %s -s %lu -b %lld -O %s", store_qpath(f), f->step,
+		    (long long)f->last, spec) < sizeof(s->line))
+			store_cmd(s, STORE_CMD_CREATE, f, 0, 0);
+		free(spec);
+	}
+	store_format(s, f, n);
+	for (i = 0; i < n; i = j) {
+		len = snprintf(s->line, sizeof(s->line), "UPDATE %s",
+		    store_qpath(f));
+		for (j = i; j < n && len < max; j++) {
+			vlen = strlen(s->argv[j]);
+			if (len + 1 + vlen >= max)
+				break;
+			s->line[len++] = ' ';
+			memcpy(s->line + len, s->argv[j], vlen + 1);
+			len += vlen;
+		}
+		if (j == i) {
+			store_complain(f, "update", "path too long for "
+			    "rrdcached");
+			store_fail(s, f, n - i);
+			return;
+		}
+		store_cmd(s, STORE_CMD_UPDATE, f, j - i, f->pend[j - 1].when);
+	}
+	if (!(f->flags & STORE_F_CACHED)) {
+		f->flags |= STORE_F_CACHED;
+		TAILQ_INSERT_TAIL(&s->cached, f, cached_entry);
+	}
+}
+
+/* An error line of the batch: marks its command failed. */
+static void
+store_batch_error(void *arg, unsigned long no, const char *msg)
+{
+	static const char	*what[] = { "create", "update", "flush" };
+	struct store		*s = arg;
+	struct store_cmd	*c;
+
+	if (no == 0 || no > s->ncmds)
+		return;
+	c = &s->cmds[no - 1];
+	if (!c->failed)
+		store_complain(c->file, what[c->type], msg);
+	c->failed = 1;
+}
+
+/* Applies the outcome of each command of the batch; lost: all failed. */
+static void
+store_batch_results(struct store *s, int lost)
+{
+	struct store_cmd	*c;
+	struct store_file	*f;
+	size_t			 i;
+
+	for (i = 0; i < s->ncmds; i++) {
+		c = &s->cmds[i];
+		f = c->file;
+		if (lost || c->failed) {
+			if (c->type == STORE_CMD_UPDATE)
+				store_fail(s, f, c->n);
+			f->flags |= STORE_F_FAILED;
+			s->failed = 1;
+			f->state = STORE_UNKNOWN;
+			continue;
+		}
+		if (c->type == STORE_CMD_CREATE) {
+			stats_add(STAT_FILES_CREATED, 1);
+			f->state = STORE_EXISTS;
+		} else if (c->type == STORE_CMD_UPDATE) {
+			stats_add(STAT_VALUES_WRITTEN, c->n);
+			if (c->last > f->last)
+				f->last = c->last;
+		} else if (f->flags & STORE_F_CACHED) {
+			f->flags &= ~STORE_F_CACHED;
+			TAILQ_REMOVE(&s->cached, f, cached_entry);
+		}
+	}
+}
+
+/* Sends the due files in one BATCH, with FLUSH lines for flushes. */
+static void
+store_write_cached(struct store *s, int all)
+{
+	struct store_file	*f;
+	char			 err[512];
+	size_t			 i;
+	int			 r;
+
+	if (rrdcached_connect(s->rc, err, sizeof(err)) == -1) {
+		store_rc_down(s, err);
+		for (i = 0; i < s->nbatch; i++)
+			store_fail(s, s->batch[i], s->batch[i]->npend);
+		s->failed = s->lost = 1;
+		return;
+	}
+	for (i = 0; i < s->nbatch; i++)
+		store_prepare(s, s->batch[i]);
+	rrdcached_batch_begin(s->rc);
+	s->ncmds = 0;
+	for (i = 0; i < s->nbatch; i++) {
+		if (s->batch[i]->npend > 0)
+			store_batch_file(s, s->batch[i], s->batch[i]->npend);
+	}
+	TAILQ_FOREACH(f, &s->cached, cached_entry) {
+		if (!all && !(f->flags & STORE_F_FLUSH))
+			continue;
+		snprintf(s->line, sizeof(s->line), "FLUSH %s", store_qpath(f));
+		store_cmd(s, STORE_CMD_FLUSH, f, 0, 0);
+	}
+	if (s->ncmds == 0)
+		return;
+	r = rrdcached_batch_end(s->rc, store_batch_error, s, err, sizeof(err));
+	if (r == -1) {
+		store_rc_down(s, err);
+		s->lost = 1;
+	}
+	else if (s->rc_down) {
+		log_info("store: rrdcached %s: connected again",
+		    rrdcached_address(s->rc));
+		s->rc_down = 0;
+	}
+	store_batch_results(s, r == -1);
+}
+
+/* Picks the files to write now: due ones, flushed ones, or all. */
+static void
+store_select(struct store *s, int all)
+{
+	struct store_file	*f, *next;
+	msec_t			 now = clock_mono();
+
+	s->nbatch = 0;
+	for (f = TAILQ_FIRST(&s->dirty); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, dirty_entry);
+		if (!all && f->due > now && !(f->flags & STORE_F_FLUSH))
+			continue;
+		TAILQ_REMOVE(&s->dirty, f, dirty_entry);
+		f->flags &= ~(STORE_F_DIRTY | STORE_F_FAILED);
+		if (s->nbatch == s->batchsize) {
+			s->batchsize = s->batchsize == 0 ? 64 :
+			    s->batchsize * 2;
+			s->batch = xreallocarray(s->batch, s->batchsize,
+			    sizeof(*s->batch));
+		}
+		s->batch[s->nbatch++] = f;
+		s->finished += f->npend;
+	}
+}
+
+/* Hands answered requests to the loop. */
+static void
+store_answer(struct store *s, struct store_reqs *reqs)
+{
+	struct store_req	*r;
+
+	if (TAILQ_EMPTY(reqs))
+		return;
+	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->file == NULL || s->lost)
+			r->error = s->failed || s->lost ? -1 : 0;
+		else
+			r->error = r->file->flags & STORE_F_FAILED ? -1 : 0;
+	}
+	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->file != NULL)
+			r->file->flags &= ~STORE_F_FLUSH;
+	}
+	pthread_mutex_lock(&s->lock);
+	TAILQ_CONCAT(&s->done, reqs, entry);
+	pthread_mutex_unlock(&s->lock);
+	event_active(s->ev_done, EV_READ, 0);
+}
+
+/* One round of the writer: write what is due or asked for, answer. */
+static void
+store_cycle(struct store *s, struct store_reqs *reqs, int force)
+{
+	struct store_req	*r;
+	struct store_file	*f;
+	size_t			 i;
+	int			 flushall = 0;
+
+	s->failed = s->lost = 0;
+	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->file == NULL)
+			flushall = 1;
+		else {
+			r->file->flags |= STORE_F_FLUSH;
+			r->file->flags &= ~STORE_F_FAILED;
+		}
+	}
+	store_select(s, force || flushall);
+	if (s->rc != NULL)
+		store_write_cached(s, flushall);
+	else {
+		for (i = 0; i < s->nbatch; i++)
+			store_write_direct(s, s->batch[i]);
+	}
+	for (i = 0; i < s->nbatch; i++) {
+		f = s->batch[i];
+		f->npend = 0;
+		if (f->pendsize > STORE_PEND_KEEP) {
+			free(f->pend);
+			f->pend = NULL;
+			f->pendsize = 0;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	s->depth -= s->finished;
+	stats_sub(STAT_QUEUE_DEPTH, s->finished);
+	pthread_mutex_unlock(&s->lock);
+	s->finished = 0;
+	store_answer(s, reqs);
+}
+
+/* The writer thread: take the queue, write, until stopped. */
+static void *
+store_writer_main(void *arg)
+{
+	struct store		*s = arg;
+	struct store_reqs	 reqs;
+	struct store_value	*q;
+	size_t			 nq, qsize;
+	msec_t			 due;
+	char			 err[512];
+	int			 force, stop;
+
+	pthread_mutex_lock(&s->lock);
+	do {
+		store_writer_wait(s);
+		q = s->q;
+		nq = s->nq;
+		qsize = s->qsize;
+		due = s->q_first + s->opts.write_delay;
+		s->q = s->spare;
+		s->qsize = s->sparesize;
+		s->nq = 0;
+		s->spare = NULL;
+		s->sparesize = 0;
+		TAILQ_INIT(&reqs);
+		TAILQ_CONCAT(&reqs, &s->reqs, entry);
+		stop = s->stopping;
+		force = stop || s->depth >= s->hiwat;
+		pthread_mutex_unlock(&s->lock);
+
+		store_distribute(s, q, nq, due);
+		store_cycle(s, &reqs, force);
+
+		pthread_mutex_lock(&s->lock);
+		s->spare = q;
+		s->sparesize = qsize;
+	} while (!stop);
+	pthread_mutex_unlock(&s->lock);
+
+	if (s->rc != NULL && !TAILQ_EMPTY(&s->cached) &&
+	    rrdcached_command(s->rc, "FLUSHALL", NULL, NULL, err,
+	    sizeof(err)) < 0)
+		log_warnx("store: rrdcached %s: FLUSHALL: %s",
+		    rrdcached_address(s->rc), err);
+	return (NULL);
+}

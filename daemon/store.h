@@ -1,0 +1,59 @@
+/*
+ * store.h - the one writer of RRD files.
+ *
+ * Values go into a bounded queue (any thread); a single writer thread owns
+ * every RRD update.  It batches the values of one file into one
+ * rrd_update_r call (or one rrdcached UPDATE line inside a BATCH), creates
+ * a file on first sight from its retention preset with a start before its
+ * first value, and drops values not newer than the file's last update.
+ */
+#ifndef TALLY_STORE_H
+#define TALLY_STORE_H
+
+#include <time.h>
+#include <tally/plugin.h>
+
+struct event_base;
+struct retention;
+struct store;
+struct store_file;
+
+struct store_opts {
+	const char	*rrdcached;	/* NULL, "unix:/path", "/path", "host:port" */
+	unsigned long	 queue_max;	/* values queued at most; then drop new */
+	unsigned long	 write_delay;	/* ms a value may wait to be batched */
+};
+
+typedef void (*store_done_cb)(void *arg, int error);
+
+/* Loop thread.  base is used to run flush completions on the loop. */
+struct store		*store_new(struct event_base *base,
+			    const struct store_opts *);
+int			 store_start(struct store *);
+
+/*
+ * Loop thread: the record of one RRD file, made on first call.  path is
+ * absolute and already validated; kind and retention are copied and used
+ * only if the file does not exist yet.  Records live until store_free.
+ */
+struct store_file	*store_file_get(struct store *, const char *path,
+			    enum tally_kind kind, const struct retention *);
+const char		*store_file_path(const struct store_file *);
+
+/* Any thread: queue one value.  0, or -1 when the queue is full. */
+int			 store_put(struct store *, struct store_file *,
+			    time_t when, double value);
+
+/*
+ * Loop thread: write what is pending for file (NULL: all files) now, and
+ * call done on the loop once it is in the files (with rrdcached: flushed
+ * by rrdcached).  error is 0 or -1.
+ */
+void			 store_flush(struct store *, struct store_file *,
+			    store_done_cb done, void *arg);
+
+/* Loop thread: write everything pending and stop the writer.  Blocks. */
+void			 store_stop(struct store *);
+void			 store_free(struct store *);
+
+#endif

@@ -1,0 +1,88 @@
+/* test_sched.c - the read schedule, driven by a fake clock. */
+#include "sched.h"
+#include "tap.h"
+
+static void
+test_grid(void)
+{
+	struct sched	 s;
+	msec_t		 now = 1000000;
+
+	sched_init(&s, 10000, 0, 5000, 60000, 7, now);
+	is_int(s.next, now, "no jitter: first read at once");
+	is_int(sched_due(&s, now), SCHED_RUN, "first tick runs");
+	is_int(s.next, now + 10000, "next tick one interval later");
+	sched_done(&s, now + 300, 1);
+	is_int(s.next, now + 10000, "a quick read keeps the grid");
+	is_int(s.last_duration, 300, "duration measured");
+	/* The timer fires 40 ms late: the grid does not drift. */
+	is_int(sched_due(&s, now + 10040), SCHED_RUN, "second tick runs");
+	sched_done(&s, now + 10100, 1);
+	is_int(s.next, now + 20000, "late firing does not drift the grid");
+}
+
+static void
+test_jitter(void)
+{
+	struct sched	 a, b;
+
+	sched_init(&a, 10000, 2000, 0, 0, 12345, 0);
+	sched_init(&b, 10000, 2000, 0, 0, 12346, 0);
+	ok(a.offset >= 0 && a.offset <= 2000, "offset within jitter");
+	ok(a.offset != b.offset, "different seeds spread instances");
+	is_int(a.timeout, 10000, "deadline defaults to the interval");
+}
+
+static void
+test_skip(void)
+{
+	struct sched	 s;
+	msec_t		 t = 0;
+
+	sched_init(&s, 1000, 0, 500, 60000, 1, t);
+	is_int(sched_due(&s, t), SCHED_RUN, "run");
+	is_int(sched_late(&s, 400), 0, "not late before the deadline");
+	is_int(sched_late(&s, 500), 1, "late at the deadline");
+	is_int(sched_late(&s, 900), 0, "late is reported once");
+	is_int(sched_due(&s, 1000), SCHED_SKIP, "due while running: skip");
+	is_int(sched_due(&s, 2000), SCHED_SKIP, "and again");
+	is_int(s.skipped, 2, "skips counted");
+	is_int(s.late, 1, "late counted once");
+	sched_done(&s, 2500, 1);
+	is_int(s.next, 3000, "back on the grid after a long read");
+	is_int(sched_due(&s, 3000), SCHED_RUN, "runs again");
+	is_int(sched_deadline(&s), 3500, "deadline of the new read");
+}
+
+static void
+test_backoff(void)
+{
+	struct sched	 s;
+	msec_t		 t = 0;
+	msec_t		 want[] = { 2000, 4000, 8000, 10000, 10000 };
+	int		 i;
+
+	sched_init(&s, 1000, 0, 0, 10000, 1, t);
+	for (i = 0; i < 5; i++) {
+		t = s.next;
+		is_int(sched_due(&s, t), SCHED_RUN, "run while failing");
+		sched_done(&s, t, 0);
+		is_int(s.next - t, want[i], "backoff doubles up to the cap");
+	}
+	is_int(s.failed, 5, "failures counted");
+	t = s.next;
+	sched_due(&s, t);
+	sched_done(&s, t, 1);
+	is_int(s.next - t, 1000, "one success resets the interval");
+	is_int(s.failures, 0, "failure streak reset");
+}
+
+int
+main(void)
+{
+	test_grid();
+	test_jitter();
+	test_skip();
+	test_backoff();
+	return (tap_done());
+}
