@@ -149,6 +149,48 @@ static const struct config_key config_keys[] = {
 	  .flags = CONFIG_RELOAD, .off = D(shutdown_timeout),
 	  .help = "how long shutdown waits for running reads" },
 
+	{ .sec = CONFIG_DAEMON, .name = "socket", .type = CONFIG_PATH,
+	  .def = TALLY_RUNSTATEDIR "/tallyd.sock", .flags = CONFIG_NONE_OK,
+	  .off = D(socket),
+	  .help = "unix socket of the query protocol; empty: none" },
+	{ .sec = CONFIG_DAEMON, .name = "socket_mode", .type = CONFIG_COUNT,
+	  .min = 0, .max = 0777, .def = "0660", .defshow = "0660",
+	  .off = D(socket_mode),
+	  .help = "permission bits of the unix socket (octal with a "
+	  "leading 0)" },
+	{ .sec = CONFIG_DAEMON, .name = "socket_group", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK, .off = D(socket_group),
+	  .help = "group that owns the unix socket; empty: the daemon's" },
+	{ .sec = CONFIG_DAEMON, .name = "listen", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK, .off = D(listen),
+	  .help = "TCP address of the query protocol, host:port (loopback "
+	  "unless you mean it); empty: no TCP" },
+	{ .sec = CONFIG_DAEMON, .name = "token", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD, .off = D(token),
+	  .help = "if set, TCP clients must send AUTH token before anything "
+	  "but PING, HELP and QUIT" },
+	{ .sec = CONFIG_DAEMON, .name = "max_clients", .type = CONFIG_INT,
+	  .min = 1, .max = 65536, .def = "256", .flags = CONFIG_RELOAD,
+	  .off = D(max_clients),
+	  .help = "connections served at once; more are refused" },
+	{ .sec = CONFIG_DAEMON, .name = "client_timeout",
+	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_D,
+	  .def = "300s", .flags = CONFIG_RELOAD, .off = D(client_timeout),
+	  .help = "an idle connection is closed after this long" },
+	{ .sec = CONFIG_DAEMON, .name = "max_output", .type = CONFIG_COUNT,
+	  .min = 65536, .max = 1073741824, .def = "16M",
+	  .flags = CONFIG_RELOAD, .off = D(max_output),
+	  .help = "bytes of answers waiting for a slow client; past it the "
+	  "client is cut off" },
+	{ .sec = CONFIG_DAEMON, .name = "requests_per_wake", .type = CONFIG_INT,
+	  .min = 1, .max = 10000, .def = "16", .flags = CONFIG_RELOAD,
+	  .off = D(requests_per_wake),
+	  .help = "requests of one client served before others get a turn" },
+	{ .sec = CONFIG_DAEMON, .name = "graph_cache", .type = CONFIG_DURATION,
+	  .max = CONFIG_MS_H, .def = "5s", .flags = CONFIG_RELOAD,
+	  .off = D(graph_cache),
+	  .help = "identical GRAPH requests within this time share a render" },
+
 	{ .sec = CONFIG_STORAGE, .name = "datadir", .type = CONFIG_PATH,
 	  .def = TALLY_LOCALSTATEDIR "/lib/tallyd/rrd", .off = D(datadir),
 	  .help = "directory of the RRD files, "
@@ -479,7 +521,8 @@ config_count(const char *s, int suffixes, const char **errstr)
 		return (0);
 	}
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	/* A leading 0 means octal, as for chmod: socket_mode = 0660. */
+	v = strtoull(s, &end, s[0] == '0' && s[1] != '\0' ? 8 : 10);
 	if (suffixes && end[0] != '\0' && end[1] == '\0' &&
 	    strchr("kMG", end[0]) != NULL) {
 		mul = end[0] == 'k' ? 1000 : end[0] == 'M' ? 1000000 :

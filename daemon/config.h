@@ -77,6 +77,16 @@ struct config {
 	int		 verbose;		/* log_level: 0 info, 1 debug */
 	int		 read_threads;
 	unsigned long	 shutdown_timeout;	/* ms */
+	char		*socket;		/* NULL: no unix socket */
+	char		*socket_group;		/* NULL: the daemon's group */
+	unsigned long	 socket_mode;		/* permission bits */
+	char		*listen;		/* TCP host:port; NULL: none */
+	char		*token;			/* NULL: TCP needs no AUTH */
+	int		 max_clients;
+	unsigned long	 client_timeout;	/* ms idle before closing */
+	unsigned long	 max_output;		/* bytes pending per client */
+	int		 requests_per_wake;
+	unsigned long	 graph_cache;		/* ms a render is reused */
 
 	/* [storage] */
 	char		*datadir;

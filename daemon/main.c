@@ -152,6 +152,7 @@ static void
 main_run(int foreground)
 {
 	struct store_opts	 so;
+	struct event_config	*ecfg;
 	struct event		*sig[4];
 	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t			 i;
@@ -160,8 +161,15 @@ main_run(int foreground)
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
-	if ((main_base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
+	/*
+	 * A precise timer: the coarse clock fires timers up to 4 ms early,
+	 * which puts a read that should start on a second into the one before.
+	 */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (main_base = event_base_new_with_config(ecfg)) == NULL)
+		fatalx("cannot make the event base");
+	event_config_free(ecfg);
 	for (i = 0; i < 3; i++) {
 		sig[i] = evsignal_new(main_base, signos[i], main_signal_cb,
 		    NULL);

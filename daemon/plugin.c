@@ -139,7 +139,7 @@ host_submit(struct tally_ctx *ctx, const char *metric, time_t when,
 			    metric != NULL ? metric : "(null)", n);
 		return (-1);
 	}
-	return (series_submit(s, when, value));
+	return (series_submit(s, when, value) == SERIES_OK ? 0 : -1);
 }
 
 static const char *
@@ -468,9 +468,19 @@ static void
 plugin_deadline_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct tally_ctx	*ctx = arg;
+	struct timeval		 tv;
+	msec_t			 left;
 
-	if (!sched_late(&ctx->sched, clock_mono()))
+	if (!sched_late(&ctx->sched, clock_mono())) {
+		/* Fired early (coarse clock): wait for the rest. */
+		left = sched_deadline(&ctx->sched) - clock_mono();
+		if (sched_running(&ctx->sched) && !ctx->lent && left > 0) {
+			tv.tv_sec = left / 1000;
+			tv.tv_usec = (left % 1000) * 1000;
+			evtimer_add(ctx->deadline_ev, &tv);
+		}
 		return;
+	}
 	stats_add(STAT_READS_LATE, 1);
 	log_warnx("%s: read still running after its %lld ms deadline; "
 	    "lending the pool a thread", ctx->name,
@@ -501,7 +511,8 @@ plugin_inst_start(struct tally_ctx *ctx)
 	if (ctx->tick_ev == NULL || ctx->deadline_ev == NULL)
 		fatalx("%s: cannot make timers", ctx->name);
 	sched_init(&ctx->sched, pc->interval, pc->jitter, pc->timeout,
-	    pc->max_backoff, plugin_seed(ctx->name), clock_mono());
+	    pc->max_backoff, plugin_seed(ctx->name), clock_mono(),
+	    clock_wall());
 	plugin_arm(ctx);
 	log_info("%s: started (%s, every %lu ms)", ctx->name, ctx->mod->path,
 	    pc->interval);

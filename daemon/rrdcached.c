@@ -37,7 +37,7 @@
 #include "xmalloc.h"
 
 #define RRDCACHED_PORT		"42217"
-#define RRDCACHED_TIMEOUT	30000	/* ms of silence before giving up */
+#define RRDCACHED_TIMEOUT	60000	/* ms of silence before giving up */
 #define RRDCACHED_BACKOFF_MIN	500	/* ms after the first failed connect */
 #define RRDCACHED_BACKOFF_MAX	30000
 #define RRDCACHED_RBUF		8192
@@ -207,6 +207,7 @@ rrdcached_connect_fd(int fd, const struct sockaddr *sa, socklen_t len)
 	return (0);
 }
 
+/* Connects to the unix socket; fd, or -1 with errno. */
 static int
 rrdcached_open_unix(struct rrdcached *rc)
 {
@@ -265,6 +266,7 @@ rrdcached_open_inet(struct rrdcached *rc, char *err, size_t errlen)
 	return (fd);
 }
 
+/* Opens the connection unless open or backing off after a failure. */
 int
 rrdcached_connect(struct rrdcached *rc, char *err, size_t errlen)
 {
@@ -296,6 +298,7 @@ rrdcached_connect(struct rrdcached *rc, char *err, size_t errlen)
 	return (0);
 }
 
+/* Writes rc->out whole, waiting while the socket is full. */
 static int
 rrdcached_write(struct rrdcached *rc, char *err, size_t errlen)
 {
@@ -414,6 +417,7 @@ rrdcached_exchange(struct rrdcached *rc,
 	}
 }
 
+/* Reads a status line and the lines it announces. */
 static int
 rrdcached_command_reply(struct rrdcached *rc, struct rrdcached_reply *r)
 {

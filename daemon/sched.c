@@ -11,13 +11,14 @@
 
 void
 sched_init(struct sched *s, msec_t interval, msec_t jitter, msec_t timeout,
-    msec_t max_backoff, uint32_t seed, msec_t now)
+    msec_t max_backoff, uint32_t seed, msec_t now, msec_t wall)
 {
 	s->interval = interval > 0 ? interval : 1;
 	s->offset = jitter > 0 ? (msec_t)(seed % (uint64_t)(jitter + 1)) : 0;
 	s->timeout = timeout > 0 ? timeout : s->interval;
 	s->max_backoff = max_backoff > s->interval ? max_backoff : s->interval;
-	s->next = now + s->offset;
+	s->next = now + (s->interval - wall % s->interval) % s->interval +
+	    s->offset;
 	s->started = -1;
 	s->last_duration = 0;
 	s->failures = 0;
@@ -25,7 +26,11 @@ sched_init(struct sched *s, msec_t interval, msec_t jitter, msec_t timeout,
 	s->late_flagged = 0;
 }
 
-/* Move next past now, on the tick grid. */
+/*
+ * Move next past now, on the tick grid.  A timer may fire a little before
+ * its time (libevent's clock is coarser than ours): that tick still counts
+ * as the one due, so next moves one interval on, never zero.
+ */
 static void
 sched_advance(struct sched *s, msec_t now)
 {
@@ -33,17 +38,26 @@ sched_advance(struct sched *s, msec_t now)
 		s->next += ((now - s->next) / s->interval + 1) * s->interval;
 }
 
+static void
+sched_tick(struct sched *s, msec_t now)
+{
+	if (s->next > now)
+		s->next += s->interval;
+	else
+		sched_advance(s, now);
+}
+
 enum sched_action
 sched_due(struct sched *s, msec_t now)
 {
 	if (s->started >= 0) {
 		s->skipped++;
-		sched_advance(s, now);
+		sched_tick(s, now);
 		return (SCHED_SKIP);
 	}
 	s->started = now;
 	s->late_flagged = 0;
-	sched_advance(s, now);
+	sched_tick(s, now);
 	return (SCHED_RUN);
 }
 

@@ -28,10 +28,15 @@ enum sched_action {
 	SCHED_SKIP	/* still running: skipped and counted */
 };
 
-/* seed picks the jitter offset, so instances spread out but stay fixed. */
+/*
+ * seed picks the jitter offset, so instances spread out but stay fixed.
+ * Ticks are aligned to the wall clock (wall = now on it): with interval
+ * 60 s and no jitter, reads start on the minute, so values land on RRD
+ * step boundaries and two reads never share a second.
+ */
 void		 sched_init(struct sched *, msec_t interval, msec_t jitter,
 		    msec_t timeout, msec_t max_backoff, uint32_t seed,
-		    msec_t now);
+		    msec_t now, msec_t wall);
 /* The timer fired at now (>= s->next). */
 enum sched_action sched_due(struct sched *, msec_t now);
 /* The read started at the last SCHED_RUN returned; ok is 0 on failure. */

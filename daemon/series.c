@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "hmap.h"
 #include "log.h"
@@ -229,17 +230,17 @@ series_find(const char *name)
 	return (s);
 }
 
-int
+enum series_rc
 series_submit(struct series *s, time_t when, double value)
 {
 	int	 stale;
 
 	if (when == 0)
-		when = time(NULL);
+		when = (time_t)(clock_wall() / 1000);
 	if (s->kind != TALLY_GAUGE && isfinite(value) &&
 	    value != floor(value)) {
 		stats_add(STAT_VALUES_REFUSED, 1);
-		return (-1);
+		return (SERIES_KIND);
 	}
 	pthread_mutex_lock(&series_lock);
 	stale = s->last_time != 0 && when <= s->last_time;
@@ -250,10 +251,27 @@ series_submit(struct series *s, time_t when, double value)
 	pthread_mutex_unlock(&series_lock);
 	if (stale) {
 		stats_add(STAT_VALUES_STALE, 1);
-		return (-1);
+		return (SERIES_STALE);
 	}
 	stats_add(STAT_VALUES_RECEIVED, 1);
-	return (store_put(series_store, s->file, when, value));
+	return (store_put(series_store, s->file, when, value) == 0 ?
+	    SERIES_OK : SERIES_BUSY);
+}
+
+const char *
+series_rc_name(enum series_rc rc)
+{
+	switch (rc) {
+	case SERIES_OK:
+		return ("ok");
+	case SERIES_STALE:
+		return ("stale");
+	case SERIES_KIND:
+		return ("kind");
+	case SERIES_BUSY:
+		return ("busy");
+	}
+	return ("unknown");
 }
 
 const char *
@@ -290,4 +308,41 @@ series_count(void)
 	n = series_table != NULL ? hmap_count(series_table) : 0;
 	pthread_mutex_unlock(&series_lock);
 	return (n);
+}
+
+const char *
+series_unit(const struct series *s)
+{
+	return (s->unit);
+}
+
+struct store_file *
+series_file(const struct series *s)
+{
+	return (s->file);
+}
+
+struct series_walk {
+	void	(*fn)(struct series *, void *);
+	void	 *arg;
+};
+
+static int
+series_walk_cb(const char *key, void *value, void *arg)
+{
+	struct series_walk	*w = arg;
+
+	w->fn(value, w->arg);
+	return (0);
+}
+
+void
+series_foreach(void (*fn)(struct series *, void *), void *arg)
+{
+	struct series_walk	 w = { fn, arg };
+
+	pthread_mutex_lock(&series_lock);
+	if (series_table != NULL)
+		hmap_foreach(series_table, series_walk_cb, &w);
+	pthread_mutex_unlock(&series_lock);
 }

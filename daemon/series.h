@@ -44,18 +44,31 @@ struct series	*series_declare(const char *name, enum tally_kind kind,
 		    size_t errlen);
 struct series	*series_find(const char *name);		/* thread-safe */
 
+/* What became of a submitted value. */
+enum series_rc {
+	SERIES_OK = 0,
+	SERIES_STALE = -1,	/* not newer than the series' last value */
+	SERIES_KIND = -2,	/* a counter value that is not an integer */
+	SERIES_BUSY = -3	/* the store queue is full */
+};
+
 /*
- * Queue one value (when 0 = now).  0, or -1 if the store refused it.
- * Values not newer than the last submitted one are refused here (counted
- * stale), so the writer rarely sees them.  Thread-safe.
+ * Queue one value (when 0 = now).  Values not newer than the last
+ * submitted one are refused here (counted stale), so the writer rarely
+ * sees them.  Thread-safe.
  */
-int		 series_submit(struct series *, time_t when, double value);
+enum series_rc	 series_submit(struct series *, time_t when, double value);
+const char	*series_rc_name(enum series_rc);
 
 /* Accessors (thread-safe copies). */
 const char	*series_name(const struct series *);
 enum tally_kind	 series_kind(const struct series *);
 int		 series_last(struct series *, time_t *when, double *value);
 size_t		 series_count(void);
+const char	*series_unit(const struct series *);
+struct store_file *series_file(const struct series *);
+/* Calls fn for every series, in no order, with the registry locked. */
+void		 series_foreach(void (*fn)(struct series *, void *), void *arg);
 const char	*series_kind_name(enum tally_kind);
 
 #endif

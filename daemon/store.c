@@ -36,17 +36,18 @@
  * CREATE where needed, then UPDATE lines of at most RRDCACHED_LINE_MAX
  * bytes, then FLUSH for the files a store_flush asked for (all files sent
  * since their last FLUSH for a NULL flush; FLUSHALL would answer before
- * the data is on disk).  store_stop sends FLUSHALL, which returns at once.
+ * the data is on disk).  store_stop's last round FLUSHes every file sent.
  *
  * Files.  On first sight the writer reads an existing file's last update
  * and layout (rrd_info_r; with rrdcached FLUSH then INFO, so a restart of
  * tallyd with values still in rrdcached's cache sees the true last update),
  * or creates it with its start one step before its earliest value, so
- * backfilled history lands (with "earliest - 1" the first step would be
- * mostly before the start, thus unknown, and the first value lost).  A file whose layout differs from its
- * retention is kept as it is and reported once.  After a failed update the
- * file is read again before its next write.  STAT_STORE_ERRORS counts the
- * values that did not reach storage (failed create, update or connection).
+ * backfilled history lands (from "earliest - 1", the first step would lie
+ * mostly before the start, so librrd would make it unknown).  A file whose
+ * layout differs from its retention is kept as it is and reported once.
+ * After a failed update the file is read again before its next write.
+ * STAT_STORE_ERRORS counts the values that did not reach storage (failed
+ * create, update or connection).
  *
  * Completions.  store_flush queues a request; the writer answers it after
  * the cycle that wrote the file by appending it to s->done and activating
@@ -250,6 +251,7 @@ store_file_free(void *p)
 	free(f);
 }
 
+/* The store and its completion event; the writer starts in store_start. */
 struct store *
 store_new(struct event_base *base, const struct store_opts *opts)
 {
@@ -370,6 +372,7 @@ store_refuse(struct store *s)
 	return (-1);
 }
 
+/* The hot path: one lock, an append, a signal only to wake an idle writer. */
 int
 store_put(struct store *s, struct store_file *f, time_t when, double value)
 {
@@ -400,6 +403,7 @@ store_put(struct store *s, struct store_file *f, time_t when, double value)
 	return (0);
 }
 
+/* Queues a flush request; after store_stop it fails, still on the loop. */
 void
 store_flush(struct store *s, struct store_file *f, store_done_cb done,
     void *arg)
@@ -477,6 +481,7 @@ store_stop(struct store *s)
 	store_reply_cb(-1, 0, s);
 }
 
+/* Stops if needed, runs completions left, frees every record. */
 void
 store_free(struct store *s)
 {
@@ -1188,6 +1193,8 @@ store_write_cached(struct store *s, int all)
 	size_t			 i;
 	int			 r;
 
+	if (s->nbatch == 0 && TAILQ_EMPTY(&s->cached))
+		return;
 	if (rrdcached_connect(s->rc, err, sizeof(err)) == -1) {
 		store_rc_down(s, err);
 		for (i = 0; i < s->nbatch; i++)
@@ -1215,8 +1222,7 @@ store_write_cached(struct store *s, int all)
 	if (r == -1) {
 		store_rc_down(s, err);
 		s->lost = 1;
-	}
-	else if (s->rc_down) {
+	} else if (s->rc_down) {
 		log_info("store: rrdcached %s: connected again",
 		    rrdcached_address(s->rc));
 		s->rc_down = 0;
@@ -1273,9 +1279,13 @@ store_answer(struct store *s, struct store_reqs *reqs)
 	event_active(s->ev_done, EV_READ, 0);
 }
 
-/* One round of the writer: write what is due or asked for, answer. */
+/*
+ * One round of the writer: write what is due or asked for, answer.  The
+ * last round (stop) also has rrdcached FLUSH every file we sent it, so the
+ * values are on disk when tallyd exits.
+ */
 static void
-store_cycle(struct store *s, struct store_reqs *reqs, int force)
+store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 {
 	struct store_req	*r;
 	struct store_file	*f;
@@ -1293,7 +1303,7 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force)
 	}
 	store_select(s, force || flushall);
 	if (s->rc != NULL)
-		store_write_cached(s, flushall);
+		store_write_cached(s, flushall || stop);
 	else {
 		for (i = 0; i < s->nbatch; i++)
 			store_write_direct(s, s->batch[i]);
@@ -1324,7 +1334,6 @@ store_writer_main(void *arg)
 	struct store_value	*q;
 	size_t			 nq, qsize;
 	msec_t			 due;
-	char			 err[512];
 	int			 force, stop;
 
 	pthread_mutex_lock(&s->lock);
@@ -1346,18 +1355,12 @@ store_writer_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		store_distribute(s, q, nq, due);
-		store_cycle(s, &reqs, force);
+		store_cycle(s, &reqs, force, stop);
 
 		pthread_mutex_lock(&s->lock);
 		s->spare = q;
 		s->sparesize = qsize;
 	} while (!stop);
 	pthread_mutex_unlock(&s->lock);
-
-	if (s->rc != NULL && !TAILQ_EMPTY(&s->cached) &&
-	    rrdcached_command(s->rc, "FLUSHALL", NULL, NULL, err,
-	    sizeof(err)) < 0)
-		log_warnx("store: rrdcached %s: FLUSHALL: %s",
-		    rrdcached_address(s->rc), err);
 	return (NULL);
 }

@@ -109,6 +109,20 @@ struct tally_host {
 	/* Report the daemon's own figures, one call of cb per figure. */
 	void		(*stats)(struct tally_ctx *ctx, tally_stat_cb cb,
 			    void *arg);
+
+	/*
+	 * Replace the whole stored history of a declared metric with exactly
+	 * these n points (when[] strictly increasing, seconds since the
+	 * epoch).  For sources that correct past figures, such as a registry
+	 * revising an earlier year: the core rebuilds the file aside and
+	 * renames it into place, so readers never see half a file, and
+	 * values of this metric submitted before the call are superseded.
+	 * Values submitted afterwards must be newer than when[n - 1].
+	 * Returns 0 once queued, -1 if refused (undeclared metric, bad
+	 * times, n == 0).
+	 */
+	int		(*rewrite)(struct tally_ctx *ctx, const char *metric,
+			    size_t n, const time_t *when, const double *value);
 };
 
 /*

@@ -8,7 +8,7 @@ test_grid(void)
 	struct sched	 s;
 	msec_t		 now = 1000000;
 
-	sched_init(&s, 10000, 0, 5000, 60000, 7, now);
+	sched_init(&s, 10000, 0, 5000, 60000, 7, now, 0);
 	is_int(s.next, now, "no jitter: first read at once");
 	is_int(sched_due(&s, now), SCHED_RUN, "first tick runs");
 	is_int(s.next, now + 10000, "next tick one interval later");
@@ -26,8 +26,8 @@ test_jitter(void)
 {
 	struct sched	 a, b;
 
-	sched_init(&a, 10000, 2000, 0, 0, 12345, 0);
-	sched_init(&b, 10000, 2000, 0, 0, 12346, 0);
+	sched_init(&a, 10000, 2000, 0, 0, 12345, 0, 0);
+	sched_init(&b, 10000, 2000, 0, 0, 12346, 0, 0);
 	ok(a.offset >= 0 && a.offset <= 2000, "offset within jitter");
 	ok(a.offset != b.offset, "different seeds spread instances");
 	is_int(a.timeout, 10000, "deadline defaults to the interval");
@@ -39,7 +39,7 @@ test_skip(void)
 	struct sched	 s;
 	msec_t		 t = 0;
 
-	sched_init(&s, 1000, 0, 500, 60000, 1, t);
+	sched_init(&s, 1000, 0, 500, 60000, 1, t, 0);
 	is_int(sched_due(&s, t), SCHED_RUN, "run");
 	is_int(sched_late(&s, 400), 0, "not late before the deadline");
 	is_int(sched_late(&s, 500), 1, "late at the deadline");
@@ -62,7 +62,7 @@ test_backoff(void)
 	msec_t		 want[] = { 2000, 4000, 8000, 10000, 10000 };
 	int		 i;
 
-	sched_init(&s, 1000, 0, 0, 10000, 1, t);
+	sched_init(&s, 1000, 0, 0, 10000, 1, t, 0);
 	for (i = 0; i < 5; i++) {
 		t = s.next;
 		is_int(sched_due(&s, t), SCHED_RUN, "run while failing");
@@ -77,9 +77,25 @@ test_backoff(void)
 	is_int(s.failures, 0, "failure streak reset");
 }
 
+static void
+test_align_early(void)
+{
+	struct sched	 s;
+
+	/* Wall clock 12:00:07.250, interval 10 s: first tick at :10. */
+	sched_init(&s, 10000, 0, 0, 0, 1, 500, 43207250);
+	is_int(s.next, 500 + 2750, "first tick aligned to the wall clock");
+	/* The timer fires 1 ms early: still the due tick, next moves on. */
+	is_int(sched_due(&s, 500 + 2749), SCHED_RUN, "early firing runs");
+	is_int(s.next, 500 + 12750, "early firing still advances a tick");
+	sched_done(&s, 500 + 2800, 1);
+	is_int(s.next, 500 + 12750, "no second read in the same tick");
+}
+
 int
 main(void)
 {
+	test_align_early();
 	test_grid();
 	test_jitter();
 	test_skip();

@@ -456,7 +456,9 @@ test_rrdcached_down(time_t T)
 	store_put(s, f, T + 1, 2);
 	is_int(flush(s, f, NULL), -1, "flush fails without rrdcached");
 	is_int(delta(STAT_STORE_ERRORS), 2, "two values lost, counted");
-	is_int(flush(s, NULL, NULL), -1, "writer still answers");
+	store_put(s, f, T + 2, 3);
+	is_int(flush(s, NULL, NULL), -1, "writer alive, still failing");
+	is_int(delta(STAT_STORE_ERRORS), 3, "third value counted");
 	store_free(s);
 }
 
@@ -499,7 +501,9 @@ rrdcached_spawn(const char *bin)
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", listen + 5);
+	if (strlen(listen + 5) >= sizeof(sun.sun_path))
+		fatalx("socket path too long");
+	memcpy(sun.sun_path, listen + 5, strlen(listen + 5) + 1);
 	for (end = clock_mono() + 5000; !up && clock_mono() < end;) {
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
@@ -526,19 +530,18 @@ rrdcached_kill(pid_t pid)
 	return (waitpid(pid, &status, 0) == pid);
 }
 
-/* Create, update and flush through a real rrdcached; survive its restart. */
-static void
-test_rrdcached(const char *bin, time_t T)
+/* Create, update and flush through a real rrdcached; returns a store. */
+static struct store *
+test_rrdcached(pid_t pid, time_t T)
 {
 	struct store		*s;
 	struct store_file	*f;
 	char			 addr[300];
 	const char		*p = path_of("cached/x/y/g.rrd");
-	pid_t			 pid;
 	msec_t			 end;
-	int			 i, r, n0 = 0;
+	int			 i;
 
-	ok((pid = rrdcached_spawn(bin)) > 0, "rrdcached started");
+	ok(pid > 0, "rrdcached started");
 	snprintf(addr, sizeof(addr), "unix:%s/rrdcached.sock", tmpdir);
 	s = new_store(addr, 64, BIG_DELAY, 1);	/* written at 32 queued */
 	f = store_file_get(s, p, TALLY_GAUGE, &ret_sec);
@@ -560,7 +563,7 @@ test_rrdcached(const char *bin, time_t T)
 	for (end = clock_mono() + 5000; delta(STAT_VALUES_WRITTEN) < 32 &&
 	    clock_mono() < end;)
 		run_until(NULL, 10);
-	is_int(delta(STAT_VALUES_WRITTEN), 32, "half of queue_max: handed over");
+	is_int(delta(STAT_VALUES_WRITTEN), 32, "half of queue_max: sent");
 	is_int(last_of(p), T + 29, "rrdcached holds them");
 	is_int(flush(s, NULL, NULL), 0, "flush all through rrdcached");
 	is_int(last_of(p), T + 61, "now in the file");
@@ -576,7 +579,19 @@ test_rrdcached(const char *bin, time_t T)
 	is_int(flush(s, f, NULL), 0, "flush from a new store");
 	is_int(delta(STAT_VALUES_STALE), 1, "its last update came via FLUSH");
 	is_int(last_of(p), T + 67, "and the new value is in");
+	return (s);
+}
 
+/* rrdcached goes away and comes back: values lost meanwhile are counted. */
+static void
+test_rrdcached_restart(const char *bin, time_t T, struct store *s, pid_t pid)
+{
+	struct store_file	*f;
+	const char		*p = path_of("cached/x/y/g.rrd");
+	msec_t			 end;
+	int			 i, r, n0 = 0;
+
+	f = store_file_get(s, p, TALLY_GAUGE, &ret_sec);
 	ok(rrdcached_kill(pid), "rrdcached stopped");
 	mark();
 	for (i = 68; i < 71; i++)
@@ -654,6 +669,7 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 int
 main(void)
 {
+	struct store	*s;
 	const char	*bin;
 	time_t		 T = time(NULL) - 600;
 	pid_t		 pid;
@@ -676,9 +692,11 @@ main(void)
 	test_nodelay(T);
 	test_queue_max(T);
 	test_rrdcached_down(T);
-	if ((bin = rrdcached_bin()) != NULL)
-		test_rrdcached(bin, T + 300);
-	else
+	if ((bin = rrdcached_bin()) != NULL) {
+		pid = rrdcached_spawn(bin);
+		s = test_rrdcached(pid, T + 300);
+		test_rrdcached_restart(bin, T + 300, s, pid);
+	} else
 		skip(RRDCACHED_TESTS, "rrdcached not found");
 
 	if (getenv("TALLY_STORE_BENCH") != NULL) {

@@ -1,0 +1,611 @@
+/*
+ * proto.c - the socket protocol's pure parser: a request line into a
+ * command and its words, and the argument parsers every handler shares
+ * (times, durations, PUT values, FETCH arguments, LIST globs).
+ *
+ * Nothing here touches a socket, a clock or daemon state: callers pass
+ * "now", so the same input always gives the same answer and the file is
+ * unit-tested and fuzzed alone.  Numbers go through strtoll/strtod with
+ * full consumption and range checks; ISO-8601 dates are taken apart by
+ * hand and converted with timegm.  docs/PROTOCOL.md is the spec.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "proto.h"
+#include "series.h"
+
+#define PROTO_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
+#define PROTO_TIME_MAX		7258118400LL	/* 2200-01-01T00:00:00Z */
+#define PROTO_SHOW_MAX		32	/* bytes of client text in a message */
+#define PROTO_SHOW_LEN		(4 * PROTO_SHOW_MAX + 4)
+
+static const struct proto_cmd_entry proto_table[] = {
+	{ "HELP", PROTO_HELP, 0, 0, PROTO_F_NOAUTH,
+	    "HELP", "list the commands" },
+	{ "PING", PROTO_PING, 0, 0, PROTO_F_NOAUTH,
+	    "PING", "check that the server answers" },
+	{ "AUTH", PROTO_AUTH, 1, 1, PROTO_F_NOAUTH,
+	    "AUTH token", "authenticate (TCP with a token)" },
+	{ "QUIT", PROTO_QUIT, 0, 0, PROTO_F_NOAUTH,
+	    "QUIT", "close the connection" },
+	{ "LIST", PROTO_LIST, 0, 1, 0,
+	    "LIST [glob]", "list the series, sorted, those matching glob" },
+	{ "INFO", PROTO_INFO, 1, 1, PROTO_F_ASYNC,
+	    "INFO metric", "describe a series and its file" },
+	{ "LAST", PROTO_LAST, 1, 1, 0,
+	    "LAST metric", "the last value of a series" },
+	{ "FETCH", PROTO_FETCH, 3, 5, PROTO_F_ASYNC,
+	    "FETCH metric start end [cf] [resolution]",
+	    "read stored values" },
+	{ "PUT", PROTO_PUT, 2, -1, 0,
+	    "PUT metric time:value [time:value ...]",
+	    "queue values for a series" },
+	{ "FLUSH", PROTO_FLUSH, 0, 1, PROTO_F_ASYNC,
+	    "FLUSH [metric]", "write queued values to their files" },
+	{ "GRAPH", PROTO_GRAPH, 1, -1, PROTO_F_ASYNC,
+	    "GRAPH key=value ...", "render a graph (metric= start= end= ...)" },
+	{ "PLUGINS", PROTO_PLUGINS, 0, 0, 0,
+	    "PLUGINS", "plugin instances and their figures" },
+	{ "STATS", PROTO_STATS, 0, 0, 0,
+	    "STATS", "the daemon's own figures" },
+	{ "ALERTS", PROTO_ALERTS, 0, 0, 0,
+	    "ALERTS", "alert rules and their states" },
+	{ "ALERT", PROTO_ALERT, 1, 3, 0,
+	    "ALERT HISTORY [name] | ALERT TEST name from",
+	    "an alert's history, or a dry run of a rule" },
+};
+_Static_assert(PROTO_NITEMS(proto_table) == PROTO__MAX,
+    "one table entry per command");
+
+static const char *const proto_err_names[] = {
+	"syntax", "unknown-command", "bad-args", "bad-time", "bad-name",
+	"not-found", "auth", "limit", "busy", "store", "internal"
+};
+_Static_assert(PROTO_NITEMS(proto_err_names) == PERR__MAX,
+    "one name per error code");
+
+const struct proto_cmd_entry *
+proto_commands(size_t *n)
+{
+	if (n != NULL)
+		*n = PROTO_NITEMS(proto_table);
+	return (proto_table);
+}
+
+const char *
+proto_err_name(enum proto_err code)
+{
+	if ((unsigned)code >= PERR__MAX)
+		return ("internal");
+	return (proto_err_names[code]);
+}
+
+int
+proto_error_set(struct proto_error *err, enum proto_err code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL)
+		return (-1);
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+void
+proto_quote(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t		 i, o = 0;
+	unsigned char	 c;
+
+	if (len == 0)
+		return;
+	for (i = 0; s[i] != '\0' && i < max; i++) {
+		c = (unsigned char)s[i];
+		if (o + 5 > len)
+			break;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (s[i] != '\0' && o + 4 <= len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o < len ? o : len - 1] = '\0';
+}
+
+int
+proto_cf(const char *s, char cf[8])
+{
+	static const char *const cfs[] = { "AVERAGE", "MIN", "MAX", "LAST" };
+	size_t			 i;
+
+	for (i = 0; i < PROTO_NITEMS(cfs); i++) {
+		if (strcasecmp(s, cfs[i]) == 0) {
+			snprintf(cf, 8, "%s", cfs[i]);
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Refuse control bytes (all below 0x20 but tab, and DEL) anywhere. */
+static int
+proto_check_bytes(const char *line, size_t len, struct proto_error *err)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)line[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return (proto_error_set(err, PERR_SYNTAX,
+			    "control byte \\x%02x at offset %zu", c, i));
+	}
+	return (0);
+}
+
+/*
+ * The next word from line[*r], unquoted and NUL-terminated in place at
+ * *w (never ahead of *r).  1 with *word set, 0 at the end, -1 on error.
+ */
+static int
+proto_word(char *line, size_t len, size_t *r, size_t *w, char **word,
+    struct proto_error *err)
+{
+	int	 quoted = 0;
+	char	 c;
+
+	while (*r < len && (line[*r] == ' ' || line[*r] == '\t'))
+		(*r)++;
+	if (*r == len)
+		return (0);
+	*word = line + *w;
+	for (; *r < len; (*r)++) {
+		c = line[*r];
+		if (!quoted && (c == ' ' || c == '\t'))
+			break;
+		if (c == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (quoted && c == '\\') {
+			if (*r + 1 == len || (line[*r + 1] != '"' &&
+			    line[*r + 1] != '\\'))
+				return (proto_error_set(err, PERR_SYNTAX,
+				    "bad escape at offset %zu (only \\\" and "
+				    "\\\\)", *r));
+			c = line[++(*r)];
+		}
+		line[(*w)++] = c;
+	}
+	if (quoted)
+		return (proto_error_set(err, PERR_SYNTAX, "unbalanced quote"));
+	line[(*w)++] = '\0';
+	if (*r < len)
+		(*r)++;
+	return (1);
+}
+
+static const struct proto_cmd_entry *
+proto_lookup(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < PROTO_NITEMS(proto_table); i++) {
+		if (strcasecmp(name, proto_table[i].name) == 0)
+			return (&proto_table[i]);
+	}
+	return (NULL);
+}
+
+/* Counts from the table; ALERT's subcommands have their own. */
+static int
+proto_check_args(const struct proto_req *req, struct proto_error *err)
+{
+	const struct proto_cmd_entry	*e = req->entry;
+	int				 max;
+
+	max = e->max_args == -1 ? PROTO_ARGS_MAX : e->max_args;
+	if (req->argc < e->min_args || req->argc > max)
+		return (proto_error_set(err, PERR_ARGS, "usage: %s",
+		    e->usage));
+	if (e->cmd != PROTO_ALERT)
+		return (0);
+	if (strcasecmp(req->argv[0], "HISTORY") == 0 && req->argc <= 2)
+		return (0);
+	if (strcasecmp(req->argv[0], "TEST") == 0 && req->argc == 3)
+		return (0);
+	return (proto_error_set(err, PERR_ARGS, "usage: %s", e->usage));
+}
+
+int
+proto_parse(char *line, size_t len, struct proto_req *req,
+    struct proto_error *err)
+{
+	char	 show[PROTO_SHOW_LEN], *word;
+	size_t	 r = 0, w = 0;
+	int	 rc;
+
+	req->entry = NULL;
+	req->argc = 0;
+	if (len > PROTO_LINE_MAX)
+		return (proto_error_set(err, PERR_LIMIT,
+		    "line too long (max %d bytes)", PROTO_LINE_MAX));
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (proto_check_bytes(line, len, err) == -1)
+		return (-1);
+	if ((rc = proto_word(line, len, &r, &w, &word, err)) == -1)
+		return (-1);
+	if (rc == 0)
+		return (proto_error_set(err, PERR_SYNTAX, "empty request"));
+	if ((req->entry = proto_lookup(word)) == NULL) {
+		proto_quote(show, sizeof(show), word, PROTO_SHOW_MAX);
+		return (proto_error_set(err, PERR_UNKNOWN,
+		    "unknown command \"%s\" (try HELP)", show));
+	}
+	while ((rc = proto_word(line, len, &r, &w, &word, err)) == 1) {
+		if (req->argc == PROTO_ARGS_MAX)
+			return (proto_error_set(err, PERR_ARGS,
+			    "too many arguments (max %d)", PROTO_ARGS_MAX));
+		req->argv[req->argc++] = word;
+	}
+	if (rc == -1)
+		return (-1);
+	return (proto_check_args(req, err));
+}
+
+/* Seconds in one unit of s m h d w y; 0 for anything else. */
+static long long
+proto_unit(char c)
+{
+	switch (c) {
+	case 's':
+		return (1);
+	case 'm':
+		return (60);
+	case 'h':
+		return (3600);
+	case 'd':
+		return (86400);
+	case 'w':
+		return (7 * 86400);
+	case 'y':
+		return (365 * 86400);
+	}
+	return (0);
+}
+
+/* Leading decimal digits of s (no sign, no space) up to max; -1 if none. */
+static int
+proto_number(const char *s, const char **end, long long max,
+    long long *out)
+{
+	char		*ep;
+	long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	v = strtoll(s, &ep, 10);
+	if (errno == ERANGE || v > max)
+		return (-1);
+	*end = ep;
+	*out = v;
+	return (0);
+}
+
+/* "N[unit]" as seconds, at most max; the whole string must be used. */
+static int
+proto_span(const char *s, long long max, long long *out)
+{
+	const char	*end;
+	long long	 v, unit = 1;
+
+	if (proto_number(s, &end, max, &v) == -1)
+		return (-1);
+	if (*end != '\0') {
+		if ((unit = proto_unit(*end)) == 0 || end[1] != '\0')
+			return (-1);
+	}
+	if (v > max / unit)
+		return (-1);
+	*out = v * unit;
+	return (0);
+}
+
+int
+proto_duration(const char *s, long *out, struct proto_error *err)
+{
+	char		 show[PROTO_SHOW_LEN];
+	long long	 v;
+
+	if (proto_span(s, PROTO_TIME_MAX, &v) == -1 || v == 0) {
+		proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
+		return (proto_error_set(err, PERR_TIME, "bad duration \"%s\" "
+		    "(seconds > 0, or a number and one of s m h d w y)",
+		    show));
+	}
+	*out = (long)v;
+	return (0);
+}
+
+/* Exactly n digits at s; their value, or -1. */
+static int
+proto_fixed(const char *s, int n)
+{
+	int	 i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (s[i] - '0');
+	}
+	return (v);
+}
+
+static int
+proto_mdays(int year, int mon)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (mon == 2 && ((year % 4 == 0 && year % 100 != 0) ||
+	    year % 400 == 0))
+		return (29);
+	return (days[mon - 1]);
+}
+
+/* "THH:MM[:SS]" and a zone "Z" or "+HH:MM"; *off in seconds east. */
+static int
+proto_iso_clock(const char *p, struct tm *tm, long *off)
+{
+	int	 oh, om;
+
+	if ((tm->tm_hour = proto_fixed(p, 2)) < 0 || p[2] != ':' ||
+	    (tm->tm_min = proto_fixed(p + 3, 2)) < 0)
+		return (-1);
+	p += 5;
+	if (*p == ':') {
+		if ((tm->tm_sec = proto_fixed(p + 1, 2)) < 0)
+			return (-1);
+		p += 3;
+	}
+	if (tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 59)
+		return (-1);
+	*off = 0;
+	if (*p == 'Z')
+		return (p[1] == '\0' ? 0 : -1);
+	if (*p == '\0')
+		return (0);
+	if ((*p != '+' && *p != '-') || (oh = proto_fixed(p + 1, 2)) < 0 ||
+	    p[3] != ':' || (om = proto_fixed(p + 4, 2)) < 0 || p[6] != '\0' ||
+	    oh > 23 || om > 59)
+		return (-1);
+	*off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+	return (0);
+}
+
+/* ISO-8601 "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]" to epoch seconds. */
+static int
+proto_iso(const char *s, long long *out)
+{
+	struct tm	 tm;
+	time_t		 t;
+	long		 off = 0;
+	int		 year, mon, day;
+
+	if ((year = proto_fixed(s, 4)) < 0 || s[4] != '-' ||
+	    (mon = proto_fixed(s + 5, 2)) < 0 || s[7] != '-' ||
+	    (day = proto_fixed(s + 8, 2)) < 0)
+		return (-1);
+	if (year < 1970 || year > 2199 || mon < 1 || mon > 12 || day < 1 ||
+	    day > proto_mdays(year, mon))
+		return (-1);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	if (s[10] == 'T') {
+		if (proto_iso_clock(s + 11, &tm, &off) == -1)
+			return (-1);
+	} else if (s[10] != '\0')
+		return (-1);
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return (-1);
+	*out = (long long)t - off;
+	return (0);
+}
+
+int
+proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
+{
+	char		 show[PROTO_SHOW_LEN];
+	const char	*end;
+	long long	 v, d;
+	int		 bad = 0;
+
+	if (strcmp(s, "now") == 0)
+		v = now;
+	else if (s[0] == '-' || s[0] == '+') {
+		if (proto_span(s + 1, PROTO_TIME_MAX, &d) == -1)
+			bad = 1;
+		else if (s[0] == '-')
+			bad = __builtin_sub_overflow((long long)now, d, &v);
+		else
+			bad = __builtin_add_overflow((long long)now, d, &v);
+	} else if (strlen(s) >= 10 && s[4] == '-')
+		bad = proto_iso(s, &v) == -1;
+	else
+		bad = proto_number(s, &end, PROTO_TIME_MAX, &v) == -1 ||
+		    *end != '\0';
+	proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
+	if (bad)
+		return (proto_error_set(err, PERR_TIME, "bad time \"%s\" (epoch "
+		    "seconds, now, -1h, or YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]])",
+		    show));
+	if (v < 0 || v >= PROTO_TIME_MAX)
+		return (proto_error_set(err, PERR_TIME, "time \"%s\" is not "
+		    "between 1970 and 2199", show));
+	*out = (time_t)v;
+	return (0);
+}
+
+/* A decimal number, finite; no hex, no nan or inf spellings. */
+static int
+proto_real(const char *s, double *out)
+{
+	char	*ep;
+	double	 d;
+
+	if (*s == '\0' || s[strspn(s, "0123456789+-.eE")] != '\0' ||
+	    strpbrk(s, "0123456789") == NULL)
+		return (-1);
+	errno = 0;
+	d = strtod(s, &ep);
+	if (*ep != '\0' || !isfinite(d))
+		return (-1);
+	*out = d;
+	return (0);
+}
+
+int
+proto_put_value(const char *s, time_t now, time_t *when, double *value,
+    struct proto_error *err)
+{
+	char		 show[PROTO_SHOW_LEN];
+	const char	*colon, *end;
+	long long	 t;
+
+	proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
+	if ((colon = strchr(s, ':')) == NULL)
+		return (proto_error_set(err, PERR_ARGS,
+		    "bad value \"%s\" (time:value)", show));
+	if (colon - s == 1 && s[0] == 'N')
+		t = now;
+	else if (proto_number(s, &end, PROTO_TIME_MAX, &t) == -1 ||
+	    end != colon)
+		return (proto_error_set(err, PERR_TIME, "bad time in \"%s\" "
+		    "(epoch seconds or N)", show));
+	if (t < 0 || t >= PROTO_TIME_MAX)
+		return (proto_error_set(err, PERR_TIME, "time in \"%s\" is not "
+		    "between 1970 and 2199", show));
+	if (strcmp(colon + 1, "U") == 0)
+		*value = NAN;
+	else if (proto_real(colon + 1, value) == -1)
+		return (proto_error_set(err, PERR_ARGS, "bad value in \"%s\" "
+		    "(a finite decimal number or U)", show));
+	*when = (time_t)t;
+	return (0);
+}
+
+int
+proto_fetch_args(const struct proto_req *req, time_t now,
+    struct proto_fetch *f, struct proto_error *err)
+{
+	char	 show[PROTO_SHOW_LEN];
+
+	if (req->argc < 3 || req->argc > 5)
+		return (proto_error_set(err, PERR_ARGS, "usage: %s",
+		    proto_table[PROTO_FETCH].usage));
+	memset(f, 0, sizeof(*f));
+	if (!series_name_valid(req->argv[0])) {
+		proto_quote(show, sizeof(show), req->argv[0], PROTO_SHOW_MAX);
+		return (proto_error_set(err, PERR_NAME,
+		    "bad metric name \"%s\"", show));
+	}
+	f->metric = req->argv[0];
+	if (proto_time(req->argv[1], now, &f->start, err) == -1 ||
+	    proto_time(req->argv[2], now, &f->end, err) == -1)
+		return (-1);
+	if (f->start >= f->end)
+		return (proto_error_set(err, PERR_TIME,
+		    "start must be before end"));
+	snprintf(f->cf, sizeof(f->cf), "AVERAGE");
+	if (req->argc > 3 && proto_cf(req->argv[3], f->cf) == -1) {
+		proto_quote(show, sizeof(show), req->argv[3], PROTO_SHOW_MAX);
+		return (proto_error_set(err, PERR_ARGS, "bad cf \"%s\" "
+		    "(AVERAGE, MIN, MAX or LAST)", show));
+	}
+	if (req->argc > 4 &&
+	    proto_duration(req->argv[4], &f->resolution, err) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Does the pattern element at *pp ("?", "[...]" or a byte) match c?
+ * Advances *pp past it.  A "[" without its "]" is an ordinary byte; a "]"
+ * right after "[" or "[!" belongs to the set.
+ */
+static int
+proto_glob_one(const char **pp, char c)
+{
+	const char	*p = *pp, *q, *set;
+	int		 neg, hit = 0;
+
+	if (*p == '?') {
+		*pp = p + 1;
+		return (1);
+	}
+	if (*p == '[') {
+		set = p + 1;
+		if ((neg = (*set == '!' || *set == '^')))
+			set++;
+		if (*set != '\0' && (q = strchr(set + 1, ']')) != NULL) {
+			for (; set < q; set++) {
+				if (set + 2 < q && set[1] == '-') {
+					hit |= (unsigned char)c >=
+					    (unsigned char)set[0] &&
+					    (unsigned char)c <=
+					    (unsigned char)set[2];
+					set += 2;
+				} else
+					hit |= *set == c;
+			}
+			*pp = q + 1;
+			return (hit != neg);
+		}
+	}
+	*pp = p + 1;
+	return (*p == c);
+}
+
+int
+proto_glob(const char *p, const char *n)
+{
+	const char	*star_p = NULL, *star_n = NULL;
+
+	for (;;) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			star_p = p;
+			star_n = n;
+			continue;
+		}
+		if (*n == '\0')
+			return (*p == '\0');
+		if (*p != '\0' && proto_glob_one(&p, *n)) {
+			n++;
+			continue;
+		}
+		if (star_p == NULL)
+			return (0);
+		p = star_p;
+		n = ++star_n;
+	}
+}
