@@ -142,6 +142,29 @@ host_submit(struct tally_ctx *ctx, const char *metric, time_t when,
 	return (series_submit(s, when, value) == SERIES_OK ? 0 : -1);
 }
 
+static int
+host_rewrite(struct tally_ctx *ctx, const char *metric, size_t n,
+    const time_t *when, const double *value)
+{
+	char		 name[SERIES_NAME_MAX + 1];
+	struct series	*s = NULL;
+
+	if (host_fullname(ctx, metric, name, sizeof(name)) == 0)
+		s = series_find(name);
+	if (s == NULL) {
+		host_log(ctx, TALLY_LOG_ERR, "rewrite: metric '%s' is not "
+		    "declared", metric != NULL ? metric : "(null)");
+		return (-1);
+	}
+	if (n == 0 || when == NULL || value == NULL ||
+	    series_rewrite(s, n, when, value) == -1) {
+		host_log(ctx, TALLY_LOG_ERR, "rewrite %s: need points in "
+		    "increasing time (integral for counters)", metric);
+		return (-1);
+	}
+	return (0);
+}
+
 static const char *
 host_state_dir(struct tally_ctx *ctx)
 {
@@ -162,6 +185,7 @@ static const struct tally_host plugin_host = {
 	.log = host_log,
 	.state_dir = host_state_dir,
 	.stats = host_stats,
+	.rewrite = host_rewrite,
 };
 
 /* ---- modules */

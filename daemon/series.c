@@ -258,6 +258,31 @@ series_submit(struct series *s, time_t when, double value)
 	    SERIES_OK : SERIES_BUSY);
 }
 
+int
+series_rewrite(struct series *s, size_t n, const time_t *when,
+    const double *value)
+{
+	size_t	 i;
+
+	if (n == 0 || when[0] <= 0)
+		return (-1);
+	for (i = 1; i < n; i++) {
+		if (when[i] <= when[i - 1])
+			return (-1);
+	}
+	for (i = 0; s->kind != TALLY_GAUGE && i < n; i++) {
+		if (isfinite(value[i]) && value[i] != floor(value[i]))
+			return (-1);
+	}
+	pthread_mutex_lock(&series_lock);
+	s->last_time = when[n - 1];
+	s->last_value = value[n - 1];
+	/* Under our lock, so a submit racing with us queues after it. */
+	store_rewrite(series_store, s->file, n, when, value, NULL, NULL);
+	pthread_mutex_unlock(&series_lock);
+	return (0);
+}
+
 const char *
 series_rc_name(enum series_rc rc)
 {

@@ -59,6 +59,12 @@ enum series_rc {
  */
 enum series_rc	 series_submit(struct series *, time_t when, double value);
 const char	*series_rc_name(enum series_rc);
+/*
+ * Replace the series' whole stored history with n points; when[] must be
+ * strictly increasing (-1 otherwise).  Thread-safe.
+ */
+int		 series_rewrite(struct series *, size_t n, const time_t *when,
+		    const double *value);
 
 /* Accessors (thread-safe copies). */
 const char	*series_name(const struct series *);

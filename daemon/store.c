@@ -132,6 +132,8 @@ struct store_file {
 #define STORE_F_FAILED	0x4	/* something failed in this cycle */
 #define STORE_F_CACHED	0x8	/* in s->cached: sent, not FLUSHed */
 #define STORE_F_LAYOUT	0x10	/* layout difference reported */
+#define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
+	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
 	struct log_limit	 ll_stale;
 	struct log_limit	 ll_err;
@@ -145,6 +147,9 @@ struct store_req {
 	store_done_cb		 done;
 	void			*arg;
 	int			 error;
+	struct store_pv		*points;	/* a rewrite: the new history */
+	size_t			 npoints;
+	size_t			 qpos;		/* queue length when asked */
 	TAILQ_ENTRY(store_req)	 entry;
 };
 TAILQ_HEAD(store_reqs, store_req);
@@ -429,6 +434,40 @@ store_flush(struct store *s, struct store_file *f, store_done_cb done,
 		event_active(s->ev_done, EV_READ, 0);
 }
 
+void
+store_rewrite(struct store *s, struct store_file *f, size_t n,
+    const time_t *when, const double *value, store_done_cb done, void *arg)
+{
+	struct store_req	*r;
+	size_t			 i;
+	int			 dead;
+
+	r = xcalloc(1, sizeof(*r));
+	r->file = f;
+	r->done = done;
+	r->arg = arg;
+	r->error = -1;
+	r->points = xreallocarray(NULL, n, sizeof(*r->points));
+	for (i = 0; i < n; i++) {
+		r->points[i].when = when[i];
+		r->points[i].value = value[i];
+		r->points[i].seq = i;
+	}
+	r->npoints = n;
+	pthread_mutex_lock(&s->lock);
+	r->qpos = s->nq;
+	if ((dead = s->stopping))
+		TAILQ_INSERT_TAIL(&s->done, r, entry);
+	else {
+		TAILQ_INSERT_TAIL(&s->reqs, r, entry);
+		if (s->waiting)
+			pthread_cond_signal(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (dead)
+		event_active(s->ev_done, EV_READ, 0);
+}
+
 /* Loop thread: runs the completions the writer has finished. */
 static void
 store_reply_cb(evutil_socket_t fd, short events, void *arg)
@@ -447,6 +486,7 @@ store_reply_cb(evutil_socket_t fd, short events, void *arg)
 		TAILQ_REMOVE(&list, r, entry);
 		if (r->done != NULL)
 			r->done(r->arg, r->error);
+		free(r->points);
 		free(r);
 	}
 }
@@ -549,6 +589,11 @@ store_distribute(struct store *s, struct store_value *q, size_t nq,
 
 	for (i = 0; i < nq; i++) {
 		f = q[i].file;
+		if ((f->flags & STORE_F_REWRITE) && i < f->rewrite_qpos) {
+			s->finished++;		/* superseded by the rewrite */
+			stats_add(STAT_VALUES_STALE, 1);
+			continue;
+		}
 		if (f->npend == f->pendsize) {
 			f->pendsize = f->pendsize == 0 ? 16 : f->pendsize * 2;
 			f->pend = xreallocarray(f->pend, f->pendsize,
@@ -1280,6 +1325,80 @@ store_answer(struct store *s, struct store_reqs *reqs)
 }
 
 /*
+ * Writer: a rewrite supersedes the values of its file that came before it,
+ * those pending from earlier rounds and those queued ahead of it.
+ */
+static void
+store_mark_rewrites(struct store *s, struct store_reqs *reqs)
+{
+	struct store_req	*r;
+
+	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->points == NULL)
+			continue;
+		r->file->flags |= STORE_F_REWRITE;
+		r->file->rewrite_qpos = r->qpos;
+		s->finished += r->file->npend;
+		stats_add(STAT_VALUES_STALE, r->file->npend);
+		r->file->npend = 0;
+	}
+}
+
+/*
+ * Writer: build the file of a rewrite aside (PATH.rewrite), then rename it
+ * over the old one, so readers see the old file or the new, never half.
+ * With rrdcached, its cached values of the file are flushed first.
+ */
+static void
+store_rebuild(struct store *s, struct store_req *r)
+{
+	struct store_file	*f = r->file;
+	struct store_pv		*pend = f->pend;
+	size_t			 npend = f->npend, n = r->npoints;
+	char			*path = f->path, *tmp, err[256];
+	int			 ok = 0;
+
+	f->flags &= ~STORE_F_REWRITE;
+	if (s->rc != NULL && rrdcached_connect(s->rc, err, sizeof(err)) == 0) {
+		snprintf(s->line, sizeof(s->line), "FLUSH %s", store_qpath(f));
+		(void)rrdcached_command(s->rc, s->line, NULL, NULL, err,
+		    sizeof(err));
+	}
+	xasprintf(&tmp, "%s.rewrite", path);
+	(void)unlink(tmp);
+	f->path = tmp;
+	f->pend = r->points;
+	f->npend = n;
+	f->last = r->points[0].when - (time_t)f->step;
+	if (store_create_direct(f) == 0) {
+		store_format(s, f, n);
+		rrd_clear_error();
+		if (rrd_update_r(tmp, NULL, (int)n, s->argv) != 0)
+			store_complain(f, "rewrite", rrd_get_error());
+		else if (rename(tmp, path) == -1)
+			store_complain_errno(f, "rename", errno);
+		else
+			ok = 1;
+	}
+	if (!ok)
+		(void)unlink(tmp);
+	f->path = path;
+	f->pend = pend;
+	f->npend = npend;
+	free(tmp);
+	if (ok) {
+		f->state = STORE_EXISTS;
+		f->last = r->points[n - 1].when;
+		stats_add(STAT_VALUES_WRITTEN, n);
+		stats_add(STAT_STORE_UPDATES, 1);
+		log_info("store: %s: history rewritten, %zu points", path, n);
+	} else {
+		f->state = STORE_UNKNOWN;
+		f->flags |= STORE_F_FAILED;
+	}
+}
+
+/*
  * One round of the writer: write what is due or asked for, answer.  The
  * last round (stop) also has rrdcached FLUSH every file we sent it, so the
  * values are on disk when tallyd exits.
@@ -1294,9 +1413,13 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 
 	s->failed = s->lost = 0;
 	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->points != NULL)
+			store_rebuild(s, r);
+	}
+	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->file == NULL)
 			flushall = 1;
-		else {
+		else if (r->points == NULL) {
 			r->file->flags |= STORE_F_FLUSH;
 			r->file->flags &= ~STORE_F_FAILED;
 		}
@@ -1354,6 +1477,7 @@ store_writer_main(void *arg)
 		force = stop || s->depth >= s->hiwat;
 		pthread_mutex_unlock(&s->lock);
 
+		store_mark_rewrites(s, &reqs);
 		store_distribute(s, q, nq, due);
 		store_cycle(s, &reqs, force, stop);
 

@@ -52,6 +52,16 @@ int			 store_put(struct store *, struct store_file *,
 void			 store_flush(struct store *, struct store_file *,
 			    store_done_cb done, void *arg);
 
+/*
+ * Any thread: replace the whole history of file with these n points (when
+ * strictly increasing).  Values of file put before this call are
+ * superseded.  The file is built aside and renamed into place (with
+ * rrdcached the files must be local).  done runs on the loop.
+ */
+void			 store_rewrite(struct store *, struct store_file *,
+			    size_t n, const time_t *when, const double *value,
+			    store_done_cb done, void *arg);
+
 /* Loop thread: write everything pending and stop the writer.  Blocks. */
 void			 store_stop(struct store *);
 void			 store_free(struct store *);

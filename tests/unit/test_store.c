@@ -252,6 +252,47 @@ test_basic(time_t T)
 	store_free(s);
 }
 
+/*
+ * A rewrite replaces the whole history (a past year corrected): the file is
+ * rebuilt with exactly the new points; values put before the rewrite are
+ * superseded, values put after it land on top.
+ */
+static void
+test_rewrite(time_t T)
+{
+	struct store		*s = new_store(NULL, 100000, BIG_DELAY, 1);
+	struct store_file	*f;
+	const char		*p = path_of("rw/hist.rrd");
+	time_t			 when[] = { T, T + 1, T + 2, T + 3 };
+	double			 v1[] = { 10, 11, 12, 13 };
+	double			 v2[] = { 10, 99, 12, 13 };
+	struct waiter		 w;
+
+	f = store_file_get(s, p, TALLY_GAUGE, &ret_sec);
+	store_rewrite(s, f, 4, when, v1, flush_done, &w);
+	memset(&w, 0, sizeof(w));
+	ok(run_until(&w, 8000) && w.error == 0, "first rewrite creates the file");
+	ok(fetch_at(p, "AVERAGE", T + 1, 1) == 11, "first history stored");
+	store_put(s, f, T + 4, 555);		/* superseded by the next */
+	memset(&w, 0, sizeof(w));
+	mark();
+	store_rewrite(s, f, 4, when, v2, flush_done, &w);
+	store_put(s, f, T + 5, 14);		/* after: lands on top */
+	ok(run_until(&w, 8000) && w.error == 0, "second rewrite succeeds");
+	is_int(flush(s, f, NULL), 0, "flush after the rewrite");
+	ok(fetch_at(p, "AVERAGE", T + 1, 1) == 99, "corrected point stored");
+	ok(fetch_at(p, "AVERAGE", T + 2, 1) == 12, "other points kept");
+	ok(fetch_at(p, "AVERAGE", T, 1) == 10, "first point kept");
+	ok(fetch_at(p, "AVERAGE", T + 5, 1) == 14, "value put after it lands");
+	ok(isnan(fetch_at(p, "AVERAGE", T + 4, 1)) ||
+	    fetch_at(p, "AVERAGE", T + 4, 1) == 14,
+	    "value put before it is gone");
+	is_int(delta(STAT_VALUES_STALE), 1, "superseded value counted");
+	ok(access(path_of("rw/hist.rrd.rewrite"), F_OK) == -1,
+	    "no file left aside");
+	store_free(s);
+}
+
 /* Stale, repeated and unordered times in one batch. */
 static void
 test_stale(time_t T)
@@ -685,6 +726,7 @@ main(void)
 
 	test_basic(T);
 	test_stale(T);
+	test_rewrite(T + 1000);
 	test_existing(T);
 	test_kinds(T + 100);
 	test_backfill();
