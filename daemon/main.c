@@ -21,10 +21,13 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "cmd.h"
 #include "config.h"
+#include "listen.h"
 #include "log.h"
 #include "plugin.h"
 #include "proc.h"
+#include "query.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -106,6 +109,8 @@ main_reload(void)
 	}
 	log_setverbose(main_verbose || conf->verbose);
 	series_set_config(conf);
+	listen_set_config(conf);
+	query_set_config(conf);
 	plugins_reload(conf);
 	config_free(main_conf);
 	main_conf = conf;
@@ -185,6 +190,11 @@ main_run(int foreground)
 		fatalx("store: cannot start the writer");
 	series_init(main_store, main_conf->datadir);
 	series_set_config(main_conf);
+	cmd_set_store(main_store);
+	query_init(main_base, main_store, main_conf->datadir,
+	    main_conf->rrdcached);
+	query_set_config(main_conf);
+	listen_start(main_base, main_conf);
 	plugins_start(main_base, main_conf);
 	log_info("tallyd %s running: %d plugin instance(s), data in %s%s%s",
 	    PACKAGE_VERSION, plugins_count(), main_conf->datadir,
@@ -194,10 +204,13 @@ main_run(int foreground)
 
 	event_base_dispatch(main_base);
 
+	listen_stop();
 	if ((stuck = plugins_stop(main_conf->shutdown_timeout)) > 0)
 		log_warnx("%d read(s) did not finish in %lu ms", stuck,
 		    main_conf->shutdown_timeout);
+	query_shutdown();
 	store_stop(main_store);
+	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "
 	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),
 	    (unsigned long long)stats_get(STAT_VALUES_WRITTEN),
@@ -275,6 +288,8 @@ main(int argc, char *argv[])
 		exit(1);
 	if (main_conf->pidfile != NULL &&
 	    proc_pidfile_open(main_conf->pidfile) == -1)
+		exit(1);
+	if (listen_open(main_conf) == -1)
 		exit(1);
 	if (!foreground)
 		proc_daemonize();

@@ -685,3 +685,26 @@ plugins_count(void)
 		n++;
 	return (n);
 }
+
+size_t
+plugins_describe(char ***lines)
+{
+	struct tally_ctx	*ctx;
+	size_t			 n = 0;
+
+	*lines = NULL;
+	TAILQ_FOREACH(ctx, &plugin_insts, entry) {
+		*lines = xreallocarray(*lines, n + 1, sizeof(**lines));
+		xasprintf(&(*lines)[n++], "%s file=%s interval=%lld runs=%llu "
+		    "failed=%llu skipped=%llu late=%llu last_ms=%lld "
+		    "running=%d", ctx->name, ctx->mod->path,
+		    (long long)ctx->sched.interval,
+		    (unsigned long long)ctx->sched.runs,
+		    (unsigned long long)ctx->sched.failed,
+		    (unsigned long long)ctx->sched.skipped,
+		    (unsigned long long)ctx->sched.late,
+		    (long long)ctx->sched.last_duration,
+		    sched_running(&ctx->sched));
+	}
+	return (n);
+}

@@ -33,7 +33,12 @@ void	plugins_reload(const struct config *);
  * instances.  Returns the number of reads still stuck.
  */
 int	plugins_stop(msec_t timeout);
-/* One line per instance for logs and PLUGINS: "demo.main demo.so ...". */
 int	plugins_count(void);
+/*
+ * One line per running instance, for PLUGINS:
+ * "NAME file=PATH interval=MS runs=N failed=N skipped=N late=N last_ms=N
+ * running=0|1".  Returns the count; *lines is malloc'd, each line too.
+ */
+size_t	plugins_describe(char ***lines);
 
 #endif

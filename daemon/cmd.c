@@ -1,0 +1,515 @@
+/*
+ * cmd.c - the protocol's commands: what each request does and how its
+ * answer is written (docs/PROTOCOL.md).  Runs on the loop; anything that
+ * reads files goes through query.c and answers later by client id.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "graph.h"
+#include "listen.h"
+#include "log.h"
+#include "plugin.h"
+#include "proto.h"
+#include "query.h"
+#include "series.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static char		*cmd_token;
+static char		*cmd_retention;
+static struct store	*cmd_store;
+
+void
+cmd_set_config(const struct config *conf)
+{
+	free(cmd_token);
+	free(cmd_retention);
+	cmd_token = conf->token != NULL ? xstrdup(conf->token) : NULL;
+	cmd_retention = xstrdup(conf->default_retention);
+}
+
+void
+cmd_set_store(struct store *store)
+{
+	cmd_store = store;
+}
+
+void
+cmd_shutdown(void)
+{
+	free(cmd_token);
+	free(cmd_retention);
+	cmd_token = cmd_retention = NULL;
+}
+
+int
+cmd_token_required(void)
+{
+	return (cmd_token != NULL);
+}
+
+static enum cmd_result
+cmd_err(struct evbuffer *out, enum proto_err code, const char *msg)
+{
+	evbuffer_add_printf(out, "ERR %s %s\n", proto_err_name(code), msg);
+	return (CMD_DONE);
+}
+
+/* The shortest text that reads back as the same double; U if unknown. */
+static void
+cmd_number(char *buf, size_t len, double v)
+{
+	if (!isfinite(v)) {
+		snprintf(buf, len, "U");
+		return;
+	}
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+}
+
+/* ---- synchronous commands */
+
+static enum cmd_result
+cmd_help(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	const struct proto_cmd_entry	*e;
+	size_t				 n, i;
+
+	e = proto_commands(&n);
+	evbuffer_add_printf(out, "OK %zu commands\n", n);
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(out, "%s - %s\n", e[i].usage, e[i].help);
+	return (CMD_DONE);
+}
+
+static enum cmd_result
+cmd_auth(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	const char	*t = req->argv[0];
+	size_t		 i, n, m;
+	unsigned char	 diff = 0;
+
+	if (cmd_token == NULL) {
+		client_set_authed(c);
+		evbuffer_add_printf(out, "OK 0 no token needed\n");
+		return (CMD_DONE);
+	}
+	/* Compare in time independent of where they differ. */
+	n = strlen(cmd_token);
+	m = strlen(t);
+	diff = n != m;
+	for (i = 0; i < n; i++)
+		diff |= cmd_token[i] ^ (i < m ? t[i] : 0);
+	if (diff != 0)
+		return (cmd_err(out, PERR_AUTH, "wrong token"));
+	client_set_authed(c);
+	evbuffer_add_printf(out, "OK 0 authenticated\n");
+	return (CMD_DONE);
+}
+
+struct cmd_list {
+	const char	*glob;
+	char		**names;
+	size_t		 n;
+};
+
+static void
+cmd_list_cb(struct series *s, void *arg)
+{
+	struct cmd_list	*l = arg;
+
+	if (l->glob != NULL && !proto_glob(l->glob, series_name(s)))
+		return;
+	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
+	xasprintf(&l->names[l->n++], "%s %s", series_name(s),
+	    series_kind_name(series_kind(s)));
+}
+
+static int
+cmd_strcmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+static enum cmd_result
+cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct cmd_list	 l = { req->argc > 0 ? req->argv[0] : NULL, NULL, 0 };
+	size_t		 i;
+
+	series_foreach(cmd_list_cb, &l);
+	qsort(l.names, l.n, sizeof(*l.names), cmd_strcmp);
+	evbuffer_add_printf(out, "OK %zu series\n", l.n);
+	for (i = 0; i < l.n; i++) {
+		evbuffer_add_printf(out, "%s\n", l.names[i]);
+		free(l.names[i]);
+	}
+	free(l.names);
+	return (CMD_DONE);
+}
+
+/* PUT: each value accepted or refused on its own, with the reason. */
+static enum cmd_result
+cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct proto_error	 err;
+	struct series		*s;
+	struct evbuffer		*refused;
+	char			 why[256];
+	time_t			 now = time(NULL), when;
+	double			 v;
+	enum series_rc		 rc;
+	int			 i, nok = 0, nbad = 0;
+
+	if (!series_name_valid(req->argv[0]))
+		return (cmd_err(out, PERR_NAME, "metric names are "
+		    "plugin.instance.metric of [a-z0-9_-]"));
+	if ((s = series_find(req->argv[0])) == NULL &&
+	    (s = series_declare(req->argv[0], TALLY_GAUGE, "", cmd_retention,
+	    why, sizeof(why))) == NULL)
+		return (cmd_err(out, PERR_NAME, why));
+	refused = evbuffer_new();
+	for (i = 1; i < req->argc; i++) {
+		if (proto_put_value(req->argv[i], now, &when, &v, &err) == -1) {
+			evbuffer_add_printf(refused, "%s bad-value %s\n",
+			    req->argv[i], err.msg);
+			nbad++;
+			continue;
+		}
+		if ((rc = series_submit(s, when, v)) != SERIES_OK) {
+			evbuffer_add_printf(refused, "%s %s\n", req->argv[i],
+			    series_rc_name(rc));
+			nbad++;
+		} else
+			nok++;
+	}
+	evbuffer_add_printf(out, "OK %d accepted=%d refused=%d\n", nbad, nok,
+	    nbad);
+	evbuffer_add_buffer(out, refused);
+	evbuffer_free(refused);
+	return (CMD_DONE);
+}
+
+static enum cmd_result
+cmd_plugins(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	char	**lines;
+	size_t	  n, i;
+
+	n = plugins_describe(&lines);
+	evbuffer_add_printf(out, "OK %zu instances\n", n);
+	for (i = 0; i < n; i++) {
+		evbuffer_add_printf(out, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return (CMD_DONE);
+}
+
+static void
+cmd_stats_cb(void *arg, const char *name, enum tally_kind kind, double v)
+{
+	struct evbuffer	*b = arg;
+	char		 num[64];
+
+	cmd_number(num, sizeof(num), v);
+	evbuffer_add_printf(b, "%s %s\n", name, num);
+}
+
+static enum cmd_result
+cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct evbuffer	*b = evbuffer_new();
+	unsigned long	 renders, hits;
+	size_t		 n = 0, len, i;
+	unsigned char	*p;
+
+	stats_foreach(cmd_stats_cb, b);
+	query_stats(&renders, &hits);
+	evbuffer_add_printf(b, "series %zu\nclients %d\ngraph.renders %lu\n"
+	    "graph.cache_hits %lu\n", series_count(), listen_clients(),
+	    renders, hits);
+	len = evbuffer_get_length(b);
+	p = evbuffer_pullup(b, -1);
+	for (i = 0; i < len; i++)
+		n += p[i] == '\n';
+	evbuffer_add_printf(out, "OK %zu figures\n", n);
+	evbuffer_add_buffer(out, b);
+	evbuffer_free(b);
+	return (CMD_DONE);
+}
+
+/* ---- asynchronous commands: answered by client id */
+
+struct cmd_wait {
+	uint64_t	 id;
+	char		*metric;
+};
+
+static struct cmd_wait *
+cmd_wait_new(struct client *c, const char *metric)
+{
+	struct cmd_wait	*w = xcalloc(1, sizeof(*w));
+
+	w->id = client_id(c);
+	w->metric = metric != NULL ? xstrdup(metric) : NULL;
+	return (w);
+}
+
+/* Send an answer made off the loop; the wait is done with. */
+static void
+cmd_answer(struct cmd_wait *w, struct evbuffer *b)
+{
+	client_resume(w->id, b);
+	free(w->metric);
+	free(w);
+}
+
+static int
+cmd_failed(const struct query_result *res, struct evbuffer *b)
+{
+	if (!res->error)
+		return (0);
+	evbuffer_add_printf(b, "ERR %s %s\n", proto_err_name(res->code),
+	    res->msg);
+	return (1);
+}
+
+static void
+cmd_info_done(const struct query_result *res, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 i;
+
+	if (!cmd_failed(res, b)) {
+		evbuffer_add_printf(b, "OK %zu lines\n", res->nlines);
+		for (i = 0; i < res->nlines; i++)
+			evbuffer_add_printf(b, "%s\n", res->lines[i]);
+	}
+	cmd_answer(arg, b);
+}
+
+static void
+cmd_last_done(const struct query_result *res, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		 num[64];
+
+	if (!cmd_failed(res, b)) {
+		cmd_number(num, sizeof(num), res->last_value);
+		evbuffer_add_printf(b, "OK 1 last\n%lld %s\n",
+		    (long long)res->last_time, num);
+	}
+	cmd_answer(arg, b);
+}
+
+static void
+cmd_fetch_done(const struct query_result *res, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		 num[64];
+	size_t		 i;
+
+	if (!cmd_failed(res, b)) {
+		evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
+		    res->step, res->cf);
+		for (i = 0; i < res->nrows; i++) {
+			cmd_number(num, sizeof(num), res->rows[i]);
+			evbuffer_add_printf(b, "%lld %s\n", (long long)
+			    (res->start + (time_t)((i + 1) * res->step)), num);
+		}
+	}
+	cmd_answer(arg, b);
+}
+
+static void
+cmd_graph_done(const struct query_result *res, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (!cmd_failed(res, b)) {
+		evbuffer_add_printf(b, "DATA %zu %s\n", res->image_len,
+		    res->mime);
+		evbuffer_add(b, res->image, res->image_len);
+	}
+	cmd_answer(arg, b);
+}
+
+static void
+cmd_flush_done(void *arg, int error)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (error)
+		evbuffer_add_printf(b, "ERR store flush failed; see the "
+		    "daemon log\n");
+	else
+		evbuffer_add_printf(b, "OK 0 flushed\n");
+	cmd_answer(arg, b);
+}
+
+static enum cmd_result
+cmd_metric_check(const char *name, struct evbuffer *out)
+{
+	if (!series_name_valid(name)) {
+		cmd_err(out, PERR_NAME, "metric names are "
+		    "plugin.instance.metric of [a-z0-9_-]");
+		return (CMD_DONE);
+	}
+	return (CMD_WAIT);
+}
+
+static enum cmd_result
+cmd_info(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	if (cmd_metric_check(req->argv[0], out) == CMD_DONE)
+		return (CMD_DONE);
+	query_info(req->argv[0], cmd_info_done, cmd_wait_new(c, NULL));
+	return (CMD_WAIT);
+}
+
+static enum cmd_result
+cmd_last(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	if (cmd_metric_check(req->argv[0], out) == CMD_DONE)
+		return (CMD_DONE);
+	query_last(req->argv[0], cmd_last_done, cmd_wait_new(c, NULL));
+	return (CMD_WAIT);
+}
+
+static enum cmd_result
+cmd_fetch(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct proto_fetch	 f;
+	struct proto_error	 err;
+
+	if (proto_fetch_args(req, time(NULL), &f, &err) == -1)
+		return (cmd_err(out, err.code, err.msg));
+	if (cmd_metric_check(f.metric, out) == CMD_DONE)
+		return (CMD_DONE);
+	query_fetch(&f, cmd_fetch_done, cmd_wait_new(c, NULL));
+	return (CMD_WAIT);
+}
+
+static enum cmd_result
+cmd_graph(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct graph_spec	*spec;
+	struct proto_error	 err;
+
+	spec = xcalloc(1, sizeof(*spec));
+	if (graph_spec_parse(req, time(NULL), spec, &err) == -1) {
+		free(spec);
+		return (cmd_err(out, err.code, err.msg));
+	}
+	query_graph(spec, cmd_graph_done, cmd_wait_new(c, NULL));
+	free(spec);
+	return (CMD_WAIT);
+}
+
+static enum cmd_result
+cmd_flush(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct series	*s = NULL;
+
+	if (req->argc > 0) {
+		if (cmd_metric_check(req->argv[0], out) == CMD_DONE)
+			return (CMD_DONE);
+		if ((s = series_find(req->argv[0])) == NULL)
+			return (cmd_err(out, PERR_NOTFOUND, "no such series"));
+	}
+	store_flush(cmd_store, s != NULL ? series_file(s) : NULL,
+	    cmd_flush_done, cmd_wait_new(c, NULL));
+	return (CMD_WAIT);
+}
+
+/* No alert rules are configured: nothing is firing, nothing happened. */
+static enum cmd_result
+cmd_alert(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	if (req->entry->cmd == PROTO_ALERTS ||
+	    strcasecmp(req->argv[0], "HISTORY") == 0) {
+		evbuffer_add_printf(out, "OK 0 alerts\n");
+		return (CMD_DONE);
+	}
+	return (cmd_err(out, PERR_NOTFOUND, "no such alert rule"));
+}
+
+/* ---- dispatch */
+
+static enum cmd_result
+cmd_simple(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	switch (req->entry->cmd) {
+	case PROTO_PING:
+		evbuffer_add_printf(out, "OK 0 PONG\n");
+		break;
+	case PROTO_QUIT:
+		evbuffer_add_printf(out, "OK 0 bye\n");
+		client_close_after(c);
+		break;
+	case PROTO_ALERTS:
+	case PROTO_ALERT:
+		return (cmd_alert(c, req, out));
+	default:
+		return (cmd_err(out, PERR_INTERNAL, "no handler"));
+	}
+	return (CMD_DONE);
+}
+
+enum cmd_result
+cmd_exec(struct client *c, char *line, size_t len)
+{
+	static struct proto_req	*req;
+	struct proto_error	 err;
+	struct evbuffer		*out = client_output(c);
+
+	/* Thousands of argv pointers: too big for the stack, kept. */
+	if (req == NULL)
+		req = xmalloc(sizeof(*req));
+	if (proto_parse(line, len, req, &err) == -1)
+		return (cmd_err(out, err.code, err.msg));
+	if (!client_authed(c) && cmd_token != NULL &&
+	    !(req->entry->flags & PROTO_F_NOAUTH))
+		return (cmd_err(out, PERR_AUTH, "authenticate first: AUTH "
+		    "token"));
+	switch (req->entry->cmd) {
+	case PROTO_HELP:
+		return (cmd_help(c, req, out));
+	case PROTO_AUTH:
+		return (cmd_auth(c, req, out));
+	case PROTO_LIST:
+		return (cmd_list(c, req, out));
+	case PROTO_INFO:
+		return (cmd_info(c, req, out));
+	case PROTO_LAST:
+		return (cmd_last(c, req, out));
+	case PROTO_FETCH:
+		return (cmd_fetch(c, req, out));
+	case PROTO_PUT:
+		return (cmd_put(c, req, out));
+	case PROTO_FLUSH:
+		return (cmd_flush(c, req, out));
+	case PROTO_GRAPH:
+		return (cmd_graph(c, req, out));
+	case PROTO_PLUGINS:
+		return (cmd_plugins(c, req, out));
+	case PROTO_STATS:
+		return (cmd_stats(c, req, out));
+	default:
+		return (cmd_simple(c, req, out));
+	}
+}

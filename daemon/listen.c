@@ -1,0 +1,482 @@
+/*
+ * listen.c - protocol listeners and connections.
+ *
+ * DESIGN
+ * Loop thread only.  Each connection is a bufferevent; its input high
+ * watermark is one maximal line, so a client can never make us buffer
+ * more than that however fast it sends.  Lines are handed to cmd_exec in
+ * order; a request answered off the loop (CMD_WAIT) parks the connection
+ * until client_resume, and later lines wait in the input buffer, so
+ * answers keep request order.  At most requests_per_wake requests are
+ * served per turn, then the connection yields (an event made active) so
+ * one busy client cannot starve others.  Answers past max_output bytes
+ * unread cut the client off.  Asynchronous answers find their client by
+ * id; a client that left is simply not found.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "cmd.h"
+#include "compat.h"
+#include "config.h"
+#include "hmap.h"
+#include "listen.h"
+#include "log.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+struct client {
+	uint64_t		 id;
+	struct bufferevent	*bev;
+	struct event		*more_ev;	/* yield: serve more next turn */
+	int			 tcp;
+	int			 authed;
+	int			 waiting;	/* an answer is being made */
+	int			 closing;	/* close once output is sent */
+	char			 peer[64];
+	TAILQ_ENTRY(client)	 entry;
+};
+
+struct listener {
+	int			 fd;
+	int			 tcp;
+	char			*path;		/* unix socket to remove */
+	struct evconnlistener	*ev;
+};
+
+static struct listener		 listen_socks[2];
+static int			 listen_nsocks;
+static TAILQ_HEAD(, client)	 listen_list = TAILQ_HEAD_INITIALIZER(listen_list);
+static struct hmap		*listen_ids;
+static struct event_base	*listen_base;
+static uint64_t			 listen_next_id = 1;
+static int			 listen_nclients;
+static int			 listen_max_clients = 256;
+static unsigned long		 listen_timeout = 300000;
+static unsigned long		 listen_max_output = 16000000;
+static int			 listen_per_wake = 16;
+static struct log_limit		 listen_ll_full;
+
+static void	client_process(struct client *);
+
+/* Bind a unix socket; a stale one (nobody answers) is replaced. */
+static int
+listen_unix(const struct config *conf)
+{
+	struct sockaddr_un	 sun;
+	struct group		 gr, *res;
+	char			 buf[4096];
+	int			 fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(conf->socket) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "tallyd: socket path too long: %s\n",
+		    conf->socket);
+		return (-1);
+	}
+	memcpy(sun.sun_path, conf->socket, strlen(conf->socket) + 1);
+	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			fprintf(stderr, "tallyd: socket %s is in use by "
+			    "another process\n", conf->socket);
+			close(probe);
+			return (-1);
+		}
+		close(probe);
+	}
+	(void)unlink(conf->socket);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(conf->socket, (mode_t)conf->socket_mode) == -1 ||
+	    listen(fd, 128) == -1) {
+		fprintf(stderr, "tallyd: socket %s: %s\n", conf->socket,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	if (conf->socket_group != NULL) {
+		if (getgrnam_r(conf->socket_group, &gr, buf, sizeof(buf),
+		    &res) != 0 || res == NULL ||
+		    chown(conf->socket, (uid_t)-1, gr.gr_gid) == -1) {
+			fprintf(stderr, "tallyd: socket group %s: %s\n",
+			    conf->socket_group, res == NULL ? "no such group" :
+			    strerror(errno));
+			close(fd);
+			return (-1);
+		}
+	}
+	listen_socks[listen_nsocks].fd = fd;
+	listen_socks[listen_nsocks].tcp = 0;
+	listen_socks[listen_nsocks].path = xstrdup(conf->socket);
+	listen_nsocks++;
+	return (0);
+}
+
+/* Split "host:port" or "[v6]:port". */
+static int
+listen_split(const char *addr, char *host, size_t hlen, char *port,
+    size_t plen)
+{
+	const char	*colon;
+	size_t		 n;
+
+	if (*addr == '[') {
+		if ((colon = strstr(addr, "]:")) == NULL)
+			return (-1);
+		n = colon - addr - 1;
+		colon++;
+		addr++;
+	} else {
+		if ((colon = strrchr(addr, ':')) == NULL)
+			return (-1);
+		n = colon - addr;
+	}
+	if (n == 0 || n >= hlen || strlen(colon + 1) == 0 ||
+	    strlen(colon + 1) >= plen)
+		return (-1);
+	memcpy(host, addr, n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", colon + 1);
+	return (0);
+}
+
+static int
+listen_tcp(const struct config *conf)
+{
+	struct addrinfo	 hints, *ai;
+	char		 host[256], port[32];
+	int		 fd, on = 1, error;
+
+	if (listen_split(conf->listen, host, sizeof(host), port,
+	    sizeof(port)) == -1) {
+		fprintf(stderr, "tallyd: listen = %s: want host:port\n",
+		    conf->listen);
+		return (-1);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		fprintf(stderr, "tallyd: listen = %s: %s\n", conf->listen,
+		    gai_strerror(error));
+		return (-1);
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 128) == -1) {
+		fprintf(stderr, "tallyd: listen = %s: %s\n", conf->listen,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		freeaddrinfo(ai);
+		return (-1);
+	}
+	freeaddrinfo(ai);
+	listen_socks[listen_nsocks].fd = fd;
+	listen_socks[listen_nsocks].tcp = 1;
+	listen_socks[listen_nsocks].path = NULL;
+	listen_nsocks++;
+	return (0);
+}
+
+int
+listen_open(const struct config *conf)
+{
+	if (conf->socket != NULL && listen_unix(conf) == -1)
+		return (-1);
+	if (conf->listen != NULL && listen_tcp(conf) == -1)
+		return (-1);
+	return (0);
+}
+
+void
+listen_set_config(const struct config *conf)
+{
+	listen_max_clients = conf->max_clients;
+	listen_timeout = conf->client_timeout;
+	listen_max_output = conf->max_output;
+	listen_per_wake = conf->requests_per_wake;
+	cmd_set_config(conf);
+}
+
+static void
+client_free(struct client *c)
+{
+	char	 key[32];
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
+	hmap_del(listen_ids, key);
+	TAILQ_REMOVE(&listen_list, c, entry);
+	listen_nclients--;
+	bufferevent_free(c->bev);
+	event_free(c->more_ev);
+	log_debug("client %llu (%s): closed", (unsigned long long)c->id,
+	    c->peer);
+	free(c);
+}
+
+/* A client that does not read its answers is cut off, not waited for. */
+static int
+client_check_output(struct client *c)
+{
+	size_t	 n = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	if (n <= listen_max_output)
+		return (0);
+	log_warnx("client %llu (%s): %zu bytes of answers unread; cut off",
+	    (unsigned long long)c->id, c->peer, n);
+	client_free(c);
+	return (-1);
+}
+
+static void
+client_line_too_long(struct client *c)
+{
+	evbuffer_add_printf(bufferevent_get_output(c->bev), "ERR limit line "
+	    "longer than %d bytes; closing\n", PROTO_LINE_MAX);
+	client_close_after(c);
+}
+
+/* Serve the client's complete lines, at most requests_per_wake of them. */
+static void
+client_process(struct client *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	char		*line;
+	size_t		 len;
+	int		 n = 0;
+
+	while (!c->waiting && !c->closing) {
+		if (n == listen_per_wake) {
+			if (evbuffer_get_length(in) > 0)
+				event_active(c->more_ev, EV_TIMEOUT, 0);
+			break;
+		}
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > PROTO_LINE_MAX + 1)
+				client_line_too_long(c);
+			break;
+		}
+		n++;
+		if (len > PROTO_LINE_MAX + 1) {
+			free(line);
+			client_line_too_long(c);
+			break;
+		}
+		if (cmd_exec(c, line, len) == CMD_WAIT)
+			c->waiting = 1;
+		free(line);
+		if (client_check_output(c) == -1)
+			return;
+	}
+	if (c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_free(c);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	client_process(arg);
+}
+
+static void
+client_more_cb(evutil_socket_t fd, short events, void *arg)
+{
+	client_process(arg);
+}
+
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_free(c);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		log_debug("client %llu (%s): idle; closing",
+		    (unsigned long long)c->id, c->peer);
+	client_free(c);
+}
+
+static void
+listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener	*ls = arg;
+	struct client	*c;
+	struct timeval	 tv;
+	char		 key[32];
+	unsigned long	 n;
+	static const char full[] = "ERR limit too many connections\n";
+
+	if (listen_nclients >= listen_max_clients) {
+		if (log_limit_ok(&listen_ll_full, time(NULL), 60, &n))
+			log_warnx("listen: %d connections: refusing more "
+			    "(%lu more refused)", listen_nclients, n);
+		(void)!write(fd, full, sizeof(full) - 1);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->id = listen_next_id++;
+	c->tcp = ls->tcp;
+	if (ls->tcp && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
+		    c->peer, sizeof(c->peer));
+	else if (ls->tcp && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
+		    c->peer, sizeof(c->peer));
+	else
+		snprintf(c->peer, sizeof(c->peer), "unix");
+	c->bev = bufferevent_socket_new(listen_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->more_ev = event_new(listen_base, -1, 0, client_more_cb, c);
+	if (c->bev == NULL || c->more_ev == NULL)
+		fatalx("listen: cannot make a connection's events");
+	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
+	    client_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_LINE_MAX + 2);
+	tv.tv_sec = listen_timeout / 1000;
+	tv.tv_usec = (listen_timeout % 1000) * 1000;
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&listen_list, c, entry);
+	listen_nclients++;
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
+	hmap_put(listen_ids, key, c);
+	evbuffer_add_printf(bufferevent_get_output(c->bev), "OK 0 tallyd %s "
+	    "protocol %d auth=%s\n", PACKAGE_VERSION, PROTO_VERSION,
+	    c->tcp && cmd_token_required() ? "required" : "none");
+	log_debug("client %llu (%s): connected", (unsigned long long)c->id,
+	    c->peer);
+}
+
+void
+listen_start(struct event_base *base, const struct config *conf)
+{
+	int	 i;
+
+	listen_base = base;
+	listen_ids = hmap_new();
+	listen_set_config(conf);
+	for (i = 0; i < listen_nsocks; i++) {
+		listen_socks[i].ev = evconnlistener_new(base, listen_accept_cb,
+		    &listen_socks[i], LEV_OPT_CLOSE_ON_FREE |
+		    LEV_OPT_CLOSE_ON_EXEC, -1, listen_socks[i].fd);
+		if (listen_socks[i].ev == NULL)
+			fatalx("listen: cannot watch the listening socket");
+	}
+}
+
+void
+listen_stop(void)
+{
+	struct client	*c;
+	int		 i;
+
+	for (i = 0; i < listen_nsocks; i++) {
+		if (listen_socks[i].ev != NULL)
+			evconnlistener_free(listen_socks[i].ev);
+		else
+			close(listen_socks[i].fd);
+		if (listen_socks[i].path != NULL) {
+			(void)unlink(listen_socks[i].path);
+			free(listen_socks[i].path);
+		}
+	}
+	listen_nsocks = 0;
+	while ((c = TAILQ_FIRST(&listen_list)) != NULL)
+		client_free(c);
+	hmap_free(listen_ids, NULL);
+	listen_ids = NULL;
+}
+
+int
+listen_clients(void)
+{
+	return (listen_nclients);
+}
+
+uint64_t
+client_id(const struct client *c)
+{
+	return (c->id);
+}
+
+struct evbuffer *
+client_output(struct client *c)
+{
+	return (bufferevent_get_output(c->bev));
+}
+
+int
+client_authed(const struct client *c)
+{
+	return (!c->tcp || c->authed);
+}
+
+void
+client_set_authed(struct client *c)
+{
+	c->authed = 1;
+}
+
+void
+client_close_after(struct client *c)
+{
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+client_resume(uint64_t id, struct evbuffer *out)
+{
+	struct client	*c;
+	char		 key[32];
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	if (listen_ids == NULL || (c = hmap_get(listen_ids, key)) == NULL) {
+		evbuffer_free(out);	/* it left; nobody to answer */
+		return;
+	}
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), out);
+	evbuffer_free(out);
+	c->waiting = 0;
+	if (client_check_output(c) == -1)
+		return;
+	client_process(c);
+}

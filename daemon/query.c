@@ -1,0 +1,645 @@
+/*
+ * query.c - reading series off the loop: fetch, info, last and graphs.
+ *
+ * DESIGN
+ * A query is a job that owns copies of everything it needs (paths, spec).
+ * On the loop it resolves names to paths (no I/O) and asks the store to
+ * flush the files it will read; when the last flush answers it goes to a
+ * pool: "query" (two threads, only _r librrd calls) or "graph" (one
+ * thread: rrd_graph keeps file-static state and a shared font cache).  The
+ * worker fills job->res; the completion runs the caller's callback on the
+ * loop.  Callers that vanished are the caller's business: they pass an
+ * arg that lets them tell (an id, never a pointer to a freed client).
+ *
+ * Graph renders are cached by canonical spec for graph_cache ms; a
+ * request for a spec being rendered waits for that render instead of
+ * starting another.  The cache is loop-only state.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <rrd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "graph.h"
+#include "hmap.h"
+#include "log.h"
+#include "query.h"
+#include "series.h"
+#include "store.h"
+#include "work.h"
+#include "xmalloc.h"
+
+#define QUERY_CACHE_MAX		64	/* renders kept at most */
+
+enum query_type { Q_FETCH, Q_INFO, Q_LAST, Q_GRAPH };
+
+struct query_waiter {
+	query_cb	 cb;
+	void		*arg;
+};
+
+/* A render, done or under way, shared by identical GRAPH requests. */
+struct query_render {
+	char			*key;
+	msec_t			 expires;	/* 0 while rendering */
+	struct query_result	 res;
+	unsigned char		*image;
+	struct query_waiter	*waiters;
+	size_t			 nwaiters;
+	int			 cached;	/* in query_cache, else free it */
+};
+
+struct query_job {
+	struct work_job		 job;
+	enum query_type		 type;
+	char			*name[GRAPH_METRICS_MAX];
+	char			*path[GRAPH_METRICS_MAX];
+	int			 npaths;
+	int			 flushes;	/* store flushes to wait for */
+	struct proto_fetch	 fetch;
+	struct graph_spec	 spec;
+	char			*kind;		/* INFO: from the registry */
+	char			*unit;
+	struct query_render	*render;
+	query_cb		 cb;
+	void			*arg;
+	struct query_result	 res;
+	unsigned char		*image;
+	size_t			 image_len;
+};
+
+static struct event_base	*query_base;
+static struct store		*query_store;
+static char			*query_datadir;
+static char			*query_rrdcached;
+static struct work_pool		*query_pool;
+static struct work_pool		*query_gpool;
+static struct hmap		*query_cache;
+static msec_t			 query_cache_ms = 5000;
+static unsigned long		 query_renders, query_hits;
+
+static void	query_job_free(struct query_job *);
+
+void
+query_init(struct event_base *base, struct store *store, const char *datadir,
+    const char *rrdcached)
+{
+	query_base = base;
+	query_store = store;
+	query_datadir = xstrdup(datadir);
+	query_rrdcached = rrdcached != NULL ? xstrdup(rrdcached) : NULL;
+	query_pool = work_pool_new(base, "query", 2);
+	query_gpool = work_pool_new(base, "graph", 1);
+	query_cache = hmap_new();
+}
+
+void
+query_set_config(const struct config *conf)
+{
+	query_cache_ms = conf->graph_cache;
+}
+
+static void
+query_render_free(void *arg)
+{
+	struct query_render	*r = arg;
+
+	free(r->key);
+	free(r->image);
+	free(r->waiters);
+	free(r);
+}
+
+void
+query_shutdown(void)
+{
+	if (query_pool != NULL) {
+		work_drain(query_pool, 5000);
+		work_drain(query_gpool, 5000);
+		work_pool_free(query_pool);
+		work_pool_free(query_gpool);
+	}
+	hmap_free(query_cache, query_render_free);
+	free(query_datadir);
+	free(query_rrdcached);
+	query_pool = query_gpool = NULL;
+	query_cache = NULL;
+}
+
+void
+query_stats(unsigned long *renders, unsigned long *hits)
+{
+	*renders = query_renders;
+	*hits = query_hits;
+}
+
+static void
+query_fail(struct query_result *res, enum proto_err code, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
+static void
+query_fail(struct query_result *res, enum proto_err code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	res->error = 1;
+	res->code = code;
+	va_start(ap, fmt);
+	vsnprintf(res->msg, sizeof(res->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- worker side */
+
+static void
+query_run_fetch(struct query_job *q)
+{
+	time_t		 start = q->fetch.start, end = q->fetch.end;
+	unsigned long	 step = q->fetch.resolution > 0 ?
+	    (unsigned long)q->fetch.resolution : 1, nds = 0, i, n;
+	char		**names = NULL;
+	rrd_value_t	*data = NULL;
+
+	rrd_clear_error();
+	if (rrd_fetch_r(q->path[0], q->fetch.cf, &start, &end, &step, &nds,
+	    &names, &data) != 0) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	n = step > 0 && end > start ? (unsigned long)(end - start) / step : 0;
+	q->res.start = start;
+	q->res.step = step;
+	snprintf(q->res.cf, sizeof(q->res.cf), "%s", q->fetch.cf);
+	q->res.rows = xreallocarray(NULL, n, sizeof(double));
+	q->res.nrows = n;
+	for (i = 0; i < n; i++)
+		q->res.rows[i] = nds > 0 ? data[i * nds] : NAN;
+	for (i = 0; i < nds; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+}
+
+static void
+query_add_line(struct query_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+query_add_line(struct query_result *res, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	res->lines = xreallocarray(res->lines, res->nlines + 1,
+	    sizeof(*res->lines));
+	res->lines[res->nlines++] = s;
+}
+
+/* INFO: what a user needs from rrd_info, in stable "key value" lines. */
+static void
+query_run_info(struct query_job *q)
+{
+	rrd_info_t	*info, *i;
+	unsigned long	 step = 0, pdp;
+
+	rrd_clear_error();
+	if ((info = rrd_info_r(q->path[0])) == NULL) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	query_add_line(&q->res, "name %s", q->name[0]);
+	query_add_line(&q->res, "file %s", q->path[0] +
+	    strlen(query_datadir) + 1);
+	if (q->kind != NULL)
+		query_add_line(&q->res, "kind %s", q->kind);
+	if (q->unit != NULL && *q->unit != '\0')
+		query_add_line(&q->res, "unit %s", q->unit);
+	for (i = info; i != NULL; i = i->next) {
+		if (strcmp(i->key, "step") == 0 && i->type == RD_I_CNT) {
+			step = i->value.u_cnt;
+			query_add_line(&q->res, "step %lu", step);
+		} else if (strcmp(i->key, "last_update") == 0)
+			query_add_line(&q->res, "last_update %lu",
+			    i->value.u_cnt);
+		else if (strcmp(i->key, "ds[value].type") == 0)
+			query_add_line(&q->res, "ds_type %s", i->value.u_str);
+		else if (strcmp(i->key, "ds[value].minimal_heartbeat") == 0)
+			query_add_line(&q->res, "heartbeat %lu",
+			    i->value.u_cnt);
+		else if (strcmp(i->key, "ds[value].last_ds") == 0)
+			query_add_line(&q->res, "last_value %s",
+			    i->value.u_str);
+		else if (strncmp(i->key, "rra[", 4) == 0 &&
+		    strstr(i->key, "].cf") != NULL)
+			query_add_line(&q->res, "%.*s cf %s",
+			    (int)(strchr(i->key, ']') - i->key + 1), i->key,
+			    i->value.u_str);
+		else if (strncmp(i->key, "rra[", 4) == 0 &&
+		    strstr(i->key, "].rows") != NULL)
+			query_add_line(&q->res, "%.*s rows %lu",
+			    (int)(strchr(i->key, ']') - i->key + 1), i->key,
+			    i->value.u_cnt);
+		else if (strncmp(i->key, "rra[", 4) == 0 &&
+		    strstr(i->key, "].pdp_per_row") != NULL) {
+			pdp = i->value.u_cnt;
+			query_add_line(&q->res, "%.*s resolution %lu",
+			    (int)(strchr(i->key, ']') - i->key + 1), i->key,
+			    pdp * step);
+		}
+	}
+	rrd_info_free(info);
+}
+
+static void
+query_run_last(struct query_job *q)
+{
+	time_t		 last;
+	unsigned long	 nds = 0, i;
+	char		**names = NULL, **vals = NULL, *end;
+
+	rrd_clear_error();
+	if (rrd_lastupdate_r(q->path[0], &last, &nds, &names, &vals) != 0) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	q->res.last_time = last;
+	q->res.last_value = NAN;
+	if (nds > 0 && strcmp(vals[0], "U") != 0) {
+		q->res.last_value = strtod(vals[0], &end);
+		if (*end != '\0')
+			q->res.last_value = NAN;
+	}
+	for (i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(vals[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(vals);
+}
+
+static void
+query_run_graph(struct query_job *q)
+{
+	rrd_info_t	*info, *i;
+	char		**argv;
+	void		*mem;
+	int		 argc;
+
+	if ((argc = graph_args(&q->spec, (const char *const *)q->path, NULL,
+	    &argv, &mem)) < 0) {
+		query_fail(&q->res, PERR_ARGS, "cannot build the graph");
+		return;
+	}
+	rrd_clear_error();
+	info = rrd_graph_v(argc, argv);
+	free(mem);
+	if (info == NULL) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	for (i = info; i != NULL; i = i->next) {
+		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
+			q->image = xmalloc(i->value.u_blo.size);
+			memcpy(q->image, i->value.u_blo.ptr,
+			    i->value.u_blo.size);
+			q->image_len = i->value.u_blo.size;
+		}
+	}
+	rrd_info_free(info);
+	if (q->image == NULL)
+		query_fail(&q->res, PERR_STORE, "rrd_graph made no image");
+}
+
+/* Every path must be a file; a missing one is "not-found". */
+static void
+query_run(struct work_job *job)
+{
+	struct query_job	*q = (struct query_job *)job;
+	struct stat		 sb;
+	int			 i;
+
+	for (i = 0; i < q->npaths; i++) {
+		if (stat(q->path[i], &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			query_fail(&q->res, PERR_NOTFOUND, "no data for %s",
+			    q->name[i]);
+			return;
+		}
+	}
+	switch (q->type) {
+	case Q_FETCH:
+		query_run_fetch(q);
+		break;
+	case Q_INFO:
+		query_run_info(q);
+		break;
+	case Q_LAST:
+		query_run_last(q);
+		break;
+	case Q_GRAPH:
+		query_run_graph(q);
+		break;
+	}
+}
+
+/* ---- loop side */
+
+static void
+query_job_free(struct query_job *q)
+{
+	size_t	 i;
+	int	 j;
+
+	for (j = 0; j < q->npaths; j++) {
+		free(q->name[j]);
+		free(q->path[j]);
+	}
+	for (i = 0; i < q->res.nlines; i++)
+		free(q->res.lines[i]);
+	free(q->res.lines);
+	free(q->res.rows);
+	free(q->kind);
+	free(q->unit);
+	free(q->image);
+	free(q);
+}
+
+/* A graph finished: fill its cache entry and answer every waiter. */
+static void
+query_render_done(struct query_job *q)
+{
+	struct query_render	*r = q->render;
+	size_t			 i;
+
+	r->res = q->res;
+	r->res.lines = NULL;
+	r->res.rows = NULL;
+	r->image = q->image;
+	q->image = NULL;
+	r->res.image = r->image;
+	r->res.image_len = q->image_len;
+	r->res.mime = q->spec.format == GRAPH_SVG ? "image/svg+xml" :
+	    "image/png";
+	r->expires = clock_mono() + (r->res.error ? 1 : query_cache_ms);
+	query_renders++;
+	for (i = 0; i < r->nwaiters; i++)
+		r->waiters[i].cb(&r->res, r->waiters[i].arg);
+	free(r->waiters);
+	r->waiters = NULL;
+	r->nwaiters = 0;
+	if (!r->cached)
+		query_render_free(r);
+}
+
+static void
+query_done(struct work_job *job)
+{
+	struct query_job	*q = (struct query_job *)job;
+
+	if (q->type == Q_GRAPH)
+		query_render_done(q);
+	else
+		q->cb(&q->res, q->arg);
+	query_job_free(q);
+}
+
+static void
+query_submit(struct query_job *q)
+{
+	q->job.run = query_run;
+	q->job.done = query_done;
+	work_submit(q->type == Q_GRAPH ? query_gpool : query_pool, &q->job);
+}
+
+static void
+query_flushed_cb(void *arg, int error)
+{
+	struct query_job	*q = arg;
+
+	if (--q->flushes == 0)
+		query_submit(q);
+}
+
+/* Answer a job at once, from the loop, without running it. */
+static void
+query_now_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	query_done(arg);
+}
+
+static void
+query_now(struct query_job *q)
+{
+	if (event_base_once(query_base, -1, EV_TIMEOUT, query_now_cb, q,
+	    NULL) == -1)
+		fatalx("query: event_base_once failed");
+}
+
+/*
+ * Resolve the job's names to paths and flush the files the store knows;
+ * submit once every flush answered.  A bad name answers at once.
+ */
+static void
+query_start(struct query_job *q, const char *const *names, int n)
+{
+	struct series	*s;
+	char		 path[PATH_MAX];
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		if (series_path(path, sizeof(path), query_datadir, names[i]) ==
+		    -1) {
+			query_fail(&q->res, PERR_NAME, "bad metric name");
+			query_now(q);
+			return;
+		}
+		q->name[i] = xstrdup(names[i]);
+		q->path[i] = xstrdup(path);
+		q->npaths++;
+	}
+	q->flushes = 1;		/* held until every flush is asked */
+	for (i = 0; i < n; i++) {
+		if ((s = series_find(names[i])) == NULL)
+			continue;
+		q->flushes++;
+		store_flush(query_store, series_file(s), query_flushed_cb, q);
+	}
+	query_flushed_cb(q, 0);
+}
+
+static struct query_job *
+query_job_new(enum query_type type, query_cb cb, void *arg)
+{
+	struct query_job	*q;
+
+	q = xcalloc(1, sizeof(*q));
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	return (q);
+}
+
+void
+query_fetch(const struct proto_fetch *f, query_cb cb, void *arg)
+{
+	struct query_job	*q = query_job_new(Q_FETCH, cb, arg);
+
+	q->fetch = *f;
+	q->fetch.metric = NULL;
+	query_start(q, &f->metric, 1);
+}
+
+void
+query_info(const char *metric, query_cb cb, void *arg)
+{
+	struct query_job	*q = query_job_new(Q_INFO, cb, arg);
+	struct series		*s;
+
+	if ((s = series_find(metric)) != NULL) {
+		q->kind = xstrdup(series_kind_name(series_kind(s)));
+		q->unit = xstrdup(series_unit(s));
+	}
+	query_start(q, &metric, 1);
+}
+
+void
+query_last(const char *metric, query_cb cb, void *arg)
+{
+	struct query_job	*q = query_job_new(Q_LAST, cb, arg);
+	struct series		*s;
+
+	/* The registry knows the last value of a live series: no disk. */
+	if ((s = series_find(metric)) != NULL &&
+	    series_last(s, &q->res.last_time, &q->res.last_value) == 0) {
+		query_now(q);
+		return;
+	}
+	query_start(q, &metric, 1);
+}
+
+static int
+query_expired_cb(const char *key, void *value, void *arg)
+{
+	struct query_render	*r = value;
+	char			***victims = arg;
+	size_t			 n;
+
+	if (r->expires != 0 && r->expires <= clock_mono()) {
+		for (n = 0; (*victims)[n] != NULL; n++)
+			;
+		if (n < QUERY_CACHE_MAX) {
+			(*victims)[n] = r->key;
+			(*victims)[n + 1] = NULL;
+		}
+	}
+	return (0);
+}
+
+/* Drop expired renders; the cache never holds more than its cap. */
+static void
+query_cache_sweep(void)
+{
+	char	**victims;
+	size_t	  i;
+
+	victims = xcalloc(QUERY_CACHE_MAX + 1, sizeof(*victims));
+	hmap_foreach(query_cache, query_expired_cb, &victims);
+	for (i = 0; victims[i] != NULL; i++)
+		query_render_free(hmap_del(query_cache, victims[i]));
+	free(victims);
+}
+
+/* A cache hit, answered on the next turn with its own copy. */
+struct query_hit {
+	struct query_result	 res;
+	unsigned char		*image;
+	query_cb		 cb;
+	void			*arg;
+};
+
+static void
+query_hit_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct query_hit	*h = arg;
+
+	h->cb(&h->res, h->arg);
+	free(h->image);
+	free(h);
+}
+
+void
+query_graph(const struct graph_spec *spec, query_cb cb, void *arg)
+{
+	struct query_render	*r;
+	struct query_job	*q;
+	struct query_hit	*h;
+	const char		*names[GRAPH_METRICS_MAX];
+	char			 key[4096];
+	int			 i;
+
+	graph_spec_key(spec, key, sizeof(key));
+	if ((r = hmap_get(query_cache, key)) != NULL && r->expires != 0 &&
+	    r->expires <= clock_mono()) {
+		query_render_free(hmap_del(query_cache, key));
+		r = NULL;
+	}
+	if (r != NULL && r->expires != 0) {
+		/* Rendered a moment ago: answer from the cache. */
+		query_hits++;
+		h = xmalloc(sizeof(*h));
+		h->res = r->res;
+		h->image = NULL;
+		if (r->res.image_len > 0) {
+			h->image = xmalloc(r->res.image_len);
+			memcpy(h->image, r->res.image, r->res.image_len);
+		}
+		h->res.image = h->image;
+		h->cb = cb;
+		h->arg = arg;
+		if (event_base_once(query_base, -1, EV_TIMEOUT, query_hit_cb,
+		    h, NULL) == -1)
+			fatalx("query: event_base_once failed");
+		return;
+	}
+	if (r == NULL) {
+		if (hmap_count(query_cache) >= QUERY_CACHE_MAX)
+			query_cache_sweep();
+		r = xcalloc(1, sizeof(*r));
+		r->key = xstrdup(key);
+		if (hmap_count(query_cache) < QUERY_CACHE_MAX) {
+			hmap_put(query_cache, key, r);
+			r->cached = 1;
+		}
+		q = query_job_new(Q_GRAPH, NULL, NULL);
+		q->spec = *spec;
+		q->render = r;
+		for (i = 0; i < spec->nmetrics; i++)
+			names[i] = spec->metric[i];
+		r->waiters = xreallocarray(NULL, 1, sizeof(*r->waiters));
+		r->waiters[0].cb = cb;
+		r->waiters[0].arg = arg;
+		r->nwaiters = 1;
+		query_start(q, names, spec->nmetrics);
+		return;
+	}
+	/* Being rendered: wait for that render. */
+	query_hits++;
+	r->waiters = xreallocarray(r->waiters, r->nwaiters + 1,
+	    sizeof(*r->waiters));
+	r->waiters[r->nwaiters].cb = cb;
+	r->waiters[r->nwaiters].arg = arg;
+	r->nwaiters++;
+}

@@ -1,0 +1,65 @@
+/*
+ * query.h - the query layer shared by the socket protocol and HTTP:
+ * FETCH, INFO, LAST and GRAPH run off the loop on worker threads, and
+ * their results come back to a callback on the loop.  Files are flushed
+ * by the store before they are read, so answers include every accepted
+ * value.  Graph renders are serialized (librrd's rrd_graph is not
+ * thread-safe) and identical requests share one render for a while.
+ */
+#ifndef TALLY_QUERY_H
+#define TALLY_QUERY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "proto.h"
+
+struct config;
+struct event_base;
+struct graph_spec;
+struct store;
+
+struct query_result {
+	enum proto_err	 code;		/* valid if error */
+	int		 error;
+	char		 msg[256];
+
+	/* FETCH: row i covers (start + i * step, start + (i + 1) * step] */
+	time_t		 start;
+	unsigned long	 step;
+	char		 cf[8];
+	size_t		 nrows;
+	double		*rows;
+
+	/* INFO: "key value" lines */
+	char		**lines;
+	size_t		 nlines;
+
+	/* LAST */
+	time_t		 last_time;
+	double		 last_value;
+
+	/* GRAPH: borrowed from the render cache for the callback only */
+	const unsigned char *image;
+	size_t		 image_len;
+	const char	*mime;
+};
+
+/* Runs on the loop; the result is freed when it returns. */
+typedef void (*query_cb)(const struct query_result *, void *arg);
+
+void	query_init(struct event_base *, struct store *, const char *datadir,
+	    const char *rrdcached);
+void	query_set_config(const struct config *);
+void	query_shutdown(void);
+
+/* Each validates the metric names (bad-name, not-found) itself. */
+void	query_fetch(const struct proto_fetch *, query_cb, void *arg);
+void	query_info(const char *metric, query_cb, void *arg);
+void	query_last(const char *metric, query_cb, void *arg);
+void	query_graph(const struct graph_spec *, query_cb, void *arg);
+
+/* Render cache figures, for STATS. */
+void	query_stats(unsigned long *renders, unsigned long *hits);
+
+#endif
