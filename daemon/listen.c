@@ -52,6 +52,7 @@ struct client {
 	int			 authed;
 	int			 waiting;	/* an answer is being made */
 	int			 closing;	/* close once output is sent */
+	int			 eof;		/* it sent all it will send */
 	char			 peer[64];
 	TAILQ_ENTRY(client)	 entry;
 };
@@ -281,6 +282,8 @@ client_process(struct client *c)
 		if (line == NULL) {
 			if (evbuffer_get_length(in) > PROTO_LINE_MAX + 1)
 				client_line_too_long(c);
+			else if (c->eof)
+				client_close_after(c);	/* all answered */
 			break;
 		}
 		n++;
@@ -322,11 +325,23 @@ client_write_cb(struct bufferevent *bev, void *arg)
 		client_free(c);
 }
 
+/*
+ * The end of a client's input is not the end of the conversation: a
+ * client may send its requests and shut its side, then read the answers.
+ * Errors and idle timeouts do end it.
+ */
 static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct client	*c = arg;
 
+	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) &&
+	    !(what & BEV_EVENT_ERROR)) {
+		c->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		client_process(c);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		log_debug("client %llu (%s): idle; closing",
 		    (unsigned long long)c->id, c->peer);

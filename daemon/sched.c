@@ -9,6 +9,8 @@
  */
 #include "sched.h"
 
+#define SCHED_SLACK	5	/* ms */
+
 void
 sched_init(struct sched *s, msec_t interval, msec_t jitter, msec_t timeout,
     msec_t max_backoff, uint32_t seed, msec_t now, msec_t wall)
@@ -17,8 +19,9 @@ sched_init(struct sched *s, msec_t interval, msec_t jitter, msec_t timeout,
 	s->offset = jitter > 0 ? (msec_t)(seed % (uint64_t)(jitter + 1)) : 0;
 	s->timeout = timeout > 0 ? timeout : s->interval;
 	s->max_backoff = max_backoff > s->interval ? max_backoff : s->interval;
+	/* 5 ms past the boundary: a timer firing early stays in its second. */
 	s->next = now + (s->interval - wall % s->interval) % s->interval +
-	    s->offset;
+	    s->offset + SCHED_SLACK;
 	s->started = -1;
 	s->last_duration = 0;
 	s->failures = 0;

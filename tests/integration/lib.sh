@@ -75,6 +75,7 @@ write_config() {
 		cat <<EOT
 [daemon]
 pidfile = $T/tallyd.pid
+socket = $T/tallyd.sock
 plugin_dir = $PLUGINS
 statedir = $T/state
 read_threads = 2
@@ -124,4 +125,18 @@ rrd_count() {	# rrd_count FILE CF: number of known rows in the last 5 min
 
 log_has() {	# log_has REGEX
 	grep -qE "$1" "$T/tallyd.log"
+}
+
+NC="$top_builddir/tests/tools/tally-nc"
+SOCK=$T/tallyd.sock
+
+# ask "REQUEST LINES...": send them on one connection, print the answers
+# without the greeting.
+ask() {
+	printf '%s\n' "$@" | "$NC" -U "$SOCK" -w 10000 | tail -n +2
+}
+
+# png_size FILE: "WIDTHxHEIGHT" from the PNG header.
+png_size() {
+	od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%dx%d\n", ($1*16777216+$2*65536+$3*256+$4), ($5*16777216+$6*65536+$7*256+$8) }'
 }

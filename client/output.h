@@ -1,0 +1,43 @@
+/*
+ * output.h - how tallyctl prints FETCH answers: an aligned table with
+ * ISO-8601 UTC times, CSV or JSON.  Pure functions over parsed rows.
+ */
+#ifndef TALLYCTL_OUTPUT_H
+#define TALLYCTL_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conn.h"
+
+struct fetch_point {
+	long long	 t;		/* end of the interval, epoch s */
+	int		 known;		/* 0: "U" */
+	double		 v;
+};
+
+struct fetch_result {
+	long			 step;	/* seconds, from "step=S" */
+	char			 cf[16];	/* from "cf=CF" */
+	size_t			 n;
+	struct fetch_point	*pts;
+};
+
+/* Parse an "OK n step=S cf=CF" answer and its rows.  0, or -1 with err. */
+int	output_fetch_parse(const struct resp *, struct fetch_result *,
+	    char *err, size_t errlen);
+void	output_fetch_free(struct fetch_result *);
+
+void	output_fetch_table(FILE *, const struct fetch_result *);
+void	output_fetch_csv(FILE *, const struct fetch_result *);
+void	output_fetch_json(FILE *, const char *metric,
+	    const struct fetch_result *);
+
+/* "2021-12-31T23:59:59Z", or the plain number if it is out of range. */
+void	output_iso_time(long long t, char *buf, size_t len);
+/* The shortest of %.15g / %.17g that reads back as the same double. */
+void	output_number(double v, char *buf, size_t len);
+/* A JSON string literal, quotes included. */
+void	output_json_string(FILE *, const char *);
+
+#endif
