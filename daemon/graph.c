@@ -450,6 +450,8 @@ graph_build(const struct graph_spec *gs, const char *const *paths,
 		graph_arg(gb, "--title");
 		graph_arg(gb, "%s", gs->title);
 	}
+	/* width and height are the whole image, as the client asked. */
+	graph_arg(gb, "--full-size-mode");
 	graph_arg(gb, "--slope-mode");
 	if (rrdcached != NULL) {
 		graph_arg(gb, "--daemon");

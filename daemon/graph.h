@@ -6,7 +6,7 @@
  * Spec words are key=value (values may be quoted, see proto_parse):
  *	metric=NAME	up to GRAPH_METRICS_MAX, in drawing order (required)
  *	start=TIME end=TIME	as proto_time; default -1d and now
- *	width=N height=N	canvas in pixels, GRAPH_WIDTH_MIN..GRAPH_WIDTH_MAX
+ *	width=N height=N	canvas pixels: GRAPH_WIDTH_MIN..GRAPH_WIDTH_MAX
  *			by GRAPH_HEIGHT_MIN..GRAPH_HEIGHT_MAX; default 600x200
  *	title="TEXT"	UTF-8, printable, at most GRAPH_TITLE_MAX bytes
  *	format=png|svg	default png

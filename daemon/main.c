@@ -164,6 +164,12 @@ main_run(int foreground)
 	int			 stuck;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * librrd's graph falls back to RRDCACHED_ADDRESS from the environment;
+	 * files are flushed by the store before a render, so it must not.
+	 * No thread runs yet, so changing the environment is safe here.
+	 */
+	unsetenv("RRDCACHED_ADDRESS");
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
 	/*

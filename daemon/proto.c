@@ -454,9 +454,9 @@ proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 		    *end != '\0';
 	proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
 	if (bad)
-		return (proto_error_set(err, PERR_TIME, "bad time \"%s\" (epoch "
-		    "seconds, now, -1h, or YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]])",
-		    show));
+		return (proto_error_set(err, PERR_TIME, "bad time \"%s\" "
+		    "(epoch seconds, now, -1h, or "
+		    "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]])", show));
 	if (v < 0 || v >= PROTO_TIME_MAX)
 		return (proto_error_set(err, PERR_TIME, "time \"%s\" is not "
 		    "between 1970 and 2199", show));
@@ -584,10 +584,30 @@ proto_glob_one(const char **pp, char c)
 	return (*p == c);
 }
 
+/* The fewest bytes a name needs to match p: its elements but stars. */
+static size_t
+proto_glob_min(const char *p)
+{
+	size_t	 n = 0;
+
+	while (*p != '\0') {
+		if (*p == '*')
+			p++;
+		else {
+			(void)proto_glob_one(&p, '\0');
+			n++;
+		}
+	}
+	return (n);
+}
+
 int
 proto_glob(const char *p, const char *n)
 {
 	const char	*star_p = NULL, *star_n = NULL;
+
+	if (strlen(p) > PROTO_GLOB_MAX || proto_glob_min(p) > strlen(n))
+		return (0);
 
 	for (;;) {
 		if (*p == '*') {

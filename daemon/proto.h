@@ -126,7 +126,12 @@ struct proto_fetch {
 int		 proto_fetch_args(const struct proto_req *, time_t now,
 		    struct proto_fetch *, struct proto_error *err);
 
-/* Shell-style glob for LIST: * ? [abc]; 1 if name matches. */
+/*
+ * Shell-style glob for LIST: * ? [abc] [a-z] [!abc]; 1 if name matches.
+ * A pattern longer than PROTO_GLOB_MAX bytes matches nothing, which with
+ * a length check bounds the work per name (LIST runs it on every series).
+ */
+#define PROTO_GLOB_MAX		1024
 int		 proto_glob(const char *pattern, const char *name);
 
 #endif
