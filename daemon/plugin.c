@@ -53,6 +53,7 @@ struct tally_ctx {
 	void			*data;
 	char			*state_dir;
 	char			*preset;	/* default retention */
+	char			*config_dir;
 	struct sched		 sched;
 	struct event		*tick_ev;
 	struct event		*deadline_ev;
@@ -166,6 +167,12 @@ host_rewrite(struct tally_ctx *ctx, const char *metric, size_t n,
 }
 
 static const char *
+host_config_dir(struct tally_ctx *ctx)
+{
+	return (ctx->config_dir);
+}
+
+static const char *
 host_state_dir(struct tally_ctx *ctx)
 {
 	return (ctx->state_dir);
@@ -186,6 +193,7 @@ static const struct tally_host plugin_host = {
 	.state_dir = host_state_dir,
 	.stats = host_stats,
 	.rewrite = host_rewrite,
+	.config_dir = host_config_dir,
 };
 
 /* ---- modules */
@@ -280,7 +288,7 @@ plugin_inst_new(const struct config *conf, struct plugin_conf *pc,
 {
 	struct tally_ctx		*ctx;
 	const struct tally_plugin	*d;
-	char				 err[512];
+	char				 err[512], *p;
 	size_t				 i, before = errs->n;
 
 	ctx = xcalloc(1, sizeof(*ctx));
@@ -290,6 +298,9 @@ plugin_inst_new(const struct config *conf, struct plugin_conf *pc,
 	ctx->preset = xstrdup(pc->retention != NULL ? pc->retention :
 	    conf->default_retention);
 	ctx->conf = pc;
+	ctx->config_dir = xstrdup(conf->path);
+	if ((p = strrchr(ctx->config_dir, '/')) != NULL)
+		*(p == ctx->config_dir ? p + 1 : p) = '\0';
 	if ((ctx->mod = plugin_mod_get(conf, pc, err, sizeof(err))) == NULL) {
 		config_error(errs, conf->path, pc->line, "[plugin %s %s]: %s",
 		    pc->plugin, pc->instance, err);
@@ -327,6 +338,7 @@ fail:
 	free(ctx->name);
 	free(ctx->state_dir);
 	free(ctx->preset);
+	free(ctx->config_dir);
 	free(ctx);
 	return (NULL);
 }
@@ -348,6 +360,7 @@ plugin_inst_free(struct tally_ctx *ctx)
 	free(ctx->name);
 	free(ctx->state_dir);
 	free(ctx->preset);
+	free(ctx->config_dir);
 	free(ctx);
 }
 
@@ -361,6 +374,7 @@ plugin_inst_discard(struct tally_ctx *ctx)
 	free(ctx->name);
 	free(ctx->state_dir);
 	free(ctx->preset);
+	free(ctx->config_dir);
 	free(ctx);
 }
 

@@ -123,6 +123,13 @@ struct tally_host {
 	 */
 	int		(*rewrite)(struct tally_ctx *ctx, const char *metric,
 			    size_t n, const time_t *when, const double *value);
+
+	/*
+	 * The directory of the config file.  Resolve relative paths in your
+	 * keys against it, as the core does with its own, so a config works
+	 * wherever tallyd was started (a daemon runs in "/").
+	 */
+	const char	*(*config_dir)(struct tally_ctx *ctx);
 };
 
 /*

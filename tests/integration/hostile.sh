@@ -89,7 +89,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	extra_pids="$extra_pids $!"
 done
 check "the ninth connection is refused: too many" wait_until 5 sh -c \
-    "\"$NC\" -U \"$SOCK\" -w 1000 </dev/null | grep -q '^ERR limit too many connections'"
+    "\"$NC\" -U \"$SOCK\" -w 100 </dev/null | grep -q '^ERR limit too many connections'"
 ok $(alive; echo $?) "alive with a full house"
 
 stop_tallyd TERM
