@@ -16,6 +16,7 @@ struct sched {
 	msec_t		 timeout;	/* read deadline */
 	msec_t		 max_backoff;
 	msec_t		 next;		/* next tick (monotonic ms) */
+	msec_t		 grid;		/* first aligned tick, until used */
 	msec_t		 started;	/* start of the running read, or -1 */
 	msec_t		 last_duration;
 	unsigned	 failures;	/* consecutive */
@@ -30,9 +31,10 @@ enum sched_action {
 
 /*
  * seed picks the jitter offset, so instances spread out but stay fixed.
- * Ticks are aligned to the wall clock (wall = now on it): with interval
- * 60 s and no jitter, reads start on the minute, so values land on RRD
- * step boundaries and two reads never share a second.
+ * The first read is at once (plus the jitter offset); later ticks are
+ * aligned to the wall clock (wall = now on it): with interval 60 s and no
+ * jitter, reads start on the minute, so values land on RRD step
+ * boundaries and two reads never share a second.
  */
 void		 sched_init(struct sched *, msec_t interval, msec_t jitter,
 		    msec_t timeout, msec_t max_backoff, uint32_t seed,

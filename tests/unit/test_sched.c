@@ -9,17 +9,16 @@ test_grid(void)
 	msec_t		 now = 1000000;
 
 	sched_init(&s, 10000, 0, 5000, 60000, 7, now, 0);
-	is_int(s.next, now + 5, "no jitter: first read at once (5 ms slack)");
-	now += 5;
+	is_int(s.next, now, "no jitter: first read at once");
 	is_int(sched_due(&s, now), SCHED_RUN, "first tick runs");
-	is_int(s.next, now + 10000, "next tick one interval later");
+	is_int(s.next, now + 10005, "next tick one interval later, on the grid");
 	sched_done(&s, now + 300, 1);
-	is_int(s.next, now + 10000, "a quick read keeps the grid");
+	is_int(s.next, now + 10005, "a quick read keeps the grid");
 	is_int(s.last_duration, 300, "duration measured");
 	/* The timer fires 40 ms late: the grid does not drift. */
-	is_int(sched_due(&s, now + 10040), SCHED_RUN, "second tick runs");
+	is_int(sched_due(&s, now + 10045), SCHED_RUN, "second tick runs");
 	sched_done(&s, now + 10100, 1);
-	is_int(s.next, now + 20000, "late firing does not drift the grid");
+	is_int(s.next, now + 20005, "late firing does not drift the grid");
 }
 
 static void
@@ -64,6 +63,8 @@ test_backoff(void)
 	int		 i;
 
 	sched_init(&s, 1000, 0, 0, 10000, 1, t, 0);
+	sched_due(&s, t);		/* the first read, then on the grid */
+	sched_done(&s, t, 1);
 	for (i = 0; i < 5; i++) {
 		t = s.next;
 		is_int(sched_due(&s, t), SCHED_RUN, "run while failing");
@@ -71,6 +72,7 @@ test_backoff(void)
 		is_int(s.next - t, want[i], "backoff doubles up to the cap");
 	}
 	is_int(s.failed, 5, "failures counted");
+	is_int(s.next % 1000, 5, "backoff stays on the grid");
 	t = s.next;
 	sched_due(&s, t);
 	sched_done(&s, t, 1);
@@ -83,14 +85,23 @@ test_align_early(void)
 {
 	struct sched	 s;
 
-	/* Wall clock 12:00:07.250, interval 10 s: first tick at :10. */
+	/* Wall clock 12:00:07.250, interval 10 s: first read at once. */
 	sched_init(&s, 10000, 0, 0, 0, 1, 500, 43207250);
-	is_int(s.next, 500 + 2755, "first tick aligned to the wall clock");
+	is_int(s.next, 500, "first read at once");
+	is_int(sched_due(&s, 500), SCHED_RUN, "first read runs");
+	/* :10.005 is only 2.755 s away: the grid starts at :20.005. */
+	is_int(s.next, 500 + 12755, "then the wall-aligned grid");
+	sched_done(&s, 600, 1);
 	/* The timer fires 1 ms early: still the due tick, next moves on. */
-	is_int(sched_due(&s, 500 + 2754), SCHED_RUN, "early firing runs");
-	is_int(s.next, 500 + 12755, "early firing still advances a tick");
-	sched_done(&s, 500 + 2800, 1);
-	is_int(s.next, 500 + 12755, "no second read in the same tick");
+	is_int(sched_due(&s, 500 + 12754), SCHED_RUN, "early firing runs");
+	is_int(s.next, 500 + 22755, "early firing still advances a tick");
+	sched_done(&s, 500 + 12800, 1);
+	is_int(s.next, 500 + 22755, "no second read in the same tick");
+
+	/* Wall clock 12:00:03.000: :10.005 is far enough for the grid. */
+	sched_init(&s, 10000, 0, 0, 0, 1, 0, 43203000);
+	sched_due(&s, 0);
+	is_int(s.next, 7005, "grid joined at the next aligned tick");
 }
 
 int
