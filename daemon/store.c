@@ -408,52 +408,15 @@ store_put(struct store *s, struct store_file *f, time_t when, double value)
 	return (0);
 }
 
-/* Queues a flush request; after store_stop it fails, still on the loop. */
-void
-store_flush(struct store *s, struct store_file *f, store_done_cb done,
-    void *arg)
+/*
+ * Hand a request to the writer, recording how much of the queue came
+ * before it; a store already stopped answers it at once (with an error).
+ */
+static void
+store_req_push(struct store *s, struct store_req *r)
 {
-	struct store_req	*r;
-	int			 dead;
+	int	 dead;
 
-	r = xcalloc(1, sizeof(*r));
-	r->file = f;
-	r->done = done;
-	r->arg = arg;
-	r->error = -1;
-	pthread_mutex_lock(&s->lock);
-	if ((dead = s->stopping))
-		TAILQ_INSERT_TAIL(&s->done, r, entry);
-	else {
-		TAILQ_INSERT_TAIL(&s->reqs, r, entry);
-		if (s->waiting)
-			pthread_cond_signal(&s->cond);
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (dead)
-		event_active(s->ev_done, EV_READ, 0);
-}
-
-void
-store_rewrite(struct store *s, struct store_file *f, size_t n,
-    const time_t *when, const double *value, store_done_cb done, void *arg)
-{
-	struct store_req	*r;
-	size_t			 i;
-	int			 dead;
-
-	r = xcalloc(1, sizeof(*r));
-	r->file = f;
-	r->done = done;
-	r->arg = arg;
-	r->error = -1;
-	r->points = xreallocarray(NULL, n, sizeof(*r->points));
-	for (i = 0; i < n; i++) {
-		r->points[i].when = when[i];
-		r->points[i].value = value[i];
-		r->points[i].seq = i;
-	}
-	r->npoints = n;
 	pthread_mutex_lock(&s->lock);
 	r->qpos = s->nq;
 	if ((dead = s->stopping))
@@ -466,6 +429,43 @@ store_rewrite(struct store *s, struct store_file *f, size_t n,
 	pthread_mutex_unlock(&s->lock);
 	if (dead)
 		event_active(s->ev_done, EV_READ, 0);
+}
+
+static struct store_req *
+store_req_new(struct store_file *f, store_done_cb done, void *arg)
+{
+	struct store_req	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->file = f;
+	r->done = done;
+	r->arg = arg;
+	r->error = -1;
+	return (r);
+}
+
+void
+store_flush(struct store *s, struct store_file *f, store_done_cb done,
+    void *arg)
+{
+	store_req_push(s, store_req_new(f, done, arg));
+}
+
+void
+store_rewrite(struct store *s, struct store_file *f, size_t n,
+    const time_t *when, const double *value, store_done_cb done, void *arg)
+{
+	struct store_req	*r = store_req_new(f, done, arg);
+	size_t			 i;
+
+	r->points = xreallocarray(NULL, n, sizeof(*r->points));
+	for (i = 0; i < n; i++) {
+		r->points[i].when = when[i];
+		r->points[i].value = value[i];
+		r->points[i].seq = i;
+	}
+	r->npoints = n;
+	store_req_push(s, r);
 }
 
 /* Loop thread: runs the completions the writer has finished. */
