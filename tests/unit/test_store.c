@@ -498,7 +498,9 @@ test_rrdcached_down(time_t T)
 	is_int(flush(s, f, NULL), -1, "flush fails without rrdcached");
 	is_int(delta(STAT_STORE_ERRORS), 2, "two values lost, counted");
 	store_put(s, f, T + 2, 3);
-	is_int(flush(s, NULL, NULL), -1, "writer alive, still failing");
+	/* The put may be written (and fail) before the flush comes: only
+	 * that the writer still answers is certain. */
+	ok(flush(s, NULL, NULL) != -2, "writer alive: the flush is answered");
 	is_int(delta(STAT_STORE_ERRORS), 3, "third value counted");
 	store_free(s);
 }
