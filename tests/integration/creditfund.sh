@@ -122,7 +122,7 @@ wait_until 10 log_has 'creditfund\.year.*(history rewritten|cannot rewrite)'
 todo=
 log_has 'cannot rewrite stored history' &&
     todo=" # TODO the core has no host->rewrite yet"
-wait_until 10 is_at year profit.total "$(day 2020 1 1)" "$want"
+wait_until 30 is_at year profit.total "$(day 2020 1 1)" "$want"
 ok $? "corrected 2019 profit stored$todo"
 ok $(is_at year profit.total "$(day 2019 1 1)" "$p2018" &&
     is_at year profit.total "$E2021" "$p2020" &&
