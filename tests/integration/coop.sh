@@ -135,7 +135,7 @@ wait_until 10 sh -c "grep -q 'coop\.reg.*\(history rewritten\|cannot rewrite\)' 
 todo=
 log_has 'cannot rewrite stored history' &&
     todo=" # TODO the core has no host->rewrite yet"
-wait_until 10 is_at reg members 2019 $((m2019 + 1000))
+wait_until 30 is_at reg members 2019 $((m2019 + 1000))
 ok $? "corrected 2019 stored: $(at reg members 2019) = $m2019 + 1000$todo"
 ok $([ "$(at reg members 2018)" = "$m2018" ] &&
     [ "$(at reg members 2020)" = "$m2020" ] &&

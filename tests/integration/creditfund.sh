@@ -118,7 +118,7 @@ want=$(awk -v p="$p2019" 'BEGIN { printf "%.0f", p + 1e9 }')
 awk 'BEGIN { FS = OFS = "," }
     $1 == "QTD-001" && $4 == "2019" { $9 += 1000000000 } { print }' \
     "$CSV" >"$D/new.csv" && mv "$D/new.csv" "$CSV"
-wait_until 10 log_has 'creditfund\.year.*(history rewritten|cannot rewrite)'
+wait_until 30 log_has 'history rewritten|cannot rewrite'
 todo=
 log_has 'cannot rewrite stored history' &&
     todo=" # TODO the core has no host->rewrite yet"
