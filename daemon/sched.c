@@ -20,8 +20,8 @@ sched_init(struct sched *s, msec_t interval, msec_t jitter, msec_t timeout,
 	s->timeout = timeout > 0 ? timeout : s->interval;
 	s->max_backoff = max_backoff > s->interval ? max_backoff : s->interval;
 	/* 5 ms past the boundary: a timer firing early stays in its second. */
-	s->grid = now + (s->interval - wall % s->interval) % s->interval +
-	    s->offset + SCHED_SLACK;
+	s->grid = now + (s->interval - wall % s->interval) + s->offset +
+	    SCHED_SLACK;
 	s->next = now + s->offset;
 	s->started = -1;
 	s->last_duration = 0;
@@ -46,10 +46,14 @@ static void
 sched_tick(struct sched *s, msec_t now)
 {
 	if (s->grid > 0) {
-		/* After the first read, join the aligned grid, not too soon. */
+		/*
+		 * After the first read, join the aligned grid at its next
+		 * tick: it falls in the next interval on the wall clock, so
+		 * the two reads never share a step, and none is skipped.
+		 */
 		s->next = s->grid;
 		s->grid = 0;
-		sched_advance(s, now + s->interval / 2);
+		sched_advance(s, now);
 		return;
 	}
 	if (s->next > now)

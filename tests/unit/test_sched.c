@@ -89,19 +89,19 @@ test_align_early(void)
 	sched_init(&s, 10000, 0, 0, 0, 1, 500, 43207250);
 	is_int(s.next, 500, "first read at once");
 	is_int(sched_due(&s, 500), SCHED_RUN, "first read runs");
-	/* :10.005 is only 2.755 s away: the grid starts at :20.005. */
-	is_int(s.next, 500 + 12755, "then the wall-aligned grid");
+	/* Then the grid from :10.005, the next step on the wall clock. */
+	is_int(s.next, 500 + 2755, "then the wall-aligned grid");
 	sched_done(&s, 600, 1);
 	/* The timer fires 1 ms early: still the due tick, next moves on. */
-	is_int(sched_due(&s, 500 + 12754), SCHED_RUN, "early firing runs");
-	is_int(s.next, 500 + 22755, "early firing still advances a tick");
-	sched_done(&s, 500 + 12800, 1);
-	is_int(s.next, 500 + 22755, "no second read in the same tick");
+	is_int(sched_due(&s, 500 + 2754), SCHED_RUN, "early firing runs");
+	is_int(s.next, 500 + 12755, "early firing still advances a tick");
+	sched_done(&s, 500 + 2800, 1);
+	is_int(s.next, 500 + 12755, "no second read in the same tick");
 
-	/* Wall clock 12:00:03.000: :10.005 is far enough for the grid. */
-	sched_init(&s, 10000, 0, 0, 0, 1, 0, 43203000);
+	/* Wall clock 12:00:09.990: the grid's first tick is 15 ms on. */
+	sched_init(&s, 10000, 0, 0, 0, 1, 0, 43209990);
 	sched_due(&s, 0);
-	is_int(s.next, 7005, "grid joined at the next aligned tick");
+	is_int(s.next, 15, "grid joined at the next aligned tick");
 }
 
 int
