@@ -13,6 +13,7 @@
 
 #include <event2/buffer.h>
 
+#include "alert.h"
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
@@ -437,16 +438,31 @@ cmd_flush(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_WAIT);
 }
 
-/* No alert rules are configured: nothing is firing, nothing happened. */
+/* ALERTS, ALERT HISTORY [name], ALERT TEST name from: the alert engine. */
 static enum cmd_result
 cmd_alert(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	if (req->entry->cmd == PROTO_ALERTS ||
-	    strcasecmp(req->argv[0], "HISTORY") == 0) {
-		evbuffer_add_printf(out, "OK 0 alerts\n");
+	struct proto_error	 err;
+	time_t			 now = time(NULL), from;
+
+	if (req->entry->cmd == PROTO_ALERTS) {
+		alert_list(out);
 		return (CMD_DONE);
 	}
-	return (cmd_err(out, PERR_NOTFOUND, "no such alert rule"));
+	if (strcasecmp(req->argv[0], "HISTORY") == 0) {
+		if (alert_history(req->argc > 1 ? req->argv[1] : NULL,
+		    out) == -1)
+			return (cmd_err(out, PERR_NOTFOUND, "no such alert "
+			    "rule"));
+		return (CMD_DONE);
+	}
+	if (proto_time(req->argv[2], now, &from, &err) == -1)
+		return (cmd_err(out, err.code, err.msg));
+	if (from >= now)
+		return (cmd_err(out, PERR_TIME, "from must be in the past"));
+	if (alert_test(req->argv[1], from, client_resume, client_id(c)) == -1)
+		return (cmd_err(out, PERR_NOTFOUND, "no such alert rule"));
+	return (CMD_WAIT);
 }
 
 /* ---- dispatch */

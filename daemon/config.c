@@ -31,6 +31,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "notify.h"
+#include "series.h"
 #include "xmalloc.h"
 
 #ifndef TALLY_PLUGIN_DIR
@@ -42,8 +44,14 @@
 #ifndef TALLY_RUNSTATEDIR
 #define TALLY_RUNSTATEDIR	"/usr/local/var/run"
 #endif
+#ifndef TALLY_DATADIR
+#define TALLY_DATADIR		"/usr/local/share/tallyd"
+#endif
 #ifndef TALLY_SYSCONFDIR
 #define TALLY_SYSCONFDIR	"/usr/local/etc"
+#endif
+#ifndef TALLY_LIBEXECDIR
+#define TALLY_LIBEXECDIR	"/usr/local/libexec/tallyd"
 #endif
 
 #define CONFIG_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -63,6 +71,9 @@ enum config_sec {
 	CONFIG_STORAGE,
 	CONFIG_RETENTION,
 	CONFIG_PLUGIN,
+	CONFIG_HTTP,
+	CONFIG_ALERT,
+	CONFIG_NOTIFY,
 	CONFIG_BAD			/* bad header: its keys are skipped */
 };
 
@@ -75,7 +86,8 @@ enum config_type {
 	CONFIG_DURATION,		/* unsigned long, ms (or seconds) */
 	CONFIG_ENUM,			/* int: index in choices */
 	CONFIG_FRACTION,		/* double in [0, 1) */
-	CONFIG_RRA			/* CF:RESOLUTION:SPAN, collected */
+	CONFIG_RRA,			/* CF:RESOLUTION:SPAN, collected */
+	CONFIG_NUMBER			/* double, any finite number */
 };
 
 #define CONFIG_RELOAD	0x01		/* may change on reload */
@@ -83,6 +95,7 @@ enum config_type {
 #define CONFIG_SECONDS	0x04		/* duration kept in whole seconds */
 #define CONFIG_MULTI	0x08		/* may be repeated */
 #define CONFIG_PRESET	0x10		/* names a retention preset */
+#define CONFIG_METRIC	0x20		/* a series name, or empty */
 
 struct config_key {
 	enum config_sec		 sec;
@@ -121,6 +134,11 @@ static const char *const config_loglevels[] = { "info", "debug", NULL };
 #define D(f)	offsetof(struct config, f)
 #define P(f)	offsetof(struct plugin_conf, f)
 #define R(f)	offsetof(struct config_rsec, f)
+#define A(f)	offsetof(struct alert_conf, f)
+#define N(f)	offsetof(struct notify_conf, f)
+
+static const char *const config_notify_types[] = { "log", "exec",
+	"webhook", NULL };
 
 static const struct config_key config_keys[] = {
 	{ .sec = CONFIG_DAEMON, .name = "pidfile", .type = CONFIG_PATH,
@@ -190,6 +208,27 @@ static const struct config_key config_keys[] = {
 	  .max = CONFIG_MS_H, .def = "5s", .flags = CONFIG_RELOAD,
 	  .off = D(graph_cache),
 	  .help = "identical GRAPH requests within this time share a render" },
+	{ .sec = CONFIG_DAEMON, .name = "render_helper", .type = CONFIG_PATH,
+	  .def = TALLY_LIBEXECDIR "/tally-render", .off = D(render_helper),
+	  .help = "the graph helper program; graphs are rendered in these "
+	  "processes" },
+	{ .sec = CONFIG_DAEMON, .name = "render_procs", .type = CONFIG_INT,
+	  .min = 1, .max = 16, .def = "2", .off = D(render_procs),
+	  .help = "graph helpers at most: graphs rendered at once" },
+	{ .sec = CONFIG_DAEMON, .name = "render_recycle", .type = CONFIG_COUNT,
+	  .min = 1, .max = 1000000, .def = "1000", .flags = CONFIG_RELOAD,
+	  .off = D(render_recycle),
+	  .help = "a graph helper is replaced after this many renders "
+	  "(librrd leaks a little on each)" },
+	{ .sec = CONFIG_DAEMON, .name = "render_rss_max", .type = CONFIG_COUNT,
+	  .min = 16000000, .max = 64000000000ULL, .def = "256M",
+	  .flags = CONFIG_RELOAD, .off = D(render_rss_max),
+	  .help = "a graph helper resident past this many bytes is replaced" },
+	{ .sec = CONFIG_DAEMON, .name = "render_timeout",
+	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_H,
+	  .def = "30s", .flags = CONFIG_RELOAD, .off = D(render_timeout),
+	  .help = "a render taking longer is killed, and a graph waiting "
+	  "longer for a helper fails" },
 
 	{ .sec = CONFIG_STORAGE, .name = "datadir", .type = CONFIG_PATH,
 	  .def = TALLY_LOCALSTATEDIR "/lib/tallyd/rrd", .off = D(datadir),
@@ -213,6 +252,50 @@ static const struct config_key config_keys[] = {
 	  .off = D(default_retention),
 	  .help = "retention preset of metrics whose plugin section names "
 	  "none" },
+
+	{ .sec = CONFIG_HTTP, .name = "listen", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK, .off = D(http_listen),
+	  .help = "address of the HTTP gateway and dashboard, host:port "
+	  "(loopback unless you mean it, e.g. 127.0.0.1:8080); empty: off" },
+	{ .sec = CONFIG_HTTP, .name = "token", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD,
+	  .off = D(http_token),
+	  .help = "if set, POST or PUT /api/v1/put with \"Authorization: "
+	  "Bearer TOKEN\" stores values; empty: only GET and HEAD" },
+	{ .sec = CONFIG_HTTP, .name = "max_headers", .type = CONFIG_COUNT,
+	  .min = 1024, .max = 1048576, .def = "8192", .flags = CONFIG_RELOAD,
+	  .off = D(http_max_headers),
+	  .help = "bytes of request line and headers; more is refused" },
+	{ .sec = CONFIG_HTTP, .name = "max_body", .type = CONFIG_COUNT,
+	  .min = 0, .max = 67108864, .def = "65536", .flags = CONFIG_RELOAD,
+	  .off = D(http_max_body),
+	  .help = "bytes of a request body (values sent to /api/v1/put); "
+	  "more is refused" },
+	{ .sec = CONFIG_HTTP, .name = "max_requests", .type = CONFIG_INT,
+	  .min = 1, .max = 65536, .def = "64", .flags = CONFIG_RELOAD,
+	  .off = D(http_max_requests),
+	  .help = "graph and series requests waiting for an answer at once; "
+	  "more get 503" },
+	{ .sec = CONFIG_HTTP, .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 1000, .max = CONFIG_MS_H, .def = "30s",
+	  .flags = CONFIG_RELOAD, .off = D(http_timeout),
+	  .help = "a connection idle this long, reading a request or "
+	  "writing an answer, is closed" },
+	{ .sec = CONFIG_HTTP, .name = "dashboard_dir", .type = CONFIG_PATH,
+	  .def = TALLY_DATADIR "/dashboard", .flags = CONFIG_RELOAD,
+	  .off = D(http_dashboard_dir),
+	  .help = "directory of the dashboard files (index.html, app.js, "
+	  "style.css, counter.js), read at start and on reload" },
+	{ .sec = CONFIG_HTTP, .name = "counter_total", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD | CONFIG_METRIC,
+	  .off = D(http_counter_total),
+	  .help = "metric whose last value is the visitor counter's total, "
+	  "e.g. traffic.site.visits.total; empty: no /counter.json" },
+	{ .sec = CONFIG_HTTP, .name = "counter_online", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD | CONFIG_METRIC,
+	  .off = D(http_counter_online),
+	  .help = "metric whose last value is the visitors online now, e.g. "
+	  "traffic.site.online" },
 
 	{ .sec = CONFIG_RETENTION, .name = "step", .type = CONFIG_DURATION,
 	  .min = CONFIG_MS_S, .max = CONFIG_MS_Y, .def = "60s",
@@ -262,6 +345,153 @@ static const struct config_key config_keys[] = {
 	  .defshow = "plugin_dir/NAME.so", .flags = CONFIG_RELOAD,
 	  .off = P(file),
 	  .help = "the plugin's shared object" },
+
+	{ .sec = CONFIG_ALERT, .name = "metric", .type = CONFIG_STRING,
+	  .defshow = "(required)", .flags = CONFIG_RELOAD, .off = A(metric),
+	  .help = "the series watched, or a glob (* ? [...]) over series "
+	  "names: each series it matches is an alert of its own" },
+	{ .sec = CONFIG_ALERT, .name = "kind", .type = CONFIG_ENUM,
+	  .def = "threshold", .choices = alertrule_kinds,
+	  .flags = CONFIG_RELOAD, .off = A(rule.kind),
+	  .help = "threshold: a value against the levels; change: a window "
+	  "against the same window compare earlier; trend: slope, or "
+	  "periods that fell (rose) in a row; absent: age of the newest "
+	  "value, or a report missing at its deadline; forecast: a linear "
+	  "fit horizon ahead" },
+	{ .sec = CONFIG_ALERT, .name = "enabled", .type = CONFIG_BOOL,
+	  .def = "yes", .flags = CONFIG_RELOAD, .off = A(enabled),
+	  .help = "no: never evaluated, but ALERT TEST can try it" },
+	{ .sec = CONFIG_ALERT, .name = "every", .type = CONFIG_DURATION,
+	  .min = CONFIG_MS_S, .max = CONFIG_MS_Y, .def = "1m",
+	  .flags = CONFIG_RELOAD | CONFIG_SECONDS, .off = A(rule.every),
+	  .help = "time between two evaluations" },
+	{ .sec = CONFIG_ALERT, .name = "cf", .type = CONFIG_ENUM,
+	  .def = "AVERAGE", .choices = alertrule_cfs, .flags = CONFIG_RELOAD,
+	  .off = A(rule.cf),
+	  .help = "consolidation function of the rows read" },
+	{ .sec = CONFIG_ALERT, .name = "resolution", .type = CONFIG_DURATION,
+	  .max = 10 * CONFIG_MS_Y, .def = "0", .defshow = "0 (the finest)",
+	  .flags = CONFIG_RELOAD | CONFIG_SECONDS, .off = A(rule.resolution),
+	  .help = "seconds per row read (librrd picks the archive)" },
+	{ .sec = CONFIG_ALERT, .name = "anchor", .type = CONFIG_ENUM,
+	  .def = "now", .choices = alertrule_anchors, .flags = CONFIG_RELOAD,
+	  .off = A(rule.anchor),
+	  .help = "where windows end: now; last, the newest value; calendar, "
+	  "the last whole window the data reaches (1 January for window = "
+	  "1y, so yearly figures compare year with year)" },
+	{ .sec = CONFIG_ALERT, .name = "window", .type = CONFIG_STRING,
+	  .defshow = "(none: the newest value)", .flags = CONFIG_RELOAD,
+	  .off = A(window),
+	  .help = "span of data judged: a duration, or Ny / Nmo for "
+	  "calendar years and months" },
+	{ .sec = CONFIG_ALERT, .name = "reduce", .type = CONFIG_ENUM,
+	  .def = "avg", .choices = alertrule_reduces, .flags = CONFIG_RELOAD,
+	  .off = A(rule.reduce),
+	  .help = "threshold: how the window's values become one" },
+	{ .sec = CONFIG_ALERT, .name = "compare", .type = CONFIG_STRING,
+	  .defshow = "1y", .flags = CONFIG_RELOAD, .off = A(compare),
+	  .help = "change: how far back the window compared with lies "
+	  "(7d: the same day last week; 1y: the same calendar span a year "
+	  "earlier)" },
+	{ .sec = CONFIG_ALERT, .name = "as", .type = CONFIG_ENUM,
+	  .choices = alertrule_as, .defshow = "percent (change), amount "
+	  "(trend)", .flags = CONFIG_RELOAD, .off = A(rule.as),
+	  .help = "change and slope: as a percentage of the base, or as an "
+	  "amount" },
+	{ .sec = CONFIG_ALERT, .name = "min_base", .type = CONFIG_NUMBER,
+	  .def = "0", .flags = CONFIG_RELOAD, .off = A(rule.min_base),
+	  .help = "change and slope: a base (earlier window, mean) smaller "
+	  "than this in magnitude is not judged, so tiny figures do not "
+	  "alarm" },
+	{ .sec = CONFIG_ALERT, .name = "trend", .type = CONFIG_ENUM,
+	  .def = "slope", .choices = alertrule_trends, .flags = CONFIG_RELOAD,
+	  .off = A(rule.trend),
+	  .help = "slope: the least-squares slope over the window, per the "
+	  "span per; falls, rises: how many periods in a row fell (rose)" },
+	{ .sec = CONFIG_ALERT, .name = "per", .type = CONFIG_STRING,
+	  .defshow = "1d", .flags = CONFIG_RELOAD, .off = A(per),
+	  .help = "trend = slope: the slope is the change per this span" },
+	{ .sec = CONFIG_ALERT, .name = "period", .type = CONFIG_STRING,
+	  .defshow = "1y", .flags = CONFIG_RELOAD, .off = A(period),
+	  .help = "trend = falls or rises: one period's average is compared "
+	  "with the one before" },
+	{ .sec = CONFIG_ALERT, .name = "horizon", .type = CONFIG_DURATION,
+	  .max = 100 * CONFIG_MS_Y, .def = "0",
+	  .defshow = "(forecast: required)",
+	  .flags = CONFIG_RELOAD | CONFIG_SECONDS, .off = A(rule.horizon),
+	  .help = "forecast: how far ahead the fit is judged" },
+	{ .sec = CONFIG_ALERT, .name = "deadline", .type = CONFIG_STRING,
+	  .defshow = "(none)", .flags = CONFIG_RELOAD, .off = A(deadline),
+	  .help = "absent: MM-DD, the figures of year Y are due by that day "
+	  "of Y+1 (UTC); DD, a month's by that day of the next month" },
+	{ .sec = CONFIG_ALERT, .name = "op", .type = CONFIG_ENUM,
+	  .choices = alertrule_ops, .defshow = "> (threshold, forecast), < "
+	  "(change, slope), >= (absent, falls, rises)",
+	  .flags = CONFIG_RELOAD, .off = A(rule.op),
+	  .help = "how a value reaches a level's threshold" },
+	{ .sec = CONFIG_ALERT, .name = "warning", .type = CONFIG_STRING,
+	  .defshow = "(none)", .flags = CONFIG_RELOAD, .off = A(warning),
+	  .help = "threshold of the warning level: a number (a percentage "
+	  "for as = percent), or for absent a duration" },
+	{ .sec = CONFIG_ALERT, .name = "critical", .type = CONFIG_STRING,
+	  .defshow = "(none; absent with a deadline: 0)",
+	  .flags = CONFIG_RELOAD, .off = A(critical),
+	  .help = "threshold of the critical level, as warning" },
+	{ .sec = CONFIG_ALERT, .name = "clear_below", .type = CONFIG_NUMBER,
+	  .defshow = "(threshold)", .flags = CONFIG_RELOAD,
+	  .off = A(clear_below),
+	  .help = "op > or >=: once firing, back to ok only when the value "
+	  "falls below this" },
+	{ .sec = CONFIG_ALERT, .name = "clear_above", .type = CONFIG_NUMBER,
+	  .defshow = "(threshold)", .flags = CONFIG_RELOAD,
+	  .off = A(clear_above),
+	  .help = "op < or <=: once firing, back to ok only when the value "
+	  "rises above this" },
+	{ .sec = CONFIG_ALERT, .name = "hysteresis", .type = CONFIG_STRING,
+	  .def = "0", .flags = CONFIG_RELOAD, .off = A(hysteresis),
+	  .help = "a level held stays while the value reaches its threshold "
+	  "moved back by this: an amount, or N% of the threshold" },
+	{ .sec = CONFIG_ALERT, .name = "for", .type = CONFIG_INT,
+	  .min = 1, .max = 100000, .def = "1", .flags = CONFIG_RELOAD,
+	  .off = A(rule.for_count),
+	  .help = "evaluations in a row that must reach a level before it "
+	  "fires" },
+	{ .sec = CONFIG_ALERT, .name = "repeat", .type = CONFIG_DURATION,
+	  .max = CONFIG_MS_Y, .def = "0", .defshow = "0 (never)",
+	  .flags = CONFIG_RELOAD | CONFIG_SECONDS, .off = A(rule.repeat),
+	  .help = "notify again this often while firing" },
+	{ .sec = CONFIG_ALERT, .name = "notify", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_RELOAD | CONFIG_NONE_OK,
+	  .off = A(notify_list),
+	  .help = "comma-separated [notify NAME] sections told of each "
+	  "change (every change is logged anyway)" },
+
+	{ .sec = CONFIG_NOTIFY, .name = "type", .type = CONFIG_ENUM,
+	  .choices = config_notify_types, .defshow = "(required)",
+	  .flags = CONFIG_RELOAD, .off = N(type),
+	  .help = "log: a log line (every notice is logged anyway); exec: run "
+	  "command; webhook: POST a JSON document to url" },
+	{ .sec = CONFIG_NOTIFY, .name = "command", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(command),
+	  .help = "exec: an absolute path and arguments, split at spaces "
+	  "(\"double quotes\" keep spaces), no shell; the alert is in "
+	  "TALLY_ALERT_* environment variables" },
+	{ .sec = CONFIG_NOTIFY, .name = "url", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(url),
+	  .help = "webhook: http://host[:port]/path" },
+	{ .sec = CONFIG_NOTIFY, .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "10s",
+	  .flags = CONFIG_RELOAD, .off = N(timeout),
+	  .help = "exec: then TERM, and KILL 2s later; webhook: a POST "
+	  "taking longer fails" },
+	{ .sec = CONFIG_NOTIFY, .name = "retries", .type = CONFIG_INT,
+	  .max = 100, .def = "3", .flags = CONFIG_RELOAD, .off = N(retries),
+	  .help = "attempts after a failure (exit status not 0, no 2xx "
+	  "answer)" },
+	{ .sec = CONFIG_NOTIFY, .name = "backoff", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "1s",
+	  .flags = CONFIG_RELOAD, .off = N(backoff),
+	  .help = "wait before the first retry, doubled for each next one" },
 };
 #define CONFIG_NKEYS	CONFIG_NITEMS(config_keys)
 
@@ -276,8 +506,11 @@ static const struct config_section {
 	{ "daemon", CONFIG_DAEMON, 1, 1, "[daemon]" },
 	{ "storage", CONFIG_STORAGE, 1, 1, "[storage]" },
 	{ "retention", CONFIG_RETENTION, 2, 2, "[retention NAME]" },
+	{ "http", CONFIG_HTTP, 1, 1, "[http]" },
 	{ "plugin", CONFIG_PLUGIN, 2, 3,
 	  "[plugin NAME] or [plugin NAME INSTANCE]" },
+	{ "alert", CONFIG_ALERT, 2, 2, "[alert NAME]" },
+	{ "notify", CONFIG_NOTIFY, 2, 2, "[notify NAME]" },
 };
 
 /* Built-in retention presets, as the keys of a [retention] section. */
@@ -345,6 +578,8 @@ struct config_parse {
 	char			*rname;
 	int			 rline;
 	struct config_rsec	 rsec;
+	struct alert_conf	*ac;
+	struct notify_conf	*nc;
 
 	struct config_ref	*refs;
 	size_t			 nrefs;
@@ -709,6 +944,13 @@ config_set(const struct config_key *k, void *base, const char *value,
 		}
 		*(double *)dst = d;
 		return (0);
+	case CONFIG_NUMBER:
+		if (alertrule_number(value, &d, NULL) == -1) {
+			snprintf(why, len, "not a number");
+			return (-1);
+		}
+		*(double *)dst = d;
+		return (0);
 	case CONFIG_INT:
 	case CONFIG_COUNT:
 	case CONFIG_DURATION:
@@ -738,6 +980,7 @@ config_type_size(enum config_type type)
 	case CONFIG_DURATION:
 		return (sizeof(unsigned long));
 	case CONFIG_FRACTION:
+	case CONFIG_NUMBER:
 		return (sizeof(double));
 	default:
 		return (sizeof(int));
@@ -973,6 +1216,312 @@ config_plugin_end(struct config_parse *p)
 	p->pc = NULL;
 }
 
+/* ---- [alert NAME] and [notify NAME] */
+
+/* Keys of an alert section that only some kinds read. */
+static const struct config_alert_only {
+	const char	*key;
+	int		 kinds;		/* bits 1 << enum alert_kind */
+} config_alert_only[] = {
+	{ "window", ~(1 << ALERT_ABSENT) },
+	{ "reduce", 1 << ALERT_THRESHOLD },
+	{ "compare", 1 << ALERT_CHANGE },
+	{ "as", (1 << ALERT_CHANGE) | (1 << ALERT_TREND) },
+	{ "min_base", (1 << ALERT_CHANGE) | (1 << ALERT_TREND) },
+	{ "trend", 1 << ALERT_TREND },
+	{ "per", 1 << ALERT_TREND },
+	{ "period", 1 << ALERT_TREND },
+	{ "horizon", 1 << ALERT_FORECAST },
+	{ "deadline", 1 << ALERT_ABSENT },
+};
+
+/* A key the rule's kind does not read is reported at its line. */
+static void
+config_alert_kind_keys(struct config_parse *p, const struct alert_conf *ac)
+{
+	const struct config_alert_only	*o;
+	int				 line;
+
+	for (o = config_alert_only; o < config_alert_only +
+	    CONFIG_NITEMS(config_alert_only); o++) {
+		line = config_seen(p, o->key);
+		if (line > 0 && !(o->kinds & (1 << ac->rule.kind)))
+			config_perr(p, line, "%s does not apply to kind = %s",
+			    o->key, alertrule_kinds[ac->rule.kind]);
+	}
+}
+
+/* A span key as written; unset keeps the rule's default. */
+static void
+config_alert_span(struct config_parse *p, const char *key, const char *text,
+    struct alert_span *out)
+{
+	char	 why[160];
+
+	if (text != NULL && alertrule_span_parse(text, out, why,
+	    sizeof(why)) == -1)
+		config_perr(p, config_seen(p, key), "bad value '%s' for %s: %s",
+		    text, key, why);
+}
+
+/* A level's threshold: a number (N% if a percentage), or a duration. */
+static void
+config_alert_level(struct config_parse *p, struct alert_conf *ac,
+    const char *key, const char *text, int level)
+{
+	struct alertrule	*r = &ac->rule;
+	const char		*errstr = NULL;
+	unsigned long long	 ms;
+	int			 pct, pct_ok;
+
+	if (text == NULL)
+		return;
+	pct_ok = r->as == ALERT_PERCENT || (r->as == -1 && r->kind ==
+	    ALERT_CHANGE);
+	if (r->kind == ALERT_ABSENT) {
+		ms = config_duration(text, &errstr);
+		r->thr[level] = ms / 1000.0;
+	} else if (alertrule_number(text, &r->thr[level], &pct) == -1)
+		errstr = "not a number";
+	else if (pct && !pct_ok)
+		errstr = "a percentage needs as = percent";
+	if (errstr != NULL)
+		config_perr(p, config_seen(p, key), "bad value '%s' for %s: %s",
+		    text, key, errstr);
+	else
+		r->has[level] = 1;
+}
+
+/* clear_below or clear_above: one of them, on the side op leaves by. */
+static void
+config_alert_clear(struct config_parse *p, struct alert_conf *ac)
+{
+	struct alertrule	*r = &ac->rule;
+	int			 below, above, up;
+
+	below = config_seen(p, "clear_below");
+	above = config_seen(p, "clear_above");
+	up = r->op == ALERT_GT || r->op == ALERT_GE;
+	if (below > 0 && above > 0)
+		config_perr(p, above, "clear_below and clear_above: set one");
+	else if (below > 0 && !up)
+		config_perr(p, below, "clear_below goes with op > or >=; "
+		    "use clear_above");
+	else if (above > 0 && up)
+		config_perr(p, above, "clear_above goes with op < or <=; "
+		    "use clear_below");
+	else if (below > 0 || above > 0) {
+		r->has_clear = 1;
+		r->clear = below > 0 ? ac->clear_below : ac->clear_above;
+	}
+}
+
+/* Split "a, b" into the names of notifiers, checked once all are read. */
+static void
+config_alert_notify(struct config_parse *p, struct alert_conf *ac)
+{
+	char	*list, *s, *save, *e;
+
+	if (ac->notify_list == NULL)
+		return;
+	ac->notify_line = config_seen(p, "notify");
+	list = xstrdup(ac->notify_list);
+	for (s = strtok_r(list, ",", &save); s != NULL;
+	    s = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*s))
+			s++;
+		for (e = s + strlen(s); e > s && isspace((unsigned char)
+		    e[-1]); e--)
+			*--e = '\0';
+		if (!config_name_ok(s, CONFIG_NAME_CHARS)) {
+			config_perr(p, ac->notify_line, "bad notifier name "
+			    "'%s' in notify", s);
+			continue;
+		}
+		ac->notify = xreallocarray(ac->notify, ac->nnotify + 1,
+		    sizeof(*ac->notify));
+		ac->notify[ac->nnotify++] = xstrdup(s);
+	}
+	free(list);
+}
+
+/* The alert section ended: parse what depends on the kind, check it all. */
+static void
+config_alert_end(struct config_parse *p)
+{
+	struct alert_conf	*ac = p->ac;
+	struct alertrule	*r = &ac->rule;
+	char			 why[160];
+	int			 n = (int)p->errs.n, pct;
+
+	p->ac = NULL;
+	if (ac->metric == NULL)
+		config_perr(p, ac->line, "[alert %s] needs a metric", ac->name);
+	else if (!alertrule_metric_valid(ac->metric))
+		config_perr(p, config_seen(p, "metric"), "bad metric '%s': a "
+		    "series name, or a glob of a-z, 0-9, _, -, ., *, ? and "
+		    "[...]", ac->metric);
+	config_alert_kind_keys(p, ac);
+	config_alert_span(p, "window", ac->window, &r->window);
+	config_alert_span(p, "compare", ac->compare, &r->compare);
+	config_alert_span(p, "per", ac->per, &r->per);
+	config_alert_span(p, "period", ac->period, &r->period);
+	if (ac->deadline != NULL && alertrule_deadline_parse(ac->deadline,
+	    &r->deadline_mon, &r->deadline_day, why, sizeof(why)) == -1)
+		config_perr(p, config_seen(p, "deadline"), "bad value '%s' for "
+		    "deadline: %s", ac->deadline, why);
+	config_alert_level(p, ac, "warning", ac->warning, ALERT_WARNING);
+	config_alert_level(p, ac, "critical", ac->critical, ALERT_CRITICAL);
+	if (alertrule_number(ac->hysteresis, &r->hyst, &pct) == -1 ||
+	    r->hyst < 0)
+		config_perr(p, config_seen(p, "hysteresis"), "bad value '%s' "
+		    "for hysteresis: an amount or N%%, at least 0",
+		    ac->hysteresis);
+	r->hyst_pct = pct;
+	config_alert_notify(p, ac);
+	if ((int)p->errs.n != n)
+		return;		/* the rule as a whole would mislead */
+	if (alertrule_check(r, why, sizeof(why)) == -1)
+		config_perr(p, ac->line, "[alert %s]: %s", ac->name, why);
+	else
+		config_alert_clear(p, ac);
+}
+
+/* The notify section ended: each type needs its own keys. */
+static void
+config_notify_end(struct config_parse *p)
+{
+	struct notify_conf	*nc = p->nc;
+	char			 why[160], **argv;
+	int			 cmd, url;
+
+	p->nc = NULL;
+	cmd = config_seen(p, "command");
+	url = config_seen(p, "url");
+	if (config_seen(p, "type") == 0) {
+		config_perr(p, nc->line, "[notify %s] needs type = log, exec "
+		    "or webhook", nc->name);
+		return;
+	}
+	if (cmd > 0 && nc->type != NOTIFY_EXEC)
+		config_perr(p, cmd, "command applies to type = exec only");
+	if (url > 0 && nc->type != NOTIFY_WEBHOOK)
+		config_perr(p, url, "url applies to type = webhook only");
+	if (nc->type == NOTIFY_EXEC && cmd == 0)
+		config_perr(p, nc->line, "[notify %s] needs a command",
+		    nc->name);
+	else if (nc->type == NOTIFY_EXEC && nc->command != NULL) {
+		if (notify_argv_split(nc->command, &argv, why,
+		    sizeof(why)) == -1)
+			config_perr(p, cmd, "bad command: %s", why);
+		else
+			notify_argv_free(argv);
+	}
+	if (nc->type == NOTIFY_WEBHOOK && url == 0)
+		config_perr(p, nc->line, "[notify %s] needs a url", nc->name);
+	else if (nc->type == NOTIFY_WEBHOOK && nc->url != NULL &&
+	    notify_url_parse(nc->url, NULL, why, sizeof(why)) == -1)
+		config_perr(p, url, "bad url '%s': %s", nc->url, why);
+}
+
+/* [alert NAME]: a new name; starts from the table's defaults. */
+static void
+config_section_alert(struct config_parse *p, const char *name)
+{
+	struct alert_conf	*ac;
+
+	if (!config_name_ok(name, CONFIG_NAME_CHARS)) {
+		config_perr(p, p->line, "bad alert name '%s': use 1 to %d of "
+		    "a-z, 0-9, _ and -", name, CONFIG_NAME_MAX);
+		return;
+	}
+	TAILQ_FOREACH(ac, &p->cf->alerts, entry) {
+		if (strcmp(ac->name, name) == 0) {
+			config_perr(p, p->line, "duplicate section [alert %s] "
+			    "(first at line %d)", name, ac->line);
+			return;
+		}
+	}
+	ac = xcalloc(1, sizeof(*ac));
+	ac->name = xstrdup(name);
+	ac->line = p->line;
+	alertrule_init(&ac->rule);
+	config_defaults(CONFIG_ALERT, ac);
+	TAILQ_INSERT_TAIL(&p->cf->alerts, ac, entry);
+	p->ac = ac;
+	p->sec = CONFIG_ALERT;
+}
+
+/* [notify NAME]: a new name; starts from the table's defaults. */
+static void
+config_section_notify(struct config_parse *p, const char *name)
+{
+	struct notify_conf	*nc;
+
+	if (!config_name_ok(name, CONFIG_NAME_CHARS)) {
+		config_perr(p, p->line, "bad notifier name '%s': use 1 to %d "
+		    "of a-z, 0-9, _ and -", name, CONFIG_NAME_MAX);
+		return;
+	}
+	TAILQ_FOREACH(nc, &p->cf->notifiers, entry) {
+		if (strcmp(nc->name, name) == 0) {
+			config_perr(p, p->line, "duplicate section [notify %s] "
+			    "(first at line %d)", name, nc->line);
+			return;
+		}
+	}
+	nc = xcalloc(1, sizeof(*nc));
+	nc->name = xstrdup(name);
+	nc->line = p->line;
+	config_defaults(CONFIG_NOTIFY, nc);
+	TAILQ_INSERT_TAIL(&p->cf->notifiers, nc, entry);
+	p->nc = nc;
+	p->sec = CONFIG_NOTIFY;
+}
+
+static void
+config_alert_free(struct alert_conf *ac)
+{
+	size_t	 i;
+
+	config_free_keys(CONFIG_ALERT, ac);
+	for (i = 0; i < ac->nnotify; i++)
+		free(ac->notify[i]);
+	free(ac->notify);
+	free(ac->name);
+	free(ac);
+}
+
+static void
+config_notify_free(struct notify_conf *nc)
+{
+	config_free_keys(CONFIG_NOTIFY, nc);
+	free(nc->name);
+	free(nc);
+}
+
+/* Notifiers named by rules must exist; their sections may come later. */
+static void
+config_check_alerts(struct config_parse *p)
+{
+	struct alert_conf	*ac;
+	struct notify_conf	*nc;
+	size_t			 i;
+
+	TAILQ_FOREACH(ac, &p->cf->alerts, entry) {
+		for (i = 0; i < ac->nnotify; i++) {
+			TAILQ_FOREACH(nc, &p->cf->notifiers, entry) {
+				if (strcmp(nc->name, ac->notify[i]) == 0)
+					break;
+			}
+			if (nc == NULL)
+				config_perr(p, ac->notify_line, "unknown "
+				    "notifier '%s': no [notify %s] section",
+				    ac->notify[i], ac->notify[i]);
+		}
+	}
+}
+
 /* Finish the section being read: its checks need all of its keys. */
 static void
 config_section_end(struct config_parse *p)
@@ -981,6 +1530,10 @@ config_section_end(struct config_parse *p)
 		config_retention_end(p);
 	else if (p->sec == CONFIG_PLUGIN)
 		config_plugin_end(p);
+	else if (p->sec == CONFIG_ALERT)
+		config_alert_end(p);
+	else if (p->sec == CONFIG_NOTIFY)
+		config_notify_end(p);
 	p->sec = CONFIG_NONE;
 	free(p->secname);
 	p->secname = NULL;
@@ -1092,6 +1645,10 @@ config_section(struct config_parse *p, const char *hdr, size_t len)
 		config_section_retention(p, w[1]);
 	else if (cs->sec == CONFIG_PLUGIN)
 		config_section_plugin(p, w[1], n == 3 ? w[2] : "default");
+	else if (cs->sec == CONFIG_ALERT)
+		config_section_alert(p, w[1]);
+	else if (cs->sec == CONFIG_NOTIFY)
+		config_section_notify(p, w[1]);
 	else
 		p->sec = cs->sec;
 	if (p->sec != CONFIG_BAD)
@@ -1268,6 +1825,9 @@ config_key(struct config_parse *p, const char *name, const char *value)
 		seen = p->seen_sec;
 		base = p->sec == CONFIG_PLUGIN ? (void *)p->pc :
 		    (void *)&p->rsec;
+	} else if (p->sec == CONFIG_ALERT || p->sec == CONFIG_NOTIFY) {
+		seen = p->seen_sec;
+		base = p->sec == CONFIG_ALERT ? (void *)p->ac : (void *)p->nc;
 	}
 	if ((k = config_find_key(p->sec, name)) == NULL) {
 		if (p->sec == CONFIG_PLUGIN)
@@ -1294,6 +1854,12 @@ config_key(struct config_parse *p, const char *name, const char *value)
 		config_perr(p, p->line, "bad value '%s' for %s: %s", value,
 		    name, why);
 		seen[k - config_keys] = -p->line;	/* no checks with it */
+	} else if ((k->flags & CONFIG_METRIC) && *value != '\0' &&
+	    !series_name_valid(value)) {
+		config_perr(p, p->line, "bad value '%s' for %s: not a metric "
+		    "name (plugin.instance.metric of a-z, 0-9, _, -)", value,
+		    name);
+		seen[k - config_keys] = -p->line;
 	} else if ((k->flags & CONFIG_PRESET) && *value != '\0') {
 		p->refs = xreallocarray(p->refs, p->nrefs + 1,
 		    sizeof(*p->refs));
@@ -1354,6 +1920,8 @@ config_free(struct config *cf)
 {
 	struct retention	*r;
 	struct plugin_conf	*pc;
+	struct alert_conf	*ac;
+	struct notify_conf	*nc;
 
 	if (cf == NULL)
 		return;
@@ -1365,8 +1933,17 @@ config_free(struct config *cf)
 		TAILQ_REMOVE(&cf->plugins, pc, entry);
 		config_plugin_free(pc);
 	}
+	while ((ac = TAILQ_FIRST(&cf->alerts)) != NULL) {
+		TAILQ_REMOVE(&cf->alerts, ac, entry);
+		config_alert_free(ac);
+	}
+	while ((nc = TAILQ_FIRST(&cf->notifiers)) != NULL) {
+		TAILQ_REMOVE(&cf->notifiers, nc, entry);
+		config_notify_free(nc);
+	}
 	config_free_keys(CONFIG_DAEMON, cf);
 	config_free_keys(CONFIG_STORAGE, cf);
+	config_free_keys(CONFIG_HTTP, cf);
 	free(cf->path);
 	free(cf);
 }
@@ -1425,8 +2002,11 @@ config_new(void)
 	cf = xcalloc(1, sizeof(*cf));
 	TAILQ_INIT(&cf->retentions);
 	TAILQ_INIT(&cf->plugins);
+	TAILQ_INIT(&cf->alerts);
+	TAILQ_INIT(&cf->notifiers);
 	config_defaults(CONFIG_DAEMON, cf);
 	config_defaults(CONFIG_STORAGE, cf);
+	config_defaults(CONFIG_HTTP, cf);
 	config_add_builtins(cf);
 	return (cf);
 }
@@ -1490,6 +2070,7 @@ config_load(const char *path, struct config_errors *errs)
 		if (rv != 0)	/* config_read passes inih no bad line */
 			config_perr(&p, rv, "syntax error");
 		config_check_refs(&p);
+		config_check_alerts(&p);
 	}
 	fclose(p.fp);
 	if (p.errs.n != 0) {
@@ -1561,7 +2142,8 @@ config_key_equal(const struct config_key *k, const struct config *a,
 static int
 config_key_fixed(const struct config_key *k)
 {
-	return ((k->sec == CONFIG_DAEMON || k->sec == CONFIG_STORAGE) &&
+	return ((k->sec == CONFIG_DAEMON || k->sec == CONFIG_STORAGE ||
+	    k->sec == CONFIG_HTTP) &&
 	    !(k->flags & CONFIG_RELOAD));
 }
 
@@ -1648,6 +2230,9 @@ config_describe(const struct config_key *k, char *buf, size_t len)
 	case CONFIG_RRA:
 		snprintf(buf, len, "CF:RESOLUTION:SPAN, repeated");
 		break;
+	case CONFIG_NUMBER:
+		snprintf(buf, len, "number");
+		break;
 	}
 }
 
@@ -1701,10 +2286,15 @@ config_print_help(FILE *fp)
 	static const char *const heads[] = {
 		[CONFIG_DAEMON] = "[daemon]",
 		[CONFIG_STORAGE] = "[storage]",
+		[CONFIG_HTTP] = "[http]",
 		[CONFIG_RETENTION] = "[retention NAME]",
 		[CONFIG_PLUGIN] = "[plugin NAME INSTANCE]\n"
 		    "# INSTANCE defaults to \"default\"; other keys go to "
 		    "the plugin",
+		[CONFIG_ALERT] = "[alert NAME]\n"
+		    "# an alert rule; see tallyd.conf(5) and docs/ALERTS.md",
+		[CONFIG_NOTIFY] = "[notify NAME]\n"
+		    "# a notifier named by rules' notify",
 	};
 	const struct config_key	*k;
 	enum config_sec		 sec = CONFIG_NONE;

@@ -13,6 +13,8 @@
 #include <sys/queue.h>
 #include <stdio.h>
 
+#include "alertrule.h"
+
 /* Error list: each entry is a complete "file:line: message" string. */
 struct config_errors {
 	char		**msg;
@@ -66,6 +68,43 @@ struct plugin_conf {
 	TAILQ_ENTRY(plugin_conf) entry;
 };
 
+/* One [alert NAME] section (alert.c, alertrule.h). */
+struct alert_conf {
+	char			*name;
+	char			*metric;	/* a series name or a glob */
+	int			 enabled;
+	struct alertrule	 rule;		/* complete once loaded */
+	char			**notify;	/* [notify NAME]s to tell */
+	size_t			 nnotify;
+	int			 line;		/* of the section header */
+	/* as written; parsed into rule when the section ends */
+	char			*window, *compare, *per, *period;
+	char			*deadline, *warning, *critical, *hysteresis;
+	char			*notify_list;
+	int			 notify_line;
+	double			 clear_below, clear_above;
+	TAILQ_ENTRY(alert_conf)	 entry;
+};
+
+enum notify_type {
+	NOTIFY_LOG,
+	NOTIFY_EXEC,
+	NOTIFY_WEBHOOK
+};
+
+/* One [notify NAME] section (notify.c). */
+struct notify_conf {
+	char			*name;
+	int			 type;		/* enum notify_type */
+	char			*command;	/* exec: argv, no shell */
+	char			*url;		/* webhook: http://... */
+	unsigned long		 timeout;	/* ms */
+	int			 retries;
+	unsigned long		 backoff;	/* ms before the first retry */
+	int			 line;
+	TAILQ_ENTRY(notify_conf) entry;
+};
+
 struct config {
 	char		*path;
 
@@ -87,6 +126,11 @@ struct config {
 	unsigned long	 max_output;		/* bytes pending per client */
 	int		 requests_per_wake;
 	unsigned long	 graph_cache;		/* ms a render is reused */
+	char		*render_helper;		/* tally-render's path */
+	int		 render_procs;		/* graph helpers at most */
+	unsigned long	 render_recycle;	/* renders before a new helper */
+	unsigned long	 render_rss_max;	/* bytes; bigger: a new helper */
+	unsigned long	 render_timeout;	/* ms a render may take */
 
 	/* [storage] */
 	char		*datadir;
@@ -95,8 +139,21 @@ struct config {
 	unsigned long	 write_delay;		/* ms a value may wait to batch */
 	char		*default_retention;
 
+	/* [http] */
+	char		*http_listen;		/* host:port; NULL: no gateway */
+	char		*http_token;		/* NULL: read-only gateway */
+	unsigned long	 http_max_headers;	/* bytes: request line, headers */
+	unsigned long	 http_max_body;		/* bytes */
+	int		 http_max_requests;	/* waiting on queries at once */
+	unsigned long	 http_timeout;		/* ms */
+	char		*http_dashboard_dir;
+	char		*http_counter_total;	/* metric; NULL: no counter */
+	char		*http_counter_online;	/* metric; NULL: none */
+
 	TAILQ_HEAD(, retention)	  retentions;	/* built-ins first */
 	TAILQ_HEAD(, plugin_conf) plugins;	/* in file order */
+	TAILQ_HEAD(, alert_conf)  alerts;	/* in file order */
+	TAILQ_HEAD(, notify_conf) notifiers;
 };
 
 /*

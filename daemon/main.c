@@ -21,8 +21,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "alert.h"
 #include "cmd.h"
 #include "config.h"
+#include "http.h"
 #include "listen.h"
 #include "log.h"
 #include "plugin.h"
@@ -111,6 +113,8 @@ main_reload(void)
 	series_set_config(conf);
 	listen_set_config(conf);
 	query_set_config(conf);
+	http_reload(conf);
+	alert_reload(conf);
 	plugins_reload(conf);
 	config_free(main_conf);
 	main_conf = conf;
@@ -201,6 +205,8 @@ main_run(int foreground)
 	    main_conf->rrdcached);
 	query_set_config(main_conf);
 	listen_start(main_base, main_conf);
+	http_start(main_base, main_conf);
+	alert_start(main_base, main_store, main_conf);
 	plugins_start(main_base, main_conf);
 	log_info("tallyd %s running: %d plugin instance(s), data in %s%s%s",
 	    PACKAGE_VERSION, plugins_count(), main_conf->datadir,
@@ -211,9 +217,11 @@ main_run(int foreground)
 	event_base_dispatch(main_base);
 
 	listen_stop();
+	http_stop();
 	if ((stuck = plugins_stop(main_conf->shutdown_timeout)) > 0)
 		log_warnx("%d read(s) did not finish in %lu ms", stuck,
 		    main_conf->shutdown_timeout);
+	alert_stop();
 	query_shutdown();
 	store_stop(main_store);
 	cmd_shutdown();
@@ -295,7 +303,7 @@ main(int argc, char *argv[])
 	if (main_conf->pidfile != NULL &&
 	    proc_pidfile_open(main_conf->pidfile) == -1)
 		exit(1);
-	if (listen_open(main_conf) == -1)
+	if (listen_open(main_conf) == -1 || http_open(main_conf) == -1)
 		exit(1);
 	if (!foreground)
 		proc_daemonize();

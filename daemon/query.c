@@ -4,12 +4,16 @@
  * DESIGN
  * A query is a job that owns copies of everything it needs (paths, spec).
  * On the loop it resolves names to paths (no I/O) and asks the store to
- * flush the files it will read; when the last flush answers it goes to a
- * pool: "query" (two threads, only _r librrd calls) or "graph" (one
- * thread: rrd_graph keeps file-static state and a shared font cache).  The
- * worker fills job->res; the completion runs the caller's callback on the
- * loop.  Callers that vanished are the caller's business: they pass an
- * arg that lets them tell (an id, never a pointer to a freed client).
+ * flush the files it will read; when the last flush answers it goes to
+ * the "query" pool (two threads, only _r librrd calls).  The worker fills
+ * job->res; the completion runs the caller's callback on the loop.
+ * Callers that vanished are the caller's business: they pass an arg that
+ * lets them tell (an id, never a pointer to a freed client).
+ *
+ * A graph job's worker only checks the files and builds rrd_graph's
+ * arguments; its completion hands them to the render pool (render.c),
+ * whose helper processes render, since rrd_graph is neither thread-safe
+ * nor free of leaks.  The pool answers on the loop, and the job ends there.
  *
  * Graph renders are cached by canonical spec for graph_cache ms; a
  * request for a spec being rendered waits for that render instead of
@@ -33,6 +37,7 @@
 #include "hmap.h"
 #include "log.h"
 #include "query.h"
+#include "render.h"
 #include "series.h"
 #include "store.h"
 #include "work.h"
@@ -70,6 +75,8 @@ struct query_job {
 	char			*kind;		/* INFO: from the registry */
 	char			*unit;
 	struct query_render	*render;
+	char			**argv;		/* GRAPH: rrd_graph's, in argmem */
+	void			*argmem;
 	query_cb		 cb;
 	void			*arg;
 	struct query_result	 res;
@@ -82,7 +89,7 @@ static struct store		*query_store;
 static char			*query_datadir;
 static char			*query_rrdcached;
 static struct work_pool		*query_pool;
-static struct work_pool		*query_gpool;
+static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
 static msec_t			 query_cache_ms = 5000;
 static unsigned long		 query_renders, query_hits;
@@ -98,14 +105,26 @@ query_init(struct event_base *base, struct store *store, const char *datadir,
 	query_datadir = xstrdup(datadir);
 	query_rrdcached = rrdcached != NULL ? xstrdup(rrdcached) : NULL;
 	query_pool = work_pool_new(base, "query", 2);
-	query_gpool = work_pool_new(base, "graph", 1);
 	query_cache = hmap_new();
 }
 
+/* The render pool starts with the first config; reloads retune it. */
 void
 query_set_config(const struct config *conf)
 {
+	struct render_opts	 ro;
+
 	query_cache_ms = conf->graph_cache;
+	memset(&ro, 0, sizeof(ro));
+	ro.helper = conf->render_helper;
+	ro.procs = conf->render_procs;
+	ro.recycle = conf->render_recycle;
+	ro.rss_max = conf->render_rss_max;
+	ro.timeout = (msec_t)conf->render_timeout;
+	if (query_rpool == NULL)
+		query_rpool = render_pool_new(query_base, &ro);
+	else
+		render_pool_set(query_rpool, &ro);
 }
 
 static void
@@ -122,16 +141,17 @@ query_render_free(void *arg)
 void
 query_shutdown(void)
 {
-	if (query_pool != NULL) {
+	/* Graph completions submit renders: drain them before the pool goes. */
+	if (query_pool != NULL)
 		work_drain(query_pool, 5000);
-		work_drain(query_gpool, 5000);
+	render_pool_free(query_rpool);
+	if (query_pool != NULL)
 		work_pool_free(query_pool);
-		work_pool_free(query_gpool);
-	}
 	hmap_free(query_cache, query_render_free);
 	free(query_datadir);
 	free(query_rrdcached);
-	query_pool = query_gpool = NULL;
+	query_pool = NULL;
+	query_rpool = NULL;
 	query_cache = NULL;
 }
 
@@ -161,6 +181,94 @@ query_fail(struct query_result *res, enum proto_err code, const char *fmt,
 
 /* ---- worker side */
 
+/*
+ * The archive rrd_fetch would read for f, picked as librrd 1.7 does
+ * (rrd_fetch.c): of those of the CF (any CF if cf is NULL), the one that
+ * covers the span with the step nearest the one asked for, else the one
+ * covering most of it.  -1 if none.
+ */
+static int
+query_fetch_rra(const struct query_rra *rra, int n, long long last,
+    const struct proto_fetch *f, const char *cf)
+{
+	long long	 want, cend, cstart, diff, cover, bdiff = 0, bcover = 0;
+	long long	 span = f->end - f->start;
+	int		 i, best = -1, full = 0;
+
+	want = f->resolution > 0 ? f->resolution : 1;
+	for (i = 0; i < n; i++) {
+		if ((cf != NULL && strcmp(rra[i].cf, cf) != 0) ||
+		    rra[i].res <= 0)
+			continue;
+		cend = last - last % rra[i].res;
+		cstart = cend - rra[i].res * rra[i].rows;
+		diff = llabs(want - rra[i].res);
+		cover = span - (cstart > f->start ? cstart - f->start : 0) -
+		    (cend < f->end ? f->end - cend : 0);
+		if (cend >= f->end && cstart <= f->start) {
+			if (!full || diff < bdiff) {
+				full = 1;
+				best = i;
+				bdiff = diff;
+			}
+		} else if (!full && (best == -1 || cover > bcover ||
+		    (cover == bcover && diff < bdiff))) {
+			best = i;
+			bcover = cover;
+			bdiff = diff;
+		}
+	}
+	return (best);
+}
+
+long long
+query_fetch_rows(const struct query_rra *rra, int n, long long last,
+    const struct proto_fetch *f)
+{
+	int	 best;
+
+	/* A CF the file lacks makes librrd fall back to another. */
+	if ((best = query_fetch_rra(rra, n, last, f, f->cf)) == -1)
+		best = query_fetch_rra(rra, n, last, f, NULL);
+	return (best == -1 ? 0 : (f->end - f->start) / rra[best].res + 2);
+}
+
+/* The archives of a file, from rrd_info; -1 on error. */
+static int
+query_file_rras(const char *path, struct query_rra *rra, int max,
+    long long *last)
+{
+	rrd_info_t	*info, *i;
+	unsigned long	 step = 0;
+	int		 n = 0, k;
+
+	rrd_clear_error();
+	if ((info = rrd_info_r(path)) == NULL)
+		return (-1);
+	*last = 0;
+	for (i = info; i != NULL; i = i->next) {
+		if (strcmp(i->key, "step") == 0)
+			step = i->value.u_cnt;
+		else if (strcmp(i->key, "last_update") == 0)
+			*last = (long long)i->value.u_cnt;
+		else if (sscanf(i->key, "rra[%d]", &k) == 1 && k >= 0 &&
+		    k < max) {
+			n = k + 1 > n ? k + 1 : n;
+			if (strstr(i->key, "].cf") != NULL)
+				snprintf(rra[k].cf, sizeof(rra[k].cf), "%s",
+				    i->value.u_str);
+			else if (strstr(i->key, "].rows") != NULL)
+				rra[k].rows = (long long)i->value.u_cnt;
+			else if (strstr(i->key, "].pdp_per_row") != NULL)
+				rra[k].res = (long long)i->value.u_cnt;
+		}
+	}
+	rrd_info_free(info);
+	for (k = 0; k < n; k++)
+		rra[k].res *= (long long)step;
+	return (n);
+}
+
 static void
 query_run_fetch(struct query_job *q)
 {
@@ -169,7 +277,23 @@ query_run_fetch(struct query_job *q)
 	    (unsigned long)q->fetch.resolution : 1, nds = 0, i, n;
 	char		**names = NULL;
 	rrd_value_t	*data = NULL;
+	struct query_rra rra[64];
+	long long	 last, rows;
+	int		 nrra;
 
+	/* librrd would allocate every row of the span: refuse a huge one. */
+	memset(rra, 0, sizeof(rra));
+	if ((nrra = query_file_rras(q->path[0], rra, 64, &last)) == -1) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	if ((rows = query_fetch_rows(rra, nrra, last, &q->fetch)) >
+	    QUERY_ROWS_MAX) {
+		query_fail(&q->res, PERR_LIMIT, "%lld rows: ask a coarser "
+		    "resolution or a shorter span (at most %d rows)", rows,
+		    QUERY_ROWS_MAX);
+		return;
+	}
 	rrd_clear_error();
 	if (rrd_fetch_r(q->path[0], q->fetch.cf, &start, &end, &step, &nds,
 	    &names, &data) != 0) {
@@ -291,37 +415,13 @@ query_run_last(struct query_job *q)
 	rrd_freemem(vals);
 }
 
+/* Only rrd_graph's arguments: a helper process renders (query_done). */
 static void
 query_run_graph(struct query_job *q)
 {
-	rrd_info_t	*info, *i;
-	char		**argv;
-	void		*mem;
-	int		 argc;
-
-	if ((argc = graph_args(&q->spec, (const char *const *)q->path, NULL,
-	    &argv, &mem)) < 0) {
+	if (graph_args(&q->spec, (const char *const *)q->path, NULL,
+	    &q->argv, &q->argmem) < 0)
 		query_fail(&q->res, PERR_ARGS, "cannot build the graph");
-		return;
-	}
-	rrd_clear_error();
-	info = rrd_graph_v(argc, argv);
-	free(mem);
-	if (info == NULL) {
-		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
-		return;
-	}
-	for (i = info; i != NULL; i = i->next) {
-		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
-			q->image = xmalloc(i->value.u_blo.size);
-			memcpy(q->image, i->value.u_blo.ptr,
-			    i->value.u_blo.size);
-			q->image_len = i->value.u_blo.size;
-		}
-	}
-	rrd_info_free(info);
-	if (q->image == NULL)
-		query_fail(&q->res, PERR_STORE, "rrd_graph made no image");
 }
 
 /* Every path must be a file; a missing one is "not-found". */
@@ -374,6 +474,7 @@ query_job_free(struct query_job *q)
 	free(q->kind);
 	free(q->unit);
 	free(q->image);
+	free(q->argmem);
 	free(q);
 }
 
@@ -404,11 +505,36 @@ query_render_done(struct query_job *q)
 		query_render_free(r);
 }
 
+/* The render pool answered: an error (librrd's or its own) or an image. */
+static void
+query_rendered_cb(struct render_result *rr, void *arg)
+{
+	struct query_job	*q = arg;
+
+	if (rr->error)
+		query_fail(&q->res, PERR_STORE, "%s", rr->msg);
+	else {
+		q->image = rr->image;
+		q->image_len = rr->len;
+		rr->image = NULL;
+	}
+	query_render_done(q);
+	query_job_free(q);
+}
+
 static void
 query_done(struct work_job *job)
 {
 	struct query_job	*q = (struct query_job *)job;
 
+	if (q->type == Q_GRAPH && !q->res.error && query_rpool != NULL) {
+		render_submit(query_rpool, q->argv, query_rendered_cb, q);
+		free(q->argmem);
+		q->argv = q->argmem = NULL;
+		return;
+	}
+	if (q->type == Q_GRAPH && !q->res.error)
+		query_fail(&q->res, PERR_STORE, "render failed: no renderer");
 	if (q->type == Q_GRAPH)
 		query_render_done(q);
 	else
@@ -421,7 +547,7 @@ query_submit(struct query_job *q)
 {
 	q->job.run = query_run;
 	q->job.done = query_done;
-	work_submit(q->type == Q_GRAPH ? query_gpool : query_pool, &q->job);
+	work_submit(query_pool, &q->job);
 }
 
 static void

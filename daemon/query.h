@@ -3,8 +3,9 @@
  * FETCH, INFO, LAST and GRAPH run off the loop on worker threads, and
  * their results come back to a callback on the loop.  Files are flushed
  * by the store before they are read, so answers include every accepted
- * value.  Graph renders are serialized (librrd's rrd_graph is not
- * thread-safe) and identical requests share one render for a while.
+ * value.  Graphs are rendered in helper processes (render.h: librrd's
+ * rrd_graph is not thread-safe) and identical requests share one render
+ * for a while.
  */
 #ifndef TALLY_QUERY_H
 #define TALLY_QUERY_H
@@ -58,6 +59,24 @@ void	query_fetch(const struct proto_fetch *, query_cb, void *arg);
 void	query_info(const char *metric, query_cb, void *arg);
 void	query_last(const char *metric, query_cb, void *arg);
 void	query_graph(const struct graph_spec *, query_cb, void *arg);
+
+/* One archive of a file, as INFO describes it. */
+struct query_rra {
+	char		 cf[8];
+	long long	 res;		/* seconds a row */
+	long long	 rows;
+};
+
+/*
+ * The rows rrd_fetch would return for f from a file with these archives
+ * and last update: librrd allocates a row for every step of the span, so
+ * a fine archive over years would cost gigabytes.  Callers check first.
+ */
+long long query_fetch_rows(const struct query_rra *, int n, long long last,
+	    const struct proto_fetch *f);
+
+/* Rows a FETCH may return at most (protocol; HTTP caps lower). */
+#define QUERY_ROWS_MAX	2000000
 
 /* Render cache figures, for STATS. */
 void	query_stats(unsigned long *renders, unsigned long *hits);

@@ -7,7 +7,8 @@ D=$T/dest
 make -C "$top_builddir" install DESTDIR="$D" >"$T/install.log" 2>&1
 ok $? "make install DESTDIR"
 prefix=$(sed -n 's/^prefix=//p' "$top_builddir/tally-plugin.pc")
-for f in sbin/tallyd include/tally/plugin.h lib/tallyd/demo.so \
+for f in sbin/tallyd bin/tallyctl libexec/tallyd/tally-render \
+    include/tally/plugin.h lib/tallyd/demo.so \
     lib/tallyd/selfstat.so lib/pkgconfig/tally-plugin.pc \
     share/man/man8/tallyd.8 share/man/man5/tallyd.conf.5; do
 	check "installed $f" test -e "$D$prefix/$f"

@@ -80,6 +80,7 @@ plugin_dir = $PLUGINS
 statedir = $T/state
 read_threads = 2
 shutdown_timeout = 2s
+render_helper = $top_builddir/tally-render
 
 [storage]
 datadir = $T/rrd

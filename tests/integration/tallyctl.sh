@@ -29,6 +29,7 @@ iso() {	# iso EPOCH: the UTC ISO-8601 form tallyctl prints
 cat >"$T/t.conf" <<EOT
 [daemon]
 pidfile = $T/tallyd.pid
+render_helper = $top_builddir/tally-render
 plugin_dir = $PLUGINS
 statedir = $T/state
 read_threads = 2

@@ -1,0 +1,1507 @@
+/*
+ * http.c - the HTTP gateway: graphs, JSON, Prometheus text, the visitor
+ * counter and the dashboard (docs/HTTP.md).
+ *
+ * DESIGN
+ * Loop thread only: evhttp runs on the main event base and every answer
+ * is made here or in a query.c callback, which also runs on the loop.
+ * Requests that wait for a query (/graph, /api/v1/series) are "waits":
+ * an entry with an id in http_waits, and the query gets the id, never a
+ * pointer.  The entry holds the evhttp request until the answer comes.  If
+ * the client goes first, evhttp calls the connection's close callback:
+ * a request evhttp has detached (its connection is now NULL) is ours to
+ * free when the answer comes; one still on the connection is freed by
+ * evhttp right after the callback, so the entry forgets it.  The entry
+ * stays until its query answers, so max_requests counts work under way,
+ * not clients still there.  http_stop empties the table; answers that
+ * come later find no entry and are dropped.
+ *
+ * Nothing from a URL becomes a path: the dashboard is a fixed list of
+ * files read from dashboard_dir at start and on reload, and a URL either
+ * names one of the routes below exactly or gets 404.  Query parameters
+ * become the key=value words of the protocol's GRAPH and FETCH and go
+ * through the same parsers (graph.c, proto.c), which check every name.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "alert.h"
+#include "compat.h"
+#include "config.h"
+#include "graph.h"
+#include "http.h"
+#include "log.h"
+#include "proto.h"
+#include "query.h"
+#include "series.h"
+#include "xmalloc.h"
+
+#define HTTP_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
+#define HTTP_PARAMS_MAX		64	/* query parameters per request */
+#define HTTP_FILE_MAX		(1024 * 1024)	/* bytes per dashboard file */
+#define HTTP_POINTS_MAX		20000	/* rows of a series: JSON made on */
+					/* the loop, ~1.3 us a row */
+#define HTTP_PUT_MAX		10000	/* values of one /api/v1/put */
+#define HTTP_SHOW_MAX		64	/* client text quoted in a message */
+#define HTTP_JSON		"application/json; charset=utf-8"
+
+/*
+ * /api/v1/metrics being completed: last values the registry lacks (after
+ * a restart, a yearly series has none until its next value) are read
+ * from the files, one LAST query each.
+ */
+struct http_batch {
+	struct series	**s;
+	size_t		  n;
+	time_t		 *when;
+	double		 *value;
+	int		 *have;
+	size_t		  pending;	/* LAST queries not answered */
+};
+
+/* A request waiting for a query. */
+struct http_wait {
+	uint64_t			 id;
+	struct evhttp_request		*req;	/* NULL: freed by evhttp */
+	struct evhttp_connection	*evcon;	/* to match the close cb */
+	int				 orphan; /* client left: free req */
+	int				 head;
+	char				 metric[SERIES_NAME_MAX + 1];
+	struct proto_fetch		 fetch;	/* /api/v1/series */
+	struct http_batch		*batch;	/* /api/v1/metrics */
+	TAILQ_ENTRY(http_wait)		 entry;
+};
+
+/* Which LAST query of which batch answers (the query's arg). */
+struct http_last {
+	uint64_t	 id;
+	size_t		 i;
+};
+
+/* A dashboard file, read whole. */
+struct http_file {
+	const char	*name;
+	const char	*mime;
+	unsigned char	*data;		/* NULL: not loaded */
+	size_t		 len;
+	char		 etag[24];
+};
+
+static struct http_file http_files[] = {
+	{ "index.html", "text/html; charset=utf-8", NULL, 0, "" },
+	{ "app.js", "text/javascript; charset=utf-8", NULL, 0, "" },
+	{ "style.css", "text/css; charset=utf-8", NULL, 0, "" },
+	{ "counter.js", "text/javascript; charset=utf-8", NULL, 0, "" },
+};
+
+/* One call to a route's handler. */
+struct http_call {
+	struct evhttp_request	*req;
+	struct evkeyvalq	 params;
+	int			 head;	/* HEAD: headers only */
+};
+
+struct http_route {
+	const char	*path;
+	void		(*fn)(struct http_call *);
+	int		 file;		/* index in http_files, or -1 */
+	int		 write;		/* POST/PUT with the token */
+};
+
+static void	http_graph(struct http_call *);
+static void	http_series(struct http_call *);
+static void	http_metrics(struct http_call *);
+static void	http_alerts(struct http_call *);
+static void	http_prometheus(struct http_call *);
+static void	http_counter(struct http_call *);
+static void	http_put(struct http_call *);
+
+static const struct http_route http_routes[] = {
+	{ "/", NULL, 0, 0 },
+	{ "/index.html", NULL, 0, 0 },
+	{ "/app.js", NULL, 1, 0 },
+	{ "/style.css", NULL, 2, 0 },
+	{ "/counter.js", NULL, 3, 0 },
+	{ "/graph", http_graph, -1, 0 },
+	{ "/api/v1/series", http_series, -1, 0 },
+	{ "/api/v1/metrics", http_metrics, -1, 0 },
+	{ "/api/v1/alerts", http_alerts, -1, 0 },
+	{ "/api/v1/put", http_put, -1, 1 },
+	{ "/metrics", http_prometheus, -1, 0 },
+	{ "/counter.json", http_counter, -1, 0 },
+};
+
+static int			 http_fd = -1;
+static struct evhttp		*http_ev;
+static TAILQ_HEAD(, http_wait)	 http_waits =
+    TAILQ_HEAD_INITIALIZER(http_waits);
+static int			 http_nwaits;
+static uint64_t			 http_next_id = 1;
+static int			 http_max_requests = 64;
+static unsigned long		 http_cache_ms = 5000;
+static char			*http_token;
+static char			*http_counter_total;
+static char			*http_counter_online;
+static char			*http_retention;
+static struct log_limit		 http_ll_busy;
+
+static void	http_error(struct evhttp_request *, int, int, const char *,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- JSON and hashing */
+
+/* A string as JSON; bytes that are not UTF-8 become U+FFFD. */
+static void
+http_json_str(struct evbuffer *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n, i;
+
+	evbuffer_add(b, "\"", 1);
+	while (*p != '\0') {
+		if (*p == '"' || *p == '\\') {
+			evbuffer_add_printf(b, "\\%c", *p++);
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			evbuffer_add_printf(b, "\\u%04x", *p++);
+			continue;
+		}
+		n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 :
+		    (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 &&
+		    *p <= 0xf4 ? 3 : -1;
+		for (i = 1; n > 0 && i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = -1;
+		if (n == -1) {
+			evbuffer_add(b, "\\ufffd", 6);
+			p++;
+			continue;
+		}
+		evbuffer_add(b, p, n + 1);
+		p += n + 1;
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+/* A number as JSON text: the shortest that reads back the same; null. */
+static const char *
+http_num_text(char *buf, size_t len, double v)
+{
+	if (!isfinite(v))
+		return ("null");
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+	return (buf);
+}
+
+static void
+http_json_num(struct evbuffer *b, double v)
+{
+	char		 buf[64];
+	const char	*t = http_num_text(buf, sizeof(buf), v);
+
+	evbuffer_add(b, t, strlen(t));
+}
+
+/* An entity tag: FNV-1a over the bytes, quoted. */
+static void
+http_etag(char *buf, size_t len, const unsigned char *p, size_t n)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(buf, len, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* Does If-None-Match name etag (or "*")?  Weak tags compare as strong. */
+static int
+http_etag_match(struct evhttp_request *req, const char *etag)
+{
+	const char	*h, *p, *end;
+	size_t		 n, elen = strlen(etag);
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "If-None-Match");
+	for (p = h; p != NULL && *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		p += strspn(p, " \t");
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		n = end - p;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 1 && *p == '*')
+			return (1);
+		if (n > 2 && p[0] == 'W' && p[1] == '/') {
+			p += 2;
+			n -= 2;
+		}
+		if (n == elen && memcmp(p, etag, n) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* ---- answers */
+
+static void
+http_header(struct evhttp_request *req, const char *key, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), key, value);
+}
+
+/*
+ * Send status with body (taken, may be NULL).  A HEAD answer carries the
+ * length the body would have had, and no body.
+ */
+static void
+http_send(struct evhttp_request *req, int head, int status, const char *type,
+    struct evbuffer *body)
+{
+	char	 len[32];
+
+	if (type != NULL)
+		http_header(req, "Content-Type", type);
+	http_header(req, "X-Content-Type-Options", "nosniff");
+	log_debug("http: %s %d", evhttp_request_get_uri(req), status);
+	if (head && body != NULL) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+		http_header(req, "Content-Length", len);
+		evhttp_send_reply(req, status, NULL, NULL);
+	} else
+		evhttp_send_reply(req, status, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
+/* The HTTP status of a protocol error code. */
+static int
+http_status(enum proto_err code)
+{
+	switch (code) {
+	case PERR_NOTFOUND:
+	case PERR_UNKNOWN:
+		return (404);
+	case PERR_AUTH:
+		return (401);
+	case PERR_LIMIT:
+		return (413);
+	case PERR_BUSY:
+		return (503);
+	case PERR_STORE:
+	case PERR_INTERNAL:
+	case PERR__MAX:
+		return (500);
+	default:
+		return (400);
+	}
+}
+
+/* {"error":{"code":CODE,"message":...}} with status. */
+static void
+http_error(struct evhttp_request *req, int head, int status, const char *code,
+    const char *fmt, ...)
+{
+	struct evbuffer	*b = evbuffer_new();
+	va_list		 ap;
+	char		*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("%s", __func__);
+	va_end(ap);
+	evbuffer_add_printf(b, "{\"error\":{\"code\":");
+	http_json_str(b, code);
+	evbuffer_add_printf(b, ",\"message\":");
+	http_json_str(b, msg);
+	evbuffer_add_printf(b, "}}\n");
+	free(msg);
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, status, HTTP_JSON, b);
+}
+
+/* A JSON answer that no cache keeps (figures change). */
+static void
+http_json(struct evhttp_request *req, int head, struct evbuffer *b)
+{
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, 200, HTTP_JSON, b);
+}
+
+/* ---- requests waiting for queries */
+
+/* evhttp is closing a connection: forget or adopt its waiting request. */
+static void
+http_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_wait	*w;
+
+	TAILQ_FOREACH(w, &http_waits, entry) {
+		if (w->req == NULL || w->evcon != evcon)
+			continue;
+		if (evhttp_request_get_connection(w->req) == NULL)
+			w->orphan = 1;		/* detached: ours */
+		else
+			w->req = NULL;		/* evhttp frees it now */
+		w->evcon = NULL;
+	}
+}
+
+/* A wait for call's request, or NULL after answering 503. */
+static struct http_wait *
+http_wait_new(struct http_call *c)
+{
+	struct http_wait	*w;
+	unsigned long		 n;
+
+	if (http_nwaits >= http_max_requests) {
+		if (log_limit_ok(&http_ll_busy, time(NULL), 60, &n))
+			log_warnx("http: %d requests waiting; refusing more "
+			    "(%lu more refused)", http_nwaits, n);
+		http_header(c->req, "Retry-After", "1");
+		http_error(c->req, c->head, 503, proto_err_name(PERR_BUSY),
+		    "%d requests are being answered; try again", http_nwaits);
+		return (NULL);
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->id = http_next_id++;
+	w->req = c->req;
+	w->head = c->head;
+	w->evcon = evhttp_request_get_connection(c->req);
+	if (w->evcon != NULL)
+		evhttp_connection_set_closecb(w->evcon, http_close_cb, NULL);
+	TAILQ_INSERT_TAIL(&http_waits, w, entry);
+	http_nwaits++;
+	return (w);
+}
+
+static struct http_wait *
+http_wait_find(uint64_t id)
+{
+	struct http_wait	*w;
+
+	TAILQ_FOREACH(w, &http_waits, entry) {
+		if (w->id == id)
+			return (w);
+	}
+	return (NULL);
+}
+
+static void
+http_batch_free(struct http_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->s);
+	free(b->when);
+	free(b->value);
+	free(b->have);
+	free(b);
+}
+
+/* Remove w and free it; a request whose client left is freed too. */
+static void
+http_wait_free(struct http_wait *w)
+{
+	TAILQ_REMOVE(&http_waits, w, entry);
+	http_nwaits--;
+	if (w->req != NULL && w->orphan)
+		evhttp_request_free(w->req);
+	http_batch_free(w->batch);
+	free(w);
+}
+
+/*
+ * The query of wait id answered: end the wait and return the request to
+ * answer, or NULL if there is none any more.
+ */
+static struct evhttp_request *
+http_wait_end(void *arg, int *head, char *metric, size_t len)
+{
+	struct http_wait	*w;
+	struct evhttp_request	*req;
+
+	if ((w = http_wait_find((uintptr_t)arg)) == NULL)
+		return (NULL);
+	req = w->orphan ? NULL : w->req;
+	*head = w->head;
+	if (metric != NULL)
+		snprintf(metric, len, "%s", w->metric);
+	http_wait_free(w);
+	return (req);
+}
+
+/* ---- parameters */
+
+/* Parse the request's query; -1 after answering 400. */
+static int
+http_params(struct http_call *c)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(c->req);
+	const char		*q = uri != NULL ? evhttp_uri_get_query(uri) :
+				    NULL;
+	struct evkeyval		*kv;
+	int			 n = 0;
+
+	TAILQ_INIT(&c->params);
+	if (q == NULL || *q == '\0')
+		return (0);
+	if (strstr(q, "%00") != NULL || evhttp_parse_query_str(q,
+	    &c->params) == -1) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
+		    "bad query string: want key=value pairs joined by &");
+		return (-1);
+	}
+	TAILQ_FOREACH(kv, &c->params, next) {
+		if (++n > HTTP_PARAMS_MAX) {
+			http_error(c->req, c->head, 400,
+			    proto_err_name(PERR_ARGS), "more than %d "
+			    "parameters", HTTP_PARAMS_MAX);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Client text, made safe and short for a message. */
+static const char *
+http_show(char *buf, size_t len, const char *s)
+{
+	proto_quote(buf, len, s, HTTP_SHOW_MAX);
+	return (buf);
+}
+
+/*
+ * Every parameter must be one of names (NULL-terminated), each once unless
+ * listed in multi.  -1 after answering 400.
+ */
+static int
+http_params_check(struct http_call *c, const char *const *names,
+    const char *multi)
+{
+	struct evkeyval	*kv, *kv2;
+	char		 show[4 * HTTP_SHOW_MAX + 4];
+	size_t		 i;
+
+	TAILQ_FOREACH(kv, &c->params, next) {
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(kv->key, names[i]) == 0)
+				break;
+		if (names[i] == NULL) {
+			http_error(c->req, c->head, 400,
+			    proto_err_name(PERR_ARGS), "unknown parameter "
+			    "\"%s\"", http_show(show, sizeof(show), kv->key));
+			return (-1);
+		}
+		if (multi != NULL && strcmp(kv->key, multi) == 0)
+			continue;
+		for (kv2 = TAILQ_NEXT(kv, next); kv2 != NULL;
+		    kv2 = TAILQ_NEXT(kv2, next)) {
+			if (strcmp(kv->key, kv2->key) == 0) {
+				http_error(c->req, c->head, 400,
+				    proto_err_name(PERR_ARGS), "%s given "
+				    "twice", kv->key);
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
+/* A parameter's value (the first if repeated), or def. */
+static const char *
+http_param(struct http_call *c, const char *name, const char *def)
+{
+	const char	*v = evhttp_find_header(&c->params, name);
+
+	return (v != NULL ? v : def);
+}
+
+/* ---- /graph */
+
+/* A render came back: the image with its validators, 304, or the error. */
+static void
+http_graph_done(const struct query_result *res, void *arg)
+{
+	struct evhttp_request	*req;
+	struct evbuffer		*b;
+	char			 etag[24], cc[64];
+	int			 head;
+
+	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL)
+		return;
+	if (res->error) {
+		http_error(req, head, http_status(res->code),
+		    proto_err_name(res->code), "%s", res->msg);
+		return;
+	}
+	http_etag(etag, sizeof(etag), res->image, res->image_len);
+	http_header(req, "ETag", etag);
+	if (http_cache_ms >= 1000)
+		snprintf(cc, sizeof(cc), "max-age=%lu", http_cache_ms / 1000);
+	else
+		snprintf(cc, sizeof(cc), "no-cache");
+	http_header(req, "Cache-Control", cc);
+	if (http_etag_match(req, etag)) {
+		http_send(req, head, 304, NULL, NULL);
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, res->image, res->image_len);
+	http_send(req, head, 200, res->mime, b);
+}
+
+/* The parameters become GRAPH's key=value words, parsed by graph.c. */
+static void
+http_graph(struct http_call *c)
+{
+	struct proto_req	*pr;
+	struct proto_error	 err;
+	struct graph_spec	 spec;
+	struct evkeyval		*kv;
+	struct http_wait	*w;
+	int			 i, rc;
+
+	pr = xcalloc(1, sizeof(*pr));
+	TAILQ_FOREACH(kv, &c->params, next)
+		xasprintf(&pr->argv[pr->argc++], "%s=%s", kv->key, kv->value);
+	rc = graph_spec_parse(pr, time(NULL), &spec, &err);
+	for (i = 0; i < pr->argc; i++)
+		free(pr->argv[i]);
+	free(pr);
+	if (rc == -1) {
+		http_error(c->req, c->head, http_status(err.code),
+		    proto_err_name(err.code), "%s", err.msg);
+		return;
+	}
+	if ((w = http_wait_new(c)) != NULL)
+		query_graph(&spec, http_graph_done, (void *)(uintptr_t)w->id);
+}
+
+/* ---- /api/v1/series */
+
+/* FETCH came back: its rows as [time, value] pairs, null if unknown. */
+static void
+http_series_done(const struct query_result *res, void *arg)
+{
+	struct evhttp_request	*req;
+	struct evbuffer		*b;
+	char			 metric[SERIES_NAME_MAX + 1];
+	char			 num[64], point[128];
+	size_t			 i;
+	int			 head, n;
+
+	if ((req = http_wait_end(arg, &head, metric, sizeof(metric))) == NULL)
+		return;
+	if (res->error) {
+		http_error(req, head, http_status(res->code),
+		    proto_err_name(res->code), "%s", res->msg);
+		return;
+	}
+	if (res->nrows > HTTP_POINTS_MAX) {
+		http_error(req, head, 400, proto_err_name(PERR_ARGS), "%zu "
+		    "points (at most %d): ask for a coarser resolution or a "
+		    "shorter span", res->nrows, HTTP_POINTS_MAX);
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "{\"metric\":");
+	http_json_str(b, metric);
+	evbuffer_add_printf(b, ",\"cf\":\"%s\",\"step\":%lu,\"start\":%lld,"
+	    "\"end\":%lld,\"points\":[", res->cf, res->step,
+	    (long long)res->start, (long long)(res->start +
+	    (time_t)(res->nrows * res->step)));
+	for (i = 0; i < res->nrows; i++) {
+		n = snprintf(point, sizeof(point), "%s[%lld,%s]",
+		    i > 0 ? "," : "", (long long)(res->start +
+		    (time_t)((i + 1) * res->step)), http_num_text(num,
+		    sizeof(num), res->rows[i]));
+		evbuffer_add(b, point, (size_t)n);
+	}
+	evbuffer_add_printf(b, "]}\n");
+	http_json(req, head, b);
+}
+
+/* One archive of a file, from INFO's "rra[i] ..." lines. */
+
+/* query.c's INFO lines (our text, not a client's) into archives. */
+static int
+http_rras(const struct query_result *res, long long *last,
+    struct query_rra *rra, int max)
+{
+	char		 key[16], val[16];
+	long long	 v;
+	size_t		 i;
+	int		 n = 0, k;
+
+	*last = 0;
+	for (i = 0; i < res->nlines; i++) {
+		if (sscanf(res->lines[i], "last_update %lld", &v) == 1)
+			*last = v;
+		if (sscanf(res->lines[i], "rra[%d] %15s %15s", &k, key,
+		    val) != 3 || k < 0 || k >= max)
+			continue;
+		n = k + 1 > n ? k + 1 : n;
+		if (strcmp(key, "cf") == 0)
+			snprintf(rra[k].cf, sizeof(rra[k].cf), "%.7s", val);
+		else if (strcmp(key, "rows") == 0)
+			rra[k].rows = strtoll(val, NULL, 10);
+		else if (strcmp(key, "resolution") == 0)
+			rra[k].res = strtoll(val, NULL, 10);
+	}
+	return (n);
+}
+
+/*
+ * The rows rrd_fetch would return for f.  librrd allocates a row for
+ * every step of the span, so a fine archive over years would cost
+ * gigabytes: this is checked before fetching.  A CF the file lacks makes
+ * librrd fall back to another, so then any archive counts.
+ */
+static long long
+http_fetch_rows(const struct query_result *res, const struct proto_fetch *f)
+{
+	struct query_rra	 rra[64];
+	long long	 last;
+	int		 n;
+
+	memset(rra, 0, sizeof(rra));
+	n = http_rras(res, &last, rra, 64);
+	return (query_fetch_rows(rra, n, last, f));
+}
+
+/* INFO came back: fetch if the answer is of a sane size. */
+static void
+http_series_info_cb(const struct query_result *res, void *arg)
+{
+	struct http_wait	*w;
+	struct evhttp_request	*req;
+	long long		 rows = 0;
+	int			 head;
+
+	if ((w = http_wait_find((uintptr_t)arg)) == NULL)
+		return;
+	if (!res->error)
+		rows = http_fetch_rows(res, &w->fetch);
+	if (w->req != NULL && !w->orphan && !res->error &&
+	    rows <= HTTP_POINTS_MAX) {
+		query_fetch(&w->fetch, http_series_done, arg);
+		return;
+	}
+	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL)
+		return;		/* its client left: no fetch */
+	if (res->error)
+		http_error(req, head, http_status(res->code),
+		    proto_err_name(res->code), "%s", res->msg);
+	else
+		http_error(req, head, 400, proto_err_name(PERR_ARGS), "about "
+		    "%lld points (at most %d): ask for a coarser resolution "
+		    "or a shorter span", rows, HTTP_POINTS_MAX);
+}
+
+/* metric, start, end, cf, resolution: FETCH's arguments, by name. */
+static void
+http_series(struct http_call *c)
+{
+	static const char *const names[] = { "metric", "start", "end", "cf",
+	    "resolution", NULL };
+	struct proto_req	*pr;
+	struct proto_fetch	 f;
+	struct proto_error	 err;
+	struct http_wait	*w;
+	char			 show[4 * HTTP_SHOW_MAX + 4];
+	const char		*metric;
+	int			 rc, i;
+
+	if (http_params_check(c, names, NULL) == -1)
+		return;
+	if ((metric = http_param(c, "metric", NULL)) == NULL) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
+		    "metric= is required");
+		return;
+	}
+	if (!series_name_valid(metric)) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
+		    "bad metric name \"%s\"", http_show(show, sizeof(show),
+		    metric));
+		return;
+	}
+	pr = xcalloc(1, sizeof(*pr));
+	pr->argv[pr->argc++] = xstrdup(metric);
+	pr->argv[pr->argc++] = xstrdup(http_param(c, "start", "-1d"));
+	pr->argv[pr->argc++] = xstrdup(http_param(c, "end", "now"));
+	pr->argv[pr->argc++] = xstrdup(http_param(c, "cf", "AVERAGE"));
+	if (http_param(c, "resolution", NULL) != NULL)
+		pr->argv[pr->argc++] = xstrdup(http_param(c, "resolution",
+		    NULL));
+	rc = proto_fetch_args(pr, time(NULL), &f, &err);
+	f.metric = metric;	/* argv is freed below; metric lives on */
+	for (i = 0; i < pr->argc; i++)
+		free(pr->argv[i]);
+	free(pr);
+	if (rc == -1) {
+		http_error(c->req, c->head, http_status(err.code),
+		    proto_err_name(err.code), "%s", err.msg);
+		return;
+	}
+	if ((w = http_wait_new(c)) == NULL)
+		return;
+	snprintf(w->metric, sizeof(w->metric), "%s", metric);
+	w->fetch = f;
+	w->fetch.metric = w->metric;
+	query_info(metric, http_series_info_cb, (void *)(uintptr_t)w->id);
+}
+
+/* ---- answers from the registry */
+
+struct http_list {
+	struct series	**s;
+	size_t		  n;
+};
+
+static void
+http_list_cb(struct series *s, void *arg)
+{
+	struct http_list	*l = arg;
+
+	l->s = xreallocarray(l->s, l->n + 1, sizeof(*l->s));
+	l->s[l->n++] = s;
+}
+
+static int
+http_list_cmp(const void *a, const void *b)
+{
+	return (strcmp(series_name(*(struct series *const *)a),
+	    series_name(*(struct series *const *)b)));
+}
+
+/* Every series, sorted by name (series are never freed while we run). */
+static void
+http_list(struct http_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	series_foreach(http_list_cb, l);
+	if (l->n > 0)
+		qsort(l->s, l->n, sizeof(*l->s), http_list_cmp);
+}
+
+/* Endpoints without parameters refuse any (400), so typos show. */
+static int
+http_no_params(struct http_call *c)
+{
+	static const char *const none[] = { NULL };
+
+	return (http_params_check(c, none, NULL));
+}
+
+/* The series list as JSON; a series without a last value gets nulls. */
+static struct evbuffer *
+http_metrics_json(const struct http_batch *bt)
+{
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 i;
+
+	evbuffer_add_printf(b, "{\"metrics\":[");
+	for (i = 0; i < bt->n; i++) {
+		evbuffer_add_printf(b, "%s{\"name\":", i > 0 ? "," : "");
+		http_json_str(b, series_name(bt->s[i]));
+		evbuffer_add_printf(b, ",\"kind\":\"%s\",\"unit\":",
+		    series_kind_name(series_kind(bt->s[i])));
+		http_json_str(b, series_unit(bt->s[i]));
+		if (bt->have[i]) {
+			evbuffer_add_printf(b, ",\"time\":%lld,\"value\":",
+			    (long long)bt->when[i]);
+			http_json_num(b, bt->value[i]);
+		} else
+			evbuffer_add_printf(b, ",\"time\":null,\"value\":null");
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add_printf(b, "]}\n");
+	return (b);
+}
+
+/* A LAST query of a batch answered; the last one sends the list. */
+static void
+http_metrics_last_cb(const struct query_result *res, void *arg)
+{
+	struct http_last	*l = arg;
+	struct http_wait	*w;
+	struct http_batch	*bt;
+	struct evhttp_request	*req;
+	struct evbuffer		*b;
+	int			 head;
+
+	if ((w = http_wait_find(l->id)) == NULL) {
+		free(l);
+		return;
+	}
+	bt = w->batch;
+	if (!res->error) {
+		bt->when[l->i] = res->last_time;
+		bt->value[l->i] = res->last_value;
+		bt->have[l->i] = 1;
+	}
+	free(l);
+	if (--bt->pending > 0)
+		return;
+	b = http_metrics_json(bt);
+	if ((req = http_wait_end((void *)(uintptr_t)w->id, &head, NULL,
+	    0)) != NULL)
+		http_json(req, head, b);
+	else
+		evbuffer_free(b);
+}
+
+/*
+ * Every series with kind, unit and last value: from the registry, or,
+ * for series it has none of yet, from their files (LAST queries).  When
+ * max_requests are busy the registry's answer is given as it is.
+ */
+static void
+http_metrics(struct http_call *c)
+{
+	struct http_list	 l;
+	struct http_batch	*bt;
+	struct http_wait	*w = NULL;
+	struct http_last	*last;
+	size_t			 i, missing = 0;
+
+	if (http_no_params(c) == -1)
+		return;
+	http_list(&l);
+	bt = xcalloc(1, sizeof(*bt));
+	bt->s = l.s;
+	bt->n = l.n;
+	bt->when = xcalloc(l.n + 1, sizeof(*bt->when));
+	bt->value = xcalloc(l.n + 1, sizeof(*bt->value));
+	bt->have = xcalloc(l.n + 1, sizeof(*bt->have));
+	for (i = 0; i < l.n; i++) {
+		bt->have[i] = series_last(l.s[i], &bt->when[i],
+		    &bt->value[i]) == 0;
+		missing += !bt->have[i];
+	}
+	if (missing == 0 || http_nwaits >= http_max_requests ||
+	    (w = http_wait_new(c)) == NULL) {
+		http_json(c->req, c->head, http_metrics_json(bt));
+		http_batch_free(bt);
+		return;
+	}
+	w->batch = bt;
+	bt->pending = missing;
+	for (i = 0; i < l.n; i++) {
+		if (bt->have[i])
+			continue;
+		last = xmalloc(sizeof(*last));
+		last->id = w->id;
+		last->i = i;
+		query_last(series_name(l.s[i]), http_metrics_last_cb, last);
+	}
+}
+
+/* The alert engine writes its own document. */
+static void
+http_alerts(struct http_call *c)
+{
+	struct evbuffer	*b;
+
+	if (http_no_params(c) == -1)
+		return;
+	b = evbuffer_new();
+	alert_json(b);
+	http_json(c->req, c->head, b);
+}
+
+/* A HELP text: backslash and newline escaped, other controls blanked. */
+static void
+http_prom_text(struct evbuffer *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			evbuffer_add(b, "\\\\", 2);
+		else if (*s == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			evbuffer_add(b, " ", 1);
+		else
+			evbuffer_add(b, s, 1);
+	}
+}
+
+/* A series name as a Prometheus name: tally_ and . or - as _. */
+static void
+http_prom_name(char *buf, size_t len, const char *name)
+{
+	size_t	 i;
+
+	snprintf(buf, len, "tally_%s", name);
+	for (i = 6; buf[i] != '\0'; i++)
+		if (buf[i] == '.' || buf[i] == '-')
+			buf[i] = '_';
+}
+
+/* Last values in the text exposition format, from the registry. */
+static void
+http_prometheus(struct http_call *c)
+{
+	struct http_list	 l;
+	struct evbuffer		*b;
+	char			 name[SERIES_NAME_MAX + 8];
+	time_t			 when;
+	double			 v;
+	size_t			 i;
+
+	if (http_no_params(c) == -1)
+		return;
+	http_list(&l);
+	b = evbuffer_new();
+	for (i = 0; i < l.n; i++) {
+		if (series_last(l.s[i], &when, &v) == -1)
+			continue;
+		http_prom_name(name, sizeof(name), series_name(l.s[i]));
+		evbuffer_add_printf(b, "# HELP %s %s", name,
+		    series_name(l.s[i]));
+		if (*series_unit(l.s[i]) != '\0') {
+			evbuffer_add(b, " (", 2);
+			http_prom_text(b, series_unit(l.s[i]));
+			evbuffer_add(b, ")", 1);
+		}
+		evbuffer_add_printf(b, "\n# TYPE %s %s\n%s ", name,
+		    series_kind(l.s[i]) == TALLY_COUNTER ? "counter" :
+		    "gauge", name);
+		if (isnan(v))
+			evbuffer_add_printf(b, "NaN\n");
+		else if (isinf(v))
+			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
+		else
+			evbuffer_add_printf(b, "%.17g\n", v);
+	}
+	free(l.s);
+	http_header(c->req, "Cache-Control", "no-store");
+	http_send(c->req, c->head, 200, "text/plain; version=0.0.4; "
+	    "charset=utf-8", b);
+}
+
+/* "name":N (a whole number) or null; *updated gets the latest time. */
+static void
+http_counter_field(struct evbuffer *b, const char *key, const char *metric,
+    time_t *updated)
+{
+	struct series	*s;
+	time_t		 when;
+	double		 v;
+
+	evbuffer_add_printf(b, "\"%s\":", key);
+	if (metric == NULL || (s = series_find(metric)) == NULL ||
+	    series_last(s, &when, &v) == -1 || !isfinite(v)) {
+		evbuffer_add(b, "null", 4);
+		return;
+	}
+	evbuffer_add_printf(b, "%.0f", v);
+	if (when > *updated)
+		*updated = when;
+}
+
+/* The visitor counter; any site may read it (CORS). */
+static void
+http_counter(struct http_call *c)
+{
+	struct evbuffer	*b;
+	time_t		 updated = 0;
+
+	if (http_no_params(c) == -1)
+		return;
+	http_header(c->req, "Access-Control-Allow-Origin", "*");
+	if (http_counter_total == NULL) {
+		http_error(c->req, c->head, 404, proto_err_name(PERR_NOTFOUND),
+		    "no visitor counter: set counter_total in [http]");
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, "{", 1);
+	http_counter_field(b, "visits_total", http_counter_total, &updated);
+	evbuffer_add(b, ",", 1);
+	http_counter_field(b, "online", http_counter_online, &updated);
+	if (updated > 0)
+		evbuffer_add_printf(b, ",\"updated\":%lld}\n",
+		    (long long)updated);
+	else
+		evbuffer_add_printf(b, ",\"updated\":null}\n");
+	http_json(c->req, c->head, b);
+}
+
+/* ---- /api/v1/put */
+
+/* "Authorization: Bearer TOKEN", compared in constant time. */
+static int
+http_authorized(struct evhttp_request *req)
+{
+	const char	*h, *t;
+	size_t		 i, n, m;
+	unsigned char	 diff;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+		return (0);
+	t = h + 7;
+	n = strlen(http_token);
+	m = strlen(t);
+	diff = n != m;
+	for (i = 0; i < n; i++)
+		diff |= http_token[i] ^ (i < m ? t[i] : 0);
+	return (diff == 0);
+}
+
+/* Store one "TIME:VALUE"; a refusal is added to refused as JSON. */
+static int
+http_put_one(struct series *s, const char *word, time_t now,
+    struct evbuffer *refused)
+{
+	struct proto_error	 err;
+	enum series_rc		 rc;
+	time_t			 when;
+	double			 v;
+	const char		*why;
+
+	if (proto_put_value(word, now, &when, &v, &err) == -1)
+		why = err.msg;
+	else if ((rc = series_submit(s, when, v)) != SERIES_OK)
+		why = series_rc_name(rc);
+	else
+		return (1);
+	evbuffer_add_printf(refused, "%s{\"value\":",
+	    evbuffer_get_length(refused) > 0 ? "," : "");
+	http_json_str(refused, word);
+	evbuffer_add_printf(refused, ",\"reason\":");
+	http_json_str(refused, why);
+	evbuffer_add(refused, "}", 1);
+	return (0);
+}
+
+/* The request's value words: value= parameters, then the body's words. */
+static int
+http_put_words(struct http_call *c, char ***words, size_t *n, char **body)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(c->req);
+	struct evkeyval	*kv;
+	size_t		 len = evbuffer_get_length(in);
+	char		*w, *save;
+
+	*words = NULL;
+	*n = 0;
+	*body = xmalloc(len + 1);
+	evbuffer_copyout(in, *body, len);
+	(*body)[len] = '\0';
+	if (memchr(*body, '\0', len) != NULL)
+		return (-1);
+	TAILQ_FOREACH(kv, &c->params, next) {
+		if (strcmp(kv->key, "value") != 0 || *n == HTTP_PUT_MAX + 1)
+			continue;
+		*words = xreallocarray(*words, *n + 1, sizeof(**words));
+		(*words)[(*n)++] = kv->value;
+	}
+	for (w = strtok_r(*body, " \t\r\n", &save); w != NULL &&
+	    *n <= HTTP_PUT_MAX; w = strtok_r(NULL, " \t\r\n", &save)) {
+		*words = xreallocarray(*words, *n + 1, sizeof(**words));
+		(*words)[(*n)++] = w;
+	}
+	return (0);
+}
+
+/* POST or PUT /api/v1/put?metric=NAME[&value=TIME:VALUE...], body words. */
+static void
+http_put(struct http_call *c)
+{
+	static const char *const names[] = { "metric", "value", NULL };
+	struct series	*s;
+	struct evbuffer	*b, *refused;
+	const char	*metric;
+	char		**words, *body, why[256], show[4 * HTTP_SHOW_MAX + 4];
+	size_t		 n, i, nok = 0;
+	time_t		 now = time(NULL);
+
+	if (!http_authorized(c->req)) {
+		http_header(c->req, "WWW-Authenticate",
+		    "Bearer realm=\"tallyd\"");
+		http_error(c->req, c->head, 401, proto_err_name(PERR_AUTH),
+		    "send Authorization: Bearer TOKEN");
+		return;
+	}
+	if (http_params_check(c, names, "value") == -1)
+		return;
+	if ((metric = http_param(c, "metric", NULL)) == NULL ||
+	    !series_name_valid(metric)) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
+		    "bad metric name \"%s\"", http_show(show, sizeof(show),
+		    metric != NULL ? metric : ""));
+		return;
+	}
+	if (http_put_words(c, &words, &n, &body) == -1 || n == 0 ||
+	    n > HTTP_PUT_MAX) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
+		    "send 1 to %d TIME:VALUE words as value= or in the body",
+		    HTTP_PUT_MAX);
+	} else if ((s = series_find(metric)) == NULL &&
+	    (s = series_declare(metric, TALLY_GAUGE, "", http_retention, why,
+	    sizeof(why))) == NULL) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
+		    "%s", why);
+	} else {
+		refused = evbuffer_new();
+		for (i = 0; i < n; i++)
+			nok += http_put_one(s, words[i], now, refused);
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "{\"metric\":");
+		http_json_str(b, metric);
+		evbuffer_add_printf(b, ",\"accepted\":%zu,\"refused\":[", nok);
+		evbuffer_add_buffer(b, refused);
+		evbuffer_add_printf(b, "]}\n");
+		evbuffer_free(refused);
+		http_json(c->req, c->head, b);
+	}
+	free(words);
+	free(body);
+}
+
+/* ---- dashboard files and routing */
+
+/* A dashboard file, or 404 if it could not be read. */
+static void
+http_file(struct http_call *c, int i)
+{
+	const struct http_file	*f = &http_files[i];
+	struct evbuffer		*b;
+
+	if (f->data == NULL) {
+		http_error(c->req, c->head, 404, proto_err_name(PERR_NOTFOUND),
+		    "%s is not installed (see dashboard_dir in [http])",
+		    f->name);
+		return;
+	}
+	http_header(c->req, "ETag", f->etag);
+	http_header(c->req, "Cache-Control", "no-cache");
+	if (i == 0) {
+		http_header(c->req, "Content-Security-Policy", "default-src "
+		    "'none'; script-src 'self'; style-src 'self'; img-src "
+		    "'self' data:; connect-src 'self'; base-uri 'none'; "
+		    "form-action 'none'; frame-ancestors 'none'");
+		http_header(c->req, "Referrer-Policy", "no-referrer");
+	}
+	if (http_etag_match(c->req, f->etag)) {
+		http_send(c->req, c->head, 304, NULL, NULL);
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, f->data, f->len);
+	http_send(c->req, c->head, 200, f->mime, b);
+}
+
+/* Is the method allowed on rt?  If not, answers 405 (with Allow). */
+static int
+http_method_ok(struct http_call *c, const struct http_route *rt)
+{
+	enum evhttp_cmd_type	 m = evhttp_request_get_command(c->req);
+	int			 write = m == EVHTTP_REQ_POST ||
+				    m == EVHTTP_REQ_PUT;
+
+	c->head = m == EVHTTP_REQ_HEAD;
+	if (rt->write && write && http_token != NULL)
+		return (1);
+	if (!rt->write && (m == EVHTTP_REQ_GET || c->head))
+		return (1);
+	if (rt->write && http_token == NULL) {
+		http_header(c->req, "Allow", "");
+		http_error(c->req, c->head, 405, "method-not-allowed",
+		    "writes are off: set token in [http]");
+	} else {
+		http_header(c->req, "Allow", rt->write ? "POST, PUT" :
+		    "GET, HEAD");
+		http_error(c->req, c->head, 405, "method-not-allowed",
+		    "use %s", rt->write ? "POST or PUT" : "GET or HEAD");
+	}
+	return (0);
+}
+
+/* Every request: find the route by exact path, check method, dispatch. */
+static void
+http_request_cb(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const struct http_route	*rt;
+	const char		*path = uri != NULL ? evhttp_uri_get_path(uri) :
+				    NULL;
+	struct http_call	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.req = req;
+	TAILQ_INIT(&c.params);
+	for (rt = http_routes; path != NULL &&
+	    rt < http_routes + HTTP_NITEMS(http_routes); rt++)
+		if (strcmp(path, rt->path) == 0)
+			break;
+	if (path == NULL || rt == http_routes + HTTP_NITEMS(http_routes)) {
+		c.head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+		http_error(req, c.head, 404, proto_err_name(PERR_NOTFOUND),
+		    "no such page");
+		return;
+	}
+	if (!http_method_ok(&c, rt))
+		return;
+	if (rt->fn == NULL) {
+		http_file(&c, rt->file);
+		return;
+	}
+	if (http_params(&c) == 0)
+		rt->fn(&c);
+	evhttp_clear_headers(&c.params);
+}
+
+/* ---- start, reload, stop */
+
+/* Read dashboard file f from dir; -1 with why. */
+static int
+http_file_read(struct http_file *f, const char *dir, char *why, size_t len)
+{
+	struct stat	 sb;
+	char		*path;
+	unsigned char	*data;
+	ssize_t		 r;
+	size_t		 got = 0;
+	int		 fd;
+
+	xasprintf(&path, "%s/%s", dir, f->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1 || fstat(fd, &sb) == -1) {
+		snprintf(why, len, "%s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > HTTP_FILE_MAX) {
+		snprintf(why, len, "not a file of at most %d bytes",
+		    HTTP_FILE_MAX);
+		close(fd);
+		return (-1);
+	}
+	data = xmalloc((size_t)sb.st_size + 1);
+	while (got < (size_t)sb.st_size && (r = read(fd, data + got,
+	    (size_t)sb.st_size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	free(f->data);
+	f->data = data;
+	f->len = got;
+	http_etag(f->etag, sizeof(f->etag), data, got);
+	return (0);
+}
+
+/*
+ * (Re)read the dashboard files.  One that cannot be read keeps its old
+ * copy, if any; each failure is reported to stderr or the log.
+ */
+static void
+http_files_load(const char *dir, int to_stderr)
+{
+	char	 why[128];
+	size_t	 i;
+
+	for (i = 0; i < HTTP_NITEMS(http_files); i++) {
+		if (http_file_read(&http_files[i], dir, why, sizeof(why)) == 0)
+			continue;
+		if (to_stderr)
+			fprintf(stderr, "tallyd: [http] dashboard_dir %s: %s: "
+			    "%s\n", dir, http_files[i].name, why);
+		else
+			log_warnx("http: dashboard_dir %s: %s: %s", dir,
+			    http_files[i].name, why);
+	}
+}
+
+/* Split "host:port" or "[v6]:port"; -1 if it is neither. */
+static int
+http_split(const char *addr, char *host, size_t hlen, char *port,
+    size_t plen)
+{
+	const char	*colon, *h = addr;
+	size_t		 n;
+
+	if (*addr == '[') {
+		if ((colon = strstr(addr, "]:")) == NULL)
+			return (-1);
+		h = addr + 1;
+		n = colon - h;
+		colon++;
+	} else {
+		if ((colon = strrchr(addr, ':')) == NULL)
+			return (-1);
+		n = colon - addr;
+	}
+	if (n == 0 || n >= hlen || colon[1] == '\0' ||
+	    strlen(colon + 1) >= plen)
+		return (-1);
+	memcpy(host, h, n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", colon + 1);
+	return (0);
+}
+
+/* Bind and listen on addr; the socket, or -1 after printing why. */
+static int
+http_bind(const char *addr)
+{
+	struct addrinfo	 hints, *ai;
+	char		 host[256], port[32];
+	int		 fd, on = 1, error;
+
+	if (http_split(addr, host, sizeof(host), port, sizeof(port)) == -1) {
+		fprintf(stderr, "tallyd: [http] listen = %s: want host:port\n",
+		    addr);
+		return (-1);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		fprintf(stderr, "tallyd: [http] listen = %s: %s\n", addr,
+		    gai_strerror(error));
+		return (-1);
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 128) == -1) {
+		fprintf(stderr, "tallyd: [http] listen = %s: %s\n", addr,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		freeaddrinfo(ai);
+		return (-1);
+	}
+	freeaddrinfo(ai);
+	return (fd);
+}
+
+int
+http_open(const struct config *conf)
+{
+	if (conf->http_listen == NULL)
+		return (0);
+	if ((http_fd = http_bind(conf->http_listen)) == -1)
+		return (-1);
+	http_files_load(conf->http_dashboard_dir, 1);
+	return (0);
+}
+
+/* Copy what requests need from conf; set evhttp's limits if running. */
+static void
+http_set_config(const struct config *conf)
+{
+	struct timeval	 tv;
+
+	free(http_token);
+	free(http_counter_total);
+	free(http_counter_online);
+	free(http_retention);
+	http_token = conf->http_token != NULL ? xstrdup(conf->http_token) :
+	    NULL;
+	http_counter_total = conf->http_counter_total != NULL ?
+	    xstrdup(conf->http_counter_total) : NULL;
+	http_counter_online = conf->http_counter_online != NULL ?
+	    xstrdup(conf->http_counter_online) : NULL;
+	http_retention = xstrdup(conf->default_retention);
+	http_max_requests = conf->http_max_requests;
+	http_cache_ms = conf->graph_cache;
+	if (http_ev == NULL)
+		return;
+	evhttp_set_max_headers_size(http_ev,
+	    (ev_ssize_t)conf->http_max_headers);
+	evhttp_set_max_body_size(http_ev, (ev_ssize_t)conf->http_max_body);
+	tv.tv_sec = conf->http_timeout / 1000;
+	tv.tv_usec = (conf->http_timeout % 1000) * 1000;
+	evhttp_set_timeout_tv(http_ev, &tv);
+}
+
+/* evhttp takes the socket bound by http_open; every request comes here. */
+void
+http_start(struct event_base *base, const struct config *conf)
+{
+	if (http_fd == -1)
+		return;
+	if ((http_ev = evhttp_new(base)) == NULL ||
+	    evhttp_accept_socket_with_handle(http_ev, http_fd) == NULL)
+		fatalx("http: cannot serve on %s", conf->http_listen);
+	http_fd = -1;		/* evhttp closes it */
+	/* Every common method reaches us, so that we answer 405 in JSON. */
+	evhttp_set_allowed_methods(http_ev, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
+	evhttp_set_gencb(http_ev, http_request_cb, NULL);
+	http_set_config(conf);
+	log_info("http: serving on http://%s/", conf->http_listen);
+}
+
+/* New limits for new connections; the dashboard files read again. */
+void
+http_reload(const struct config *conf)
+{
+	if (http_ev == NULL)
+		return;
+	http_set_config(conf);
+	http_files_load(conf->http_dashboard_dir, 0);
+}
+
+/*
+ * Forget every wait (adopted requests are freed; the others go with their
+ * connections in evhttp_free), then close everything.
+ */
+void
+http_stop(void)
+{
+	struct http_wait	*w;
+	size_t			 i;
+
+	while ((w = TAILQ_FIRST(&http_waits)) != NULL)
+		http_wait_free(w);	/* others go with their connection */
+	if (http_ev != NULL)
+		evhttp_free(http_ev);
+	http_ev = NULL;
+	if (http_fd != -1)
+		close(http_fd);
+	http_fd = -1;
+	for (i = 0; i < HTTP_NITEMS(http_files); i++) {
+		free(http_files[i].data);
+		http_files[i].data = NULL;
+	}
+	free(http_token);
+	free(http_counter_total);
+	free(http_counter_online);
+	free(http_retention);
+	http_token = http_counter_total = http_counter_online = NULL;
+	http_retention = NULL;
+}

@@ -1,0 +1,28 @@
+/*
+ * http.h - the HTTP gateway: graphs, JSON, Prometheus text, a visitor
+ * counter and the dashboard, served by evhttp on the main loop over the
+ * same query layer as the socket protocol.  docs/HTTP.md is the spec.
+ */
+#ifndef TALLY_HTTP_H
+#define TALLY_HTTP_H
+
+struct config;
+struct event_base;
+
+/*
+ * Bind [http] listen and read the dashboard files (before daemonizing, so
+ * errors reach the shell).  Returns 0 when [http] listen is empty (no
+ * gateway), or -1 after printing why to stderr.
+ */
+int	http_open(const struct config *);
+/* Loop thread: serve on the socket http_open bound; no-op if none. */
+void	http_start(struct event_base *, const struct config *);
+/* Limits, token, counter metrics and the dashboard files may change. */
+void	http_reload(const struct config *);
+/*
+ * Answer waiting requests with 503, close every connection and the
+ * listener.  Query answers that arrive later find nothing and are dropped.
+ */
+void	http_stop(void);
+
+#endif

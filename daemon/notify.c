@@ -1,0 +1,796 @@
+/*
+ * notify.c - delivering alert notices: a log line always, then exec and
+ * webhook notifiers, each retried with exponential backoff.
+ *
+ * DESIGN
+ * The loop owns the notifiers (copies of the [notify] sections) and every
+ * delivery in flight (notify_jobs).  A delivery owns copies of all it
+ * needs, so a reload never pulls anything from under it.
+ * - exec: the job goes to the "notify" pool (four threads).  The worker
+ *   spawns the program with posix_spawn (no shell; its own process group;
+ *   signals reset; stdin /dev/null; stdout and stderr into a pipe whose
+ *   first bytes are kept for the log), then polls the pipe and waitpid
+ *   until it exits or the timeout passes; then TERM to the group, KILL two
+ *   seconds later, and it is reaped.  The completion on the loop logs and
+ *   retries.  A program that hangs holds one worker, never the loop.
+ * - webhook: an evhttp connection on the loop (names resolved by evdns,
+ *   never blocking), one POST, a timeout.  The request callback records
+ *   the outcome and arms the job's own event, which frees the connection
+ *   (never inside its callback) and finishes or arms a retry timer.
+ * At most four programs run at once; more wait for a worker.
+ * Lock order: none here; the pool has its own.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "alertrule.h"
+#include "clock.h"
+#include "compat.h"
+#include "config.h"
+#include "log.h"
+#include "notify.h"
+#include "work.h"
+#include "xmalloc.h"
+
+#define NOTIFY_THREADS		4
+#define NOTIFY_KILL_GRACE	2000	/* ms from TERM to KILL */
+#define NOTIFY_OUT_MAX		200	/* bytes of a program's output logged */
+#define NOTIFY_BACKOFF_MAX	3600000	/* ms */
+#define NOTIFY_ARGS_MAX		64
+
+/* A delivery in flight: owns copies of everything it needs. */
+struct notify_job {
+	struct work_job			 job;	/* exec: runs in the pool */
+	TAILQ_ENTRY(notify_job)		 entry;
+	int				 type;
+	char				*name;		/* notifier */
+	char				*what;		/* for the log */
+	unsigned long			 timeout;	/* ms */
+	int				 retries;	/* left */
+	unsigned long			 backoff;	/* ms, next wait */
+	int				 attempt;
+	struct event			*retry_ev;
+	struct event			*after_ev;	/* webhook answered */
+	int				 in_pool;
+
+	char				**argv;		/* exec */
+	char				**envp;
+	int				 status;
+	int				 pid;		/* atomic: worker sets */
+	int				 spawn_error;
+	int				 timed_out;
+	char				 out[NOTIFY_OUT_MAX + 1];
+
+	struct notify_url		 url;		/* webhook */
+	char				*body;
+	struct evhttp_connection	*conn;
+	int				 http_status;
+};
+
+TAILQ_HEAD(notify_jobs, notify_job);
+
+static struct event_base	*notify_base;
+static struct evdns_base	*notify_dns;
+static struct work_pool		*notify_pool;
+static struct notify_jobs	 notify_jobs = TAILQ_HEAD_INITIALIZER(
+				    notify_jobs);
+static struct notify_conf	*notify_confs;
+static size_t			 notify_nconfs;
+static char			 notify_host[256];
+static char			**notify_keep;	/* PATH=..., passed to exec */
+static int			 notify_stopping;
+
+static void	notify_try(struct notify_job *);
+
+/* ---- pure helpers */
+
+int
+notify_url_parse(const char *s, struct notify_url *out, char *why,
+    size_t len)
+{
+	struct notify_url	 u;
+	const char		*h, *e, *p;
+	char			*end;
+	long			 port = 80;
+
+	memset(&u, 0, sizeof(u));
+	if (strncmp(s, "http://", 7) != 0) {
+		snprintf(why, len, "only http:// URLs (no TLS)");
+		return (-1);
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (!isgraph((unsigned char)*p)) {
+			snprintf(why, len, "spaces or control bytes in URL");
+			return (-1);
+		}
+	}
+	h = s + 7;
+	if (*h == '[') {
+		if ((e = strchr(h, ']')) == NULL) {
+			snprintf(why, len, "unclosed [ in host");
+			return (-1);
+		}
+		snprintf(u.host, sizeof(u.host), "%.*s", (int)(e - h - 1),
+		    h + 1);
+		p = e + 1;
+	} else {
+		p = h + strcspn(h, ":/?#");
+		snprintf(u.host, sizeof(u.host), "%.*s", (int)(p - h), h);
+	}
+	if (u.host[0] == '\0' || strchr(u.host, '@') != NULL) {
+		snprintf(why, len, "no host (user@ is not supported)");
+		return (-1);
+	}
+	if (*p == ':') {
+		port = strtol(p + 1, &end, 10);
+		if (end == p + 1 || port < 1 || port > 65535 ||
+		    (*end != '\0' && *end != '/')) {
+			snprintf(why, len, "bad port");
+			return (-1);
+		}
+		p = end;
+	}
+	if (*p != '\0' && *p != '/') {
+		snprintf(why, len, "the path must start with /");
+		return (-1);
+	}
+	u.port = (int)port;
+	snprintf(u.path, sizeof(u.path), "%s", *p == '/' ? p : "/");
+	snprintf(u.hosthdr, sizeof(u.hosthdr), "%s%s%s%s", strchr(u.host,
+	    ':') != NULL ? "[" : "", u.host, strchr(u.host, ':') != NULL ?
+	    "]" : "", "");
+	if (port != 80)
+		snprintf(u.hosthdr + strlen(u.hosthdr), sizeof(u.hosthdr) -
+		    strlen(u.hosthdr), ":%ld", port);
+	if (out != NULL)
+		*out = u;
+	return (0);
+}
+
+void
+notify_argv_free(char **argv)
+{
+	size_t	 i;
+
+	if (argv == NULL)
+		return;
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* One word of a command; *s moves past it.  -1 on an unclosed quote. */
+static int
+notify_word(const char **s, char *buf, size_t len)
+{
+	const char	*p = *s;
+	size_t		 n = 0;
+	int		 quoted = 0;
+
+	for (; *p != '\0' && (quoted || !isspace((unsigned char)*p)); p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (quoted && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		if (n + 1 < len)
+			buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	*s = p;
+	return (quoted ? -1 : 0);
+}
+
+int
+notify_argv_split(const char *cmd, char ***argvp, char *why, size_t len)
+{
+	char	**argv = NULL, word[1024];
+	size_t	  n = 0;
+
+	*argvp = NULL;
+	for (;;) {
+		while (isspace((unsigned char)*cmd))
+			cmd++;
+		if (*cmd == '\0')
+			break;
+		if (notify_word(&cmd, word, sizeof(word)) == -1 ||
+		    n == NOTIFY_ARGS_MAX) {
+			snprintf(why, len, n == NOTIFY_ARGS_MAX ? "more than "
+			    "64 words" : "unclosed quote");
+			goto bad;
+		}
+		argv = xreallocarray(argv, n + 2, sizeof(*argv));
+		argv[n++] = xstrdup(word);
+		argv[n] = NULL;
+	}
+	if (n == 0 || argv[0][0] != '/') {
+		snprintf(why, len, "the program must be an absolute path");
+		goto bad;
+	}
+	*argvp = argv;
+	return (0);
+bad:
+	notify_argv_free(argv);
+	return (-1);
+}
+
+void
+notify_json_string(struct evbuffer *b, const char *s)
+{
+	const unsigned char	*p;
+
+	evbuffer_add(b, "\"", 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			evbuffer_add_printf(b, "\\u%04x", *p);
+		else
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void
+notify_json_number(struct evbuffer *b, double v)
+{
+	char	 num[32];
+
+	alertrule_fmt_number(num, sizeof(num), v);
+	evbuffer_add_printf(b, "%s", isfinite(v) ? num : "null");
+}
+
+static void
+notify_json_field(struct evbuffer *b, const char *key, const char *value)
+{
+	evbuffer_add_printf(b, ",\"%s\":", key);
+	notify_json_string(b, value != NULL ? value : "");
+}
+
+char *
+notify_json(const struct notify_event *ev, const char *host)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		*s, id[512];
+	size_t		 len;
+
+	if (b == NULL)
+		fatalx("%s: out of memory", __func__);
+	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
+	    ev->level, (long long)ev->since);
+	evbuffer_add_printf(b, "{\"version\":1");
+	notify_json_field(b, "id", id);
+	notify_json_field(b, "name", ev->rule);
+	notify_json_field(b, "metric", ev->metric);
+	notify_json_field(b, "kind", ev->kind);
+	notify_json_field(b, "event", ev->event);
+	notify_json_field(b, "level", ev->level);
+	notify_json_field(b, "previous", ev->previous);
+	evbuffer_add_printf(b, ",\"value\":");
+	notify_json_number(b, ev->value);
+	evbuffer_add_printf(b, ",\"threshold\":");
+	notify_json_number(b, ev->threshold);
+	notify_json_field(b, "message", ev->message);
+	evbuffer_add_printf(b, ",\"time\":%lld,\"since\":%lld",
+	    (long long)ev->time, (long long)ev->since);
+	notify_json_field(b, "host", host);
+	evbuffer_add_printf(b, "}");
+	len = evbuffer_get_length(b);
+	s = xmalloc(len + 1);
+	evbuffer_remove(b, s, len);
+	s[len] = '\0';
+	evbuffer_free(b);
+	return (s);
+}
+
+char **
+notify_envp(const struct notify_event *ev, char *const *keep)
+{
+	char	**envp, num[32], id[512];
+	size_t	  n = 0, i, nkeep = 0;
+
+	while (keep != NULL && keep[nkeep] != NULL)
+		nkeep++;
+	envp = xcalloc(nkeep + 16, sizeof(*envp));
+	alertrule_fmt_number(num, sizeof(num), ev->value);
+	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
+	    ev->level, (long long)ev->since);
+	xasprintf(&envp[n++], "TALLY_ALERT_NAME=%s", ev->rule);
+	xasprintf(&envp[n++], "TALLY_ALERT_METRIC=%s", ev->metric);
+	xasprintf(&envp[n++], "TALLY_ALERT_KIND=%s", ev->kind);
+	xasprintf(&envp[n++], "TALLY_ALERT_EVENT=%s", ev->event);
+	xasprintf(&envp[n++], "TALLY_ALERT_LEVEL=%s", ev->level);
+	xasprintf(&envp[n++], "TALLY_ALERT_PREVIOUS=%s", ev->previous);
+	xasprintf(&envp[n++], "TALLY_ALERT_VALUE=%s", num);
+	alertrule_fmt_number(num, sizeof(num), ev->threshold);
+	xasprintf(&envp[n++], "TALLY_ALERT_THRESHOLD=%s", num);
+	xasprintf(&envp[n++], "TALLY_ALERT_MESSAGE=%s", ev->message);
+	xasprintf(&envp[n++], "TALLY_ALERT_TIME=%lld", (long long)ev->time);
+	xasprintf(&envp[n++], "TALLY_ALERT_SINCE=%lld", (long long)ev->since);
+	xasprintf(&envp[n++], "TALLY_ALERT_ID=%s", id);
+	for (i = 0; i < nkeep; i++)
+		envp[n++] = xstrdup(keep[i]);
+	envp[n] = NULL;
+	return (envp);
+}
+
+/* ---- deliveries */
+
+static void
+notify_job_free(struct notify_job *j)
+{
+	if (j->retry_ev != NULL)
+		event_free(j->retry_ev);
+	if (j->after_ev != NULL)
+		event_free(j->after_ev);
+	notify_argv_free(j->argv);
+	notify_argv_free(j->envp);
+	free(j->body);
+	free(j->name);
+	free(j->what);
+	free(j);
+}
+
+static void
+notify_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	notify_try(arg);
+}
+
+/* One attempt ended: done, retried later, or given up (logged). */
+static void
+notify_finished(struct notify_job *j, int ok, const char *why)
+{
+	struct timeval	 tv;
+
+	if (notify_stopping) {
+		TAILQ_REMOVE(&notify_jobs, j, entry);
+		notify_job_free(j);
+		return;
+	}
+	if (ok) {
+		log_debug("notify: %s delivered %s (attempt %d)", j->name,
+		    j->what, j->attempt);
+		TAILQ_REMOVE(&notify_jobs, j, entry);
+		notify_job_free(j);
+		return;
+	}
+	if (j->retries-- > 0) {
+		log_warnx("notify: %s: %s: %s; retry in %lu ms", j->name,
+		    j->what, why, j->backoff);
+		tv.tv_sec = j->backoff / 1000;
+		tv.tv_usec = (j->backoff % 1000) * 1000;
+		j->backoff = j->backoff * 2 > NOTIFY_BACKOFF_MAX ?
+		    NOTIFY_BACKOFF_MAX : j->backoff * 2;
+		if (j->retry_ev == NULL && (j->retry_ev = evtimer_new(
+		    notify_base, notify_retry_cb, j)) == NULL)
+			fatalx("notify: evtimer_new failed");
+		evtimer_add(j->retry_ev, &tv);
+		return;
+	}
+	log_warnx("notify: %s: %s: %s; given up after %d attempt%s",
+	    j->name, j->what, why, j->attempt, j->attempt == 1 ? "" : "s");
+	TAILQ_REMOVE(&notify_jobs, j, entry);
+	notify_job_free(j);
+}
+
+/* Worker: read what the program says while waiting for it, bounded. */
+static void
+notify_exec_wait(struct notify_job *j, pid_t pid, int fd)
+{
+	struct pollfd	 pfd;
+	msec_t		 deadline = clock_mono() + j->timeout, now;
+	size_t		 used = 0;
+	ssize_t		 n;
+	char		 buf[512];
+	int		 killed = 0;
+	pid_t		 r;
+
+	for (;;) {
+		while ((r = waitpid(pid, &j->status, WNOHANG)) == -1 &&
+		    errno == EINTR)
+			;
+		if (r == pid || r == -1)
+			break;
+		now = clock_mono();
+		if (killed < 2 && now >= deadline) {
+			kill(-pid, killed == 0 ? SIGTERM : SIGKILL);
+			j->timed_out = 1;
+			killed++;
+			deadline = now + NOTIFY_KILL_GRACE;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(fd == -1 ? NULL : &pfd, fd == -1 ? 0 : 1, 20) <= 0)
+			continue;
+		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		if (used < NOTIFY_OUT_MAX) {
+			if ((size_t)n > NOTIFY_OUT_MAX - used)
+				n = NOTIFY_OUT_MAX - used;
+			memcpy(j->out + used, buf, n);
+			used += n;
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	j->out[used] = '\0';
+}
+
+/* Worker: run the program; no shell, its own process group. */
+static void
+notify_exec_run(struct work_job *wj)
+{
+	struct notify_job		*j = (struct notify_job *)wj;
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 none, all;
+	pid_t				 pid;
+	int				 p[2];
+
+	j->status = 0;
+	j->timed_out = 0;
+	j->out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		j->spawn_error = errno;
+		return;
+	}
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setpgroup(&at, 0);
+	j->spawn_error = posix_spawn(&pid, j->argv[0], &fa, &at, j->argv,
+	    j->envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[1]);
+	if (j->spawn_error != 0) {
+		close(p[0]);
+		return;
+	}
+	__atomic_store_n(&j->pid, (int)pid, __ATOMIC_SEQ_CST);
+	notify_exec_wait(j, pid, p[0]);
+	__atomic_store_n(&j->pid, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Loop: the program ended (or never started); say why if it failed. */
+static void
+notify_exec_done(struct work_job *wj)
+{
+	struct notify_job	*j = (struct notify_job *)wj;
+	char			 why[NOTIFY_OUT_MAX + 96], *nl;
+
+	j->in_pool = 0;
+	if ((nl = strchr(j->out, '\n')) != NULL)
+		*nl = '\0';
+	if (j->spawn_error != 0)
+		snprintf(why, sizeof(why), "%s: %s", j->argv[0],
+		    strerror(j->spawn_error));
+	else if (j->timed_out)
+		snprintf(why, sizeof(why), "%s: killed after the %lu ms "
+		    "timeout", j->argv[0], j->timeout);
+	else if (WIFSIGNALED(j->status))
+		snprintf(why, sizeof(why), "%s: killed by signal %d%s%s",
+		    j->argv[0], WTERMSIG(j->status), *j->out ? ": " : "",
+		    j->out);
+	else if (WIFEXITED(j->status) && WEXITSTATUS(j->status) != 0)
+		snprintf(why, sizeof(why), "%s: exit status %d%s%s",
+		    j->argv[0], WEXITSTATUS(j->status), *j->out ? ": " : "",
+		    j->out);
+	else {
+		notify_finished(j, 1, NULL);
+		return;
+	}
+	notify_finished(j, 0, why);
+}
+
+/*
+ * Loop: the POST ended.  The connection cannot be freed inside its own
+ * callback (and libevent frees it on no path we can rely on), so the
+ * outcome is handled by an event of our own right after.
+ */
+static void
+notify_hook_cb(struct evhttp_request *req, void *arg)
+{
+	struct notify_job	*j = arg;
+	struct timeval		 now = { 0, 0 };
+
+	j->http_status = req != NULL ? evhttp_request_get_response_code(req) :
+	    0;
+	evtimer_add(j->after_ev, &now);
+}
+
+static void
+notify_hook_after_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct notify_job	*j = arg;
+	char			 why[64];
+
+	evhttp_connection_free(j->conn);
+	j->conn = NULL;
+	if (j->http_status >= 200 && j->http_status < 300) {
+		notify_finished(j, 1, NULL);
+		return;
+	}
+	if (j->http_status == 0)
+		snprintf(why, sizeof(why), "no answer (connection failed or "
+		    "timed out)");
+	else
+		snprintf(why, sizeof(why), "HTTP status %d", j->http_status);
+	notify_finished(j, 0, why);
+}
+
+/* Loop: one POST, asynchronous; failures come back to notify_hook_cb. */
+static void
+notify_hook_try(struct notify_job *j)
+{
+	struct evhttp_request	*req;
+	struct evkeyvalq	*h;
+	struct timeval		 tv;
+	char			 len[32];
+
+	if ((j->conn = evhttp_connection_base_new(notify_base, notify_dns,
+	    j->url.host, j->url.port)) == NULL) {
+		notify_finished(j, 0, "cannot make a connection");
+		return;
+	}
+	tv.tv_sec = j->timeout / 1000;
+	tv.tv_usec = (j->timeout % 1000) * 1000;
+	evhttp_connection_set_timeout_tv(j->conn, &tv);
+	evhttp_connection_set_retries(j->conn, 0);
+	if ((req = evhttp_request_new(notify_hook_cb, j)) == NULL)
+		fatalx("notify: evhttp_request_new failed");
+	h = evhttp_request_get_output_headers(req);
+	snprintf(len, sizeof(len), "%zu", strlen(j->body));
+	evhttp_add_header(h, "Host", j->url.hosthdr);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Content-Length", len);
+	evhttp_add_header(h, "User-Agent", "tallyd/" PACKAGE_VERSION);
+	evhttp_add_header(h, "Connection", "close");
+	evbuffer_add(evhttp_request_get_output_buffer(req), j->body,
+	    strlen(j->body));
+	if (evhttp_make_request(j->conn, req, EVHTTP_REQ_POST,
+	    j->url.path) == -1) {
+		evhttp_connection_free(j->conn);
+		j->conn = NULL;
+		notify_finished(j, 0, "cannot send the request");
+	}
+}
+
+static void
+notify_try(struct notify_job *j)
+{
+	j->attempt++;
+	if (j->type == NOTIFY_WEBHOOK)
+		notify_hook_try(j);
+	else {
+		j->in_pool = 1;
+		j->job.run = notify_exec_run;
+		j->job.done = notify_exec_done;
+		work_submit(notify_pool, &j->job);
+	}
+}
+
+/* A delivery of ev through notifier nc, with copies of both. */
+static struct notify_job *
+notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
+{
+	struct notify_job	*j;
+	char			 why[160];
+
+	j = xcalloc(1, sizeof(*j));
+	j->type = nc->type;
+	j->name = xstrdup(nc->name);
+	xasprintf(&j->what, "%s %s %s", ev->rule, ev->metric, ev->event);
+	j->timeout = nc->timeout;
+	j->retries = nc->retries;
+	j->backoff = nc->backoff;
+	if (j->type == NOTIFY_EXEC) {
+		if (notify_argv_split(nc->command, &j->argv, why,
+		    sizeof(why)) == -1)
+			fatalx("notify: %s: %s (config checked it)", nc->name,
+			    why);
+		j->envp = notify_envp(ev, notify_keep);
+	} else {
+		if (notify_url_parse(nc->url, &j->url, why, sizeof(why)) == -1)
+			fatalx("notify: %s: %s (config checked it)", nc->name,
+			    why);
+		j->body = notify_json(ev, notify_host);
+		if ((j->after_ev = evtimer_new(notify_base,
+		    notify_hook_after_cb, j)) == NULL)
+			fatalx("notify: evtimer_new failed");
+	}
+	return (j);
+}
+
+static const struct notify_conf *
+notify_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < notify_nconfs; i++) {
+		if (strcmp(notify_confs[i].name, name) == 0)
+			return (&notify_confs[i]);
+	}
+	return (NULL);
+}
+
+void
+notify_send(const struct notify_event *ev, char *const *names, size_t n)
+{
+	const struct notify_conf	*nc;
+	struct notify_job		*j;
+	char				 num[32];
+	size_t				 i;
+
+	alertrule_fmt_number(num, sizeof(num), ev->value);
+	if (strcmp(ev->level, "critical") == 0 && strcmp(ev->event,
+	    "resolve") != 0)
+		log_warnx("alert: %s %s: %s %s (was %s), value %s: %s",
+		    ev->rule, ev->metric, ev->event, ev->level, ev->previous,
+		    num, ev->message);
+	else
+		log_notice("alert: %s %s: %s %s (was %s), value %s: %s",
+		    ev->rule, ev->metric, ev->event, ev->level, ev->previous,
+		    num, ev->message);
+	for (i = 0; i < n; i++) {
+		if ((nc = notify_find(names[i])) == NULL) {
+			log_warnx("notify: no notifier %s (removed by a "
+			    "reload?)", names[i]);
+			continue;
+		}
+		if (nc->type == NOTIFY_LOG)
+			continue;	/* the line above */
+		j = notify_job_new(nc, ev);
+		TAILQ_INSERT_TAIL(&notify_jobs, j, entry);
+		notify_try(j);
+	}
+}
+
+/* ---- lifetime */
+
+static void
+notify_confs_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < notify_nconfs; i++) {
+		free(notify_confs[i].name);
+		free(notify_confs[i].command);
+		free(notify_confs[i].url);
+	}
+	free(notify_confs);
+	notify_confs = NULL;
+	notify_nconfs = 0;
+}
+
+void
+notify_reload(const struct config *conf)
+{
+	const struct notify_conf	*nc;
+	struct notify_conf		*c;
+
+	notify_confs_free();
+	TAILQ_FOREACH(nc, &conf->notifiers, entry) {
+		notify_confs = xreallocarray(notify_confs, notify_nconfs + 1,
+		    sizeof(*notify_confs));
+		c = &notify_confs[notify_nconfs++];
+		*c = *nc;
+		c->name = xstrdup(nc->name);
+		c->command = nc->command != NULL ? xstrdup(nc->command) : NULL;
+		c->url = nc->url != NULL ? xstrdup(nc->url) : NULL;
+	}
+}
+
+/* Copy the few variables a notifier program may need from our own. */
+static void
+notify_keep_env(void)
+{
+	static const char *const names[] = { "PATH", "HOME", "LANG",
+	    "LC_ALL", "TZ", NULL };
+	const char	*v;
+	size_t		 i, n = 0;
+
+	notify_keep = xcalloc(6, sizeof(*notify_keep));
+	for (i = 0; names[i] != NULL; i++) {
+		if ((v = getenv(names[i])) != NULL)
+			xasprintf(&notify_keep[n++], "%s=%s", names[i], v);
+	}
+	if (getenv("PATH") == NULL)
+		notify_keep[n++] = xstrdup("PATH=/usr/bin:/bin");
+}
+
+void
+notify_start(struct event_base *base, const struct config *conf)
+{
+	notify_base = base;
+	if ((notify_dns = evdns_base_new(base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (notify_dns = evdns_base_new(base, 0)) == NULL)
+		fatalx("notify: cannot make a DNS resolver");
+	notify_pool = work_pool_new(base, "notify", NOTIFY_THREADS);
+	if (gethostname(notify_host, sizeof(notify_host)) == -1)
+		snprintf(notify_host, sizeof(notify_host), "localhost");
+	notify_host[sizeof(notify_host) - 1] = '\0';
+	notify_keep_env();
+	notify_reload(conf);
+}
+
+int
+notify_pending(void)
+{
+	struct notify_job	*j;
+	int			 n = 0;
+
+	TAILQ_FOREACH(j, &notify_jobs, entry)
+		n++;
+	return (n);
+}
+
+/*
+ * Abandon deliveries still going: cancel POSTs and timers, stop running
+ * programs (TERM to their group), log each.
+ */
+void
+notify_stop(void)
+{
+	struct notify_job	*j, *t;
+	int			 pid;
+
+	if (notify_base == NULL)
+		return;
+	notify_stopping = 1;
+	TAILQ_FOREACH_SAFE(j, &notify_jobs, entry, t) {
+		log_warnx("notify: %s: %s not delivered (shutting down)",
+		    j->name, j->what);
+		if (j->in_pool) {	/* the pool gives it back */
+			if ((pid = __atomic_load_n(&j->pid,
+			    __ATOMIC_SEQ_CST)) > 0)
+				kill(-pid, SIGTERM);
+			continue;
+		}
+		TAILQ_REMOVE(&notify_jobs, j, entry);
+		if (j->conn != NULL)
+			evhttp_connection_free(j->conn);
+		notify_job_free(j);
+	}
+	(void)work_drain(notify_pool, NOTIFY_KILL_GRACE + 500);
+	(void)work_pool_free(notify_pool);	/* stuck programs: kept */
+	evdns_base_free(notify_dns, 0);
+	notify_confs_free();
+	notify_argv_free(notify_keep);
+	notify_keep = NULL;
+	notify_pool = NULL;
+	notify_dns = NULL;
+	notify_base = NULL;
+	notify_stopping = 0;
+}

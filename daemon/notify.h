@@ -1,0 +1,65 @@
+/*
+ * notify.h - telling people about alerts.  Every notice is logged; then
+ * it goes to each [notify NAME] section its rule names: exec (a program
+ * run without a shell, the alert in TALLY_ALERT_* environment variables,
+ * in a worker thread, with a timeout) or webhook (an HTTP POST of a JSON
+ * document from the loop, asynchronous).  A failed delivery is logged and
+ * retried with exponential backoff; none ever blocks the loop.
+ */
+#ifndef TALLY_NOTIFY_H
+#define TALLY_NOTIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct config;
+struct event_base;
+struct evbuffer;
+
+/* One notice.  Strings are borrowed for the call; notify copies them. */
+struct notify_event {
+	const char	*rule;
+	const char	*metric;
+	const char	*kind;
+	const char	*event;		/* fire raise lower resolve repeat */
+	const char	*level;		/* ok warning critical */
+	const char	*previous;
+	const char	*message;
+	double		 value;		/* NAN: unknown */
+	double		 threshold;	/* of level; NAN for ok */
+	time_t		 time;		/* of the evaluation */
+	time_t		 since;		/* when the level began */
+};
+
+/* Loop thread. */
+void	notify_start(struct event_base *, const struct config *);
+void	notify_reload(const struct config *);
+/* Log the notice and deliver it to the notifiers called names[0..n). */
+void	notify_send(const struct notify_event *, char *const *names,
+	    size_t n);
+/* Deliveries not finished (running, or waiting to retry). */
+int	notify_pending(void);
+/* Abandon what is left (logged), free everything. */
+void	notify_stop(void);
+
+/* Pure helpers, for config.c and the tests. */
+struct notify_url {
+	char		 host[256];	/* without brackets */
+	char		 hosthdr[272];	/* Host: header */
+	int		 port;
+	char		 path[1024];	/* with the query */
+};
+/* http://host[:port][/path]; out may be NULL to only check.  -1 and why. */
+int	 notify_url_parse(const char *, struct notify_url *out, char *why,
+	    size_t len);
+/* Words split at spaces, "double quotes" keep spaces; argv[0] absolute. */
+int	 notify_argv_split(const char *, char ***argv, char *why, size_t len);
+void	 notify_argv_free(char **);
+/* The webhook's document (docs/ALERTS.md); the caller frees it. */
+char	*notify_json(const struct notify_event *, const char *host);
+/* The exec environment: TALLY_ALERT_* then keep[] (NULL-terminated). */
+char	**notify_envp(const struct notify_event *, char *const *keep);
+/* Append s as a JSON string, quoted and escaped. */
+void	 notify_json_string(struct evbuffer *, const char *s);
+
+#endif
