@@ -83,6 +83,7 @@
 #include "rrdcached.h"
 #include "stats.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define STORE_QUEUE_FIRST	1024	/* first size of the queue array */
@@ -928,6 +929,57 @@ store_rrd_strtod(const char *p)
 	return (num);
 }
 
+/* m in decimal into buf, with a point before its last dec digits. */
+static size_t
+store_digits(char *buf, unsigned long long m, int dec)
+{
+	char	 tmp[24];
+	size_t	 n = 0, k = 0;
+
+	do {
+		tmp[n++] = '0' + m % 10;
+		m /= 10;
+	} while (m != 0 || n <= (size_t)dec);
+	while (n > 0) {
+		if (dec > 0 && n == (size_t)dec)
+			buf[k++] = '.';
+		buf[k++] = tmp[--n];
+	}
+	buf[k] = '\0';
+	return (k);
+}
+
+/*
+ * store_gauge_text without printf for the usual values: v is the double
+ * nearest m / 10^p, p in 0, 1, 2, 4, 8, m < 2^53, so "m with p decimals"
+ * reads back as v in librrd (an exact integer, one division by an exact
+ * power of ten: one rounding) and in strtod.  -1 when v is not such a
+ * value.
+ */
+static int
+store_fast_text(char *buf, double v)
+{
+	static const double	 p10[] = { 1, 1e1, 1e2, 1e4, 1e8 };
+	static const int	 pw[] = { 0, 1, 2, 4, 8 };
+	double			 a = fabs(v), x;
+	unsigned long long	 m;
+	size_t			 i, k = 0;
+
+	for (i = 0; i < 5; i++) {
+		x = a * p10[i];
+		if (!(x < 9007199254740992.0))
+			return (-1);
+		m = (unsigned long long)(x + 0.5);
+		if ((double)m / p10[i] == a)
+			break;
+	}
+	if (i == 5)
+		return (-1);
+	if (v < 0)
+		buf[k++] = '-';
+	return ((int)(k + store_digits(buf + k, m, pw[i])));
+}
+
 /*
  * Writes a gauge value so that librrd reads back that very double: the
  * shortest decimal that round-trips, its decimals padded to 1, 2, 4, 8 or
@@ -944,6 +996,8 @@ store_gauge_text(char *buf, size_t len, double v)
 	const char		*dot;
 	int			 n, k, pad, prec;
 
+	if ((n = store_fast_text(buf, v)) >= 0)
+		return (n);
 	if (v == floor(v) && fabs(v) < 1e15)
 		return (snprintf(buf, len, "%.0f", v));
 	n = snprintf(buf, len, "%.15g", v);
@@ -982,8 +1036,9 @@ store_format(struct store *s, const struct store_file *f, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		v = f->pend[i].value == 0 ? 0 : f->pend[i].value; /* no -0 */
-		t = snprintf(buf, sizeof(buf), "%lld:",
-		    (long long)f->pend[i].when);
+		t = (int)store_digits(buf, (unsigned long long)f->pend[i].when,
+		    0);
+		buf[t++] = ':';
 		if (!isfinite(v))
 			len = t + snprintf(buf + t, sizeof(buf) - t, "U");
 		else if (f->kind == TALLY_GAUGE)
@@ -1026,25 +1081,15 @@ store_create_spec(const struct store_file *f)
 static int
 store_mkdir_parent(const char *path)
 {
-	char	*dir, *p, c;
+	char	*dir, *p;
 	int	 r = 0;
 
 	dir = xstrdup(path);
-	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
-		free(dir);
-		return (0);
-	}
-	*p = '\0';
-	for (p = dir + 1; r == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
+	if ((p = strrchr(dir, '/')) != NULL && p != dir) {
 		*p = '\0';
+		/* Usually it is there, or only its last part is missing. */
 		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			r = -1;
-		*p = c;
-		if (c == '\0')
-			break;
+			r = util_mkdirs(dir, 0755);
 	}
 	free(dir);
 	return (r);

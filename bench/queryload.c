@@ -1,0 +1,474 @@
+/*
+ * queryload.c - the query load of bench/query.sh.
+ *
+ *	queryload last|fetch -U SOCK -n N [-c C] [-d DEPTH] [-D SECONDS]
+ *	    [-a START -b END]
+ *	queryload graph -U SOCK -m METRIC -a START -b END [-w W] [-H H]
+ *	    [-N COUNT] [-v]
+ *	queryload rrdgraph -f FILE -m METRIC -a START -b END [-w W] [-H H]
+ *	    [-N COUNT] [-v]
+ *	queryload rrdlast|rrdfetch -f PATTERN -n N [-D SECONDS] [-a START
+ *	    -b END]
+ *
+ * last, fetch: C connections to tallyd, each with DEPTH requests in flight
+ * (1: no pipelining), over series bench.s0.v .. bench.s(N-1).v in turn,
+ * for SECONDS; FETCH asks START..END, AVERAGE, resolution 1.  Prints
+ * "requests R seconds S rate R/S errors E".
+ *
+ * graph: COUNT GRAPH requests one after the other on one connection, all
+ * the same (cached after the first) or, with -v, the width one pixel more
+ * each time (no two alike: every one is rendered).  rrdgraph: the same
+ * graph drawn by "rrdtool graph" run as a process, COUNT times (-v as
+ * above), with the arguments tallyd gives librrd.  Both print the latency
+ * p50, p99, mean, min and max in ms.
+ *
+ * rrdlast, rrdfetch: rrd_lastupdate_r or rrd_fetch_r in a loop in this
+ * process, one thread, over the files of PATTERN (one %ld): what librrd
+ * alone does, the ceiling of one query thread.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rrd.h>
+
+#define QL_CONNS_MAX	256
+#define QL_RRDGRAPH_ARGS	17
+
+extern char	**environ;
+
+struct ql_opts {
+	const char	*mode;
+	const char	*sock;
+	const char	*file;
+	const char	*metric;
+	long		 series;
+	int		 conns;
+	int		 depth;
+	double		 seconds;
+	long long	 start;
+	long long	 end;
+	int		 width;
+	int		 height;
+	long		 count;
+	int		 vary;
+};
+
+struct ql_conn {
+	int		 fd;
+	long		 next;		/* request number */
+	int		 inflight;
+	long		 skip;		/* lines left to skip */
+	char		 in[65536];
+	size_t		 inlen;
+};
+
+static long	ql_done, ql_errors;
+
+static double
+ql_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static int
+ql_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(1, "connect %s", path);
+	return (fd);
+}
+
+/* Reads exactly len bytes, or one line when line is set. */
+static size_t
+ql_read(int fd, char *buf, size_t len, int line)
+{
+	size_t	 n = 0;
+	ssize_t	 r;
+
+	while (n < len) {
+		r = read(fd, buf + n, line ? 1 : len - n);
+		if (r <= 0)
+			errx(1, "server closed");
+		n += r;
+		if (line && buf[n - 1] == '\n') {
+			buf[n - 1] = '\0';
+			break;
+		}
+	}
+	return (n);
+}
+
+/* Sends connection c's next request. */
+static void
+ql_send(const struct ql_opts *o, struct ql_conn *c, int i)
+{
+	char	 req[256];
+	long	 k = (c->next++ * o->conns + i) % o->series;
+	int	 n;
+
+	if (o->mode[0] == 'l')
+		n = snprintf(req, sizeof(req), "LAST bench.s%ld.v\n", k);
+	else
+		n = snprintf(req, sizeof(req), "FETCH bench.s%ld.v %lld %lld "
+		    "AVERAGE 1\n", k, o->start, o->end);
+	/* Requests are small and answers are read: the socket has room. */
+	if (write(c->fd, req, n) != n)
+		err(1, "write");
+	c->inflight++;
+}
+
+/* Answer lines of c; a status line ends one request. */
+static void
+ql_lines(struct ql_conn *c)
+{
+	char	*p = c->in, *nl;
+	long	 n;
+
+	while ((nl = memchr(p, '\n', c->inlen - (p - c->in))) != NULL) {
+		*nl = '\0';
+		if (c->skip > 0)
+			c->skip--;
+		else {
+			if (sscanf(p, "OK %ld", &n) == 1)
+				c->skip = n;
+			else
+				ql_errors++;
+			c->inflight--;
+			ql_done++;
+		}
+		p = nl + 1;
+	}
+	c->inlen -= p - c->in;
+	memmove(c->in, p, c->inlen);
+}
+
+static void
+ql_rate(const struct ql_opts *o)
+{
+	struct ql_conn	*c;
+	struct pollfd	 pfd[QL_CONNS_MAX];
+	double		 t0, t;
+	ssize_t		 r;
+	int		 i, j;
+
+	if ((c = calloc(o->conns, sizeof(*c))) == NULL)
+		err(1, "calloc");
+	for (i = 0; i < o->conns; i++) {
+		c[i].fd = ql_connect(o->sock);
+		/* The greeting. */
+		ql_read(c[i].fd, c[i].in, sizeof(c[i].in), 1);
+	}
+	t0 = ql_now();
+	for (i = 0; i < o->conns; i++)
+		for (j = 0; j < o->depth; j++)
+			ql_send(o, &c[i], i);
+	while ((t = ql_now()) - t0 < o->seconds) {
+		for (i = 0; i < o->conns; i++) {
+			pfd[i].fd = c[i].fd;
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, o->conns, 10000) <= 0)
+			errx(1, "no answer for 10 s");
+		for (i = 0; i < o->conns; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			r = read(c[i].fd, c[i].in + c[i].inlen,
+			    sizeof(c[i].in) - c[i].inlen);
+			if (r <= 0)
+				errx(1, "server closed connection %d", i);
+			c[i].inlen += r;
+			ql_lines(&c[i]);
+			while (c[i].inflight < o->depth)
+				ql_send(o, &c[i], i);
+		}
+	}
+	printf("requests %ld seconds %.3f rate %.0f errors %ld\n", ql_done,
+	    t - t0, ql_done / (t - t0), ql_errors);
+}
+
+static int
+ql_cmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static void
+ql_latency(double *lat, long n)
+{
+	double	 sum = 0;
+	long	 i;
+
+	qsort(lat, n, sizeof(*lat), ql_cmp);
+	for (i = 0; i < n; i++)
+		sum += lat[i];
+	printf("count %ld p50 %.2f p99 %.2f mean %.2f min %.2f max %.2f "
+	    "errors %ld\n", n, lat[n / 2] * 1e3, lat[(n * 99) / 100] * 1e3,
+	    sum / n * 1e3, lat[0] * 1e3, lat[n - 1] * 1e3, ql_errors);
+}
+
+/* GRAPH requests in turn on one connection. */
+static void
+ql_graph(const struct ql_opts *o, double *lat)
+{
+	char	 req[512], line[512], *img;
+	size_t	 len;
+	double	 t;
+	long	 i;
+	int	 fd, n;
+
+	fd = ql_connect(o->sock);
+	ql_read(fd, line, sizeof(line), 1);
+	if ((img = malloc(1 << 24)) == NULL)
+		err(1, "malloc");
+	for (i = 0; i < o->count; i++) {
+		n = snprintf(req, sizeof(req), "GRAPH metric=%s start=%lld "
+		    "end=%lld width=%ld height=%d\n", o->metric, o->start,
+		    o->end, o->width + (o->vary ? i : 0), o->height);
+		t = ql_now();
+		if (write(fd, req, n) != n)
+			err(1, "write");
+		ql_read(fd, line, sizeof(line), 1);
+		if (sscanf(line, "DATA %zu", &len) != 1 || len > 1 << 24) {
+			if (ql_errors++ == 0)
+				fprintf(stderr, "queryload: %s\n", line);
+		} else
+			ql_read(fd, img, len, 0);
+		lat[i] = ql_now() - t;
+	}
+	free(img);
+}
+
+/* The arguments of "rrdtool graph" for request i, as tallyd gives them. */
+static void
+ql_rrdgraph_args(const struct ql_opts *o, long i, char a[][4096],
+    char **av)
+{
+	long	 w = o->width + (o->vary ? i : 0);
+	int	 n = 0;
+
+	snprintf(a[n++], 4096, "rrdtool");
+	snprintf(a[n++], 4096, "graph");
+	snprintf(a[n++], 4096, "-");
+	snprintf(a[n++], 4096, "--imgformat");
+	snprintf(a[n++], 4096, "PNG");
+	snprintf(a[n++], 4096, "--start");
+	snprintf(a[n++], 4096, "%lld", o->start);
+	snprintf(a[n++], 4096, "--end");
+	snprintf(a[n++], 4096, "%lld", o->end);
+	snprintf(a[n++], 4096, "--width");
+	snprintf(a[n++], 4096, "%ld", w);
+	snprintf(a[n++], 4096, "--height");
+	snprintf(a[n++], 4096, "%d", o->height);
+	snprintf(a[n++], 4096, "--full-size-mode");
+	snprintf(a[n++], 4096, "--slope-mode");
+	snprintf(a[n++], 4096, "DEF:m0=%s:value:AVERAGE", o->file);
+	snprintf(a[n++], 4096, "LINE2:m0#1f77b4:legend=%s", o->metric);
+	for (i = 0; i < n; i++)
+		av[i] = a[i];
+	av[n] = NULL;
+}
+
+/* The same graphs from "rrdtool graph" processes, output thrown away. */
+static void
+ql_rrdgraph(const struct ql_opts *o, double *lat)
+{
+	posix_spawn_file_actions_t	 fa;
+	static char			 a[QL_RRDGRAPH_ARGS][4096];
+	char				*av[QL_RRDGRAPH_ARGS + 1];
+	double				 t;
+	pid_t				 pid;
+	long				 i;
+	int				 st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	for (i = 0; i < o->count; i++) {
+		ql_rrdgraph_args(o, i, a, av);
+		t = ql_now();
+		if (posix_spawnp(&pid, "rrdtool", &fa, NULL, av, environ) != 0)
+			err(1, "spawn rrdtool");
+		if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			ql_errors++;
+		lat[i] = ql_now() - t;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+static void
+ql_path(char *buf, size_t len, const struct ql_opts *o, long k)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(buf, len, o->file, k);
+#pragma GCC diagnostic pop
+}
+
+/* librrd alone: LAST or FETCH of each file in turn, one thread. */
+static void
+ql_rrd(const struct ql_opts *o)
+{
+	char		 path[4096], **names, **vals;
+	rrd_value_t	*data;
+	unsigned long	 nds, step, j;
+	time_t		 last, s, e;
+	double		 t0, t;
+	long		 k;
+
+	t0 = ql_now();
+	for (k = 0; (t = ql_now()) - t0 < o->seconds; k++) {
+		ql_path(path, sizeof(path), o, k % o->series);
+		rrd_clear_error();
+		if (strcmp(o->mode, "rrdlast") == 0) {
+			if (rrd_lastupdate_r(path, &last, &nds, &names,
+			    &vals) != 0)
+				errx(1, "%s: %s", path, rrd_get_error());
+			for (j = 0; j < nds; j++) {
+				rrd_freemem(names[j]);
+				rrd_freemem(vals[j]);
+			}
+			rrd_freemem(vals);
+		} else {
+			s = o->start;
+			e = o->end;
+			step = 1;
+			if (rrd_fetch_r(path, "AVERAGE", &s, &e, &step, &nds,
+			    &names, &data) != 0)
+				errx(1, "%s: %s", path, rrd_get_error());
+			for (j = 0; j < nds; j++)
+				rrd_freemem(names[j]);
+			rrd_freemem(data);
+		}
+		rrd_freemem(names);
+		ql_done++;
+	}
+	printf("requests %ld seconds %.3f rate %.0f errors 0\n", ql_done,
+	    t - t0, ql_done / (t - t0));
+}
+
+static void
+ql_usage(void)
+{
+	fprintf(stderr, "usage: queryload last|fetch|graph|rrdgraph|rrdlast|"
+	    "rrdfetch [-U sock] [-f file] [-m metric] [-n series] [-c conns] "
+	    "[-d depth] [-D seconds] [-a start -b end] [-w width] [-H height] "
+	    "[-N count] [-v]\n");
+	exit(2);
+}
+
+static void
+ql_args(int argc, char *argv[], struct ql_opts *o)
+{
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = argv[1];
+	o->conns = o->depth = 1;
+	o->seconds = 5;
+	o->width = 600;
+	o->height = 200;
+	o->count = 100;
+	optind = 2;
+	while ((ch = getopt(argc, argv, "U:f:m:n:c:d:D:a:b:w:H:N:v")) != -1) {
+		switch (ch) {
+		case 'U':
+			o->sock = optarg;
+			break;
+		case 'f':
+			o->file = optarg;
+			break;
+		case 'm':
+			o->metric = optarg;
+			break;
+		case 'n':
+			o->series = atol(optarg);
+			break;
+		case 'c':
+			o->conns = atoi(optarg);
+			break;
+		case 'd':
+			o->depth = atoi(optarg);
+			break;
+		case 'D':
+			o->seconds = atof(optarg);
+			break;
+		case 'a':
+			o->start = atoll(optarg);
+			break;
+		case 'b':
+			o->end = atoll(optarg);
+			break;
+		case 'w':
+			o->width = atoi(optarg);
+			break;
+		case 'H':
+			o->height = atoi(optarg);
+			break;
+		case 'N':
+			o->count = atol(optarg);
+			break;
+		case 'v':
+			o->vary = 1;
+			break;
+		default:
+			ql_usage();
+		}
+	}
+	if (o->conns < 1 || o->conns > QL_CONNS_MAX || o->depth < 1 ||
+	    o->count < 1)
+		ql_usage();
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ql_opts	 o;
+	double		*lat;
+
+	if (argc < 2)
+		ql_usage();
+	ql_args(argc, argv, &o);
+	if ((lat = calloc(o.count, sizeof(*lat))) == NULL)
+		err(1, "calloc");
+	if ((strcmp(o.mode, "last") == 0 || strcmp(o.mode, "fetch") == 0) &&
+	    o.sock != NULL && o.series > 0)
+		ql_rate(&o);
+	else if (strcmp(o.mode, "graph") == 0 && o.sock != NULL &&
+	    o.metric != NULL) {
+		ql_graph(&o, lat);
+		ql_latency(lat, o.count);
+	} else if (strcmp(o.mode, "rrdgraph") == 0 && o.file != NULL &&
+	    o.metric != NULL) {
+		ql_rrdgraph(&o, lat);
+		ql_latency(lat, o.count);
+	} else if (strncmp(o.mode, "rrd", 3) == 0 && o.file != NULL &&
+	    o.series > 0)
+		ql_rrd(&o);
+	else
+		ql_usage();
+	return (0);
+}
