@@ -52,6 +52,7 @@
 #include "proto.h"
 #include "query.h"
 #include "series.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define HTTP_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -1341,78 +1342,13 @@ http_files_load(const char *dir, int to_stderr)
 	}
 }
 
-/* Split "host:port" or "[v6]:port"; -1 if it is neither. */
-static int
-http_split(const char *addr, char *host, size_t hlen, char *port,
-    size_t plen)
-{
-	const char	*colon, *h = addr;
-	size_t		 n;
-
-	if (*addr == '[') {
-		if ((colon = strstr(addr, "]:")) == NULL)
-			return (-1);
-		h = addr + 1;
-		n = colon - h;
-		colon++;
-	} else {
-		if ((colon = strrchr(addr, ':')) == NULL)
-			return (-1);
-		n = colon - addr;
-	}
-	if (n == 0 || n >= hlen || colon[1] == '\0' ||
-	    strlen(colon + 1) >= plen)
-		return (-1);
-	memcpy(host, h, n);
-	host[n] = '\0';
-	snprintf(port, plen, "%s", colon + 1);
-	return (0);
-}
-
-/* Bind and listen on addr; the socket, or -1 after printing why. */
-static int
-http_bind(const char *addr)
-{
-	struct addrinfo	 hints, *ai;
-	char		 host[256], port[32];
-	int		 fd, on = 1, error;
-
-	if (http_split(addr, host, sizeof(host), port, sizeof(port)) == -1) {
-		fprintf(stderr, "tallyd: [http] listen = %s: want host:port\n",
-		    addr);
-		return (-1);
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		fprintf(stderr, "tallyd: [http] listen = %s: %s\n", addr,
-		    gai_strerror(error));
-		return (-1);
-	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0);
-	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, 128) == -1) {
-		fprintf(stderr, "tallyd: [http] listen = %s: %s\n", addr,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		freeaddrinfo(ai);
-		return (-1);
-	}
-	freeaddrinfo(ai);
-	return (fd);
-}
-
 int
 http_open(const struct config *conf)
 {
 	if (conf->http_listen == NULL)
 		return (0);
-	if ((http_fd = http_bind(conf->http_listen)) == -1)
+	if ((http_fd = util_tcp_listen("[http] listen",
+	    conf->http_listen)) == -1)
 		return (-1);
 	http_files_load(conf->http_dashboard_dir, 1);
 	return (0);

@@ -42,6 +42,7 @@
 #include "listen.h"
 #include "log.h"
 #include "proto.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct client {
@@ -135,69 +136,13 @@ listen_unix(const struct config *conf)
 	return (0);
 }
 
-/* Split "host:port" or "[v6]:port". */
-static int
-listen_split(const char *addr, char *host, size_t hlen, char *port,
-    size_t plen)
-{
-	const char	*colon;
-	size_t		 n;
-
-	if (*addr == '[') {
-		if ((colon = strstr(addr, "]:")) == NULL)
-			return (-1);
-		n = colon - addr - 1;
-		colon++;
-		addr++;
-	} else {
-		if ((colon = strrchr(addr, ':')) == NULL)
-			return (-1);
-		n = colon - addr;
-	}
-	if (n == 0 || n >= hlen || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= plen)
-		return (-1);
-	memcpy(host, addr, n);
-	host[n] = '\0';
-	snprintf(port, plen, "%s", colon + 1);
-	return (0);
-}
-
 static int
 listen_tcp(const struct config *conf)
 {
-	struct addrinfo	 hints, *ai;
-	char		 host[256], port[32];
-	int		 fd, on = 1, error;
+	int	 fd;
 
-	if (listen_split(conf->listen, host, sizeof(host), port,
-	    sizeof(port)) == -1) {
-		fprintf(stderr, "tallyd: listen = %s: want host:port\n",
-		    conf->listen);
+	if ((fd = util_tcp_listen("listen", conf->listen)) == -1)
 		return (-1);
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		fprintf(stderr, "tallyd: listen = %s: %s\n", conf->listen,
-		    gai_strerror(error));
-		return (-1);
-	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0);
-	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, 128) == -1) {
-		fprintf(stderr, "tallyd: listen = %s: %s\n", conf->listen,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		freeaddrinfo(ai);
-		return (-1);
-	}
-	freeaddrinfo(ai);
 	listen_socks[listen_nsocks].fd = fd;
 	listen_socks[listen_nsocks].tcp = 1;
 	listen_socks[listen_nsocks].path = NULL;

@@ -6,5 +6,11 @@
 
 /* mkdir -p with mode for every directory made; 0 or -1 with errno. */
 int	util_mkdirs(const char *path, mode_t mode);
+/*
+ * A listening TCP socket (non-blocking, close-on-exec) for "host:port" or
+ * "[v6]:port"; -1 after printing "tallyd: KEY = ADDR: why" to stderr.
+ * For start-up, before the daemon forks.
+ */
+int	util_tcp_listen(const char *key, const char *addr);
 
 #endif
