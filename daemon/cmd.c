@@ -23,6 +23,7 @@
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
+#include "render.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -279,16 +280,23 @@ cmd_stats_cb(void *arg, const char *name, enum tally_kind kind, double v)
 static enum cmd_result
 cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct evbuffer	*b = evbuffer_new();
-	unsigned long	 renders, hits;
-	size_t		 n = 0, len, i;
-	unsigned char	*p;
+	struct evbuffer		*b = evbuffer_new();
+	struct render_stats	 rs;
+	unsigned long		 renders, hits;
+	size_t			 n = 0, len, i;
+	unsigned char		*p;
 
 	stats_foreach(cmd_stats_cb, b);
 	query_stats(&renders, &hits);
+	query_render_stats(&rs);
 	evbuffer_add_printf(b, "series %zu\nclients %d\ngraph.renders %lu\n"
 	    "graph.cache_hits %lu\n", series_count(), listen_clients(),
 	    renders, hits);
+	evbuffer_add_printf(b, "render.helpers %d\nrender.busy %d\n"
+	    "render.queued %d\nrender.done %lu\nrender.failed %lu\n"
+	    "render.spawned %lu\nrender.recycled %lu\nrender.lost %lu\n",
+	    rs.helpers, rs.busy, rs.queued, rs.renders, rs.failed, rs.spawned,
+	    rs.recycled, rs.lost);
 	len = evbuffer_get_length(b);
 	p = evbuffer_pullup(b, -1);
 	for (i = 0; i < len; i++)

@@ -156,6 +156,14 @@ query_shutdown(void)
 }
 
 void
+query_render_stats(struct render_stats *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	if (query_rpool != NULL)
+		render_pool_stats(query_rpool, rs);
+}
+
+void
 query_stats(unsigned long *renders, unsigned long *hits)
 {
 	*renders = query_renders;

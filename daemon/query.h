@@ -78,6 +78,10 @@ long long query_fetch_rows(const struct query_rra *, int n, long long last,
 /* Rows a FETCH may return at most (protocol; HTTP caps lower). */
 #define QUERY_ROWS_MAX	2000000
 
+struct render_stats;
+/* The graph helper pool's figures (zeros before the first render). */
+void	query_render_stats(struct render_stats *);
+
 /* Render cache figures, for STATS. */
 void	query_stats(unsigned long *renders, unsigned long *hits);
 

@@ -84,7 +84,11 @@ grep -qE 'width="300(pt|px)?"' "$T/g.svg"; ok $? "SVG has the requested width"
 out=$(ask "GRAPH metric=demo.main.wave width=99999" "GRAPH metric=demo.main.wave title=--daemon=x:9 format=gif")
 echo "$out" | head -1 | grep -q '^ERR bad-args'; ok $? "oversized graph refused"
 echo "$out" | sed -n 2p | grep -q '^ERR bad-args'; ok $? "unknown format refused"
-ask STATS | grep -q '^graph.renders [1-9]'; ok $? "STATS counts renders"
+ask STATS >"$T/stats.out"
+grep -q '^graph.renders [1-9]' "$T/stats.out"; ok $? "STATS counts renders"
+grep -q '^render.spawned [1-9]' "$T/stats.out" &&
+    grep -q '^render.done [1-9]' "$T/stats.out"
+ok $? "STATS shows the render helpers"
 ask PLUGINS | grep -q '^demo.main file=.*demo.so interval=1000 runs=[1-9]'
 ok $? "PLUGINS lists the instance"
 
