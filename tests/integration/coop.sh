@@ -81,6 +81,8 @@ EOT
 start_tallyd "$T/t.conf" -v
 check "2021 active cooperatives stored" \
     wait_until 15 is_at reg cooperatives.active 2021 458
+# The writer creates the files of one batch one after the other.
+wait_until 10 test -f "$T/rrd/coop/reg/members.rrd"
 info=$("$RRDTOOL" info "$T/rrd/coop/reg/members.rrd")
 echo "$info" | grep -q '^step = 86400$'
 ok $? "slow preset: step 86400"
