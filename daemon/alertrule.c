@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "alertrule.h"
+#include "util.h"
 #include "config.h"
 #include "series.h"
 
@@ -285,13 +286,7 @@ alertrule_event_name(enum alert_event ev)
 void
 alertrule_fmt_number(char *buf, size_t len, double v)
 {
-	if (!isfinite(v)) {
-		snprintf(buf, len, "U");
-		return;
-	}
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
+	util_fmt_number(buf, len, v);
 }
 
 /* A date as YYYY-MM-DD, with the time if not midnight. */

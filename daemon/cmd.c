@@ -27,6 +27,7 @@
 #include "series.h"
 #include "stats.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static char		*cmd_token;
@@ -118,13 +119,7 @@ cmd_number(char *buf, size_t len, double v)
 {
 	if (isfinite(v) && v != 0 && cmd_number_fast(buf, v) >= 0)
 		return;
-	if (!isfinite(v)) {
-		snprintf(buf, len, "U");
-		return;
-	}
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
+	util_fmt_number(buf, len, v);
 }
 
 /* ---- synchronous commands */

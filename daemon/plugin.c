@@ -279,6 +279,24 @@ plugin_mod_put(struct plugin_mod *m)
 /* ---- instances */
 
 /*
+ * Destroy an instance's data and free it; its timers and figures are the
+ * caller's (plugin_inst_free).  Also undoes a half-made plugin_inst_new.
+ */
+static void
+plugin_inst_discard(struct tally_ctx *ctx)
+{
+	if (ctx->mod != NULL && ctx->data != NULL &&
+	    ctx->mod->desc->destroy != NULL)
+		ctx->mod->desc->destroy(ctx->data);
+	plugin_mod_put(ctx->mod);
+	free(ctx->name);
+	free(ctx->state_dir);
+	free(ctx->preset);
+	free(ctx->config_dir);
+	free(ctx);
+}
+
+/*
  * Make an instance and pass it its keys.  Returns NULL after adding
  * "file:line: message" errors to errs.
  */
@@ -331,15 +349,7 @@ plugin_inst_new(const struct config *conf, struct plugin_conf *pc,
 	if (errs->n == before)
 		return (ctx);
 fail:
-	if (ctx->mod != NULL && ctx->data != NULL &&
-	    ctx->mod->desc->destroy != NULL)
-		ctx->mod->desc->destroy(ctx->data);
-	plugin_mod_put(ctx->mod);
-	free(ctx->name);
-	free(ctx->state_dir);
-	free(ctx->preset);
-	free(ctx->config_dir);
-	free(ctx);
+	plugin_inst_discard(ctx);
 	return (NULL);
 }
 
@@ -352,30 +362,9 @@ plugin_inst_free(struct tally_ctx *ctx)
 		event_free(ctx->tick_ev);
 	if (ctx->deadline_ev != NULL)
 		event_free(ctx->deadline_ev);
-	if (ctx->mod->desc->destroy != NULL)
-		ctx->mod->desc->destroy(ctx->data);
 	snprintf(prefix, sizeof(prefix), "read.%s.", ctx->name);
 	stats_named_remove_prefix(prefix);
-	plugin_mod_put(ctx->mod);
-	free(ctx->name);
-	free(ctx->state_dir);
-	free(ctx->preset);
-	free(ctx->config_dir);
-	free(ctx);
-}
-
-/* Undo plugin_inst_new for an instance that never started. */
-static void
-plugin_inst_discard(struct tally_ctx *ctx)
-{
-	if (ctx->mod->desc->destroy != NULL)
-		ctx->mod->desc->destroy(ctx->data);
-	plugin_mod_put(ctx->mod);
-	free(ctx->name);
-	free(ctx->state_dir);
-	free(ctx->preset);
-	free(ctx->config_dir);
-	free(ctx);
+	plugin_inst_discard(ctx);
 }
 
 int

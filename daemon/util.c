@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
+#include <stdlib.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,4 +98,16 @@ util_tcp_listen(const char *key, const char *addr)
 	}
 	freeaddrinfo(ai);
 	return (fd);
+}
+
+void
+util_fmt_number(char *buf, size_t len, double v)
+{
+	if (!isfinite(v)) {
+		snprintf(buf, len, "U");
+		return;
+	}
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
 }
