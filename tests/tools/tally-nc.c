@@ -2,13 +2,15 @@
  * tally-nc.c - a tiny socket client for the integration tests (netcat is
  * not on every machine and cannot talk to a unix socket everywhere).
  *
- *	tally-nc -U PATH | -T HOST:PORT [-d MS] [-w MS] [-c]
+ *	tally-nc -U PATH | -T HOST:PORT [-d MS] [-w MS] [-c] [-n] [-k MS]
  *
  * Copies stdin to the socket and the socket to stdout.  -d sleeps MS
  * between bytes sent (a slow client); -w waits up to MS after stdin ends
  * for the server to finish (default 5000); -c closes right after sending,
  * without reading (a client that vanishes); -n never reads (a client that
- * does not read its answers) and waits -w MS.  Exit 0 if the server closed
+ * does not read its answers) and waits -w MS; -k ignores stdin and sends
+ * PING every MS until killed (a busy client the idle timeout never closes).
+ * Exit 0 if the server closed
  * or the wait ended, 1 on a connection error.
  */
 #include <sys/socket.h>
@@ -78,9 +80,10 @@ main(int argc, char *argv[])
 	long long	 deadline = -1;
 	ssize_t		 n, i;
 	int		 ch, fd, delay = 0, wait_ms = 5000, vanish = 0, in_open = 1;
-	int		 noread = 0;
+	int		 noread = 0, keep = 0;
+	long long	 next_ping = 0, left;
 
-	while ((ch = getopt(argc, argv, "U:T:d:w:cn")) != -1) {
+	while ((ch = getopt(argc, argv, "U:T:d:w:cnk:")) != -1) {
 		switch (ch) {
 		case 'U': unix_path = optarg; break;
 		case 'T': tcp = optarg; break;
@@ -88,6 +91,7 @@ main(int argc, char *argv[])
 		case 'w': wait_ms = atoi(optarg); break;
 		case 'c': vanish = 1; break;
 		case 'n': noread = 1; break;
+		case 'k': keep = atoi(optarg); break;
 		default: return (2);
 		}
 	}
@@ -99,7 +103,15 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	for (;;) {
-		pfd[0].fd = in_open ? 0 : -1;
+		if (keep > 0) {
+			if (nc_now() >= next_ping) {
+				if (write(fd, "PING\n", 5) != 5)
+					break;
+				next_ping = nc_now() + keep;
+			}
+			deadline = next_ping;
+		}
+		pfd[0].fd = in_open && keep == 0 ? 0 : -1;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = (vanish && !in_open) || noread ? -1 : fd;
 		pfd[1].events = POLLIN;
@@ -107,10 +119,11 @@ main(int argc, char *argv[])
 			break;
 		if (!in_open && deadline < 0)
 			deadline = nc_now() + wait_ms;
-		if (deadline >= 0 && nc_now() >= deadline)
+		if (keep == 0 && deadline >= 0 && nc_now() >= deadline)
 			break;
-		if (poll(pfd, 2, deadline >= 0 ? (int)(deadline - nc_now()) :
-		    -1) == -1)
+		left = deadline >= 0 ? deadline - nc_now() : -1;
+		if (poll(pfd, 2, deadline >= 0 && left < 0 ? 0 : (int)left) ==
+		    -1)
 			return (1);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			if ((n = read(0, buf, sizeof(buf))) <= 0) {
