@@ -29,7 +29,6 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +45,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "spawn.h"
 #include "work.h"
 #include "xmalloc.h"
 
@@ -442,12 +442,9 @@ notify_exec_wait(struct notify_job *j, pid_t pid, int fd)
 static void
 notify_exec_run(struct work_job *wj)
 {
-	struct notify_job		*j = (struct notify_job *)wj;
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 at;
-	sigset_t			 none, all;
-	pid_t				 pid;
-	int				 p[2];
+	struct notify_job	*j = (struct notify_job *)wj;
+	pid_t			 pid;
+	int			 p[2];
 
 	j->status = 0;
 	j->timed_out = 0;
@@ -456,22 +453,8 @@ notify_exec_run(struct work_job *wj)
 		j->spawn_error = errno;
 		return;
 	}
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setpgroup(&at, 0);
-	j->spawn_error = posix_spawn(&pid, j->argv[0], &fa, &at, j->argv,
-	    j->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	j->spawn_error = spawn_process(&pid, j->argv[0], j->argv, j->envp,
+	    -1, p[1], p[1]);
 	close(p[1]);
 	if (j->spawn_error != 0) {
 		close(p[0]);

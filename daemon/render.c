@@ -33,9 +33,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +48,7 @@
 #include "compat.h"
 #include "log.h"
 #include "render.h"
+#include "spawn.h"
 #include "xmalloc.h"
 
 #define RENDER_QUEUE_MAX	1024	/* jobs waiting at most */
@@ -505,40 +504,20 @@ render_read_cb(struct bufferevent *bev, void *arg)
 	render_dispatch(rp);
 }
 
-/* posix_spawn a helper on a socketpair; NULL with errno set. */
+/* Spawn a helper on a socketpair; NULL with errno set. */
 static struct render_helper *
 render_spawn(struct render_pool *rp)
 {
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 at;
-	struct render_helper		*h;
-	sigset_t			 none, all;
-	char				 arg0[] = "tally-render";
-	char				*argv[] = { arg0, NULL };
-	pid_t				 pid;
-	int				 sv[2], error;
+	struct render_helper	*h;
+	char			 arg0[] = "tally-render";
+	char			*argv[] = { arg0, NULL };
+	pid_t			 pid;
+	int			 sv[2], error;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return (NULL);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-#if defined(__GLIBC_PREREQ)
-#if __GLIBC_PREREQ(2, 34)
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-#endif
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setpgroup(&at, 0);
-	error = posix_spawn(&pid, rp->helper, &fa, &at, argv, rp->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	/* stderr stays ours: a helper's complaint belongs in our log. */
+	error = spawn_process(&pid, rp->helper, argv, rp->envp, sv[1], -1, 2);
 	close(sv[1]);
 	if (error != 0) {
 		close(sv[0]);
