@@ -654,8 +654,9 @@ alert_notice_free(struct alert_notice *n)
 	free(n);
 }
 
+/* Send the notice now, or (stopping) only queue it for the next start. */
 static void
-alert_notice_send(struct alert_notice *n)
+alert_notice_send(struct alert_notice *n, int now)
 {
 	struct notify_event	 ev;
 
@@ -670,7 +671,10 @@ alert_notice_send(struct alert_notice *n)
 	ev.threshold = n->threshold;
 	ev.time = n->time;
 	ev.since = n->since;
-	notify_send(&ev, n->names, n->nnames);
+	if (now)
+		notify_send(&ev, n->names, n->nnames);
+	else
+		notify_hold(&ev, n->names, n->nnames);
 }
 
 /* Worker of alertio: the history first, then the state. */
@@ -723,7 +727,7 @@ alert_io_done(struct work_job *wj)
 	if (io->err[0] != '\0')
 		log_warnx("alert: saving state: %s", io->err);
 	TAILQ_FOREACH(n, &io->outbox, entry)
-		alert_notice_send(n);
+		alert_notice_send(n, 1);
 	alert_io_free(io);
 	if (!alert_stopped)
 		alert_save();
@@ -1236,7 +1240,6 @@ alert_save_now(void)
 {
 	struct alert_io		*io;
 	struct alert_notice	*n;
-	int			 lost = 0;
 
 	if (alert_io_busy) {
 		log_warnx("alert: the state writer is stuck; state not saved");
@@ -1248,10 +1251,11 @@ alert_save_now(void)
 	alert_io_run(&io->job);
 	if (io->err[0] != '\0')
 		log_warnx("alert: saving state: %s", io->err);
-	TAILQ_FOREACH(n, &io->outbox, entry)
-		lost++;
-	if (lost > 0)
-		log_warnx("alert: %d notice(s) not sent: shutting down", lost);
+	else {
+		/* Recorded as sent: the notifier's queue must have them. */
+		TAILQ_FOREACH(n, &io->outbox, entry)
+			alert_notice_send(n, 0);
+	}
 	alert_io_free(io);
 }
 

@@ -18,6 +18,10 @@
  *   the outcome and arms the job's own event, which frees the connection
  *   (never inside its callback) and finishes or arms a retry timer.
  * At most four programs run at once; more wait for a worker.
+ * - At a stop, deliveries waiting to retry (and notices the engine decided
+ *   but had no time to send) go to statedir/notify.queue, one line each;
+ *   the next start delivers them and removes the file.  One cut off
+ *   mid-attempt is not kept: it may have arrived.
  * Lock order: none here; the pool has its own.
  */
 #include <sys/types.h>
@@ -39,6 +43,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "alertdb.h"
 #include "alertrule.h"
 #include "clock.h"
 #include "compat.h"
@@ -54,6 +59,9 @@
 #define NOTIFY_OUT_MAX		200	/* bytes of a program's output logged */
 #define NOTIFY_BACKOFF_MAX	3600000	/* ms */
 #define NOTIFY_ARGS_MAX		64
+#define NOTIFY_QUEUE		"notify.queue"
+#define NOTIFY_QUEUE_HEAD	"# tallyd notify queue 1\n"
+#define NOTIFY_QUEUE_MAX	(16 * 1024 * 1024)
 
 /* A delivery in flight: owns copies of everything it needs. */
 struct notify_job {
@@ -62,6 +70,7 @@ struct notify_job {
 	int				 type;
 	char				*name;		/* notifier */
 	char				*what;		/* for the log */
+	char				*record;	/* the notice, for the queue */
 	unsigned long			 timeout;	/* ms */
 	int				 retries;	/* left */
 	unsigned long			 backoff;	/* ms, next wait */
@@ -96,6 +105,7 @@ static size_t			 notify_nconfs;
 static char			 notify_host[256];
 static char			**notify_keep;	/* PATH=..., passed to exec */
 static int			 notify_stopping;
+static char			*notify_queue_path;
 
 static void	notify_try(struct notify_job *);
 
@@ -332,6 +342,105 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	return (envp);
 }
 
+/* A queue field: tabs, newlines and other control bytes become spaces. */
+static void
+notify_field(struct evbuffer *b, const char *s, int last)
+{
+	for (; *s != '\0'; s++)
+		evbuffer_add(b, (unsigned char)*s < 0x20 || *s == 0x7f ? " " : s,
+		    1);
+	evbuffer_add(b, last ? "\n" : "\t", 1);
+}
+
+char *
+notify_record_fmt(const struct notify_event *ev)
+{
+	struct evbuffer	*b;
+	char		 v[32], th[32], *s;
+	size_t		 len;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("notify: evbuffer_new failed");
+	alertrule_fmt_number(v, sizeof(v), ev->value);
+	alertrule_fmt_number(th, sizeof(th), ev->threshold);
+	notify_field(b, ev->rule, 0);
+	notify_field(b, ev->metric, 0);
+	notify_field(b, ev->kind, 0);
+	notify_field(b, ev->event, 0);
+	notify_field(b, ev->level, 0);
+	notify_field(b, ev->previous, 0);
+	evbuffer_add_printf(b, "%s\t%s\t%lld\t%lld\t", v, th,
+	    (long long)ev->time, (long long)ev->since);
+	notify_field(b, ev->message, 1);
+	len = evbuffer_get_length(b);
+	s = xmalloc(len + 1);
+	evbuffer_remove(b, s, len);
+	s[len] = '\0';
+	evbuffer_free(b);
+	return (s);
+}
+
+/* A number field: "U" is unknown (NAN). */
+static int
+notify_num(const char *w, double *out)
+{
+	char	*end;
+
+	if (strcmp(w, "U") == 0) {
+		*out = NAN;
+		return (0);
+	}
+	errno = 0;
+	*out = strtod(w, &end);
+	return (*w == '\0' || *end != '\0' || errno != 0 ? -1 : 0);
+}
+
+static int
+notify_time(const char *w, time_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(w, &end, 10);
+	if (*w == '\0' || *end != '\0' || errno != 0 || v < 0)
+		return (-1);
+	*out = (time_t)v;
+	return (0);
+}
+
+int
+notify_record_parse(char *line, struct notify_event *ev)
+{
+	char	*f[11];
+	size_t	 i;
+
+	for (i = 0; i < 10; i++) {
+		f[i] = line;
+		if ((line = strchr(line, '\t')) == NULL)
+			return (-1);
+		*line++ = '\0';
+		if (*f[i] == '\0')
+			return (-1);
+	}
+	f[10] = line;
+	if (strchr(f[10], '\t') != NULL)
+		return (-1);
+	ev->rule = f[0];
+	ev->metric = f[1];
+	ev->kind = f[2];
+	ev->event = f[3];
+	ev->level = f[4];
+	ev->previous = f[5];
+	ev->message = f[10];
+	if (notify_num(f[6], &ev->value) == -1 ||
+	    notify_num(f[7], &ev->threshold) == -1 ||
+	    notify_time(f[8], &ev->time) == -1 ||
+	    notify_time(f[9], &ev->since) == -1)
+		return (-1);
+	return (0);
+}
+
 /* ---- deliveries */
 
 static void
@@ -346,6 +455,7 @@ notify_job_free(struct notify_job *j)
 	free(j->body);
 	free(j->name);
 	free(j->what);
+	free(j->record);
 	free(j);
 }
 
@@ -594,6 +704,7 @@ notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
 	j->type = nc->type;
 	j->name = xstrdup(nc->name);
 	xasprintf(&j->what, "%s %s %s", ev->rule, ev->metric, ev->event);
+	j->record = notify_record_fmt(ev);
 	j->timeout = nc->timeout;
 	j->retries = nc->retries;
 	j->backoff = nc->backoff;
@@ -627,8 +738,11 @@ notify_find(const char *name)
 	return (NULL);
 }
 
-void
-notify_send(const struct notify_event *ev, char *const *names, size_t n)
+/* Log the notice (unless it comes back from the queue); queue or try
+ * a delivery for each notifier named. */
+static void
+notify_dispatch(const struct notify_event *ev, char *const *names, size_t n,
+    int logit, int now)
 {
 	const struct notify_conf	*nc;
 	struct notify_job		*j;
@@ -636,7 +750,9 @@ notify_send(const struct notify_event *ev, char *const *names, size_t n)
 	size_t				 i;
 
 	alertrule_fmt_number(num, sizeof(num), ev->value);
-	if (strcmp(ev->level, "critical") == 0 && strcmp(ev->event,
+	if (!logit)
+		;
+	else if (strcmp(ev->level, "critical") == 0 && strcmp(ev->event,
 	    "resolve") != 0)
 		log_warnx("alert: %s %s: %s %s (was %s), value %s: %s",
 		    ev->rule, ev->metric, ev->event, ev->level, ev->previous,
@@ -648,15 +764,29 @@ notify_send(const struct notify_event *ev, char *const *names, size_t n)
 	for (i = 0; i < n; i++) {
 		if ((nc = notify_find(names[i])) == NULL) {
 			log_warnx("notify: no notifier %s (removed by a "
-			    "reload?)", names[i]);
+			    "reload?); %s %s %s dropped", names[i], ev->rule,
+			    ev->metric, ev->event);
 			continue;
 		}
 		if (nc->type == NOTIFY_LOG)
 			continue;	/* the line above */
 		j = notify_job_new(nc, ev);
 		TAILQ_INSERT_TAIL(&notify_jobs, j, entry);
-		notify_try(j);
+		if (now)
+			notify_try(j);
 	}
+}
+
+void
+notify_send(const struct notify_event *ev, char *const *names, size_t n)
+{
+	notify_dispatch(ev, names, n, 1, 1);
+}
+
+void
+notify_hold(const struct notify_event *ev, char *const *names, size_t n)
+{
+	notify_dispatch(ev, names, n, 1, 0);
 }
 
 /* ---- lifetime */
@@ -712,6 +842,88 @@ notify_keep_env(void)
 		notify_keep[n++] = xstrdup("PATH=/usr/bin:/bin");
 }
 
+/* Deliver the notices the last stop left in the queue, then forget it. */
+static void
+notify_queue_load(void)
+{
+	struct notify_event	 ev;
+	char			*text, *line, *next, *rec;
+	char			*names[1];
+	unsigned long		 lineno = 0, n = 0;
+
+	if ((text = alertdb_read(notify_queue_path, NOTIFY_QUEUE_MAX)) ==
+	    NULL) {
+		if (errno != ENOENT)
+			log_warn("notify: %s: not read; its notices are lost",
+			    notify_queue_path);
+		return;
+	}
+	for (line = text; *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (*line == '#' || *line == '\0')
+			continue;
+		if ((rec = strchr(line, '\t')) == NULL ||
+		    (*rec++ = '\0', notify_record_parse(rec, &ev) == -1)) {
+			log_warnx("notify: %s:%lu: not a queued notice; skipped",
+			    notify_queue_path, lineno);
+			continue;
+		}
+		log_info("notify: %s: %s %s %s: kept at the last stop; "
+		    "delivering", line, ev.rule, ev.metric, ev.event);
+		names[0] = line;
+		notify_dispatch(&ev, names, 1, 0, 1);
+		n++;
+	}
+	free(text);
+	if (unlink(notify_queue_path) == -1)
+		log_warn("notify: %s: cannot remove it; its notices may be "
+		    "sent again at the next start", notify_queue_path);
+	log_debug("notify: %lu notice(s) from %s", n, notify_queue_path);
+}
+
+/*
+ * Keep what is surely not delivered for the next start: notices never
+ * tried and deliveries waiting to retry.  One in progress (a program
+ * running, a POST awaiting its answer) may have arrived; it is not kept,
+ * so nothing is sent twice.
+ */
+static void
+notify_queue_save(void)
+{
+	struct notify_job	*j;
+	struct evbuffer		*b;
+	char			 err[512];
+	int			 n = 0;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("notify: evbuffer_new failed");
+	evbuffer_add(b, NOTIFY_QUEUE_HEAD, strlen(NOTIFY_QUEUE_HEAD));
+	TAILQ_FOREACH(j, &notify_jobs, entry) {
+		if (j->attempt > 0 && (j->in_pool || j->conn != NULL)) {
+			log_warnx("notify: %s: %s cut off mid-delivery; not "
+			    "kept (it may have arrived)", j->name, j->what);
+			continue;
+		}
+		evbuffer_add_printf(b, "%s\t%s", j->name, j->record);
+		n++;
+	}
+	if (n > 0) {
+		if (alertdb_replace(notify_queue_path,
+		    (const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b), err, sizeof(err)) == -1)
+			log_warnx("notify: %d notice(s) not delivered and not "
+			    "kept: %s", n, err);
+		else
+			log_warnx("notify: %d notice(s) not delivered; kept in "
+			    "%s for the next start", n, notify_queue_path);
+	}
+	evbuffer_free(b);
+}
+
 void
 notify_start(struct event_base *base, const struct config *conf)
 {
@@ -726,6 +938,8 @@ notify_start(struct event_base *base, const struct config *conf)
 	notify_host[sizeof(notify_host) - 1] = '\0';
 	notify_keep_env();
 	notify_reload(conf);
+	xasprintf(&notify_queue_path, "%s/%s", conf->statedir, NOTIFY_QUEUE);
+	notify_queue_load();
 }
 
 int
@@ -740,8 +954,8 @@ notify_pending(void)
 }
 
 /*
- * Abandon deliveries still going: cancel POSTs and timers, stop running
- * programs (TERM to their group), log each.
+ * Abandon deliveries still going, queued for the next start: cancel POSTs
+ * and timers, stop running programs (TERM to their group), log each.
  */
 void
 notify_stop(void)
@@ -752,6 +966,7 @@ notify_stop(void)
 	if (notify_base == NULL)
 		return;
 	notify_stopping = 1;
+	notify_queue_save();
 	TAILQ_FOREACH_SAFE(j, &notify_jobs, entry, t) {
 		log_warnx("notify: %s: %s not delivered (shutting down)",
 		    j->name, j->what);
@@ -772,6 +987,8 @@ notify_stop(void)
 	notify_confs_free();
 	notify_argv_free(notify_keep);
 	notify_keep = NULL;
+	free(notify_queue_path);
+	notify_queue_path = NULL;
 	notify_pool = NULL;
 	notify_dns = NULL;
 	notify_base = NULL;

@@ -4,7 +4,8 @@
  * run without a shell, the alert in TALLY_ALERT_* environment variables,
  * in a worker thread, with a timeout) or webhook (an HTTP POST of a JSON
  * document from the loop, asynchronous).  A failed delivery is logged and
- * retried with exponential backoff; none ever blocks the loop.
+ * retried with exponential backoff; none ever blocks the loop.  What is
+ * not delivered at a stop is kept for the next start.
  */
 #ifndef TALLY_NOTIFY_H
 #define TALLY_NOTIFY_H
@@ -37,9 +38,13 @@ void	notify_reload(const struct config *);
 /* Log the notice and deliver it to the notifiers called names[0..n). */
 void	notify_send(const struct notify_event *, char *const *names,
 	    size_t n);
+/* Log it and only queue it: we are stopping; the next start delivers. */
+void	notify_hold(const struct notify_event *, char *const *names,
+	    size_t n);
 /* Deliveries not finished (running, or waiting to retry). */
 int	notify_pending(void);
-/* Abandon what is left (logged), free everything. */
+/* Queue what is left for the next start (statedir/notify.queue), free
+ * everything. */
 void	notify_stop(void);
 
 /* Pure helpers, for config.c and the tests. */
@@ -59,6 +64,10 @@ void	 notify_argv_free(char **);
 char	*notify_json(const struct notify_event *, const char *host);
 /* The exec environment: TALLY_ALERT_* then keep[] (NULL-terminated). */
 char	**notify_envp(const struct notify_event *, char *const *keep);
+/* A notice as one queue line (tab-separated, newline-terminated) and
+ * back; parse cuts line in place, ev's strings point into it. */
+char	*notify_record_fmt(const struct notify_event *);
+int	 notify_record_parse(char *line, struct notify_event *);
 /* Append s as a JSON string, quoted and escaped. */
 void	 notify_json_string(struct evbuffer *, const char *s);
 

@@ -125,6 +125,7 @@ load(const char *text)
 	snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
 	if ((fp = fopen(path, "w")) == NULL)
 		abort();
+	fprintf(fp, "[daemon]\nstatedir = %s\n", tmpdir);
 	fputs(text, fp);
 	fclose(fp);
 	if ((cf = config_load(path, &errs)) == NULL)
@@ -278,6 +279,117 @@ test_webhook(void)
 	config_free(cf);
 }
 
+/* Notices as queue lines, and back; bad lines refused. */
+static void
+test_record(void)
+{
+	struct notify_event	 back, nan = ev;
+	char			*rec, *nl;
+	char			 bad[256];
+	size_t			 i;
+	static const char *const bads[] = {
+		"",
+		"r\tm\tk\tfire\tcritical\tok\t1\t2\t3",
+		"r\tm\tk\tfire\tcritical\tok\tx\t2\t3\t4\tmsg",
+		"r\tm\tk\tfire\tcritical\tok\t1\t2\t-3\t4\tmsg",
+		"r\tm\tk\tfire\tcritical\tok\t1\t2\t3\t4\tmsg\textra",
+		"r\t\tk\tfire\tcritical\tok\t1\t2\t3\t4\tmsg",
+	};
+
+	rec = notify_record_fmt(&ev);
+	nl = strchr(rec, '\n');
+	ok(nl != NULL && nl[1] == '\0', "a queued notice is one line");
+	*nl = '\0';
+	ok(notify_record_parse(rec, &back) == 0, "and reads back");
+	ok(strcmp(back.rule, ev.rule) == 0 && strcmp(back.metric,
+	    ev.metric) == 0 && strcmp(back.kind, ev.kind) == 0 &&
+	    strcmp(back.event, ev.event) == 0 && strcmp(back.level,
+	    ev.level) == 0 && strcmp(back.previous, ev.previous) == 0,
+	    "names, kind, event and levels survive");
+	ok(back.value == -12 && back.threshold == -10 &&
+	    back.time == ev.time && back.since == ev.since,
+	    "numbers and times survive");
+	is_str(back.message, "change -12%: \"quoted\" and tab",
+	    "the message survives, its tab a space");
+	free(rec);
+	nan.value = NAN;
+	nan.threshold = NAN;
+	rec = notify_record_fmt(&nan);
+	*strchr(rec, '\n') = '\0';
+	ok(notify_record_parse(rec, &back) == 0 && isnan(back.value) &&
+	    isnan(back.threshold), "an unknown value stays unknown");
+	free(rec);
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		snprintf(bad, sizeof(bad), "%s", bads[i]);
+		ok(notify_record_parse(bad, &back) == -1,
+		    "bad queue line %zu refused", i);
+	}
+}
+
+/*
+ * A notice a stop cut off is kept in statedir/notify.queue; the next
+ * start delivers it through the notifier's new settings and removes the
+ * file; a damaged line is skipped and the rest still delivered.
+ */
+static void
+test_queue(void)
+{
+	struct event_base	*base;
+	struct config		*cf;
+	static char		 q[] = "q";
+	char			 text[1024], out[300], qpath[300], *names[1];
+	char			 buf[512];
+	FILE			*fp;
+
+	snprintf(out, sizeof(out), "%s/queued", tmpdir);
+	snprintf(qpath, sizeof(qpath), "%s/notify.queue", tmpdir);
+	evthread_use_pthreads();
+	if ((cf = load("[notify q]\ntype = exec\ncommand = /bin/false\n"
+	    "retries = 5\nbackoff = 1h\n")) == NULL) {
+		ok(0, "queue config loads");
+		return;
+	}
+	base = event_base_new();
+	notify_start(base, cf);
+	names[0] = q;
+	notify_send(&ev, names, 1);
+	notify_hold(&ev, names, 1);
+	run(base, 300);
+	is_int(notify_pending(), 2, "a failing delivery and a held one wait");
+	notify_stop();
+	event_base_free(base);
+	config_free(cf);
+	is_int(lines(qpath), 3, "the stop kept both in the queue (+ header)");
+	if ((fp = fopen(qpath, "a")) != NULL) {
+		fputs("q\tdamaged line\n", fp);
+		fclose(fp);
+	}
+
+	snprintf(text, sizeof(text), "[notify q]\ntype = exec\n"
+	    "command = /bin/sh -c \"echo $TALLY_ALERT_NAME "
+	    "$TALLY_ALERT_EVENT >>%s\"\n", out);
+	if ((cf = load(text)) == NULL) {
+		ok(0, "second queue config loads");
+		return;
+	}
+	base = event_base_new();
+	notify_start(base, cf);
+	ok(access(qpath, F_OK) == -1, "the start took the queue and removed it");
+	run(base, 5000);
+	is_int(lines(out), 2, "both kept notices delivered after the restart");
+	buf[0] = '\0';
+	if ((fp = fopen(out, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), fp) == NULL)
+			buf[0] = '\0';
+		fclose(fp);
+	}
+	is_str(buf, "coop-falling fire\n", "as the notice they were");
+	notify_stop();
+	ok(access(qpath, F_OK) == -1, "nothing left: no queue written");
+	event_base_free(base);
+	config_free(cf);
+}
+
 int
 main(void)
 {
@@ -295,6 +407,8 @@ main(void)
 	test_documents();
 	test_exec();
 	test_webhook();
+	test_record();
+	test_queue();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
