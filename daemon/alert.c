@@ -51,6 +51,7 @@
 #include "notify.h"
 #include "proto.h"
 #include "series.h"
+#include "stats.h"
 #include "store.h"
 #include "work.h"
 #include "xmalloc.h"
@@ -800,6 +801,7 @@ alert_notice_add(const struct alert_rule *ar, const struct alert_one *one,
 		n->names[i] = xstrdup(ar->notify[i]);
 	n->nnames = ar->nnotify;
 	TAILQ_INSERT_TAIL(&alert_outbox, n, entry);
+	stats_add(STAT_ALERT_NOTICES, 1);
 }
 
 /* Step one alert by one result; record and notify what happened. */
@@ -893,6 +895,7 @@ alert_done(struct work_job *wj)
 		alert_job_free(j);
 		return;
 	}
+	stats_add(j->err[0] != '\0' ? STAT_ALERT_ERRORS : STAT_ALERT_EVALS, 1);
 	if ((ar = alert_rule_find(j->rule)) != NULL) {
 		ar->running = 0;
 		ar->evaluated = j->now;
@@ -987,6 +990,7 @@ alert_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	if (ar->running) {
 		ar->skipped++;
+		stats_add(STAT_ALERT_SKIPPED, 1);
 		log_debug("alert: %s: still evaluating; tick skipped (%lu)",
 		    ar->name, ar->skipped);
 		return;
@@ -1346,6 +1350,33 @@ alert_rule_line(const struct alert_rule *ar, struct evbuffer *out)
 	if (ws.firing > 1)
 		evbuffer_add_printf(out, " (%d series firing)", ws.firing);
 	evbuffer_add_printf(out, "\n");
+}
+
+static int
+alert_count_cb(const char *key, void *value, void *arg)
+{
+	const struct alert_one	*one = value;
+	int			*n = arg;
+
+	if (one->st.level == ALERT_WARNING)
+		n[0]++;
+	else if (one->st.level == ALERT_CRITICAL)
+		n[1]++;
+	return (0);
+}
+
+void
+alert_counts(int *warning, int *critical)
+{
+	struct alert_rule	*ar;
+	int			 n[2] = { 0, 0 };
+
+	TAILQ_FOREACH(ar, &alert_rules, entry) {
+		if (ar->enabled)
+			hmap_foreach(ar->alerts, alert_count_cb, n);
+	}
+	*warning = n[0];
+	*critical = n[1];
 }
 
 void

@@ -40,6 +40,8 @@ void	alert_json(struct evbuffer *out);
 /* ALERTS: the status line and one "NAME LEVEL SINCE VALUE MESSAGE" line
  * per rule, appended to out. */
 void	alert_list(struct evbuffer *out);
+/* Alerts (rule and series) at warning and at critical now. */
+void	alert_counts(int *warning, int *critical);
 /*
  * ALERT HISTORY [name]: the status line and the events, oldest first
  * ("TIME NAME METRIC FROM TO VALUE MESSAGE"); -1 (nothing appended) if

@@ -20,6 +20,7 @@
 #include "graph.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
@@ -279,6 +280,7 @@ cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
 	struct render_stats	 rs;
 	unsigned long		 renders, hits;
 	size_t			 n = 0, len, i;
+	int			 warning, critical;
 	unsigned char		*p;
 
 	stats_foreach(cmd_stats_cb, b);
@@ -292,6 +294,9 @@ cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
 	    "render.spawned %lu\nrender.recycled %lu\nrender.lost %lu\n",
 	    rs.helpers, rs.busy, rs.queued, rs.renders, rs.failed, rs.spawned,
 	    rs.recycled, rs.lost);
+	alert_counts(&warning, &critical);
+	evbuffer_add_printf(b, "alert.warning %d\nalert.critical %d\n"
+	    "notify.pending %d\n", warning, critical, notify_pending());
 	len = evbuffer_get_length(b);
 	p = evbuffer_pullup(b, -1);
 	for (i = 0; i < len; i++)

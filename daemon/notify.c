@@ -50,6 +50,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "stats.h"
 #include "spawn.h"
 #include "work.h"
 #include "xmalloc.h"
@@ -477,6 +478,7 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 		return;
 	}
 	if (ok) {
+		stats_add(STAT_NOTIFY_DELIVERED, 1);
 		log_debug("notify: %s delivered %s (attempt %d)", j->name,
 		    j->what, j->attempt);
 		TAILQ_REMOVE(&notify_jobs, j, entry);
@@ -484,6 +486,7 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 		return;
 	}
 	if (j->retries-- > 0) {
+		stats_add(STAT_NOTIFY_RETRIED, 1);
 		log_warnx("notify: %s: %s: %s; retry in %lu ms", j->name,
 		    j->what, why, j->backoff);
 		tv.tv_sec = j->backoff / 1000;
@@ -496,6 +499,7 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 		evtimer_add(j->retry_ev, &tv);
 		return;
 	}
+	stats_add(STAT_NOTIFY_FAILED, 1);
 	log_warnx("notify: %s: %s: %s; given up after %d attempt%s",
 	    j->name, j->what, why, j->attempt, j->attempt == 1 ? "" : "s");
 	TAILQ_REMOVE(&notify_jobs, j, entry);

@@ -33,6 +33,13 @@ static const struct {
 	[STAT_READS_SKIPPED] = { "reads.skipped", TALLY_COUNTER },
 	[STAT_READS_LATE] = { "reads.late", TALLY_COUNTER },
 	[STAT_READ_MSEC] = { "reads.msec", TALLY_COUNTER },
+	[STAT_ALERT_EVALS] = { "alert.evaluations", TALLY_COUNTER },
+	[STAT_ALERT_ERRORS] = { "alert.errors", TALLY_COUNTER },
+	[STAT_ALERT_SKIPPED] = { "alert.skipped", TALLY_COUNTER },
+	[STAT_ALERT_NOTICES] = { "alert.notices", TALLY_COUNTER },
+	[STAT_NOTIFY_DELIVERED] = { "notify.delivered", TALLY_COUNTER },
+	[STAT_NOTIFY_RETRIED] = { "notify.retried", TALLY_COUNTER },
+	[STAT_NOTIFY_FAILED] = { "notify.failed", TALLY_COUNTER },
 };
 
 struct stats_named {

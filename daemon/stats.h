@@ -26,6 +26,13 @@ enum stat_id {
 	STAT_READS_SKIPPED,	/* due while the previous read still ran */
 	STAT_READS_LATE,	/* past their deadline */
 	STAT_READ_MSEC,		/* time spent in reads, ms */
+	STAT_ALERT_EVALS,	/* rule evaluations finished */
+	STAT_ALERT_ERRORS,	/* evaluations that could not read their data */
+	STAT_ALERT_SKIPPED,	/* ticks that found the last one still running */
+	STAT_ALERT_NOTICES,	/* notices decided (fire, resolve, repeat...) */
+	STAT_NOTIFY_DELIVERED,	/* deliveries that succeeded */
+	STAT_NOTIFY_RETRIED,	/* failed attempts that will be retried */
+	STAT_NOTIFY_FAILED,	/* deliveries given up */
 	STAT__MAX
 };
 

@@ -36,6 +36,16 @@ check "the notice was refused (500)" wait_until 10 \
     grep -q '^500 POST /tally/hook ' "$T/hook1.log"
 check "and waits an hour to retry" wait_until 5 \
     log_has "hook: high $M fire: .*retry in 3600000 ms"
+stat() {	# stat NAME: its figure in STATS
+	ask STATS | awk -v n="$1" '$1 == n { print $2 }'
+}
+ok $([ "$(stat alert.critical)" = 1 ]; echo $?) "STATS: one alert critical"
+ok $([ "$(stat alert.notices)" = 1 ]; echo $?) "STATS: one notice decided"
+ok $([ "$(stat notify.retried)" = 1 ] && [ "$(stat notify.pending)" = 1 ] &&
+    [ "$(stat notify.delivered)" = 0 ]; echo $?) \
+    "STATS: one delivery retried and pending, none delivered"
+ok $([ "$(stat alert.evaluations)" -ge 1 ]; echo $?) \
+    "STATS: evaluations counted ($(stat alert.evaluations))"
 stop_tallyd
 ok $daemon_rc "stopped while the notice waits"
 Q="$T/state/notify.queue"
@@ -71,6 +81,9 @@ ok $? "the start said it delivers a kept notice"
 check "three evaluations after the restart" wait_until 10 \
     sh -c "[ \$(tail -n +$mark '$T/tallyd.log' | grep -c 'alert: high $M: critical: value 150') -ge 3 ]"
 ok $([ "$(delivered)" -eq 1 ]; echo $?) "delivered once: $(delivered)"
+ok $([ "$(stat notify.delivered)" = 1 ] && [ "$(stat notify.pending)" = 0 ] &&
+    [ "$(stat alert.notices)" = 0 ]; echo $?) \
+    "STATS: delivered 1, pending 0, no new notice"
 tail -n +"$mark" "$T/tallyd.log" | grep -q "alert: high $M: fire"
 ok $([ $? -ne 0 ]; echo $?) "the alert did not fire again"
 
