@@ -71,9 +71,15 @@ proc_pidfile_remove(void)
 {
 	if (proc_pidfd == -1)
 		return;
-	/* After dropping privileges this may fail; the lock still ends. */
-	if (unlink(proc_pidpath) == -1 && errno != ENOENT)
-		log_debug("pidfile %s: cannot remove", proc_pidpath);
+	/*
+	 * After dropping privileges the unlink may fail (the directory is
+	 * root's): then empty the file through the descriptor we still hold,
+	 * so no one reads a stale pid.  The lock ends with the close.
+	 */
+	if (unlink(proc_pidpath) == -1 && errno != ENOENT) {
+		log_debug("pidfile %s: cannot remove; emptied", proc_pidpath);
+		(void)!ftruncate(proc_pidfd, 0);
+	}
 	close(proc_pidfd);
 	proc_pidfd = -1;
 	free(proc_pidpath);

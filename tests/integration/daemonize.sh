@@ -49,6 +49,8 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	ok $([ "$owner" = nobody ]; echo $?) "files owned by nobody ($owner)"
 	kill -TERM "$pid"
 	check "SIGTERM ends it" wait_until 10 sh -c "! kill -0 $pid 2>/dev/null"
+	# nobody cannot unlink in root's directory: the file is emptied.
+	ok $([ ! -s "$T/tallyd.pid" ]; echo $?) "no stale pid left behind"
 else
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n # SKIP not root: no user to drop to"
