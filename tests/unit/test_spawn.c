@@ -48,13 +48,16 @@ run(char *const argv[], char *buf, size_t len)
 int
 main(void)
 {
-	char	 out[4096], fdpath[64];
-	char	*ls[] = { "/bin/ls", "/proc/self/fd", NULL };
-	char	*sleeper[] = { "/bin/sleep", "30", NULL };
-	char	*nothere[] = { "/nonexistent/prog", NULL };
-	char	*envp[] = { NULL };
-	pid_t	 pid;
-	int	 leak, status;
+	static char	 ls0[] = "/bin/ls", ls1[] = "/proc/self/fd";
+	static char	 sl0[] = "/bin/sleep", sl1[] = "30";
+	static char	 no0[] = "/nonexistent/prog";
+	char		 out[4096], fdpath[64];
+	char		*ls[] = { ls0, ls1, NULL };
+	char		*sleeper[] = { sl0, sl1, NULL };
+	char		*nothere[] = { no0, NULL };
+	char		*envp[] = { NULL };
+	pid_t		 pid;
+	int		 leak, status;
 
 	/* A descriptor without close-on-exec, as a careless plugin makes. */
 	leak = dup2(open("/dev/null", O_RDONLY), 40);
