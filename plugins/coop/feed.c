@@ -77,7 +77,7 @@ feed_configure(void *arg, const char *key, const char *value, char *err,
 		    source_base(f->ctx, f->host), err, errlen));
 	if (strcmp(key, "http_timeout") == 0) {
 		if (csv_count(value, &v) == -1 || v < 1 || v > 600) {
-			snprintf(err, errlen, "http_timeout: seconds, 1..600");
+			snprintf(err, errlen, "seconds, 1..600");
 			return (-1);
 		}
 		f->src.timeout = (int)v;

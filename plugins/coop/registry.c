@@ -167,8 +167,8 @@ registry_conf_sector(struct registry_conf *rc, const char *name,
 	}
 	csv_labels_free(&s->labels, &s->nlabels);
 	if (csv_labels_add(&s->labels, &s->nlabels, value) == -1) {
-		snprintf(err, errlen, "sector.%s: a comma-separated list of "
-		    "labels, none empty", name);
+		snprintf(err, errlen, "a comma-separated list of labels, "
+		    "none empty");
 		return (-1);
 	}
 	return (0);
@@ -189,10 +189,10 @@ registry_configure(struct registry_conf *rc, const char *key,
 			if (strcmp(key + 7, registry_colkey[i]) == 0)
 				break;
 		if (i == REG_NCOLS || csv_blank(value)) {
-			snprintf(err, errlen, "%s: column keys are id, name, "
+			snprintf(err, errlen, "column keys are id, name, "
 			    "kind, sector, district, founded, dissolved, "
 			    "members, revenue, profit, year; the value a "
-			    "header name", key);
+			    "header name");
 			return (-1);
 		}
 		free(rc->column[i]);
@@ -210,8 +210,7 @@ registry_configure(struct registry_conf *rc, const char *key,
 		csv_labels_free(&rc->kind[i], &rc->nkind[i]);
 		if (csv_labels_add(&rc->kind[i], &rc->nkind[i], value) == 0)
 			return (0);
-		snprintf(err, errlen, "%s: a comma-separated list of labels",
-		    key);
+		snprintf(err, errlen, "a comma-separated list of labels");
 		return (-1);
 	}
 	if (strncmp(key, "sector.", 7) == 0)

@@ -97,9 +97,9 @@ funds_configure(struct funds_conf *fc, const char *key, const char *value,
 		if (strcmp(key + 7, funds_colkey[i]) == 0)
 			break;
 	if (i == FUND_NCOLS || csv_blank(value)) {
-		snprintf(err, errlen, "%s: column keys are id, name, district, "
+		snprintf(err, errlen, "column keys are id, name, district, "
 		    "period, assets, loans, revenue, expenses, profit, "
-		    "baddebt; the value a header name", key);
+		    "baddebt; the value a header name");
 		return (-1);
 	}
 	free(fc->column[i]);

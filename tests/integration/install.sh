@@ -19,10 +19,13 @@ ok $([ -n "$found" ]; echo $?) "sample config installed"
 found=$(find "$D" -name tallyd.service | head -1)
 ok $([ -n "$found" ] && grep -q "ExecStart=$prefix/sbin/tallyd" "$found"; echo $?) \
     "systemd unit installed with the right path"
-syms=$(nm -D --defined-only "$D$prefix/lib/tallyd/demo.so" | awk '$2 ~ /[TDRB]/ { print $3 }')
-ok $([ "$syms" = "tally_plugin_v1" ]; echo $?) "demo.so exports only its descriptor ($syms)"
-nm -D --undefined-only "$D$prefix/lib/tallyd/demo.so" | grep -qE ' (series_|store_|log_|plugin_)'
-ok $([ $? -ne 0 ]; echo $?) "demo.so needs no daemon symbol"
+for p in demo selfstat coop creditfund traffic exec; do
+	so="$D$prefix/lib/tallyd/$p.so"
+	syms=$(nm -D --defined-only "$so" 2>/dev/null | awk '$2 ~ /[TDRB]/ { print $3 }')
+	ok $([ "$syms" = "tally_plugin_v1" ]; echo $?) "$p.so exports only its descriptor ($syms)"
+	nm -D --undefined-only "$so" | grep -qE ' (series_|store_|log_|plugin_|notify_|alert_|query_)'
+	ok $([ $? -ne 0 ]; echo $?) "$p.so needs no daemon symbol"
+done
 
 # Out of tree: the example plugin from docs/PLUGINS.md, built with pkg-config.
 export PKG_CONFIG_PATH="$D$prefix/lib/pkgconfig"
