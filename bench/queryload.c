@@ -9,6 +9,8 @@
  *	    [-N COUNT] [-v]
  *	queryload rrdlast|rrdfetch -f PATTERN -n N [-D SECONDS] [-a START
  *	    -b END]
+ *	queryload stall -U SOCK -m METRIC -a START -b END [-N COUNT]
+ *	    [-D SECONDS]
  *
  * last, fetch: C connections to tallyd, each with DEPTH requests in flight
  * (1: no pipelining), over series bench.s0.v .. bench.s(N-1).v in turn,
@@ -25,6 +27,12 @@
  * rrdlast, rrdfetch: rrd_lastupdate_r or rrd_fetch_r in a loop in this
  * process, one thread, over the files of PATTERN (one %ld): what librrd
  * alone does, the ceiling of one query thread.
+ *
+ * stall: how long the daemon's loop stops for others while it answers
+ * big FETCHes.  One connection PINGs every 2 ms for SECONDS with nothing
+ * else going on (the baseline), then again while a second process asks
+ * COUNT times for FETCH METRIC START END AVERAGE 1 and reads every row.
+ * Prints the PING latency of both phases and the rows per second.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -262,6 +270,93 @@ ql_graph(const struct ql_opts *o, double *lat)
 	free(img);
 }
 
+/* PINGs every 2 ms on fd until the child exits (or seconds pass). */
+static long
+ql_pings(int fd, double seconds, pid_t child, double *lat, long max)
+{
+	struct timespec	 gap = { 0, 2000000 };
+	char		 line[256];
+	double		 t, t0 = ql_now();
+	long		 n = 0;
+	int		 status;
+
+	while (n < max) {
+		if (child > 0 ? waitpid(child, &status, WNOHANG) == child :
+		    ql_now() - t0 >= seconds)
+			break;
+		t = ql_now();
+		if (write(fd, "PING\n", 5) != 5)
+			err(1, "write");
+		ql_read(fd, line, sizeof(line), 1);
+		lat[n++] = ql_now() - t;
+		nanosleep(&gap, NULL);
+	}
+	if (child > 0 && n == max)
+		waitpid(child, &status, 0);
+	return (n);
+}
+
+/* The big FETCHes, in a child: every row read, then rows per second. */
+static void
+ql_fetcher(const struct ql_opts *o)
+{
+	char	 req[512], line[512];
+	double	 t0 = ql_now();
+	long	 i, rows, total = 0, r;
+	FILE	*fp;
+	int	 fd, n;
+
+	fd = ql_connect(o->sock);
+	if ((fp = fdopen(fd, "r")) == NULL || fgets(line, sizeof(line), fp) ==
+	    NULL)
+		err(1, "greeting");
+	for (i = 0; i < o->count; i++) {
+		n = snprintf(req, sizeof(req), "FETCH %s %lld %lld AVERAGE 1\n",
+		    o->metric, o->start, o->end);
+		if (write(fd, req, n) != n)
+			err(1, "write");
+		if (fgets(line, sizeof(line), fp) == NULL ||
+		    sscanf(line, "OK %ld", &rows) != 1)
+			errx(1, "FETCH: %s", line);
+		for (r = 0; r < rows; r++)
+			if (fgets(line, sizeof(line), fp) == NULL)
+				errx(1, "FETCH: %ld of %ld rows", r, rows);
+		total += rows;
+	}
+	printf("fetches %ld rows %ld seconds %.3f rows/s %.0f\n", o->count,
+	    total, ql_now() - t0, total / (ql_now() - t0));
+	fflush(stdout);
+	_exit(0);
+}
+
+static void
+ql_stall(const struct ql_opts *o)
+{
+	double	*lat;
+	long	 max = 1000000, n;
+	char	 line[256];
+	pid_t	 pid;
+	int	 fd;
+
+	if ((lat = calloc(max, sizeof(*lat))) == NULL)
+		err(1, "calloc");
+	fd = ql_connect(o->sock);
+	ql_read(fd, line, sizeof(line), 1);
+	n = ql_pings(fd, o->seconds, 0, lat, max);
+	printf("idle:        ");
+	ql_latency(lat, n);
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0)
+		ql_fetcher(o);
+	n = ql_pings(fd, 0, pid, lat, max);
+	printf("during FETCH:");
+	ql_latency(lat, n);
+	free(lat);
+	close(fd);
+}
+
 /* The arguments of "rrdtool graph" for request i, as tallyd gives them. */
 static void
 ql_rrdgraph_args(const struct ql_opts *o, long i, char a[][4096],
@@ -374,7 +469,7 @@ static void
 ql_usage(void)
 {
 	fprintf(stderr, "usage: queryload last|fetch|graph|rrdgraph|rrdlast|"
-	    "rrdfetch [-U sock] [-f file] [-m metric] [-n series] [-c conns] "
+	    "rrdfetch|stall [-U sock] [-f file] [-m metric] [-n series] [-c conns] "
 	    "[-d depth] [-D seconds] [-a start -b end] [-w width] [-H height] "
 	    "[-N count] [-v]\n");
 	exit(2);
@@ -468,6 +563,9 @@ main(int argc, char *argv[])
 	} else if (strncmp(o.mode, "rrd", 3) == 0 && o.file != NULL &&
 	    o.series > 0)
 		ql_rrd(&o);
+	else if (strcmp(o.mode, "stall") == 0 && o.sock != NULL &&
+	    o.metric != NULL)
+		ql_stall(&o);
 	else
 		ql_usage();
 	return (0);

@@ -371,25 +371,37 @@ cmd_last_done(const struct query_result *res, void *arg)
 	cmd_answer(arg, b);
 }
 
+/* Worker: FETCH's answer, up to QUERY_ROWS_MAX lines, off the loop. */
+static void
+cmd_fetch_format(struct query_result *res)
+{
+	struct evbuffer	*b;
+	char		 line[128];
+	size_t		 i, n;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("cmd: evbuffer_new failed");
+	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
+	    res->step, res->cf);
+	for (i = 0; i < res->nrows; i++) {
+		n = snprintf(line, sizeof(line), "%lld ", (long long)
+		    (res->start + (time_t)((i + 1) * res->step)));
+		cmd_number(line + n, sizeof(line) - n, res->rows[i]);
+		n += strlen(line + n);
+		line[n++] = '\n';
+		evbuffer_add(b, line, n);
+	}
+	res->text = b;
+}
+
 static void
 cmd_fetch_done(const struct query_result *res, void *arg)
 {
 	struct evbuffer	*b = evbuffer_new();
-	char		 line[128];
-	size_t		 i, n;
 
-	if (!cmd_failed(res, b)) {
-		evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
-		    res->step, res->cf);
-		for (i = 0; i < res->nrows; i++) {
-			n = snprintf(line, sizeof(line), "%lld ", (long long)
-			    (res->start + (time_t)((i + 1) * res->step)));
-			cmd_number(line + n, sizeof(line) - n, res->rows[i]);
-			n += strlen(line + n);
-			line[n++] = '\n';
-			evbuffer_add(b, line, n);
-		}
-	}
+	/* The rows come formatted (cmd_fetch_format): only moved here. */
+	if (!cmd_failed(res, b) && evbuffer_add_buffer(b, res->text) == -1)
+		fatalx("cmd: cannot move a FETCH answer");
 	cmd_answer(arg, b);
 }
 
@@ -458,7 +470,7 @@ cmd_fetch(struct client *c, struct proto_req *req, struct evbuffer *out)
 		return (cmd_err(out, err.code, err.msg));
 	if (cmd_metric_check(f.metric, out) == CMD_DONE)
 		return (CMD_DONE);
-	query_fetch(&f, cmd_fetch_done, cmd_wait_new(c, NULL));
+	query_fetch(&f, cmd_fetch_format, cmd_fetch_done, cmd_wait_new(c, NULL));
 	return (CMD_WAIT);
 }
 

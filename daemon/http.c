@@ -709,7 +709,7 @@ http_series_info_cb(const struct query_result *res, void *arg)
 		rows = http_fetch_rows(res, &w->fetch);
 	if (w->req != NULL && !w->orphan && !res->error &&
 	    rows <= HTTP_POINTS_MAX) {
-		query_fetch(&w->fetch, http_series_done, arg);
+		query_fetch(&w->fetch, NULL, http_series_done, arg);
 		return;
 	}
 	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL)

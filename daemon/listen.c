@@ -9,9 +9,12 @@
  * until client_resume, and later lines wait in the input buffer, so
  * answers keep request order.  At most requests_per_wake requests are
  * served per turn, then the connection yields (an event made active) so
- * one busy client cannot starve others.  Answers past max_output bytes
- * unread cut the client off.  Asynchronous answers find their client by
- * id; a client that left is simply not found.
+ * one busy client cannot starve others.  A client that asks for more
+ * while past max_output bytes of answers unread is cut off (one answer
+ * may be larger: FETCH and GRAPH are capped on their own), and one that
+ * reads nothing for client_timeout while answers wait is closed.
+ * Asynchronous answers find their client by id; a client that left is
+ * simply not found.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -186,7 +189,10 @@ client_free(struct client *c)
 	free(c);
 }
 
-/* A client that does not read its answers is cut off, not waited for. */
+/*
+ * Before serving another request: a client that does not read its answers
+ * is cut off, not waited for.
+ */
 static int
 client_check_output(struct client *c)
 {
@@ -237,11 +243,13 @@ client_process(struct client *c)
 			client_line_too_long(c);
 			break;
 		}
+		if (client_check_output(c) == -1) {
+			free(line);
+			return;
+		}
 		if (cmd_exec(c, line, len) == CMD_WAIT)
 			c->waiting = 1;
 		free(line);
-		if (client_check_output(c) == -1)
-			return;
 	}
 	if (c->closing &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -288,8 +296,9 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("client %llu (%s): idle; closing",
-		    (unsigned long long)c->id, c->peer);
+		log_debug("client %llu (%s): %s; closing",
+		    (unsigned long long)c->id, c->peer,
+		    what & BEV_EVENT_WRITING ? "answers unread" : "idle");
 	client_free(c);
 }
 
@@ -332,7 +341,7 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_LINE_MAX + 2);
 	tv.tv_sec = listen_timeout / 1000;
 	tv.tv_usec = (listen_timeout % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&listen_list, c, entry);
 	listen_nclients++;
@@ -436,7 +445,5 @@ client_resume(uint64_t id, struct evbuffer *out)
 	evbuffer_add_buffer(bufferevent_get_output(c->bev), out);
 	evbuffer_free(out);
 	c->waiting = 0;
-	if (client_check_output(c) == -1)
-		return;
 	client_process(c);
 }

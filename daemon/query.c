@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <rrd.h>
 
@@ -78,6 +79,7 @@ struct query_job {
 	char			**argv;		/* GRAPH: rrd_graph's, in argmem */
 	void			*argmem;
 	query_cb		 cb;
+	query_fmt		 fmt;		/* FETCH: on the worker */
 	void			*arg;
 	struct query_result	 res;
 	unsigned char		*image;
@@ -320,6 +322,8 @@ query_run_fetch(struct query_job *q)
 		rrd_freemem(names[i]);
 	rrd_freemem(names);
 	rrd_freemem(data);
+	if (q->fmt != NULL)
+		q->fmt(&q->res);
 }
 
 static void
@@ -479,6 +483,8 @@ query_job_free(struct query_job *q)
 		free(q->res.lines[i]);
 	free(q->res.lines);
 	free(q->res.rows);
+	if (q->res.text != NULL)
+		evbuffer_free(q->res.text);
 	free(q->kind);
 	free(q->unit);
 	free(q->image);
@@ -627,10 +633,12 @@ query_job_new(enum query_type type, query_cb cb, void *arg)
 }
 
 void
-query_fetch(const struct proto_fetch *f, query_cb cb, void *arg)
+query_fetch(const struct proto_fetch *f, query_fmt fmt, query_cb cb,
+    void *arg)
 {
 	struct query_job	*q = query_job_new(Q_FETCH, cb, arg);
 
+	q->fmt = fmt;
 	q->fetch = *f;
 	q->fetch.metric = NULL;
 	query_start(q, &f->metric, 1);

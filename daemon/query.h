@@ -17,6 +17,7 @@
 
 struct config;
 struct event_base;
+struct evbuffer;
 struct graph_spec;
 struct store;
 
@@ -31,6 +32,7 @@ struct query_result {
 	char		 cf[8];
 	size_t		 nrows;
 	double		*rows;
+	struct evbuffer	*text;		/* what the query_fmt made, or NULL */
 
 	/* INFO: "key value" lines */
 	char		**lines;
@@ -48,6 +50,11 @@ struct query_result {
 
 /* Runs on the loop; the result is freed when it returns. */
 typedef void (*query_cb)(const struct query_result *, void *arg);
+/*
+ * Runs on the worker once FETCH's rows are read (not on an error): turns
+ * them into res->text, so a long answer is not formatted on the loop.
+ */
+typedef void (*query_fmt)(struct query_result *);
 
 void	query_init(struct event_base *, struct store *, const char *datadir,
 	    const char *rrdcached);
@@ -55,7 +62,8 @@ void	query_set_config(const struct config *);
 void	query_shutdown(void);
 
 /* Each validates the metric names (bad-name, not-found) itself. */
-void	query_fetch(const struct proto_fetch *, query_cb, void *arg);
+void	query_fetch(const struct proto_fetch *, query_fmt, query_cb,
+	    void *arg);
 void	query_info(const char *metric, query_cb, void *arg);
 void	query_last(const char *metric, query_cb, void *arg);
 void	query_graph(const struct graph_spec *, query_cb, void *arg);

@@ -74,6 +74,27 @@ check "slow reader cut off" wait_until 15 log_has 'bytes of answers unread; cut 
 wait $slow
 ok $([ "$(ask PING)" = "OK 0 PONG" ]; echo $?) "others still served"
 
+# One answer larger than max_output (100000 bytes) reaches a client that
+# reads it: the limit is on answers left unread when asking for more.
+printf 'FETCH demo.main.wave -3h now AVERAGE 1\n' |
+    "$NC" -U "$SOCK" -w 10000 >"$T/big.out"
+rows=$(sed -n 2p "$T/big.out" | awk '/^OK [0-9]+ step=1 / { print $2 }')
+ok $([ -n "$rows" ] && [ "$rows" -ge 10800 ] &&
+    [ "$(wc -l <"$T/big.out")" -eq $((rows + 2)) ] &&
+    [ "$(wc -c <"$T/big.out")" -gt 100000 ]; echo $?) \
+    "an answer larger than max_output is delivered whole ($rows rows)"
+
+# A client that trickles bytes (so it is never idle) but reads none of a
+# big answer is closed after client_timeout of no progress, long before
+# its input ends (20 s).
+{ printf 'FETCH demo.main.wave -10h now AVERAGE 1\n'; head -c 200 /dev/zero |
+    tr '\0' 'P'; } | "$NC" -U "$SOCK" -n -d 100 -w 100 >/dev/null 2>&1 &
+trickle=$!
+extra_pids="$extra_pids $trickle"
+check "a non-reader that keeps sending is closed" wait_until 14 \
+    sh -c "! kill -0 $trickle 2>/dev/null"
+ok $([ "$(ask PING)" = "OK 0 PONG" ]; echo $?) "others still served"
+
 # Idle clients are closed after client_timeout (2 s).
 t0=$(date +%s)
 sleep 30 | "$NC" -U "$SOCK" -w 100 >/dev/null &
