@@ -21,8 +21,9 @@ echo "# bench/fetch-stall.sh $(date -u +%Y-%m-%dT%H:%MZ) on $(machine)"
 echo "# tallyd $("$TALLYD" -V 2>/dev/null | head -1) ($TALLYD); rows=$FETCH_ROWS count=$FETCH_COUNT load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 tallyd_config "$W/t"
-# Room for a whole answer unread: builds before commit "FETCH rows
-# formatted on the worker" cut such a client off, and can be measured too.
+# Room for a whole answer unread: builds before the commit "FETCH rows
+# formatted in the query worker" cut such a client off; they can be
+# measured too.
 sed -i 's/^\[daemon\]$/&\nmax_output = 200M/' "$W/t/tallyd.conf"
 now=$(date +%s)
 start=$((now - FETCH_ROWS))
