@@ -478,7 +478,13 @@ static const struct config_key config_keys[] = {
 	  "TALLY_ALERT_* environment variables" },
 	{ .sec = CONFIG_NOTIFY, .name = "url", .type = CONFIG_STRING,
 	  .flags = CONFIG_RELOAD, .off = N(url),
-	  .help = "webhook: http://host[:port]/path" },
+	  .help = "webhook: http://host[:port]/path or https://...; https "
+	  "checks the server's certificate and name" },
+	{ .sec = CONFIG_NOTIFY, .name = "ca_file", .type = CONFIG_PATH,
+	  .flags = CONFIG_RELOAD, .off = N(ca_file), .defshow = "(the "
+	  "system's CAs)",
+	  .help = "webhook over https: PEM file of the CAs to trust instead "
+	  "of the system's" }, 
 	{ .sec = CONFIG_NOTIFY, .name = "timeout", .type = CONFIG_DURATION,
 	  .min = 100, .max = CONFIG_MS_H, .def = "10s",
 	  .flags = CONFIG_RELOAD, .off = N(timeout),
@@ -1393,11 +1399,12 @@ config_notify_end(struct config_parse *p)
 {
 	struct notify_conf	*nc = p->nc;
 	char			 why[160], **argv;
-	int			 cmd, url;
+	int			 cmd, url, ca;
 
 	p->nc = NULL;
 	cmd = config_seen(p, "command");
 	url = config_seen(p, "url");
+	ca = config_seen(p, "ca_file");
 	if (config_seen(p, "type") == 0) {
 		config_perr(p, nc->line, "[notify %s] needs type = log, exec "
 		    "or webhook", nc->name);
@@ -1407,6 +1414,14 @@ config_notify_end(struct config_parse *p)
 		config_perr(p, cmd, "command applies to type = exec only");
 	if (url > 0 && nc->type != NOTIFY_WEBHOOK)
 		config_perr(p, url, "url applies to type = webhook only");
+	if (ca > 0 && (nc->type != NOTIFY_WEBHOOK || nc->url == NULL ||
+	    strncmp(nc->url, "https://", 8) != 0))
+		config_perr(p, ca, "ca_file applies to an https:// webhook "
+		    "only");
+	else if (ca > 0 && nc->ca_file != NULL && access(nc->ca_file, R_OK) ==
+	    -1)
+		config_perr(p, ca, "ca_file %s: %s", nc->ca_file,
+		    strerror(errno));
 	if (nc->type == NOTIFY_EXEC && cmd == 0)
 		config_perr(p, nc->line, "[notify %s] needs a command",
 		    nc->name);

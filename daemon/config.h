@@ -97,7 +97,8 @@ struct notify_conf {
 	char			*name;
 	int			 type;		/* enum notify_type */
 	char			*command;	/* exec: argv, no shell */
-	char			*url;		/* webhook: http://... */
+	char			*url;		/* webhook: http(s)://... */
+	char			*ca_file;	/* webhook: CAs for https */
 	unsigned long		 timeout;	/* ms */
 	int			 retries;
 	unsigned long		 backoff;	/* ms before the first retry */

@@ -14,7 +14,9 @@
  *   seconds later, and it is reaped.  The completion on the loop logs and
  *   retries.  A program that hangs holds one worker, never the loop.
  * - webhook: an evhttp connection on the loop (names resolved by evdns,
- *   never blocking), one POST, a timeout.  The request callback records
+ *   never blocking), one POST, a timeout.  https: the connection runs
+ *   over an OpenSSL bufferevent; the certificate must chain to ca_file or
+ *   the system's CAs and name the host.  The request callback records
  *   the outcome and arms the job's own event, which frees the connection
  *   (never inside its callback) and finishes or arms a retry timer.
  * At most four programs run at once; more wait for a worker.
@@ -26,6 +28,9 @@
  */
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,9 +44,15 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "alertdb.h"
 #include "alertrule.h"
@@ -89,9 +100,14 @@ struct notify_job {
 	char				 out[NOTIFY_OUT_MAX + 1];
 
 	struct notify_url		 url;		/* webhook */
+	char				*ca_file;	/* https: or the system's */
+	SSL_CTX				*tls_ctx;	/* https: a reference */
 	char				*body;
 	struct evhttp_connection	*conn;
+	struct bufferevent		*bev;		/* https: the conn's */
+	SSL				*ssl;
 	int				 http_status;
+	char				 tls_err[160];
 };
 
 TAILQ_HEAD(notify_jobs, notify_job);
@@ -102,6 +118,7 @@ static struct work_pool		*notify_pool;
 static struct notify_jobs	 notify_jobs = TAILQ_HEAD_INITIALIZER(
 				    notify_jobs);
 static struct notify_conf	*notify_confs;
+static SSL_CTX			**notify_tls;	/* of notify_confs[i], https */
 static size_t			 notify_nconfs;
 static char			 notify_host[256];
 static char			**notify_keep;	/* PATH=..., passed to exec */
@@ -109,6 +126,7 @@ static int			 notify_stopping;
 static char			*notify_queue_path;
 
 static void	notify_try(struct notify_job *);
+static void	notify_tls_error(struct notify_job *);
 
 /* ---- pure helpers */
 
@@ -122,8 +140,11 @@ notify_url_parse(const char *s, struct notify_url *out, char *why,
 	long			 port = 80;
 
 	memset(&u, 0, sizeof(u));
-	if (strncmp(s, "http://", 7) != 0) {
-		snprintf(why, len, "only http:// URLs (no TLS)");
+	if (strncmp(s, "https://", 8) == 0) {
+		u.tls = 1;
+		port = 443;
+	} else if (strncmp(s, "http://", 7) != 0) {
+		snprintf(why, len, "http:// or https:// URLs only");
 		return (-1);
 	}
 	for (p = s; *p != '\0'; p++) {
@@ -132,7 +153,7 @@ notify_url_parse(const char *s, struct notify_url *out, char *why,
 			return (-1);
 		}
 	}
-	h = s + 7;
+	h = s + (u.tls ? 8 : 7);
 	if (*h == '[') {
 		if ((e = strchr(h, ']')) == NULL) {
 			snprintf(why, len, "unclosed [ in host");
@@ -167,7 +188,7 @@ notify_url_parse(const char *s, struct notify_url *out, char *why,
 	snprintf(u.hosthdr, sizeof(u.hosthdr), "%s%s%s%s", strchr(u.host,
 	    ':') != NULL ? "[" : "", u.host, strchr(u.host, ':') != NULL ?
 	    "]" : "", "");
-	if (port != 80)
+	if (port != (u.tls ? 443 : 80))
 		snprintf(u.hosthdr + strlen(u.hosthdr), sizeof(u.hosthdr) -
 		    strlen(u.hosthdr), ":%ld", port);
 	if (out != NULL)
@@ -454,6 +475,8 @@ notify_job_free(struct notify_job *j)
 	notify_argv_free(j->argv);
 	notify_argv_free(j->envp);
 	free(j->body);
+	free(j->ca_file);
+	SSL_CTX_free(j->tls_ctx);
 	free(j->name);
 	free(j->what);
 	free(j->record);
@@ -623,6 +646,8 @@ notify_hook_cb(struct evhttp_request *req, void *arg)
 
 	j->http_status = req != NULL ? evhttp_request_get_response_code(req) :
 	    0;
+	if (j->http_status == 0 && j->ssl != NULL)
+		notify_tls_error(j);
 	evtimer_add(j->after_ev, &now);
 }
 
@@ -630,20 +655,90 @@ static void
 notify_hook_after_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct notify_job	*j = arg;
-	char			 why[64];
+	char			 why[192];
 
-	evhttp_connection_free(j->conn);
+	evhttp_connection_free(j->conn);	/* and bev and ssl */
 	j->conn = NULL;
+	j->bev = NULL;
+	j->ssl = NULL;
 	if (j->http_status >= 200 && j->http_status < 300) {
 		notify_finished(j, 1, NULL);
 		return;
 	}
-	if (j->http_status == 0)
+	if (j->http_status == 0 && j->tls_err[0] != '\0')
+		snprintf(why, sizeof(why), "TLS: %s", j->tls_err);
+	else if (j->http_status == 0)
 		snprintf(why, sizeof(why), "no answer (connection failed or "
 		    "timed out)");
 	else
 		snprintf(why, sizeof(why), "HTTP status %d", j->http_status);
 	notify_finished(j, 0, why);
+}
+
+/* Why a TLS connection failed, from OpenSSL, into j->tls_err. */
+static void
+notify_tls_error(struct notify_job *j)
+{
+	unsigned long	 e, last = 0;
+	long		 v;
+
+	if ((v = SSL_get_verify_result(j->ssl)) != X509_V_OK) {
+		snprintf(j->tls_err, sizeof(j->tls_err), "certificate not "
+		    "trusted: %s", X509_verify_cert_error_string(v));
+		return;
+	}
+	while ((e = bufferevent_get_openssl_error(j->bev)) != 0)
+		last = e;
+	if (last != 0)
+		ERR_error_string_n(last, j->tls_err, sizeof(j->tls_err));
+}
+
+/*
+ * An https connection: the server's certificate must chain to ca_file or
+ * the system's CAs and name the URL's host (or IP).  NULL with tls_err.
+ */
+static struct evhttp_connection *
+notify_tls_conn(struct notify_job *j)
+{
+	struct evhttp_connection	*conn;
+	struct in6_addr			 a6;
+	struct in_addr			 a4;
+	int				 ip, ok;
+
+	if (j->tls_ctx == NULL || (j->ssl = SSL_new(j->tls_ctx)) == NULL) {
+		snprintf(j->tls_err, sizeof(j->tls_err), "no TLS context (the "
+		    "CAs of %s could not be loaded)", j->ca_file != NULL ?
+		    j->ca_file : "the system");
+		return (NULL);
+	}
+	ip = inet_pton(AF_INET, j->url.host, &a4) == 1 ||
+	    inet_pton(AF_INET6, j->url.host, &a6) == 1;
+	if (ip)
+		ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(j->ssl),
+		    j->url.host);
+	else
+		ok = SSL_set1_host(j->ssl, j->url.host) == 1 &&
+		    SSL_set_tlsext_host_name(j->ssl, j->url.host) == 1;
+	if (ok != 1 || (j->bev = bufferevent_openssl_socket_new(notify_base,
+	    -1, j->ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
+	    BEV_OPT_DEFER_CALLBACKS)) == NULL) {
+		SSL_free(j->ssl);
+		j->ssl = NULL;
+		snprintf(j->tls_err, sizeof(j->tls_err), "cannot set up TLS "
+		    "for %.100s", j->url.host);
+		return (NULL);
+	}
+	/* Unclean closes are common and harmless after the answer. */
+	bufferevent_openssl_set_allow_dirty_shutdown(j->bev, 1);
+	if ((conn = evhttp_connection_base_bufferevent_new(notify_base,
+	    notify_dns, j->bev, j->url.host, j->url.port)) == NULL) {
+		bufferevent_free(j->bev);	/* and the SSL */
+		j->bev = NULL;
+		j->ssl = NULL;
+		snprintf(j->tls_err, sizeof(j->tls_err), "cannot make a "
+		    "connection");
+	}
+	return (conn);
 }
 
 /* Loop: one POST, asynchronous; failures come back to notify_hook_cb. */
@@ -655,9 +750,15 @@ notify_hook_try(struct notify_job *j)
 	struct timeval		 tv;
 	char			 len[32];
 
-	if ((j->conn = evhttp_connection_base_new(notify_base, notify_dns,
-	    j->url.host, j->url.port)) == NULL) {
-		notify_finished(j, 0, "cannot make a connection");
+	j->tls_err[0] = '\0';
+	if (j->url.tls)
+		j->conn = notify_tls_conn(j);
+	else
+		j->conn = evhttp_connection_base_new(notify_base, notify_dns,
+		    j->url.host, j->url.port);
+	if (j->conn == NULL) {
+		notify_finished(j, 0, j->tls_err[0] != '\0' ? j->tls_err :
+		    "cannot make a connection");
 		return;
 	}
 	tv.tv_sec = j->timeout / 1000;
@@ -723,6 +824,10 @@ notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
 			fatalx("notify: %s: %s (config checked it)", nc->name,
 			    why);
 		j->body = notify_json(ev, notify_host);
+		j->ca_file = nc->ca_file != NULL ? xstrdup(nc->ca_file) :
+		    NULL;
+		if ((j->tls_ctx = notify_tls[nc - notify_confs]) != NULL)
+			SSL_CTX_up_ref(j->tls_ctx);
 		if ((j->after_ev = evtimer_new(notify_base,
 		    notify_hook_after_cb, j)) == NULL)
 			fatalx("notify: evtimer_new failed");
@@ -804,10 +909,38 @@ notify_confs_free(void)
 		free(notify_confs[i].name);
 		free(notify_confs[i].command);
 		free(notify_confs[i].url);
+		free(notify_confs[i].ca_file);
+		SSL_CTX_free(notify_tls[i]);	/* jobs hold their own */
 	}
 	free(notify_confs);
+	free(notify_tls);
 	notify_confs = NULL;
+	notify_tls = NULL;
 	notify_nconfs = 0;
+}
+
+/*
+ * The TLS context of an https notifier, made once per (re)load: loading
+ * the system's CAs takes ~50 ms, too long to do on the loop per notice.
+ */
+static SSL_CTX *
+notify_tls_ctx(const struct notify_conf *c)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return (NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if ((c->ca_file != NULL ? SSL_CTX_load_verify_locations(ctx,
+	    c->ca_file, NULL) : SSL_CTX_set_default_verify_paths(ctx)) != 1) {
+		log_warnx("notify: %s: cannot load the CAs of %s; its https "
+		    "deliveries will fail", c->name, c->ca_file != NULL ?
+		    c->ca_file : "the system");
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
+	return (ctx);
 }
 
 void
@@ -820,11 +953,18 @@ notify_reload(const struct config *conf)
 	TAILQ_FOREACH(nc, &conf->notifiers, entry) {
 		notify_confs = xreallocarray(notify_confs, notify_nconfs + 1,
 		    sizeof(*notify_confs));
+		notify_tls = xreallocarray(notify_tls, notify_nconfs + 1,
+		    sizeof(*notify_tls));
+		notify_tls[notify_nconfs] = NULL;
 		c = &notify_confs[notify_nconfs++];
 		*c = *nc;
 		c->name = xstrdup(nc->name);
 		c->command = nc->command != NULL ? xstrdup(nc->command) : NULL;
 		c->url = nc->url != NULL ? xstrdup(nc->url) : NULL;
+		c->ca_file = nc->ca_file != NULL ? xstrdup(nc->ca_file) : NULL;
+		if (c->type == NOTIFY_WEBHOOK && c->url != NULL &&
+		    strncmp(c->url, "https://", 8) == 0)
+			notify_tls[notify_nconfs - 1] = notify_tls_ctx(c);
 	}
 }
 

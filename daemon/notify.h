@@ -49,12 +49,14 @@ void	notify_stop(void);
 
 /* Pure helpers, for config.c and the tests. */
 struct notify_url {
+	int		 tls;		/* https:// */
 	char		 host[256];	/* without brackets */
 	char		 hosthdr[272];	/* Host: header */
 	int		 port;
 	char		 path[1024];	/* with the query */
 };
-/* http://host[:port][/path]; out may be NULL to only check.  -1 and why. */
+/* http[s]://host[:port][/path]; out may be NULL to only check.  -1 and
+ * why. */
 int	 notify_url_parse(const char *, struct notify_url *out, char *why,
 	    size_t len);
 /* Words split at spaces, "double quotes" keep spaces; argv[0] absolute. */

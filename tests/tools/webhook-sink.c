@@ -2,14 +2,15 @@
  * webhook-sink.c - an HTTP receiver for the alert tests, on libevent's
  * evhttp.
  *
- *	webhook-sink -p PORTFILE -o OUTFILE [-f N] [-s MS]
+ *	webhook-sink -p PORTFILE -o OUTFILE [-f N] [-s MS] [-t PEM]
  *
  * Listens on 127.0.0.1 at a free port, written to PORTFILE once it
  * listens.  Each request is appended to OUTFILE as one line, "STATUS
  * METHOD PATH CONTENT-TYPE BODY" (the body with newlines as spaces), and
  * answered with STATUS: 500 for the first N requests (-f, to test
  * retries), 200 after.  -s MS: answer only after MS milliseconds (a slow
- * receiver).  Runs until killed.
+ * receiver).  -t PEM: HTTPS, with the certificate and key in PEM.  Runs
+ * until killed.
  */
 #include <sys/socket.h>
 
@@ -22,9 +23,14 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 static const char	*sink_out;
 static int		 sink_fail;
@@ -100,6 +106,28 @@ sink_request_cb(struct evhttp_request *req, void *arg)
 	event_base_once(sink_base, -1, EV_TIMEOUT, sink_answer_cb, l, &tv);
 }
 
+/* HTTPS: each connection a server-side OpenSSL bufferevent. */
+static struct bufferevent *
+sink_tls_cb(struct event_base *base, void *arg)
+{
+	return (bufferevent_openssl_socket_new(base, -1, SSL_new(arg),
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE));
+}
+
+static SSL_CTX *
+sink_tls(const char *pem)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_use_certificate_chain_file(ctx, pem) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, pem, SSL_FILETYPE_PEM) != 1) {
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+	return (ctx);
+}
+
 /* Write the port aside and rename it, so a reader never sees half. */
 static void
 sink_port(const char *path, int port)
@@ -122,10 +150,10 @@ main(int argc, char *argv[])
 	struct evhttp_bound_socket	*bs;
 	struct sockaddr_in		 sin;
 	socklen_t			 len = sizeof(sin);
-	const char			*portfile = NULL;
+	const char			*portfile = NULL, *pem = NULL;
 	int				 ch;
 
-	while ((ch = getopt(argc, argv, "f:o:p:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:o:p:s:t:")) != -1) {
 		switch (ch) {
 		case 'f':
 			sink_fail = atoi(optarg);
@@ -138,6 +166,9 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			sink_slow = atoi(optarg);
+			break;
+		case 't':
+			pem = optarg;
 			break;
 		default:
 			goto usage;
@@ -153,6 +184,8 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	evhttp_set_gencb(http, sink_request_cb, NULL);
+	if (pem != NULL)
+		evhttp_set_bevcb(http, sink_tls_cb, sink_tls(pem));
 	if (getsockname(evhttp_bound_socket_get_fd(bs),
 	    (struct sockaddr *)&sin, &len) == -1) {
 		perror("getsockname");
@@ -163,6 +196,6 @@ main(int argc, char *argv[])
 	return (0);
 usage:
 	fprintf(stderr, "usage: webhook-sink -p portfile -o outfile [-f n] "
-	    "[-s ms]\n");
+	    "[-s ms] [-t pem]\n");
 	return (2);
 }

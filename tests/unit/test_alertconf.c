@@ -135,11 +135,19 @@ test_errors(void)
 	    "command = sh -c true\n"			/* 29 */
 	    "[notify i]\n"				/* 30 */
 	    "type = webhook\n"
-	    "url = https://example.org/\n"		/* 32 */
+	    "url = ftp://example.org/\n"		/* 32 */
 	    "[alert a]\n"				/* 33: duplicate */
 	    "metric = ../etc.x.y\n"			/* 34 */
 	    "bogus = 1\n"				/* 35 */
-	    "critical = 1\n";
+	    "critical = 1\n"
+	    "[notify j]\n"				/* 37 */
+	    "type = webhook\n"
+	    "url = http://example.org/\n"
+	    "ca_file = /etc/hostname\n"			/* 40 */
+	    "[notify k]\n"
+	    "type = webhook\n"
+	    "url = https://example.org/\n"
+	    "ca_file = /nonexistent/ca.pem\n";		/* 44 */
 	static const char *const want[] = {
 	    ":1: [alert a] needs a metric",
 	    ":6: bad value 'sometimes' for kind: use one of threshold, "
@@ -153,7 +161,9 @@ test_errors(void)
 	    ":25: unknown notifier 'nobody': no [notify nobody] section",
 	    ":26: [notify g] needs type = log, exec or webhook",
 	    ":29: bad command: the program must be an absolute path",
-	    ":32: bad url 'https://example.org/': only http:// URLs (no TLS)",
+	    ":32: bad url 'ftp://example.org/': http:// or https:// URLs only",
+	    ":40: ca_file applies to an https:// webhook only",
+	    ":44: ca_file /nonexistent/ca.pem: No such file or directory",
 	    ":33: duplicate section [alert a] (first at line 1)",
 	    NULL };
 	struct config_errors	 errs = { NULL, 0 };

@@ -53,8 +53,17 @@ test_url(void)
 	ok(notify_url_parse("http://[::1]:9/x", &u, why, sizeof(why)) == 0 &&
 	    strcmp(u.host, "::1") == 0 && strcmp(u.hosthdr, "[::1]:9") == 0,
 	    "IPv6 literal");
-	ok(notify_url_parse("https://example.org/", NULL, why, sizeof(why)) ==
-	    -1, "https refused: %s", why);
+	ok(notify_url_parse("https://example.org/h", &u, why, sizeof(why)) ==
+	    0 && u.tls && u.port == 443 &&
+	    strcmp(u.hosthdr, "example.org") == 0 &&
+	    strcmp(u.path, "/h") == 0, "https: TLS, port 443");
+	ok(notify_url_parse("https://example.org:8443/", &u, why,
+	    sizeof(why)) == 0 && u.tls && u.port == 8443 &&
+	    strcmp(u.hosthdr, "example.org:8443") == 0, "https, port 8443");
+	ok(notify_url_parse("http://example.org/", &u, why, sizeof(why)) ==
+	    0 && !u.tls, "http: no TLS");
+	ok(notify_url_parse("ftp://example.org/", NULL, why, sizeof(why)) ==
+	    -1, "ftp refused: %s", why);
 	ok(notify_url_parse("http://h:99999/", NULL, why, sizeof(why)) == -1,
 	    "bad port refused");
 	ok(notify_url_parse("http://a b/", NULL, why, sizeof(why)) == -1,
