@@ -114,6 +114,30 @@ alive() {
 	[ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null
 }
 
+# start_tallyd_port CONFIG [args]: CONFIG writes its TCP port as @PORT@;
+# start tallyd on one that is free (a test running beside may hold the
+# first tried), from CONFIG.run.  Sets PORT; 1 if none would do.
+start_tallyd_port() {
+	sp_conf=$1
+	shift
+	sp_try=0
+	while [ $sp_try -lt 8 ]; do
+		PORT=$((20000 + ($$ * 13 + sp_try * 977) % 30000))
+		sed "s/@PORT@/$PORT/g" "$sp_conf" >"$sp_conf.run"
+		sp_mark=$(cat "$T/tallyd.log" 2>/dev/null | wc -l)
+		start_tallyd "$sp_conf.run" "$@"
+		wait_until 10 sh -c "tail -n +$((sp_mark + 1)) '$T/tallyd.log' |
+		    grep -q ' running: ' || ! kill -0 $daemon_pid"
+		alive && return 0
+		wait "$daemon_pid"
+		daemon_pid=
+		tail -n +$((sp_mark + 1)) "$T/tallyd.log" | grep -q 'in use' ||
+		    return 1
+		sp_try=$((sp_try + 1))
+	done
+	return 1
+}
+
 # rrd_rows FILE CF [start]: "time value" lines that are not NaN.
 rrd_rows() {
 	"$RRDTOOL" fetch "$1" "$2" -r 1 -s "${3:--300}" -e now 2>/dev/null |

@@ -4,15 +4,14 @@
 # TCP with a token.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
-PORT=$((20000 + $$ % 20000))
 write_config "$T/t.conf" <<EOT
 [plugin demo main]
 interval = 1s
 jitter = 0
 retention = test
 EOT
-sed -i "s|^\[storage\]|listen = 127.0.0.1:$PORT\ntoken = s3cret\n\n[storage]|" "$T/t.conf"
-start_tallyd "$T/t.conf"
+sed -i "s|^\[storage\]|listen = 127.0.0.1:@PORT@\ntoken = s3cret\n\n[storage]|" "$T/t.conf"
+check "started on a free TCP port" start_tallyd_port "$T/t.conf"
 check "socket up" wait_until 10 test -S "$SOCK"
 check "demo data flowing" wait_until 10 test -f "$T/rrd/demo/main/sawtooth.rrd"
 

@@ -9,7 +9,6 @@ TALLYCTL="$top_builddir/tallyctl"
 [ -x "$TALLYCTL" ] || skip_all "no tallyctl at $TALLYCTL"
 unset TALLY_SOCKET TALLY_TOKEN
 SOCK=$T/tallyd.sock
-PORT=$((30000 + $$ % 20000))
 TOKEN='s3cret token'
 
 # ctl_run COMMAND...: output in $T/out and $T/err, exit status in $rc.
@@ -35,7 +34,7 @@ statedir = $T/state
 read_threads = 2
 shutdown_timeout = 2s
 socket = $SOCK
-listen = 127.0.0.1:$PORT
+listen = 127.0.0.1:@PORT@
 token = $TOKEN
 
 [storage]
@@ -56,7 +55,7 @@ modulus = 1000
 rate = 2
 EOT
 
-start_tallyd "$T/t.conf"
+check "started on a free TCP port" start_tallyd_port "$T/t.conf"
 check "socket created" wait_until 10 test -S "$SOCK"
 
 # ---- ping, help, list, info, last
