@@ -36,9 +36,13 @@ EOT
 		# HTTP_STORAGE: more [storage] keys, e.g. "retention = slow"
 		[ -n "${HTTP_STORAGE:-}" ] &&
 		    sed -i "s|^\[storage\]|[storage]\n$HTTP_STORAGE|" "$T/t.conf"
+		# HTTP_RENDER_HELPER: another graph helper (a wrapper)
+		[ -n "${HTTP_RENDER_HELPER:-}" ] &&
+		    sed -i "s|^render_helper = .*|render_helper = $HTTP_RENDER_HELPER|" "$T/t.conf"
 		: >"$T/tallyd.log"
 		start_tallyd "$T/t.conf"
-		if wait_until 10 http_up; then
+		# HTTP_UP_WAIT: seconds to wait for the gateway (valgrind: more)
+		if wait_until "${HTTP_UP_WAIT:-10}" http_up; then
 			return 0
 		fi
 		alive && stop_tallyd KILL
