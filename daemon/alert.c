@@ -53,6 +53,7 @@
 #include "series.h"
 #include "stats.h"
 #include "store.h"
+#include "util.h"
 #include "work.h"
 #include "xmalloc.h"
 
@@ -576,18 +577,6 @@ alert_hist_get(size_t i)
 	return (alert_hist[(alert_hist_first + i) % ALERT_HISTORY_MAX]);
 }
 
-/* What b holds, as a string; b is emptied. */
-static char *
-alert_buffer_string(struct evbuffer *b)
-{
-	size_t	 len = evbuffer_get_length(b);
-	char	*s = xmalloc(len + 1);
-
-	evbuffer_remove(b, s, len);
-	s[len] = '\0';
-	return (s);
-}
-
 static int
 alert_state_line_cb(const char *key, void *value, void *arg)
 {
@@ -618,7 +607,7 @@ alert_state_text(void)
 		arg[1] = ar->name;
 		hmap_foreach(ar->alerts, alert_state_line_cb, arg);
 	}
-	s = alert_buffer_string(b);
+	s = util_evbuffer_string(b);
 	evbuffer_free(b);
 	return (s);
 }
@@ -632,7 +621,7 @@ alert_history_text(void)
 
 	for (i = 0; i < alert_hist_n; i++)
 		evbuffer_add_printf(b, "%s\n", alert_hist_get(i));
-	s = alert_buffer_string(b);
+	s = util_evbuffer_string(b);
 	evbuffer_free(b);
 	return (s);
 }
@@ -746,7 +735,7 @@ alert_io_new(void)
 	io->state_path = xstrdup(alert_state_path);
 	io->history_path = xstrdup(alert_history_path);
 	if (evbuffer_get_length(alert_hist_new) > 0) {
-		io->append = alert_buffer_string(alert_hist_new);
+		io->append = util_evbuffer_string(alert_hist_new);
 		for (s = io->append; *s != '\0'; s++)
 			alert_hist_lines += *s == '\n';
 	}

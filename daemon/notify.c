@@ -63,6 +63,7 @@
 #include "notify.h"
 #include "stats.h"
 #include "spawn.h"
+#include "util.h"
 #include "work.h"
 #include "xmalloc.h"
 
@@ -302,7 +303,6 @@ notify_json(const struct notify_event *ev, const char *host)
 {
 	struct evbuffer	*b = evbuffer_new();
 	char		*s, id[512];
-	size_t		 len;
 
 	if (b == NULL)
 		fatalx("%s: out of memory", __func__);
@@ -325,10 +325,7 @@ notify_json(const struct notify_event *ev, const char *host)
 	    (long long)ev->time, (long long)ev->since);
 	notify_json_field(b, "host", host);
 	evbuffer_add_printf(b, "}");
-	len = evbuffer_get_length(b);
-	s = xmalloc(len + 1);
-	evbuffer_remove(b, s, len);
-	s[len] = '\0';
+	s = util_evbuffer_string(b);
 	evbuffer_free(b);
 	return (s);
 }
@@ -379,7 +376,6 @@ notify_record_fmt(const struct notify_event *ev)
 {
 	struct evbuffer	*b;
 	char		 v[32], th[32], *s;
-	size_t		 len;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("notify: evbuffer_new failed");
@@ -394,10 +390,7 @@ notify_record_fmt(const struct notify_event *ev)
 	evbuffer_add_printf(b, "%s\t%s\t%lld\t%lld\t", v, th,
 	    (long long)ev->time, (long long)ev->since);
 	notify_field(b, ev->message, 1);
-	len = evbuffer_get_length(b);
-	s = xmalloc(len + 1);
-	evbuffer_remove(b, s, len);
-	s[len] = '\0';
+	s = util_evbuffer_string(b);
 	evbuffer_free(b);
 	return (s);
 }

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "util.h"
+#include "xmalloc.h"
 
 int
 util_mkdirs(const char *path, mode_t mode)
@@ -110,4 +113,15 @@ util_fmt_number(char *buf, size_t len, double v)
 	snprintf(buf, len, "%.15g", v);
 	if (strtod(buf, NULL) != v)
 		snprintf(buf, len, "%.17g", v);
+}
+
+char *
+util_evbuffer_string(struct evbuffer *b)
+{
+	size_t	 len = evbuffer_get_length(b);
+	char	*s = xmalloc(len + 1);
+
+	evbuffer_remove(b, s, len);
+	s[len] = '\0';
+	return (s);
 }
