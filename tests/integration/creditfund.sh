@@ -115,8 +115,10 @@ p2018=$(at year profit.total "$(day 2019 1 1)")
 p2019=$(at year profit.total "$(day 2020 1 1)")
 p2020=$(at year profit.total "$E2021")
 want=$(awk -v p="$p2019" 'BEGIN { printf "%.0f", p + 1e9 }')
+# printf, not print: mawk (Debian's default awk) would write 4.229e+09.
 awk 'BEGIN { FS = OFS = "," }
-    $1 == "QTD-001" && $4 == "2019" { $9 += 1000000000 } { print }' \
+    $1 == "QTD-001" && $4 == "2019" { $9 = sprintf("%.0f", $9 + 1000000000) }
+    { print }' \
     "$CSV" >"$D/new.csv" && mv "$D/new.csv" "$CSV"
 wait_until 30 log_has 'history rewritten|cannot rewrite'
 todo=
