@@ -52,6 +52,9 @@ EOT
 sed -i "s|^datadir = .*|&\nretention = test|" "$T/t.conf"
 start_tallyd "$T/t.conf" -v
 check "socket up" wait_until 10 test -S "$SOCK"
+# The socket is there before the TLS contexts are made (the system's CAs:
+# seconds under ASan on a loaded machine); nothing answers until then.
+check "running" wait_until 60 log_has ' running: '
 
 ask "PUT $M $(date +%s):150" >/dev/null
 check "the trusted receiver gets the notice over https" wait_until 10 \
