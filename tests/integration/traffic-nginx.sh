@@ -146,6 +146,13 @@ traffic 3
 kill -USR1 "$(cat "$N/nginx.pid")"
 check "nginx reopened its log" wait_until 10 test -e "$L"
 traffic 4
+# nginx logs a request after its answer has gone out, and wrk may leave
+# with one request of its second connection still being served: a last
+# request, sent after all others have ended, is logged only once they are.
+curl -s -o /dev/null --interface 127.0.0.2 -A "Mozilla/5.0 (client 2)" \
+    "$URL/?end=1"
+check "nginx logged the last request" wait_until 10 \
+    grep -q '"GET /?end=1 HTTP' "$L"
 written() { cat "$L.1" "$L" | wc -l; }
 total=$(written)
 ok "$([ "$total" -ge 240 ]; echo $?)" "nginx logged $total requests"
@@ -162,6 +169,13 @@ for k in valid_requests:hits failed_requests:malformed bandwidth:bytes; do
 	ok "$([ "$ours" -eq "${theirs:--1}" ]; echo $?)" \
 	    "${k#*:} = GoAccess ${k%%:*} ($ours, $theirs)"
 done
+# days.tsv is written after the read's figures are submitted: wait until
+# it holds every hit stored.
+days_hits() {
+	[ "$(awk '!/^#/ { s += $2 } END { print s + 0 }' \
+	    "$T/state/traffic/site/days.tsv" 2>/dev/null)" -eq "$(last hits)" ]
+}
+check "days.tsv holds every hit" wait_until 10 days_hits
 theirs=$(ga_num "$T/ga.json" unique_visitors)
 ours=$(awk '!/^#/ { s += $4 } END { print s }' \
     "$T/state/traffic/site/days.tsv")
