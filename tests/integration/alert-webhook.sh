@@ -88,6 +88,10 @@ check "the hanging program is killed at its timeout" \
 # Fire again, then restart while it fires: nothing is sent twice.
 ask "PUT $M $((t + 2)):170" >/dev/null
 check "fires again" wait_until 10 delivered_ge 3
+# The exec notifier starts on a worker thread: let it begin before the
+# stop, or the stop could end it before it writes its line.
+check "the exec notifier started for it" wait_until 10 sh -c \
+    "[ \$(wc -l <'$T/hang.log') -ge 3 ]"
 since=$(ask ALERTS | awk '$1 == "high" { print $3 }')
 ask ALERTS | grep -q '^high critical '
 ok $? "ALERTS: high critical since $since"
