@@ -222,8 +222,13 @@ main_run(int foreground)
 		log_warnx("%d read(s) did not finish in %lu ms", stuck,
 		    main_conf->shutdown_timeout);
 	alert_stop();
-	query_shutdown();
+	/*
+	 * The store's last round runs the completions of flushes still
+	 * waited for; a FETCH, INFO or GRAPH among them submits to the query
+	 * pool, so that pool (and the render helpers) must outlive it.
+	 */
 	store_stop(main_store);
+	query_shutdown();
 	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "
 	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),
