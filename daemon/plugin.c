@@ -8,8 +8,10 @@
  * submit straight into the series registry (thread-safe), so a read hands
  * nothing back but its return code.
  *
- * An instance removed by a reload while its read runs is only marked; the
- * read's completion destroys it.  A read past its deadline is logged once,
+ * An instance removed by a reload while its read runs is only marked and
+ * moved to plugin_retiring; the read's completion destroys it.  A section
+ * of the same name (a changed instance) starts only then: two copies of
+ * one instance never run at once or share a state directory.  A read past its deadline is logged once,
  * counted, and the pool lends itself one more thread until it returns, so
  * a hung plugin costs a thread, never another instance's schedule.
  */
@@ -69,6 +71,8 @@ static TAILQ_HEAD(, plugin_mod)	 plugin_mods =
     TAILQ_HEAD_INITIALIZER(plugin_mods);
 static TAILQ_HEAD(, tally_ctx)	 plugin_insts =
     TAILQ_HEAD_INITIALIZER(plugin_insts);
+static TAILQ_HEAD(, tally_ctx)	 plugin_retiring =	/* reads running */
+    TAILQ_HEAD_INITIALIZER(plugin_retiring);
 static struct event_base	*plugin_base;
 static struct work_pool		*plugin_pool;
 static const struct config	*plugin_config;
@@ -76,6 +80,8 @@ static int			 plugin_stopping;
 
 static void	plugin_tick_cb(evutil_socket_t, short, void *);
 static void	plugin_deadline_cb(evutil_socket_t, short, void *);
+static void	plugin_add(const struct config *, struct plugin_conf *);
+static struct tally_ctx *plugin_find(const char *, const char *);
 
 /* ---- host services lent to plugins */
 
@@ -429,6 +435,36 @@ plugin_inst_stats(struct tally_ctx *ctx)
 	stats_named_set(name, TALLY_COUNTER, (double)ctx->sched.late);
 }
 
+/*
+ * The last read of a removed instance returned: destroy it, then start
+ * the section that replaces it, if the config in force still has one.
+ */
+static void
+plugin_retire(struct tally_ctx *ctx)
+{
+	struct plugin_conf	*pc;
+	char			*plugin, *instance;
+
+	TAILQ_REMOVE(&plugin_retiring, ctx, entry);
+	plugin = xstrdup(ctx->name);
+	instance = strchr(plugin, '.');
+	*instance++ = '\0';
+	plugin_inst_free(ctx);
+	if (!plugin_stopping && plugin_find(plugin, instance) == NULL) {
+		TAILQ_FOREACH(pc, &plugin_config->plugins, entry) {
+			if (strcmp(pc->plugin, plugin) == 0 &&
+			    strcmp(pc->instance, instance) == 0) {
+				log_info("%s.%s: the old instance's read "
+				    "returned; starting its replacement",
+				    plugin, instance);
+				plugin_add(plugin_config, pc);
+				break;
+			}
+		}
+	}
+	free(plugin);
+}
+
 static void
 plugin_read_done(struct work_job *job)
 {
@@ -457,7 +493,7 @@ plugin_read_done(struct work_job *job)
 		log_debug("%s: read ok", ctx->name);
 	plugin_inst_stats(ctx);
 	if (ctx->removed) {
-		plugin_inst_free(ctx);
+		plugin_retire(ctx);
 		return;
 	}
 	if (!plugin_stopping)
@@ -581,9 +617,25 @@ plugin_remove(struct tally_ctx *ctx)
 	if (sched_running(&ctx->sched)) {
 		ctx->removed = 1;
 		ctx->conf = NULL;
+		TAILQ_INSERT_TAIL(&plugin_retiring, ctx, entry);
 		return;
 	}
 	plugin_inst_free(ctx);
+}
+
+/* An instance of that name whose read still runs after its removal. */
+static struct tally_ctx *
+plugin_find_retiring(const char *plugin, const char *instance)
+{
+	struct tally_ctx	*ctx;
+	size_t			 n = strlen(plugin);
+
+	TAILQ_FOREACH(ctx, &plugin_retiring, entry) {
+		if (strncmp(ctx->name, plugin, n) == 0 && ctx->name[n] == '.' &&
+		    strcmp(ctx->name + n + 1, instance) == 0)
+			return (ctx);
+	}
+	return (NULL);
 }
 
 void
@@ -618,6 +670,7 @@ plugins_reload(const struct config *conf)
 	struct tally_ctx	*ctx, *next;
 	struct plugin_conf	*pc, *match;
 	int			 kept = 0, removed = 0, added = 0;
+	int			 waiting = 0;
 
 	/* Pass 1: keep what is unchanged, stop what changed or went. */
 	TAILQ_FOREACH_SAFE(ctx, &plugin_insts, entry, next) {
@@ -640,15 +693,25 @@ plugins_reload(const struct config *conf)
 		}
 	}
 	plugin_config = conf;
-	/* Pass 2: start sections with no running instance. */
+	/*
+	 * Pass 2: start sections with no instance; one whose old instance is
+	 * still reading starts when that read returns (plugin_retire).
+	 */
 	TAILQ_FOREACH(pc, &conf->plugins, entry) {
-		if (plugin_find(pc->plugin, pc->instance) == NULL) {
-			plugin_add(conf, pc);
-			added++;
+		if (plugin_find(pc->plugin, pc->instance) != NULL)
+			continue;
+		if (plugin_find_retiring(pc->plugin, pc->instance) != NULL) {
+			log_info("%s.%s: its old instance is still reading; "
+			    "the new one starts when that read returns",
+			    pc->plugin, pc->instance);
+			waiting++;
+			continue;
 		}
+		plugin_add(conf, pc);
+		added++;
 	}
-	log_info("reload: %d instance(s) kept, %d stopped, %d started", kept,
-	    removed, added);
+	log_info("reload: %d instance(s) kept, %d stopped, %d started, %d "
+	    "waiting for a read to return", kept, removed, added, waiting);
 }
 
 int
@@ -671,6 +734,12 @@ plugins_stop(msec_t timeout)
 			    ctx->name);
 			continue;
 		}
+		plugin_inst_free(ctx);
+	}
+	TAILQ_FOREACH_SAFE(ctx, &plugin_retiring, entry, next) {
+		if (sched_running(&ctx->sched))
+			continue;	/* the exit takes it */
+		TAILQ_REMOVE(&plugin_retiring, ctx, entry);
 		plugin_inst_free(ctx);
 	}
 	if (work_pool_free(plugin_pool) == 0)
