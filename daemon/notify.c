@@ -14,7 +14,11 @@
  *   seconds later, and it is reaped.  The completion on the loop logs and
  *   retries.  A program that hangs holds one worker, never the loop.
  * - webhook: an evhttp connection on the loop (names resolved by evdns,
- *   never blocking), one POST, a timeout.  https: the connection runs
+ *   never blocking), one POST.  The answer is bounded: its head to
+ *   NOTIFY_HEAD_MAX bytes, its body to NOTIFY_BODY_MAX, and the whole
+ *   exchange to the notifier's timeout (a timer of ours: evhttp's own
+ *   timeout only counts silence, which a receiver trickling a byte a
+ *   second never gives).  https: the connection runs
  *   over an OpenSSL bufferevent; the certificate must chain to ca_file or
  *   the system's CAs and name the host.  The request callback records
  *   the outcome and arms the job's own event, which frees the connection
@@ -75,6 +79,8 @@
 #define NOTIFY_QUEUE		"notify.queue"
 #define NOTIFY_QUEUE_HEAD	"# tallyd notify queue 1\n"
 #define NOTIFY_QUEUE_MAX	(16 * 1024 * 1024)
+#define NOTIFY_HEAD_MAX		16384	/* bytes of an answer's head */
+#define NOTIFY_BODY_MAX		65536	/* bytes of an answer's body */
 
 /* A delivery in flight: owns copies of everything it needs. */
 struct notify_job {
@@ -90,6 +96,7 @@ struct notify_job {
 	int				 attempt;
 	struct event			*retry_ev;
 	struct event			*after_ev;	/* webhook answered */
+	struct event			*deadline_ev;	/* webhook: too long */
 	int				 in_pool;
 
 	char				**argv;		/* exec */
@@ -108,6 +115,7 @@ struct notify_job {
 	struct bufferevent		*bev;		/* https: the conn's */
 	SSL				*ssl;
 	int				 http_status;
+	int				 http_error;	/* evhttp's + 1 */
 	char				 tls_err[160];
 };
 
@@ -465,6 +473,8 @@ notify_job_free(struct notify_job *j)
 		event_free(j->retry_ev);
 	if (j->after_ev != NULL)
 		event_free(j->after_ev);
+	if (j->deadline_ev != NULL)
+		event_free(j->deadline_ev);
 	notify_argv_free(j->argv);
 	notify_argv_free(j->envp);
 	free(j->body);
@@ -641,7 +651,66 @@ notify_hook_cb(struct evhttp_request *req, void *arg)
 	    0;
 	if (j->http_status == 0 && j->ssl != NULL)
 		notify_tls_error(j);
+	evtimer_del(j->deadline_ev);
 	evtimer_add(j->after_ev, &now);
+}
+
+/* Loop: evhttp says why the request failed, before notify_hook_cb. */
+static void
+notify_hook_error_cb(enum evhttp_request_error e, void *arg)
+{
+	struct notify_job	*j = arg;
+
+	j->http_error = (int)e + 1;
+}
+
+/*
+ * Loop: the whole exchange took longer than the notifier's timeout (a
+ * receiver trickling its answer).  Freeing the connection drops the
+ * request without its callback.
+ */
+static void
+notify_hook_deadline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct notify_job	*j = arg;
+	char			 why[128];
+
+	if (j->conn == NULL || evtimer_pending(j->after_ev, NULL))
+		return;		/* answered meanwhile */
+	evhttp_connection_free(j->conn);
+	j->conn = NULL;
+	j->bev = NULL;
+	j->ssl = NULL;
+	snprintf(why, sizeof(why), "no complete answer within the %lu ms "
+	    "timeout (the receiver is too slow)", j->timeout);
+	notify_finished(j, 0, why);
+}
+
+/* Why a POST got no status, in words. */
+static void
+notify_hook_why(const struct notify_job *j, char *why, size_t len)
+{
+	switch (j->http_error - 1) {
+	case EVREQ_HTTP_INVALID_HEADER:
+		snprintf(why, len, "the answer's head is invalid or longer "
+		    "than %d bytes", NOTIFY_HEAD_MAX);
+		break;
+	case EVREQ_HTTP_DATA_TOO_LONG:
+		snprintf(why, len, "the answer's body is longer than %d bytes",
+		    NOTIFY_BODY_MAX);
+		break;
+	case EVREQ_HTTP_TIMEOUT:
+		snprintf(why, len, "no answer: the connection was silent for "
+		    "the %lu ms timeout", j->timeout);
+		break;
+	case EVREQ_HTTP_EOF:
+		snprintf(why, len, "the connection closed before a complete "
+		    "answer");
+		break;
+	default:
+		snprintf(why, len, "no answer (connection failed or refused)");
+		break;
+	}
 }
 
 static void
@@ -661,8 +730,7 @@ notify_hook_after_cb(evutil_socket_t fd, short ev, void *arg)
 	if (j->http_status == 0 && j->tls_err[0] != '\0')
 		snprintf(why, sizeof(why), "TLS: %s", j->tls_err);
 	else if (j->http_status == 0)
-		snprintf(why, sizeof(why), "no answer (connection failed or "
-		    "timed out)");
+		notify_hook_why(j, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "HTTP status %d", j->http_status);
 	notify_finished(j, 0, why);
@@ -744,6 +812,7 @@ notify_hook_try(struct notify_job *j)
 	char			 len[32];
 
 	j->tls_err[0] = '\0';
+	j->http_error = 0;
 	if (j->url.tls)
 		j->conn = notify_tls_conn(j);
 	else
@@ -758,8 +827,11 @@ notify_hook_try(struct notify_job *j)
 	tv.tv_usec = (j->timeout % 1000) * 1000;
 	evhttp_connection_set_timeout_tv(j->conn, &tv);
 	evhttp_connection_set_retries(j->conn, 0);
+	evhttp_connection_set_max_headers_size(j->conn, NOTIFY_HEAD_MAX);
+	evhttp_connection_set_max_body_size(j->conn, NOTIFY_BODY_MAX);
 	if ((req = evhttp_request_new(notify_hook_cb, j)) == NULL)
 		fatalx("notify: evhttp_request_new failed");
+	evhttp_request_set_error_cb(req, notify_hook_error_cb);
 	h = evhttp_request_get_output_headers(req);
 	snprintf(len, sizeof(len), "%zu", strlen(j->body));
 	evhttp_add_header(h, "Host", j->url.hosthdr);
@@ -774,7 +846,9 @@ notify_hook_try(struct notify_job *j)
 		evhttp_connection_free(j->conn);
 		j->conn = NULL;
 		notify_finished(j, 0, "cannot send the request");
+		return;
 	}
+	evtimer_add(j->deadline_ev, &tv);
 }
 
 static void
@@ -822,7 +896,9 @@ notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
 		if ((j->tls_ctx = notify_tls[nc - notify_confs]) != NULL)
 			SSL_CTX_up_ref(j->tls_ctx);
 		if ((j->after_ev = evtimer_new(notify_base,
-		    notify_hook_after_cb, j)) == NULL)
+		    notify_hook_after_cb, j)) == NULL ||
+		    (j->deadline_ev = evtimer_new(notify_base,
+		    notify_hook_deadline_cb, j)) == NULL)
 			fatalx("notify: evtimer_new failed");
 	}
 	return (j);
