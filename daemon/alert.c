@@ -17,13 +17,17 @@
  * notice suppressed.
  *
  * Persistence: a change goes to the history ring and, with its notices,
- * to the outbox.  One writer job at a time runs in the "alertio" pool
- * (one thread, so writes keep their order): it appends the new history
- * lines (or rewrites the file past its cap) and replaces alert.state
- * (temp, fsync, rename).  Only when it has returned are the outbox's
- * notices handed to notify.c: a notice is never sent for a change that a
- * restart would forget, and a restart never sends it again.  The files
- * are read once, in alert_start.
+ * to the outbox; each notice gets the next sequence number.  One writer
+ * job at a time runs in the "alertio" pool (one thread, so writes keep
+ * their order): it appends the notices to the notify journal (fsync),
+ * appends the new history lines (or rewrites the file past its cap) and
+ * replaces alert.state (temp, fsync, rename), which records the highest
+ * sequence written: the commit point.  Only when it has returned are the
+ * outbox's notices handed to notify.c.  So a notice is never sent for a
+ * change that a restart would forget (a journaled notice past the commit
+ * point is dropped at start), and one decided is never lost: the journal
+ * keeps it until its delivery, across kill -9.  The files are read once,
+ * in alert_start.
  */
 #include <sys/stat.h>
 
@@ -49,6 +53,7 @@
 #include "hmap.h"
 #include "log.h"
 #include "notify.h"
+#include "notifylog.h"
 #include "proto.h"
 #include "series.h"
 #include "stats.h"
@@ -128,6 +133,7 @@ struct alert_notice {
 	time_t			 time, since;
 	char			**names;
 	size_t			 nnames;
+	uint64_t		 seq;
 };
 TAILQ_HEAD(alert_notices, alert_notice);
 
@@ -135,6 +141,7 @@ TAILQ_HEAD(alert_notices, alert_notice);
 struct alert_io {
 	struct work_job		 job;
 	char			*state;
+	char			*journal;	/* notices' records, or NULL */
 	char			*append;	/* new history lines, or NULL */
 	char			*history;	/* the whole history, or NULL */
 	char			*state_path;
@@ -167,8 +174,11 @@ static struct alert_notices	 alert_outbox = TAILQ_HEAD_INITIALIZER(
 				    alert_outbox);
 static int			 alert_dirty;
 static int			 alert_io_busy;
+static uint64_t			 alert_seq;	/* of the last notice */
+static uint64_t			 alert_committed;	/* read at start */
 
 static void	alert_save(void);
+static void	alert_save_now(void);
 
 /* ---- rules */
 
@@ -601,7 +611,7 @@ alert_state_text(void)
 
 	evbuffer_add_printf(b, "# tallyd alert state 1: rule metric level "
 	    "since evaluated notified count_warning count_critical value "
-	    "message\n");
+	    "message\n# notices %llu\n", (unsigned long long)alert_seq);
 	TAILQ_FOREACH(ar, &alert_rules, entry) {
 		arg[0] = b;
 		arg[1] = ar->name;
@@ -644,30 +654,35 @@ alert_notice_free(struct alert_notice *n)
 	free(n);
 }
 
-/* Send the notice now, or (stopping) only queue it for the next start. */
 static void
-alert_notice_send(struct alert_notice *n, int now)
+alert_notice_event(const struct alert_notice *n, struct notify_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->rule = n->rule;
+	ev->metric = n->metric;
+	ev->kind = n->kind;
+	ev->event = n->event;
+	ev->level = n->level;
+	ev->previous = n->previous;
+	ev->message = n->message;
+	ev->value = n->value;
+	ev->threshold = n->threshold;
+	ev->time = n->time;
+	ev->since = n->since;
+	ev->seq = n->seq;
+}
+
+/* Hand the notice (journaled) to the notifiers. */
+static void
+alert_notice_send(struct alert_notice *n)
 {
 	struct notify_event	 ev;
 
-	ev.rule = n->rule;
-	ev.metric = n->metric;
-	ev.kind = n->kind;
-	ev.event = n->event;
-	ev.level = n->level;
-	ev.previous = n->previous;
-	ev.message = n->message;
-	ev.value = n->value;
-	ev.threshold = n->threshold;
-	ev.time = n->time;
-	ev.since = n->since;
-	if (now)
-		notify_send(&ev, n->names, n->nnames);
-	else
-		notify_hold(&ev, n->names, n->nnames);
+	alert_notice_event(n, &ev);
+	notify_send(&ev, n->names, n->nnames);
 }
 
-/* Worker of alertio: the history first, then the state. */
+/* Worker of alertio: the notices, the history, then the state. */
 static void
 alert_io_run(struct work_job *wj)
 {
@@ -675,6 +690,10 @@ alert_io_run(struct work_job *wj)
 	char		 err[256];
 	int		 rv = 0;
 
+	if (io->journal != NULL && notifylog_append(io->journal,
+	    strlen(io->journal), err, sizeof(err)) == -1)
+		snprintf(io->err, sizeof(io->err), "notices not journaled "
+		    "(a crash before their delivery loses them): %s", err);
 	if (io->history != NULL)
 		rv = alertdb_replace(io->history_path, io->history,
 		    strlen(io->history), err, sizeof(err));
@@ -682,7 +701,8 @@ alert_io_run(struct work_job *wj)
 		rv = alertdb_append(io->history_path, io->append,
 		    strlen(io->append), err, sizeof(err));
 	if (rv == -1)
-		snprintf(io->err, sizeof(io->err), "%s", err);
+		snprintf(io->err + strlen(io->err), sizeof(io->err) -
+		    strlen(io->err), "%s%s", io->err[0] ? "; " : "", err);
 	if (alertdb_replace(io->state_path, io->state, strlen(io->state), err,
 	    sizeof(err)) == -1)
 		snprintf(io->err + strlen(io->err), sizeof(io->err) -
@@ -699,6 +719,7 @@ alert_io_free(struct alert_io *io)
 		alert_notice_free(n);
 	}
 	free(io->state);
+	free(io->journal);
 	free(io->append);
 	free(io->history);
 	free(io->state_path);
@@ -717,7 +738,7 @@ alert_io_done(struct work_job *wj)
 	if (io->err[0] != '\0')
 		log_warnx("alert: saving state: %s", io->err);
 	TAILQ_FOREACH(n, &io->outbox, entry)
-		alert_notice_send(n, 1);
+		alert_notice_send(n);
 	alert_io_free(io);
 	if (!alert_stopped)
 		alert_save();
@@ -727,8 +748,11 @@ alert_io_done(struct work_job *wj)
 static struct alert_io *
 alert_io_new(void)
 {
-	struct alert_io	*io = xcalloc(1, sizeof(*io));
-	const char	*s;
+	struct alert_io		*io = xcalloc(1, sizeof(*io));
+	struct alert_notice	*n;
+	struct notify_event	 ev;
+	struct evbuffer		*b;
+	const char		*s;
 
 	TAILQ_INIT(&io->outbox);
 	io->state = alert_state_text();
@@ -744,6 +768,17 @@ alert_io_new(void)
 		alert_hist_lines = alert_hist_n;
 	}
 	TAILQ_CONCAT(&io->outbox, &alert_outbox, entry);
+	if (!TAILQ_EMPTY(&io->outbox)) {
+		if ((b = evbuffer_new()) == NULL)
+			fatalx("alert: evbuffer_new failed");
+		TAILQ_FOREACH(n, &io->outbox, entry) {
+			alert_notice_event(n, &ev);
+			notify_journal_lines(b, &ev, n->names, n->nnames);
+		}
+		if (evbuffer_get_length(b) > 0)
+			io->journal = util_evbuffer_string(b);
+		evbuffer_free(b);
+	}
 	return (io);
 }
 
@@ -789,6 +824,7 @@ alert_notice_add(const struct alert_rule *ar, const struct alert_one *one,
 	for (i = 0; i < ar->nnotify; i++)
 		n->names[i] = xstrdup(ar->notify[i]);
 	n->nnames = ar->nnotify;
+	n->seq = ++alert_seq;
 	TAILQ_INSERT_TAIL(&alert_outbox, n, entry);
 	stats_add(STAT_ALERT_NOTICES, 1);
 }
@@ -1094,6 +1130,10 @@ alert_load_state(void)
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		n++;
+		if (strncmp(line, "# notices ", 10) == 0) {
+			alert_committed = strtoull(line + 10, NULL, 10);
+			continue;
+		}
 		if (*line == '#')
 			continue;
 		if (alertdb_state_parse(line, &rule, &metric, &st) == -1) {
@@ -1182,11 +1222,17 @@ alert_start(struct event_base *base, struct store *store,
 	    ALERTDB_HISTORY);
 	alert_pool = work_pool_new(base, "alert", ALERT_THREADS);
 	alert_iopool = work_pool_new(base, "alertio", 1);
-	notify_start(base, conf);
+	alert_seq = alert_committed = 0;
 	alert_load_history();
 	alert_load_state();
+	alert_seq = notify_start(base, conf, alert_committed);
 	alert_configure(conf);
 	alert_claim_states();
+	if (alert_seq > alert_committed) {
+		/* Notices taken from an old queue: commit their numbers. */
+		alert_dirty = 1;
+		alert_save_now();
+	}
 	log_info("alert: %zu rule(s); state in %s", alert_nrules(),
 	    alert_state_path);
 }
@@ -1227,12 +1273,16 @@ alert_drain(void)
 	event_free(tick);
 }
 
-/* Write what is still unsaved, on this thread: we are stopping. */
+/*
+ * Write what is still unsaved, on this thread (at start or stop).  The
+ * notices are in the journal: the next start delivers them.
+ */
 static void
 alert_save_now(void)
 {
 	struct alert_io		*io;
 	struct alert_notice	*n;
+	int			 kept = 0;
 
 	if (alert_io_busy) {
 		log_warnx("alert: the state writer is stuck; state not saved");
@@ -1241,14 +1291,15 @@ alert_save_now(void)
 	if (!alert_dirty && TAILQ_EMPTY(&alert_outbox))
 		return;
 	io = alert_io_new();
+	alert_dirty = 0;
 	alert_io_run(&io->job);
 	if (io->err[0] != '\0')
 		log_warnx("alert: saving state: %s", io->err);
-	else {
-		/* Recorded as sent: the notifier's queue must have them. */
-		TAILQ_FOREACH(n, &io->outbox, entry)
-			alert_notice_send(n, 0);
-	}
+	TAILQ_FOREACH(n, &io->outbox, entry)
+		kept++;
+	if (kept > 0)
+		log_warnx("alert: %d notice(s) decided at the stop; journaled "
+		    "for the next start", kept);
 	alert_io_free(io);
 }
 

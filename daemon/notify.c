@@ -24,11 +24,16 @@
  *   the outcome and arms the job's own event, which frees the connection
  *   (never inside its callback) and finishes or arms a retry timer.
  * At most four programs run at once; more wait for a worker.
- * - At a stop, deliveries waiting to retry (and notices the engine decided
- *   but had no time to send) go to statedir/notify.queue, one line each;
- *   the next start delivers them and removes the file.  One cut off
- *   mid-attempt is not kept: it may have arrived.
- * Lock order: none here; the pool has its own.
+ * - The journal (notifylog.h): the alert engine appended each notice's N
+ *   records before notify_send.  A delivery that ends (delivered, given
+ *   up, its notifier gone) adds a D record to notify_done; one job at a
+ *   time in the "notifylog" pool (one thread) appends them, and every
+ *   NOTIFY_COMPACT_EVERY of them it rewrites the journal with only what
+ *   is pending.  A stop leaves the undelivered in the journal, even one
+ *   cut off mid-attempt (it may have arrived: at least once, never lost);
+ *   the next start delivers them.  statedir/notify.queue, the stop-time
+ *   queue of earlier versions, is taken into the journal at start.
+ * Lock order: none here; the pools and the journal have their own.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -60,6 +65,7 @@
 
 #include "alertdb.h"
 #include "alertrule.h"
+#include "notifylog.h"
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
@@ -76,8 +82,8 @@
 #define NOTIFY_OUT_MAX		200	/* bytes of a program's output logged */
 #define NOTIFY_BACKOFF_MAX	3600000	/* ms */
 #define NOTIFY_ARGS_MAX		64
-#define NOTIFY_QUEUE		"notify.queue"
-#define NOTIFY_QUEUE_HEAD	"# tallyd notify queue 1\n"
+#define NOTIFY_QUEUE		"notify.queue"	/* of earlier versions */
+#define NOTIFY_COMPACT_EVERY	256	/* D records between compactions */
 #define NOTIFY_QUEUE_MAX	(16 * 1024 * 1024)
 #define NOTIFY_HEAD_MAX		16384	/* bytes of an answer's head */
 #define NOTIFY_BODY_MAX		65536	/* bytes of an answer's body */
@@ -89,7 +95,8 @@ struct notify_job {
 	int				 type;
 	char				*name;		/* notifier */
 	char				*what;		/* for the log */
-	char				*record;	/* the notice, for the queue */
+	char				*record;	/* the notice, for the journal */
+	uint64_t			 seq;		/* in the journal */
 	unsigned long			 timeout;	/* ms */
 	int				 retries;	/* left */
 	unsigned long			 backoff;	/* ms, next wait */
@@ -133,6 +140,19 @@ static char			 notify_host[256];
 static char			**notify_keep;	/* PATH=..., passed to exec */
 static int			 notify_stopping;
 static char			*notify_queue_path;
+static char			*notify_journal_path;
+static struct work_pool		*notify_logpool;
+static struct evbuffer		*notify_done;	/* D records to append */
+static int			 notify_log_busy;
+static unsigned long		 notify_done_n;	/* since the last compaction */
+
+/* One append of D records (and maybe a compaction), in notify_logpool. */
+struct notify_logjob {
+	struct work_job		 job;
+	char			*data;
+	int			 compact;
+	char			 err[320];
+};
 
 static void	notify_try(struct notify_job *);
 static void	notify_tls_error(struct notify_job *);
@@ -306,18 +326,27 @@ notify_json_field(struct evbuffer *b, const char *key, const char *value)
 	notify_json_string(b, value != NULL ? value : "");
 }
 
+void
+notify_notice_id(const struct notify_event *ev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld-%llu", (long long)ev->time,
+	    (unsigned long long)ev->seq);
+}
+
 char *
 notify_json(const struct notify_event *ev, const char *host)
 {
 	struct evbuffer	*b = evbuffer_new();
-	char		*s, id[512];
+	char		*s, id[512], nid[64];
 
 	if (b == NULL)
 		fatalx("%s: out of memory", __func__);
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
+	notify_notice_id(ev, nid, sizeof(nid));
 	evbuffer_add_printf(b, "{\"version\":1");
 	notify_json_field(b, "id", id);
+	notify_json_field(b, "notice_id", nid);
 	notify_json_field(b, "name", ev->rule);
 	notify_json_field(b, "metric", ev->metric);
 	notify_json_field(b, "kind", ev->kind);
@@ -341,7 +370,7 @@ notify_json(const struct notify_event *ev, const char *host)
 char **
 notify_envp(const struct notify_event *ev, char *const *keep)
 {
-	char	**envp, num[32], id[512];
+	char	**envp, num[32], id[512], nid[64];
 	size_t	  n = 0, i, nkeep = 0;
 
 	while (keep != NULL && keep[nkeep] != NULL)
@@ -363,6 +392,8 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	xasprintf(&envp[n++], "TALLY_ALERT_TIME=%lld", (long long)ev->time);
 	xasprintf(&envp[n++], "TALLY_ALERT_SINCE=%lld", (long long)ev->since);
 	xasprintf(&envp[n++], "TALLY_ALERT_ID=%s", id);
+	notify_notice_id(ev, nid, sizeof(nid));
+	xasprintf(&envp[n++], "TALLY_ALERT_NOTICE_ID=%s", nid);
 	for (i = 0; i < nkeep; i++)
 		envp[n++] = xstrdup(keep[i]);
 	envp[n] = NULL;
@@ -492,6 +523,64 @@ notify_retry_cb(evutil_socket_t fd, short ev, void *arg)
 	notify_try(arg);
 }
 
+/* Worker of notify_logpool: append the D records, maybe compact. */
+static void
+notify_log_run(struct work_job *wj)
+{
+	struct notify_logjob	*lj = (struct notify_logjob *)wj;
+
+	if (notifylog_append(lj->data, strlen(lj->data), lj->err,
+	    sizeof(lj->err)) == 0 && lj->compact)
+		(void)notifylog_compact(lj->err, sizeof(lj->err));
+}
+
+static void	notify_log_kick(void);
+
+static void
+notify_log_done(struct work_job *wj)
+{
+	struct notify_logjob	*lj = (struct notify_logjob *)wj;
+
+	notify_log_busy = 0;
+	if (lj->err[0] != '\0')
+		log_warnx("notify: journal: %s (delivered notices may be sent "
+		    "again after a restart)", lj->err);
+	free(lj->data);
+	free(lj);
+	notify_log_kick();
+}
+
+/* Start an append of the D records waiting, unless one is under way. */
+static void
+notify_log_kick(void)
+{
+	struct notify_logjob	*lj;
+
+	if (notify_log_busy || notify_logpool == NULL ||
+	    evbuffer_get_length(notify_done) == 0)
+		return;
+	lj = xcalloc(1, sizeof(*lj));
+	lj->data = util_evbuffer_string(notify_done);
+	if (notify_done_n >= NOTIFY_COMPACT_EVERY) {
+		lj->compact = 1;
+		notify_done_n = 0;
+	}
+	lj->job.run = notify_log_run;
+	lj->job.done = notify_log_done;
+	notify_log_busy = 1;
+	work_submit(notify_logpool, &lj->job);
+}
+
+/* The notice needs no more delivery through this notifier. */
+static void
+notify_journal_done(uint64_t seq, const char *name)
+{
+	notifylog_fmt_done(notify_done, seq, name);
+	notify_done_n++;
+	if (!notify_stopping)
+		notify_log_kick();
+}
+
 /* One attempt ended: done, retried later, or given up (logged). */
 static void
 notify_finished(struct notify_job *j, int ok, const char *why)
@@ -499,11 +588,14 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 	struct timeval	 tv;
 
 	if (notify_stopping) {
+		if (ok)		/* else the journal keeps it */
+			notify_journal_done(j->seq, j->name);
 		TAILQ_REMOVE(&notify_jobs, j, entry);
 		notify_job_free(j);
 		return;
 	}
 	if (ok) {
+		notify_journal_done(j->seq, j->name);
 		stats_add(STAT_NOTIFY_DELIVERED, 1);
 		log_debug("notify: %s delivered %s (attempt %d)", j->name,
 		    j->what, j->attempt);
@@ -528,6 +620,7 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 	stats_add(STAT_NOTIFY_FAILED, 1);
 	log_warnx("notify: %s: %s: %s; given up after %d attempt%s",
 	    j->name, j->what, why, j->attempt, j->attempt == 1 ? "" : "s");
+	notify_journal_done(j->seq, j->name);
 	TAILQ_REMOVE(&notify_jobs, j, entry);
 	notify_job_free(j);
 }
@@ -877,6 +970,7 @@ notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
 	j->name = xstrdup(nc->name);
 	xasprintf(&j->what, "%s %s %s", ev->rule, ev->metric, ev->event);
 	j->record = notify_record_fmt(ev);
+	j->seq = ev->seq;
 	j->timeout = nc->timeout;
 	j->retries = nc->retries;
 	j->backoff = nc->backoff;
@@ -944,6 +1038,7 @@ notify_dispatch(const struct notify_event *ev, char *const *names, size_t n,
 			log_warnx("notify: no notifier %s (removed by a "
 			    "reload?); %s %s %s dropped", names[i], ev->rule,
 			    ev->metric, ev->event);
+			notify_journal_done(ev->seq, names[i]);
 			continue;
 		}
 		if (nc->type == NOTIFY_LOG)
@@ -962,9 +1057,22 @@ notify_send(const struct notify_event *ev, char *const *names, size_t n)
 }
 
 void
-notify_hold(const struct notify_event *ev, char *const *names, size_t n)
+notify_journal_lines(struct evbuffer *b, const struct notify_event *ev,
+    char *const *names, size_t n)
 {
-	notify_dispatch(ev, names, n, 1, 0);
+	const struct notify_conf	*nc;
+	char				*rec = NULL;
+	size_t				 i;
+
+	for (i = 0; i < n; i++) {
+		if ((nc = notify_find(names[i])) == NULL ||
+		    nc->type == NOTIFY_LOG)
+			continue;	/* nothing to deliver */
+		if (rec == NULL)
+			rec = notify_record_fmt(ev);
+		notifylog_fmt_add(b, ev->seq, names[i], rec);
+	}
+	free(rec);
 }
 
 /* ---- lifetime */
@@ -1055,21 +1163,25 @@ notify_keep_env(void)
 		notify_keep[n++] = xstrdup("PATH=/usr/bin:/bin");
 }
 
-/* Deliver the notices the last stop left in the queue, then forget it. */
-static void
-notify_queue_load(void)
+/*
+ * The stop-time queue of earlier versions: its notices become jobs with
+ * new sequence numbers after *seq; the caller journals them.  -1 if there
+ * was none (or it could not be read).
+ */
+static int
+notify_queue_import(uint64_t *seq)
 {
 	struct notify_event	 ev;
 	char			*text, *line, *next, *rec;
 	char			*names[1];
-	unsigned long		 lineno = 0, n = 0;
+	unsigned long		 lineno = 0;
 
 	if ((text = alertdb_read(notify_queue_path, NOTIFY_QUEUE_MAX)) ==
 	    NULL) {
 		if (errno != ENOENT)
 			log_warn("notify: %s: not read; its notices are lost",
 			    notify_queue_path);
-		return;
+		return (-1);
 	}
 	for (line = text; *line != '\0'; line = next) {
 		lineno++;
@@ -1085,60 +1197,89 @@ notify_queue_load(void)
 			    notify_queue_path, lineno);
 			continue;
 		}
+		ev.seq = ++*seq;
 		log_info("notify: %s: %s %s %s: kept at the last stop; "
 		    "delivering", line, ev.rule, ev.metric, ev.event);
 		names[0] = line;
-		notify_dispatch(&ev, names, 1, 0, 1);
-		n++;
+		notify_dispatch(&ev, names, 1, 0, 0);
 	}
 	free(text);
-	if (unlink(notify_queue_path) == -1)
-		log_warn("notify: %s: cannot remove it; its notices may be "
-		    "sent again at the next start", notify_queue_path);
-	log_debug("notify: %lu notice(s) from %s", n, notify_queue_path);
+	return (0);
 }
 
 /*
- * Keep what is surely not delivered for the next start: notices never
- * tried and deliveries waiting to retry.  One in progress (a program
- * running, a POST awaiting its answer) may have arrived; it is not kept,
- * so nothing is sent twice.
+ * Take the journal's pending notices (and an old queue) as jobs, rewrite
+ * the journal with exactly them, then start their deliveries.
  */
-static void
-notify_queue_save(void)
+static uint64_t
+notify_journal_load(uint64_t committed)
 {
+	struct notifylog_entry	*e;
+	struct notify_event	 ev;
 	struct notify_job	*j;
 	struct evbuffer		*b;
-	char			 err[512];
-	int			 n = 0;
+	char			 err[512], *names[1], *copy;
+	uint64_t		 seq = committed;
+	size_t			 n, i;
+	int			 queued;
+
+	if (notifylog_read(1, &e, &n) == -1) {
+		if (errno != ENOENT)
+			log_warn("notify: %s: not read; its notices are not "
+			    "delivered", notify_journal_path);
+		e = NULL;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (e[i].seq > seq)
+			seq = e[i].seq;
+		copy = xstrdup(e[i].notice);
+		if (e[i].seq > committed)
+			log_info("notify: notice %llu for %s: its alert state "
+			    "was never saved (tallyd stopped first); dropped, "
+			    "the engine decides it again",
+			    (unsigned long long)e[i].seq, e[i].notifier);
+		else if (notify_record_parse(copy, &ev) == -1)
+			log_warnx("notify: notice %llu for %s: damaged; "
+			    "skipped", (unsigned long long)e[i].seq,
+			    e[i].notifier);
+		else {
+			ev.seq = e[i].seq;
+			log_info("notify: %s: %s %s %s: not delivered before "
+			    "the last stop; delivering (notice %llu)",
+			    e[i].notifier, ev.rule, ev.metric, ev.event,
+			    (unsigned long long)ev.seq);
+			names[0] = e[i].notifier;
+			notify_dispatch(&ev, names, 1, 0, 0);
+		}
+		free(copy);
+	}
+	notifylog_entries_free(e, n);
+	queued = notify_queue_import(&seq) == 0;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("notify: evbuffer_new failed");
-	evbuffer_add(b, NOTIFY_QUEUE_HEAD, strlen(NOTIFY_QUEUE_HEAD));
-	TAILQ_FOREACH(j, &notify_jobs, entry) {
-		if (j->attempt > 0 && (j->in_pool || j->conn != NULL)) {
-			log_warnx("notify: %s: %s cut off mid-delivery; not "
-			    "kept (it may have arrived)", j->name, j->what);
-			continue;
-		}
-		evbuffer_add_printf(b, "%s\t%s", j->name, j->record);
-		n++;
-	}
-	if (n > 0) {
-		if (alertdb_replace(notify_queue_path,
-		    (const char *)evbuffer_pullup(b, -1),
-		    evbuffer_get_length(b), err, sizeof(err)) == -1)
-			log_warnx("notify: %d notice(s) not delivered and not "
-			    "kept: %s", n, err);
-		else
-			log_warnx("notify: %d notice(s) not delivered; kept in "
-			    "%s for the next start", n, notify_queue_path);
-	}
+	TAILQ_FOREACH(j, &notify_jobs, entry)
+		notifylog_fmt_add(b, j->seq, j->name, j->record);
+	if (notifylog_replace((const char *)evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b), err, sizeof(err)) == -1)
+		log_warnx("notify: journal: %s; notices not delivered by a "
+		    "crash are lost", err);
+	else if (queued && unlink(notify_queue_path) == -1)
+		log_warn("notify: %s: cannot remove it; its notices may be "
+		    "sent again at the next start", notify_queue_path);
 	evbuffer_free(b);
+	/* What the load dropped is gone with the rewrite. */
+	evbuffer_drain(notify_done, evbuffer_get_length(notify_done));
+	notify_done_n = 0;
+	TAILQ_FOREACH(j, &notify_jobs, entry)
+		notify_try(j);
+	return (seq);
 }
 
-void
-notify_start(struct event_base *base, const struct config *conf)
+uint64_t
+notify_start(struct event_base *base, const struct config *conf,
+    uint64_t committed)
 {
 	notify_base = base;
 	if ((notify_dns = evdns_base_new(base,
@@ -1146,13 +1287,19 @@ notify_start(struct event_base *base, const struct config *conf)
 	    (notify_dns = evdns_base_new(base, 0)) == NULL)
 		fatalx("notify: cannot make a DNS resolver");
 	notify_pool = work_pool_new(base, "notify", NOTIFY_THREADS);
+	notify_logpool = work_pool_new(base, "notifylog", 1);
+	if ((notify_done = evbuffer_new()) == NULL)
+		fatalx("notify: evbuffer_new failed");
 	if (gethostname(notify_host, sizeof(notify_host)) == -1)
 		snprintf(notify_host, sizeof(notify_host), "localhost");
 	notify_host[sizeof(notify_host) - 1] = '\0';
 	notify_keep_env();
 	notify_reload(conf);
 	xasprintf(&notify_queue_path, "%s/%s", conf->statedir, NOTIFY_QUEUE);
-	notify_queue_load();
+	xasprintf(&notify_journal_path, "%s/%s", conf->statedir,
+	    NOTIFYLOG_FILE);
+	notifylog_set_path(notify_journal_path);
+	return (notify_journal_load(committed));
 }
 
 int
@@ -1167,22 +1314,30 @@ notify_pending(void)
 }
 
 /*
- * Abandon deliveries still going, queued for the next start: cancel POSTs
- * and timers, stop running programs (TERM to their group), log each.
+ * Abandon deliveries still going; the journal keeps them for the next
+ * start: cancel POSTs and timers, stop running programs (TERM to their
+ * group), log each.  Then write the last D records and compact.
  */
 void
 notify_stop(void)
 {
 	struct notify_job	*j, *t;
-	int			 pid;
+	char			 err[320];
+	int			 pid, kept = 0;
 
 	if (notify_base == NULL)
 		return;
 	notify_stopping = 1;
-	notify_queue_save();
 	TAILQ_FOREACH_SAFE(j, &notify_jobs, entry, t) {
-		log_warnx("notify: %s: %s not delivered (shutting down)",
-		    j->name, j->what);
+		kept++;
+		if (j->attempt > 0 && (j->in_pool || j->conn != NULL))
+			log_warnx("notify: %s: %s cut off mid-delivery; kept "
+			    "for the next start (it may have arrived: the "
+			    "receiver can drop the repeat by its notice_id)",
+			    j->name, j->what);
+		else
+			log_warnx("notify: %s: %s not delivered; kept for the "
+			    "next start", j->name, j->what);
 		if (j->in_pool) {	/* the pool gives it back */
 			if ((pid = __atomic_load_n(&j->pid,
 			    __ATOMIC_SEQ_CST)) > 0)
@@ -1196,13 +1351,32 @@ notify_stop(void)
 	}
 	(void)work_drain(notify_pool, NOTIFY_KILL_GRACE + 500);
 	(void)work_pool_free(notify_pool);	/* stuck programs: kept */
+	(void)work_drain(notify_logpool, 10000);
+	if (work_pool_free(notify_logpool) == 0) {
+		if (evbuffer_get_length(notify_done) > 0 && notifylog_append(
+		    (const char *)evbuffer_pullup(notify_done, -1),
+		    evbuffer_get_length(notify_done), err, sizeof(err)) == -1)
+			log_warnx("notify: journal: %s", err);
+		if (notifylog_compact(err, sizeof(err)) == -1)
+			log_warnx("notify: journal: %s", err);
+	}
+	if (kept > 0)
+		log_warnx("notify: %d delivery(ies) not finished; kept in %s "
+		    "for the next start", kept, notify_journal_path);
+	notifylog_set_path(NULL);
+	evbuffer_free(notify_done);
+	notify_done = NULL;
+	notify_done_n = 0;
+	notify_log_busy = 0;
 	evdns_base_free(notify_dns, 0);
 	notify_confs_free();
 	notify_argv_free(notify_keep);
 	notify_keep = NULL;
 	free(notify_queue_path);
-	notify_queue_path = NULL;
+	free(notify_journal_path);
+	notify_queue_path = notify_journal_path = NULL;
 	notify_pool = NULL;
+	notify_logpool = NULL;
 	notify_dns = NULL;
 	notify_base = NULL;
 	notify_stopping = 0;
