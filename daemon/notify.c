@@ -1221,12 +1221,15 @@ notify_journal_load(uint64_t committed)
 	char			 err[512], *names[1], *copy;
 	uint64_t		 seq = committed;
 	size_t			 n, i;
-	int			 queued;
+	int			 queued, readable = 1, rv;
 
 	if (notifylog_read(1, &e, &n) == -1) {
-		if (errno != ENOENT)
+		if (errno != ENOENT) {
 			log_warn("notify: %s: not read; its notices are not "
-			    "delivered", notify_journal_path);
+			    "delivered, and it is kept as it is",
+			    notify_journal_path);
+			readable = 0;
+		}
 		e = NULL;
 		n = 0;
 	}
@@ -1261,8 +1264,13 @@ notify_journal_load(uint64_t committed)
 		fatalx("notify: evbuffer_new failed");
 	TAILQ_FOREACH(j, &notify_jobs, entry)
 		notifylog_fmt_add(b, j->seq, j->name, j->record);
-	if (notifylog_replace((const char *)evbuffer_pullup(b, -1),
-	    evbuffer_get_length(b), err, sizeof(err)) == -1)
+	if (readable)
+		rv = notifylog_replace((const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b), err, sizeof(err));
+	else		/* never overwrite what we could not read */
+		rv = notifylog_append((const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b), err, sizeof(err));
+	if (rv == -1)
 		log_warnx("notify: journal: %s; notices not delivered by a "
 		    "crash are lost", err);
 	else if (queued && unlink(notify_queue_path) == -1)
