@@ -47,8 +47,10 @@
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
+#include "json.h"
 #include "log.h"
 #include "notify.h"
+#include "numfmt.h"
 #include "proto.h"
 #include "series.h"
 #include "stats.h"
@@ -1332,7 +1334,7 @@ alert_rule_line(const struct alert_rule *ar, struct evbuffer *out)
 		    "not evaluated yet" : "no series matches");
 		return;
 	}
-	alertrule_fmt_number(num, sizeof(num), w->st.value);
+	numfmt_double(num, sizeof(num), w->st.value);
 	evbuffer_add_printf(out, "%s %s %lld %s %s: %s", ar->name,
 	    alertrule_level_name(w->st.level), (long long)w->st.since, num,
 	    w->metric, w->st.msg);
@@ -1406,16 +1408,13 @@ static void
 alert_json_state(struct evbuffer *out, const struct alert_one *one)
 {
 	evbuffer_add_printf(out, "\"metric\":");
-	notify_json_string(out, one->metric);
+	json_string(out, one->metric);
 	evbuffer_add_printf(out, ",\"level\":\"%s\",\"since\":%lld,"
 	    "\"value\":", alertrule_level_name(one->st.level),
 	    (long long)one->st.since);
-	if (isfinite(one->st.value))
-		evbuffer_add_printf(out, "%.17g", one->st.value);
-	else
-		evbuffer_add_printf(out, "null");
+	json_number(out, one->st.value);
 	evbuffer_add_printf(out, ",\"message\":");
-	notify_json_string(out, one->st.msg);
+	json_string(out, one->st.msg);
 }
 
 static int
@@ -1449,12 +1448,12 @@ alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
 		ws.one = &none;
 	}
 	evbuffer_add_printf(out, "{\"name\":");
-	notify_json_string(out, ar->name);
+	json_string(out, ar->name);
 	evbuffer_add_printf(out, ",\"kind\":\"%s\",\"enabled\":%s,",
 	    alertrule_kinds[ar->r.kind], ar->enabled ? "true" : "false");
 	alert_json_state(out, ws.one);
 	evbuffer_add_printf(out, ",\"pattern\":");
-	notify_json_string(out, ar->metric);
+	json_string(out, ar->metric);
 	evbuffer_add_printf(out, ",\"series\":[");
 	arg[0] = out;
 	arg[1] = &first;

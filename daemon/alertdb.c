@@ -16,6 +16,7 @@
 
 #include "alertdb.h"
 #include "alertrule.h"
+#include "numfmt.h"
 #include "xmalloc.h"
 
 /* "what path: why" into err, from errno. */
@@ -177,7 +178,7 @@ alertdb_state_fmt(char *buf, size_t len, const char *rule,
 {
 	char	 num[32], msg[ALERT_MSG_MAX];
 
-	alertrule_fmt_number(num, sizeof(num), st->value);
+	numfmt_double(num, sizeof(num), st->value);
 	alertdb_clean(msg, sizeof(msg), st->msg);
 	snprintf(buf, len, "%s %s %s %lld %lld %lld %d %d %s %s\n", rule,
 	    metric, alertrule_level_name(st->level), (long long)st->since,
@@ -267,7 +268,7 @@ alertdb_event_fmt(char *buf, size_t len, time_t t, const char *rule,
 {
 	char	 num[32], clean[ALERT_MSG_MAX];
 
-	alertrule_fmt_number(num, sizeof(num), value);
+	numfmt_double(num, sizeof(num), value);
 	alertdb_clean(clean, sizeof(clean), msg);
 	snprintf(buf, len, "%lld %s %s %s %s %s %s", (long long)t, rule,
 	    metric, alertrule_level_name(from), alertrule_level_name(to), num,

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "alertrule.h"
+#include "numfmt.h"
 #include "util.h"
 #include "config.h"
 #include "series.h"
@@ -281,12 +282,6 @@ alertrule_event_name(enum alert_event ev)
 	    "lower", "resolve", "repeat" };
 
 	return (names[ev]);
-}
-
-void
-alertrule_fmt_number(char *buf, size_t len, double v)
-{
-	util_fmt_number(buf, len, v);
 }
 
 /* A date as YYYY-MM-DD, with the time if not midnight. */
@@ -582,7 +577,7 @@ alertrule_eval_threshold(const struct alertrule *r,
 	    ALERT_MIN ? w.min : r->reduce == ALERT_MAX ? w.max : w.last;
 	alertrule_span_fmt(span, sizeof(span), &r->window);
 	alertrule_fmt_time(when, sizeof(when), res->at);
-	alertrule_fmt_number(num, sizeof(num), res->value);
+	numfmt_double(num, sizeof(num), res->value);
 	snprintf(res->msg, sizeof(res->msg), "%s %.6g over %s to %s",
 	    alertrule_reduces[r->reduce], res->value, span, when);
 	res->known = 1;

@@ -173,6 +173,5 @@ int		 alertrule_is_glob(const char *);
 const char	*alertrule_level_name(int);
 const char	*alertrule_event_name(enum alert_event);
 /* The shortest text that reads back as v; "U" if not finite. */
-void		 alertrule_fmt_number(char *buf, size_t len, double v);
 
 #endif

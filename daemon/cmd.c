@@ -21,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
+#include "numfmt.h"
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
@@ -69,58 +70,6 @@ cmd_err(struct evbuffer *out, enum proto_err code, const char *msg)
 {
 	evbuffer_add_printf(out, "ERR %s %s\n", proto_err_name(code), msg);
 	return (CMD_DONE);
-}
-
-/*
- * cmd_number without printf for values with few decimals: the fewest
- * decimals p (up to 15) such that m / 10^p, m < 2^53, is v: strtod of
- * that text is the same correctly rounded quotient, and the text is what
- * "%.15g" writes.  -1 if none.
- */
-static int
-cmd_number_fast(char *buf, double v)
-{
-	static const double	 p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
-	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
-	char			 tmp[24];
-	double			 a = fabs(v), x;
-	unsigned long long	 m;
-	int			 p, n = 0, k = 0;
-
-	if (a < 1e-4 || a >= 1e15)	/* %.15g writes an exponent */
-		return (-1);
-	for (p = 0; p < 16; p++) {
-		x = a * p10[p];
-		if (!(x < 9007199254740992.0))
-			return (-1);
-		m = (unsigned long long)(x + 0.5);
-		if ((double)m / p10[p] == a)
-			break;
-	}
-	if (p == 16)
-		return (-1);
-	do {
-		tmp[n++] = '0' + m % 10;
-		m /= 10;
-	} while (m != 0 || n <= p);
-	if (v < 0)
-		buf[k++] = '-';
-	while (n > 0) {
-		if (p > 0 && n == p)
-			buf[k++] = '.';
-		buf[k++] = tmp[--n];
-	}
-	buf[k] = '\0';
-	return (k);
-}
-
-/* The shortest text that reads back as the same double; U if unknown. */
-static void
-cmd_number(char *buf, size_t len, double v)
-{
-	if (isfinite(v) && v != 0 && cmd_number_fast(buf, v) >= 0)
-		return;
-	util_fmt_number(buf, len, v);
 }
 
 /* ---- synchronous commands */
@@ -269,7 +218,7 @@ cmd_stats_cb(void *arg, const char *name, enum tally_kind kind, double v)
 	struct evbuffer	*b = arg;
 	char		 num[64];
 
-	cmd_number(num, sizeof(num), v);
+	numfmt_double(num, sizeof(num), v);
 	evbuffer_add_printf(b, "%s %s\n", name, num);
 }
 
@@ -364,7 +313,7 @@ cmd_last_done(const struct query_result *res, void *arg)
 	char		 num[64];
 
 	if (!cmd_failed(res, b)) {
-		cmd_number(num, sizeof(num), res->last_value);
+		numfmt_double(num, sizeof(num), res->last_value);
 		evbuffer_add_printf(b, "OK 1 last\n%lld %s\n",
 		    (long long)res->last_time, num);
 	}
@@ -386,7 +335,7 @@ cmd_fetch_format(struct query_result *res)
 	for (i = 0; i < res->nrows; i++) {
 		n = snprintf(line, sizeof(line), "%lld ", (long long)
 		    (res->start + (time_t)((i + 1) * res->step)));
-		cmd_number(line + n, sizeof(line) - n, res->rows[i]);
+		numfmt_double(line + n, sizeof(line) - n, res->rows[i]);
 		n += strlen(line + n);
 		line[n++] = '\n';
 		evbuffer_add(b, line, n);

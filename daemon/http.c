@@ -48,7 +48,9 @@
 #include "config.h"
 #include "graph.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
+#include "numfmt.h"
 #include "proto.h"
 #include "query.h"
 #include "series.h"
@@ -169,61 +171,6 @@ static void	http_error(struct evhttp_request *, int, int, const char *,
 
 /* ---- JSON and hashing */
 
-/* A string as JSON; bytes that are not UTF-8 become U+FFFD. */
-static void
-http_json_str(struct evbuffer *b, const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	int			 n, i;
-
-	evbuffer_add(b, "\"", 1);
-	while (*p != '\0') {
-		if (*p == '"' || *p == '\\') {
-			evbuffer_add_printf(b, "\\%c", *p++);
-			continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			evbuffer_add_printf(b, "\\u%04x", *p++);
-			continue;
-		}
-		n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 :
-		    (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 &&
-		    *p <= 0xf4 ? 3 : -1;
-		for (i = 1; n > 0 && i <= n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = -1;
-		if (n == -1) {
-			evbuffer_add(b, "\\ufffd", 6);
-			p++;
-			continue;
-		}
-		evbuffer_add(b, p, n + 1);
-		p += n + 1;
-	}
-	evbuffer_add(b, "\"", 1);
-}
-
-/* A number as JSON text: the shortest that reads back the same; null. */
-static const char *
-http_num_text(char *buf, size_t len, double v)
-{
-	if (!isfinite(v))
-		return ("null");
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
-	return (buf);
-}
-
-static void
-http_json_num(struct evbuffer *b, double v)
-{
-	char		 buf[64];
-	const char	*t = http_num_text(buf, sizeof(buf), v);
-
-	evbuffer_add(b, t, strlen(t));
-}
-
 /* An entity tag: FNV-1a over the bytes, quoted. */
 static void
 http_etag(char *buf, size_t len, const unsigned char *p, size_t n)
@@ -335,9 +282,9 @@ http_error(struct evhttp_request *req, int head, int status, const char *code,
 		fatal("%s", __func__);
 	va_end(ap);
 	evbuffer_add_printf(b, "{\"error\":{\"code\":");
-	http_json_str(b, code);
+	json_string(b, code);
 	evbuffer_add_printf(b, ",\"message\":");
-	http_json_str(b, msg);
+	json_string(b, msg);
 	evbuffer_add_printf(b, "}}\n");
 	free(msg);
 	http_header(req, "Cache-Control", "no-store");
@@ -630,7 +577,7 @@ http_series_done(const struct query_result *res, void *arg)
 	}
 	b = evbuffer_new();
 	evbuffer_add_printf(b, "{\"metric\":");
-	http_json_str(b, metric);
+	json_string(b, metric);
 	evbuffer_add_printf(b, ",\"cf\":\"%s\",\"step\":%lu,\"start\":%lld,"
 	    "\"end\":%lld,\"points\":[", res->cf, res->step,
 	    (long long)res->start, (long long)(res->start +
@@ -638,7 +585,7 @@ http_series_done(const struct query_result *res, void *arg)
 	for (i = 0; i < res->nrows; i++) {
 		n = snprintf(point, sizeof(point), "%s[%lld,%s]",
 		    i > 0 ? "," : "", (long long)(res->start +
-		    (time_t)((i + 1) * res->step)), http_num_text(num,
+		    (time_t)((i + 1) * res->step)), json_number_text(num,
 		    sizeof(num), res->rows[i]));
 		evbuffer_add(b, point, (size_t)n);
 	}
@@ -828,14 +775,14 @@ http_metrics_json(const struct http_batch *bt)
 	evbuffer_add_printf(b, "{\"metrics\":[");
 	for (i = 0; i < bt->n; i++) {
 		evbuffer_add_printf(b, "%s{\"name\":", i > 0 ? "," : "");
-		http_json_str(b, series_name(bt->s[i]));
+		json_string(b, series_name(bt->s[i]));
 		evbuffer_add_printf(b, ",\"kind\":\"%s\",\"unit\":",
 		    series_kind_name(series_kind(bt->s[i])));
-		http_json_str(b, series_unit(bt->s[i]));
+		json_string(b, series_unit(bt->s[i]));
 		if (bt->have[i]) {
 			evbuffer_add_printf(b, ",\"time\":%lld,\"value\":",
 			    (long long)bt->when[i]);
-			http_json_num(b, bt->value[i]);
+			json_number(b, bt->value[i]);
 		} else
 			evbuffer_add_printf(b, ",\"time\":null,\"value\":null");
 		evbuffer_add(b, "}", 1);
@@ -969,7 +916,7 @@ http_prometheus(struct http_call *c)
 {
 	struct http_list	 l;
 	struct evbuffer		*b;
-	char			 name[SERIES_NAME_MAX + 8];
+	char			 name[SERIES_NAME_MAX + 8], num[NUMFMT_LEN];
 	time_t			 when;
 	double			 v;
 	size_t			 i;
@@ -996,8 +943,10 @@ http_prometheus(struct http_call *c)
 			evbuffer_add_printf(b, "NaN\n");
 		else if (isinf(v))
 			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
-		else
-			evbuffer_add_printf(b, "%.17g\n", v);
+		else {
+			numfmt_double(num, sizeof(num), v);
+			evbuffer_add_printf(b, "%s\n", num);
+		}
 	}
 	free(l.s);
 	http_header(c->req, "Cache-Control", "no-store");
@@ -1095,9 +1044,9 @@ http_put_one(struct series *s, const char *word, time_t now,
 		return (1);
 	evbuffer_add_printf(refused, "%s{\"value\":",
 	    evbuffer_get_length(refused) > 0 ? "," : "");
-	http_json_str(refused, word);
+	json_string(refused, word);
 	evbuffer_add_printf(refused, ",\"reason\":");
-	http_json_str(refused, why);
+	json_string(refused, why);
 	evbuffer_add(refused, "}", 1);
 	return (0);
 }
@@ -1176,7 +1125,7 @@ http_put(struct http_call *c)
 			nok += http_put_one(s, words[i], now, refused);
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "{\"metric\":");
-		http_json_str(b, metric);
+		json_string(b, metric);
 		evbuffer_add_printf(b, ",\"accepted\":%zu,\"refused\":[", nok);
 		evbuffer_add_buffer(b, refused);
 		evbuffer_add_printf(b, "]}\n");

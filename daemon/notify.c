@@ -59,7 +59,9 @@
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
+#include "numfmt.h"
 #include "notify.h"
 #include "stats.h"
 #include "spawn.h"
@@ -265,39 +267,6 @@ bad:
 	return (-1);
 }
 
-void
-notify_json_string(struct evbuffer *b, const char *s)
-{
-	const unsigned char	*p;
-
-	evbuffer_add(b, "\"", 1);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			evbuffer_add_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			evbuffer_add_printf(b, "\\u%04x", *p);
-		else
-			evbuffer_add(b, p, 1);
-	}
-	evbuffer_add(b, "\"", 1);
-}
-
-static void
-notify_json_number(struct evbuffer *b, double v)
-{
-	char	 num[32];
-
-	alertrule_fmt_number(num, sizeof(num), v);
-	evbuffer_add_printf(b, "%s", isfinite(v) ? num : "null");
-}
-
-static void
-notify_json_field(struct evbuffer *b, const char *key, const char *value)
-{
-	evbuffer_add_printf(b, ",\"%s\":", key);
-	notify_json_string(b, value != NULL ? value : "");
-}
-
 char *
 notify_json(const struct notify_event *ev, const char *host)
 {
@@ -309,21 +278,21 @@ notify_json(const struct notify_event *ev, const char *host)
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
 	evbuffer_add_printf(b, "{\"version\":1");
-	notify_json_field(b, "id", id);
-	notify_json_field(b, "name", ev->rule);
-	notify_json_field(b, "metric", ev->metric);
-	notify_json_field(b, "kind", ev->kind);
-	notify_json_field(b, "event", ev->event);
-	notify_json_field(b, "level", ev->level);
-	notify_json_field(b, "previous", ev->previous);
+	json_field(b, "id", id);
+	json_field(b, "name", ev->rule);
+	json_field(b, "metric", ev->metric);
+	json_field(b, "kind", ev->kind);
+	json_field(b, "event", ev->event);
+	json_field(b, "level", ev->level);
+	json_field(b, "previous", ev->previous);
 	evbuffer_add_printf(b, ",\"value\":");
-	notify_json_number(b, ev->value);
+	json_number(b, ev->value);
 	evbuffer_add_printf(b, ",\"threshold\":");
-	notify_json_number(b, ev->threshold);
-	notify_json_field(b, "message", ev->message);
+	json_number(b, ev->threshold);
+	json_field(b, "message", ev->message);
 	evbuffer_add_printf(b, ",\"time\":%lld,\"since\":%lld",
 	    (long long)ev->time, (long long)ev->since);
-	notify_json_field(b, "host", host);
+	json_field(b, "host", host);
 	evbuffer_add_printf(b, "}");
 	s = util_evbuffer_string(b);
 	evbuffer_free(b);
@@ -339,7 +308,7 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	while (keep != NULL && keep[nkeep] != NULL)
 		nkeep++;
 	envp = xcalloc(nkeep + 16, sizeof(*envp));
-	alertrule_fmt_number(num, sizeof(num), ev->value);
+	numfmt_double(num, sizeof(num), ev->value);
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
 	xasprintf(&envp[n++], "TALLY_ALERT_NAME=%s", ev->rule);
@@ -349,7 +318,7 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	xasprintf(&envp[n++], "TALLY_ALERT_LEVEL=%s", ev->level);
 	xasprintf(&envp[n++], "TALLY_ALERT_PREVIOUS=%s", ev->previous);
 	xasprintf(&envp[n++], "TALLY_ALERT_VALUE=%s", num);
-	alertrule_fmt_number(num, sizeof(num), ev->threshold);
+	numfmt_double(num, sizeof(num), ev->threshold);
 	xasprintf(&envp[n++], "TALLY_ALERT_THRESHOLD=%s", num);
 	xasprintf(&envp[n++], "TALLY_ALERT_MESSAGE=%s", ev->message);
 	xasprintf(&envp[n++], "TALLY_ALERT_TIME=%lld", (long long)ev->time);
@@ -379,8 +348,8 @@ notify_record_fmt(const struct notify_event *ev)
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("notify: evbuffer_new failed");
-	alertrule_fmt_number(v, sizeof(v), ev->value);
-	alertrule_fmt_number(th, sizeof(th), ev->threshold);
+	numfmt_double(v, sizeof(v), ev->value);
+	numfmt_double(th, sizeof(th), ev->threshold);
 	notify_field(b, ev->rule, 0);
 	notify_field(b, ev->metric, 0);
 	notify_field(b, ev->kind, 0);
@@ -851,7 +820,7 @@ notify_dispatch(const struct notify_event *ev, char *const *names, size_t n,
 	char				 num[32];
 	size_t				 i;
 
-	alertrule_fmt_number(num, sizeof(num), ev->value);
+	numfmt_double(num, sizeof(num), ev->value);
 	if (!logit)
 		;
 	else if (strcmp(ev->level, "critical") == 0 && strcmp(ev->event,

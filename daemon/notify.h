@@ -70,7 +70,5 @@ char	**notify_envp(const struct notify_event *, char *const *keep);
  * back; parse cuts line in place, ev's strings point into it. */
 char	*notify_record_fmt(const struct notify_event *);
 int	 notify_record_parse(char *line, struct notify_event *);
-/* Append s as a JSON string, quoted and escaped. */
-void	 notify_json_string(struct evbuffer *, const char *s);
 
 #endif

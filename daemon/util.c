@@ -103,18 +103,6 @@ util_tcp_listen(const char *key, const char *addr)
 	return (fd);
 }
 
-void
-util_fmt_number(char *buf, size_t len, double v)
-{
-	if (!isfinite(v)) {
-		snprintf(buf, len, "U");
-		return;
-	}
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
-}
-
 char *
 util_evbuffer_string(struct evbuffer *b)
 {

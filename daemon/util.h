@@ -14,9 +14,6 @@ int	util_mkdirs(const char *path, mode_t mode);
  * For start-up, before the daemon forks.
  */
 int	util_tcp_listen(const char *key, const char *addr);
-/* The shortest text ("%.15g", else "%.17g") that reads back as v; U if
- * it is not finite. */
-void	util_fmt_number(char *buf, size_t len, double v);
 /* What b holds as a NUL-terminated string (the caller frees it); b is
  * emptied, not freed. */
 char	*util_evbuffer_string(struct evbuffer *b);
