@@ -41,6 +41,7 @@
 #include <rrd.h>
 
 #include "alert.h"
+#include "alertconf.h"
 #include "alertdb.h"
 #include "alertrule.h"
 #include "clock.h"
@@ -49,6 +50,7 @@
 #include "hmap.h"
 #include "json.h"
 #include "log.h"
+#include "names.h"
 #include "notify.h"
 #include "numfmt.h"
 #include "proto.h"
@@ -319,7 +321,7 @@ alert_scan(struct alert_job *j)
 				snprintf(name, sizeof(name), "%s.%s.%.*s",
 				    e1->d_name, e2->d_name, (int)(len - 4),
 				    e3->d_name);
-				if (!series_name_valid(name) ||
+				if (!names_series_valid(name) ||
 				    !proto_glob(j->pattern, name))
 					continue;
 				j->names = xreallocarray(j->names,
@@ -534,7 +536,7 @@ alert_run(struct work_job *wj)
 	}
 	j->res = xcalloc(j->nnames, sizeof(*j->res));
 	for (i = 0; i < j->nnames; i++) {
-		if (series_path(path, sizeof(path), j->datadir,
+		if (names_series_path(path, sizeof(path), j->datadir,
 		    j->names[i]) == -1 || alert_fetch(j, path, &p, &n, err,
 		    sizeof(err)) == -1) {
 			snprintf(j->err, sizeof(j->err), "%s: %s",
@@ -1038,11 +1040,13 @@ alert_configure(const struct config *conf)
 {
 	struct alert_rules	 old;
 	const struct alert_conf	*ac;
+	struct config_item	*it;
 	struct alert_rule	*ar;
 
 	TAILQ_INIT(&old);
 	TAILQ_CONCAT(&old, &alert_rules, entry);
-	TAILQ_FOREACH(ac, &conf->alerts, entry) {
+	CONFIG_FOREACH(it, conf, &alertconf_section) {
+		ac = config_data(it);
 		TAILQ_FOREACH(ar, &old, entry) {
 			if (strcmp(ar->name, ac->name) == 0)
 				break;

@@ -17,6 +17,7 @@
 #include "alertdb.h"
 #include "alertrule.h"
 #include "numfmt.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* "what path: why" into err, from errno. */
@@ -254,7 +255,7 @@ alertdb_state_parse(char *line, char **rule, char **metric,
 	st->count[ALERT_CRITICAL] = (int)n[4];
 	if (strcmp(w[8], "U") == 0)
 		st->value = NAN;
-	else if (alertrule_number(w[8], &st->value, NULL) == -1)
+	else if (util_number(w[8], &st->value, NULL) == -1)
 		return (-1);
 	snprintf(st->msg, sizeof(st->msg), "%s", s);
 	*rule = w[0];

@@ -15,10 +15,9 @@
 #include <time.h>
 
 #include "alertrule.h"
+#include "names.h"
 #include "numfmt.h"
 #include "util.h"
-#include "config.h"
-#include "series.h"
 
 #define ALERT_DAY		86400L
 #define ALERT_MONTH_SECS	(30.436875 * ALERT_DAY)	/* Gregorian mean */
@@ -164,7 +163,7 @@ alertrule_span_parse(const char *s, struct alert_span *out, char *why,
 			return (0);
 		}
 	}
-	ms = config_duration(s, &errstr);
+	ms = util_duration(s, &errstr);
 	if (errstr == NULL && ms % 1000 != 0)
 		errstr = "must be whole seconds";
 	if (errstr == NULL && ms / 1000 > 1000ULL * 366 * ALERT_DAY)
@@ -231,26 +230,6 @@ alertrule_deadline_parse(const char *s, int *mon, int *day, char *why,
 }
 
 int
-alertrule_number(const char *s, double *out, int *pct)
-{
-	char	*end;
-	size_t	 n = strlen(s);
-	double	 d;
-
-	if (pct != NULL)
-		*pct = n > 1 && s[n - 1] == '%';
-	if (n == 0 || strspn(s, "0123456789+-.eE") < n - (pct != NULL &&
-	    *pct))
-		return (-1);
-	d = strtod(s, &end);
-	if (end == s || (*end != '\0' && !(pct != NULL && *pct &&
-	    end == s + n - 1)) || !isfinite(d))
-		return (-1);
-	*out = d;
-	return (0);
-}
-
-int
 alertrule_is_glob(const char *s)
 {
 	return (strpbrk(s, "*?[") != NULL);
@@ -262,7 +241,7 @@ alertrule_metric_valid(const char *s)
 	size_t	 n = strlen(s);
 
 	if (!alertrule_is_glob(s))
-		return (series_name_valid(s));
+		return (names_series_valid(s));
 	return (n >= 1 && n <= 255 && strspn(s,
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-.*?[]!^") == n);
 }

@@ -20,6 +20,7 @@
 #include "graph.h"
 #include "listen.h"
 #include "log.h"
+#include "names.h"
 #include "notify.h"
 #include "numfmt.h"
 #include "plugin.h"
@@ -32,17 +33,13 @@
 #include "util.h"
 #include "xmalloc.h"
 
-static char		*cmd_token;
-static char		*cmd_retention;
+static const struct config *cmd_cf;	/* in force: main's */
 static struct store	*cmd_store;
 
 void
 cmd_set_config(const struct config *conf)
 {
-	free(cmd_token);
-	free(cmd_retention);
-	cmd_token = conf->token != NULL ? xstrdup(conf->token) : NULL;
-	cmd_retention = xstrdup(conf->default_retention);
+	cmd_cf = conf;
 }
 
 void
@@ -54,15 +51,7 @@ cmd_set_store(struct store *store)
 void
 cmd_shutdown(void)
 {
-	free(cmd_token);
-	free(cmd_retention);
-	cmd_token = cmd_retention = NULL;
-}
-
-int
-cmd_token_required(void)
-{
-	return (cmd_token != NULL);
+	cmd_cf = NULL;
 }
 
 static enum cmd_result
@@ -94,17 +83,17 @@ cmd_auth(struct client *c, struct proto_req *req, struct evbuffer *out)
 	size_t		 i, n, m;
 	unsigned char	 diff = 0;
 
-	if (cmd_token == NULL) {
+	if (cmd_cf->token == NULL) {
 		client_set_authed(c);
 		evbuffer_add_printf(out, "OK 0 no token needed\n");
 		return (CMD_DONE);
 	}
 	/* Compare in time independent of where they differ. */
-	n = strlen(cmd_token);
+	n = strlen(cmd_cf->token);
 	m = strlen(t);
 	diff = n != m;
 	for (i = 0; i < n; i++)
-		diff |= cmd_token[i] ^ (i < m ? t[i] : 0);
+		diff |= cmd_cf->token[i] ^ (i < m ? t[i] : 0);
 	if (diff != 0)
 		return (cmd_err(out, PERR_AUTH, "wrong token"));
 	client_set_authed(c);
@@ -167,12 +156,12 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 	enum series_rc		 rc;
 	int			 i, nok = 0, nbad = 0;
 
-	if (!series_name_valid(req->argv[0]))
+	if (!names_series_valid(req->argv[0]))
 		return (cmd_err(out, PERR_NAME, "metric names are "
 		    "plugin.instance.metric of [a-z0-9_-]"));
 	if ((s = series_find(req->argv[0])) == NULL &&
-	    (s = series_declare(req->argv[0], TALLY_GAUGE, "", cmd_retention,
-	    why, sizeof(why))) == NULL)
+	    (s = series_declare(req->argv[0], TALLY_GAUGE, "",
+	    cmd_cf->default_retention, why, sizeof(why))) == NULL)
 		return (cmd_err(out, PERR_NAME, why));
 	refused = evbuffer_new();
 	for (i = 1; i < req->argc; i++) {
@@ -383,7 +372,7 @@ cmd_flush_done(void *arg, int error)
 static enum cmd_result
 cmd_metric_check(const char *name, struct evbuffer *out)
 {
-	if (!series_name_valid(name)) {
+	if (!names_series_valid(name)) {
 		cmd_err(out, PERR_NAME, "metric names are "
 		    "plugin.instance.metric of [a-z0-9_-]");
 		return (CMD_DONE);
@@ -516,7 +505,7 @@ cmd_exec(struct client *c, char *line, size_t len)
 		req = xmalloc(sizeof(*req));
 	if (proto_parse(line, len, req, &err) == -1)
 		return (cmd_err(out, err.code, err.msg));
-	if (!client_authed(c) && cmd_token != NULL &&
+	if (!client_authed(c) && cmd_cf->token != NULL &&
 	    !(req->entry->flags & PROTO_F_NOAUTH))
 		return (cmd_err(out, PERR_AUTH, "authenticate first: AUTH "
 		    "token"));

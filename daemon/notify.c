@@ -38,6 +38,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,6 @@
 #include <openssl/x509v3.h>
 
 #include "alertdb.h"
-#include "alertrule.h"
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
@@ -265,6 +265,131 @@ notify_argv_split(const char *cmd, char ***argvp, char *why, size_t len)
 bad:
 	notify_argv_free(argv);
 	return (-1);
+}
+
+/* ---- [notify NAME] sections */
+
+#define N(f)	offsetof(struct notify_conf, f)
+
+static const char *const notify_types[] = { "log", "exec", "webhook", NULL };
+
+static const struct config_key notify_keys[] = {
+	{ .name = "type", .type = CONFIG_ENUM,
+	  .choices = notify_types, .defshow = "(required)",
+	  .flags = CONFIG_RELOAD, .off = N(type),
+	  .help = "log: a log line (every notice is logged anyway); exec: run "
+	  "command; webhook: POST a JSON document to url" },
+	{ .name = "command", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(command),
+	  .help = "exec: an absolute path and arguments, split at spaces "
+	  "(\"double quotes\" keep spaces), no shell; the alert is in "
+	  "TALLY_ALERT_* environment variables" },
+	{ .name = "url", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(url),
+	  .help = "webhook: http://host[:port]/path or https://...; https "
+	  "checks the server's certificate and name" },
+	{ .name = "ca_file", .type = CONFIG_PATH,
+	  .flags = CONFIG_RELOAD, .off = N(ca_file), .defshow = "(the "
+	  "system's CAs)",
+	  .help = "webhook over https: PEM file of the CAs to trust instead "
+	  "of the system's" },
+	{ .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "10s",
+	  .flags = CONFIG_RELOAD, .off = N(timeout),
+	  .help = "exec: then TERM, and KILL 2s later; webhook: a POST "
+	  "taking longer fails" },
+	{ .name = "retries", .type = CONFIG_INT,
+	  .max = 100, .def = "3", .flags = CONFIG_RELOAD, .off = N(retries),
+	  .help = "attempts after a failure (exit status not 0, no 2xx "
+	  "answer)" },
+	{ .name = "backoff", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "1s",
+	  .flags = CONFIG_RELOAD, .off = N(backoff),
+	  .help = "wait before the first retry, doubled for each next one" },
+};
+
+static void	*notify_conf_begin(struct config_parse *, const char *,
+		    const char *);
+static void	*notify_conf_end(struct config_parse *, void *);
+static void	 notify_conf_free(void *);
+
+const struct config_section notify_section = {
+	.word = "notify", .minw = 2, .maxw = 2, .usage = "[notify NAME]",
+	.head = "[notify NAME]\n# a notifier named by rules' notify",
+	.noun = { "notifier", NULL },
+	.keys = notify_keys, .nkeys = sizeof(notify_keys) /
+	    sizeof(notify_keys[0]),
+	.begin = notify_conf_begin, .end = notify_conf_end,
+	.free = notify_conf_free
+};
+
+static void *
+notify_conf_begin(struct config_parse *p, const char *name,
+    const char *instance)
+{
+	struct notify_conf	*nc;
+
+	(void)instance;
+	nc = xcalloc(1, sizeof(*nc));
+	nc->name = xstrdup(name);
+	nc->line = config_line(p);
+	return (nc);
+}
+
+/* The notify section ended: each type needs its own keys. */
+static void *
+notify_conf_end(struct config_parse *p, void *base)
+{
+	struct notify_conf	*nc = base;
+	char			 why[160], **argv;
+	int			 cmd, url, ca;
+
+	cmd = config_seen(p, "command");
+	url = config_seen(p, "url");
+	ca = config_seen(p, "ca_file");
+	if (config_seen(p, "type") == 0) {
+		config_perr(p, nc->line, "[notify %s] needs type = log, exec "
+		    "or webhook", nc->name);
+		return (nc);
+	}
+	if (cmd > 0 && nc->type != NOTIFY_EXEC)
+		config_perr(p, cmd, "command applies to type = exec only");
+	if (url > 0 && nc->type != NOTIFY_WEBHOOK)
+		config_perr(p, url, "url applies to type = webhook only");
+	if (ca > 0 && (nc->type != NOTIFY_WEBHOOK || nc->url == NULL ||
+	    strncmp(nc->url, "https://", 8) != 0))
+		config_perr(p, ca, "ca_file applies to an https:// webhook "
+		    "only");
+	else if (ca > 0 && nc->ca_file != NULL && access(nc->ca_file, R_OK) ==
+	    -1)
+		config_perr(p, ca, "ca_file %s: %s", nc->ca_file,
+		    strerror(errno));
+	if (nc->type == NOTIFY_EXEC && cmd == 0)
+		config_perr(p, nc->line, "[notify %s] needs a command",
+		    nc->name);
+	else if (nc->type == NOTIFY_EXEC && nc->command != NULL) {
+		if (notify_argv_split(nc->command, &argv, why,
+		    sizeof(why)) == -1)
+			config_perr(p, cmd, "bad command: %s", why);
+		else
+			notify_argv_free(argv);
+	}
+	if (nc->type == NOTIFY_WEBHOOK && url == 0)
+		config_perr(p, nc->line, "[notify %s] needs a url", nc->name);
+	else if (nc->type == NOTIFY_WEBHOOK && nc->url != NULL &&
+	    notify_url_parse(nc->url, NULL, why, sizeof(why)) == -1)
+		config_perr(p, url, "bad url '%s': %s", nc->url, why);
+	return (nc);
+}
+
+static void
+notify_conf_free(void *arg)
+{
+	struct notify_conf	*nc = arg;
+
+	config_free_keys(&notify_section, nc);
+	free(nc->name);
+	free(nc);
 }
 
 char *
@@ -910,9 +1035,11 @@ notify_reload(const struct config *conf)
 {
 	const struct notify_conf	*nc;
 	struct notify_conf		*c;
+	struct config_item		*it;
 
 	notify_confs_free();
-	TAILQ_FOREACH(nc, &conf->notifiers, entry) {
+	CONFIG_FOREACH(it, conf, &notify_section) {
+		nc = config_data(it);
 		notify_confs = xreallocarray(notify_confs, notify_nconfs + 1,
 		    sizeof(*notify_confs));
 		notify_tls = xreallocarray(notify_tls, notify_nconfs + 1,

@@ -37,6 +37,7 @@
 #include "graph.h"
 #include "hmap.h"
 #include "log.h"
+#include "names.h"
 #include "query.h"
 #include "render.h"
 #include "series.h"
@@ -600,8 +601,8 @@ query_start(struct query_job *q, const char *const *names, int n)
 	int		 i;
 
 	for (i = 0; i < n; i++) {
-		if (series_path(path, sizeof(path), query_datadir, names[i]) ==
-		    -1) {
+		if (names_series_path(path, sizeof(path), query_datadir,
+		    names[i]) == -1) {
 			query_fail(&q->res, PERR_NAME, "bad metric name");
 			query_now(q);
 			return;

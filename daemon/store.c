@@ -77,7 +77,7 @@
 #include <rrd.h>
 
 #include "clock.h"
-#include "config.h"
+#include "retention.h"
 #include "hmap.h"
 #include "log.h"
 #include "numfmt.h"

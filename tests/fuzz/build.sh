@@ -25,7 +25,7 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 mkdir -p "$out" || exit 1
 
-# The core files the parsers reach (series_name_valid pulls in series.c).
+# The core files the parsers reach (names_series_valid pulls in series.c).
 core="proto.c graph.c series.c hmap.c log.c xmalloc.c stats.c store.c
     rrdcached.c clock.c config.c util.c"
 srcs=
