@@ -209,11 +209,10 @@ main_run(int foreground)
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)
 		fatalx("store: cannot start the writer");
-	series_init(main_store, main_conf->datadir);
+	series_init(main_store);
 	series_set_config(main_conf);
 	cmd_set_store(main_store);
-	query_init(main_base, main_store, main_conf->datadir,
-	    main_conf->rrdcached);
+	query_init(main_base, main_store);
 	query_set_config(main_conf);
 	cmd_set_config(main_conf);
 	listen_start(main_base, main_conf, main_request);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "config.h"
 #include "hmap.h"
 #include "log.h"
 #include "retention.h"
@@ -37,15 +38,13 @@ struct series {
 static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hmap		*series_table;
 static struct store		*series_store;
-static char			*series_datadir;
-static const struct config	*series_config;
+static const struct config	*series_config;	/* in force */
 
 void
-series_init(struct store *store, const char *datadir)
+series_init(struct store *store)
 {
 	series_table = hmap_new();
 	series_store = store;
-	series_datadir = xstrdup(datadir);
 }
 
 void
@@ -71,8 +70,6 @@ series_shutdown(void)
 {
 	hmap_free(series_table, series_free);
 	series_table = NULL;
-	free(series_datadir);
-	series_datadir = NULL;
 	series_config = NULL;
 }
 
@@ -105,7 +102,8 @@ series_new(const char *name, enum tally_kind kind, const char *unit,
 		snprintf(err, errlen, "unknown retention preset '%s'", preset);
 		return (NULL);
 	}
-	if (names_series_path(path, sizeof(path), series_datadir, name) == -1) {
+	if (names_series_path(path, sizeof(path), series_config->datadir,
+	    name) == -1) {
 		snprintf(err, errlen, "path of '%s' is too long", name);
 		return (NULL);
 	}

@@ -18,8 +18,11 @@ struct config;
 struct store;
 struct series;
 
-void	series_init(struct store *, const char *datadir);
-/* Retention presets now in force; called at start and on reload. */
+void	series_init(struct store *);
+/*
+ * The config in force (its datadir and retention presets); at start and on
+ * reload, before the old one is freed.
+ */
 void	series_set_config(const struct config *);
 void	series_shutdown(void);
 
