@@ -1,7 +1,14 @@
 /*
  * cmd.c - the protocol's commands: what each request does and how its
- * answer is written (docs/PROTOCOL.md).  Runs on the loop; anything that
- * reads files goes through query.c and answers later by client id.
+ * answer is written (docs/PROTOCOL.md).  listen.c hands each request line
+ * over through the callback main gives it.
+ *
+ * THREADS
+ * Everything here runs on the loop but cmd_fetch_format, which a query
+ * worker runs to format FETCH's rows off the loop (it touches only the
+ * result it is given).  Anything that reads files goes through query.c
+ * and answers later by client id; an answer for a client that has gone is
+ * dropped by client_resume.
  */
 #include <math.h>
 #include <stdint.h>
