@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "graph.h"
-#include "series.h"
+#include "names.h"
 #include "xmalloc.h"
 
 #define GRAPH_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -27,7 +27,7 @@
 #define GRAPH_SHOW_LEN		(4 * GRAPH_SHOW_MAX + 4)
 #define GRAPH_LEGEND_LEN	(2 * (GRAPH_NAME_MAX + 32) + 4)
 
-_Static_assert(GRAPH_NAME_MAX >= SERIES_NAME_MAX,
+_Static_assert(GRAPH_NAME_MAX >= NAMES_SERIES_MAX,
     "a valid series name fits a graph_spec");
 
 enum graph_key {
@@ -143,7 +143,7 @@ graph_set_metric(struct graph_spec *gs, const char *v,
 	if (gs->nmetrics == GRAPH_METRICS_MAX)
 		return (proto_error_set(err, PERR_ARGS,
 		    "too many metrics (max %d)", GRAPH_METRICS_MAX));
-	if (!series_name_valid(v)) {
+	if (!names_series_valid(v)) {
 		proto_quote(show, sizeof(show), v, GRAPH_SHOW_MAX);
 		return (proto_error_set(err, PERR_NAME,
 		    "bad metric name \"%s\"", show));
@@ -468,7 +468,10 @@ graph_build(const struct graph_spec *gs, const char *const *paths,
 	graph_draw(gs, gb);
 }
 
-/* Paths come from series_path, but one that breaks DEF syntax is refused. */
+/*
+ * Paths come from names_series_path, but one that breaks DEF syntax is
+ * refused.
+ */
 static int
 graph_paths_ok(const struct graph_spec *gs, const char *const *paths)
 {

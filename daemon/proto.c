@@ -18,8 +18,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "names.h"
 #include "proto.h"
-#include "series.h"
 
 #define PROTO_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 #define PROTO_TIME_MAX		7258118400LL	/* 2200-01-01T00:00:00Z */
@@ -522,7 +522,7 @@ proto_fetch_args(const struct proto_req *req, time_t now,
 		return (proto_error_set(err, PERR_ARGS, "usage: %s",
 		    proto_table[PROTO_FETCH].usage));
 	memset(f, 0, sizeof(*f));
-	if (!series_name_valid(req->argv[0])) {
+	if (!names_series_valid(req->argv[0])) {
 		proto_quote(show, sizeof(show), req->argv[0], PROTO_SHOW_MAX);
 		return (proto_error_set(err, PERR_NAME,
 		    "bad metric name \"%s\"", show));

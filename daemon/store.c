@@ -77,9 +77,10 @@
 #include <rrd.h>
 
 #include "clock.h"
-#include "config.h"
+#include "retention.h"
 #include "hmap.h"
 #include "log.h"
+#include "numfmt.h"
 #include "rrdcached.h"
 #include "stats.h"
 #include "store.h"
@@ -895,131 +896,6 @@ store_prepare(struct store *s, struct store_file *f)
 	return (store_filter(f));
 }
 
-/*
- * librrd 1.7's rrd_strtod, which rrd_update uses: the digits are summed in
- * a double, then scaled by 10^|exp| in binary steps, each rounding.  It is
- * not correctly rounded, so "%.17g" often does not read back as written.
- */
-static double
-store_rrd_strtod(const char *p)
-{
-	double	 num = 0, p10 = 10;
-	int	 neg = 0, exp = 0, eneg = 0, e = 0, n;
-
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	for (; *p >= '0' && *p <= '9'; p++)
-		num = num * 10 + (*p - '0');
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, exp--)
-			num = num * 10 + (*p - '0');
-	if (*p == 'e' || *p == 'E') {
-		if (*++p == '-' || *p == '+')
-			eneg = *p++ == '-';
-		for (; *p >= '0' && *p <= '9' && e < 10000; p++)
-			e = e * 10 + (*p - '0');
-		exp += eneg ? -e : e;
-	}
-	if (neg)
-		num = -num;
-	for (n = exp < 0 ? -exp : exp; n != 0; n >>= 1, p10 *= p10) {
-		if (n & 1)
-			num = exp < 0 ? num / p10 : num * p10;
-	}
-	return (num);
-}
-
-/* m in decimal into buf, with a point before its last dec digits. */
-static size_t
-store_digits(char *buf, unsigned long long m, int dec)
-{
-	char	 tmp[24];
-	size_t	 n = 0, k = 0;
-
-	do {
-		tmp[n++] = '0' + m % 10;
-		m /= 10;
-	} while (m != 0 || n <= (size_t)dec);
-	while (n > 0) {
-		if (dec > 0 && n == (size_t)dec)
-			buf[k++] = '.';
-		buf[k++] = tmp[--n];
-	}
-	buf[k] = '\0';
-	return (k);
-}
-
-/*
- * store_gauge_text without printf for the usual values: v is the double
- * nearest m / 10^p, p in 0, 1, 2, 4, 8, m < 2^53, so "m with p decimals"
- * reads back as v in librrd (an exact integer, one division by an exact
- * power of ten: one rounding) and in strtod.  -1 when v is not such a
- * value.
- */
-static int
-store_fast_text(char *buf, double v)
-{
-	static const double	 p10[] = { 1, 1e1, 1e2, 1e4, 1e8 };
-	static const int	 pw[] = { 0, 1, 2, 4, 8 };
-	double			 a = fabs(v), x;
-	unsigned long long	 m;
-	size_t			 i, k = 0;
-
-	for (i = 0; i < 5; i++) {
-		x = a * p10[i];
-		if (!(x < 9007199254740992.0))
-			return (-1);
-		m = (unsigned long long)(x + 0.5);
-		if ((double)m / p10[i] == a)
-			break;
-	}
-	if (i == 5)
-		return (-1);
-	if (v < 0)
-		buf[k++] = '-';
-	return ((int)(k + store_digits(buf + k, m, pw[i])));
-}
-
-/*
- * Writes a gauge value so that librrd reads back that very double: the
- * shortest decimal that round-trips, its decimals padded to 1, 2, 4, 8 or
- * 16 so that librrd scales an exact integer by one exact power of ten (one
- * rounding, hence the nearest double, which is v).  Values with more
- * digits take the first of %.17g, %.16g that librrd reads right, else
- * %.17g (off by an ulp or so).
- */
-static int
-store_gauge_text(char *buf, size_t len, double v)
-{
-	static const double	 pow10[] = { 1, 1e1, 1e2, 0, 1e4, 0, 0, 0,
-	    1e8, 0, 0, 0, 0, 0, 0, 0, 1e16 };
-	const char		*dot;
-	int			 n, k, pad, prec;
-
-	if ((n = store_fast_text(buf, v)) >= 0)
-		return (n);
-	if (v == floor(v) && fabs(v) < 1e15)
-		return (snprintf(buf, len, "%.0f", v));
-	n = snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) == v && strchr(buf, 'e') == NULL &&
-	    (dot = strchr(buf, '.')) != NULL) {
-		k = n - (int)(dot - buf) - 1;
-		for (pad = 1; pad < k; pad *= 2)
-			;
-		if (pad <= 16 && fabs(v) * pow10[pad] < 1e15) {
-			n = snprintf(buf, len, "%.*f", pad, v);
-			if (store_rrd_strtod(buf) == v)
-				return (n);
-		}
-	}
-	for (prec = 17; prec >= 16; prec--) {
-		n = snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v && store_rrd_strtod(buf) == v)
-			return (n);
-	}
-	return (snprintf(buf, len, "%.17g", v));
-}
-
 /* Formats f's first n pending values as "time:value" into s->argv. */
 static void
 store_format(struct store *s, const struct store_file *f, size_t n)
@@ -1036,13 +912,12 @@ store_format(struct store *s, const struct store_file *f, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		v = f->pend[i].value == 0 ? 0 : f->pend[i].value; /* no -0 */
-		t = (int)store_digits(buf, (unsigned long long)f->pend[i].when,
-		    0);
+		t = numfmt_ulong(buf, (unsigned long long)f->pend[i].when);
 		buf[t++] = ':';
 		if (!isfinite(v))
 			len = t + snprintf(buf + t, sizeof(buf) - t, "U");
 		else if (f->kind == TALLY_GAUGE)
-			len = t + store_gauge_text(buf + t, sizeof(buf) - t, v);
+			len = t + numfmt_rrd(buf + t, sizeof(buf) - t, v);
 		else
 			len = t + snprintf(buf + t, sizeof(buf) - t, "%.0f", v);
 		if (off + len + 1 > s->textsize) {
