@@ -543,7 +543,9 @@ alert_run(struct work_job *wj)
 
 	if (alertrule_is_glob(j->pattern)) {
 		alert_scan(j);
-		qsort(j->names, j->nnames, sizeof(*j->names), alert_strcmp);
+		if (j->nnames > 1)	/* names is NULL when none matched */
+			qsort(j->names, j->nnames, sizeof(*j->names),
+			    alert_strcmp);
 	} else {
 		j->names = xcalloc(1, sizeof(*j->names));
 		j->names[j->nnames++] = xstrdup(j->pattern);
