@@ -1,5 +1,6 @@
 #!/bin/sh
-# SIGTERM while FETCH, INFO and GRAPH wait for their flush: the writer is
+# SIGTERM while FETCH, INFO and GRAPH (and HTTP series and graph
+# requests) wait for their flush: the writer is
 # stuck on a stopped rrdcached, so each query waits for the flush of its
 # file; the stop must run those flush completions before it takes the
 # query pool away.  tallyd exits 0, without a crash, once rrdcached goes on.
@@ -20,10 +21,14 @@ write_config "$T/t.conf" <<EOT
 interval = 1s
 jitter = 0
 retention = test
+
+[http]
+listen = 127.0.0.1:@PORT@
 EOT
 sed -i "s|^\[storage\]|[storage]\nrrdcached = unix:$T/rrdcached.sock|" \
     "$T/t.conf"
-start_tallyd "$T/t.conf" -v
+check "tallyd started on a free port" start_tallyd_port "$T/t.conf" -v
+U="http://127.0.0.1:$PORT"
 F=$T/rrd/demo/main/wave.rrd
 check "file created through rrdcached" wait_until 20 test -f "$F"
 check "a FETCH answers while rrdcached runs" wait_until 20 sh -c \
@@ -38,6 +43,14 @@ while [ $i -lt 6 ]; do
 	printf 'FETCH demo.main.wave -60 now LAST\nINFO demo.main.wave\nGRAPH metric=demo.main.wave start=-1h width=%d\n' \
 	    $((400 + i)) | "$NC" -U "$SOCK" -w 60000 >"$T/q$i.out" 2>&1 &
 	extra_pids="$extra_pids $!"
+	if command -v curl >/dev/null 2>&1; then
+		curl -s -m 60 -o "$T/h$i.out" \
+		    "$U/api/v1/series?metric=demo.main.wave&start=-60s&cf=LAST" &
+		extra_pids="$extra_pids $!"
+		curl -s -m 60 -o "$T/g$i.png" \
+		    "$U/graph?metric=demo.main.wave&start=-1h&width=$((300 + i))" &
+		extra_pids="$extra_pids $!"
+	fi
 	i=$((i + 1))
 done
 check "the queries wait for their flush" wait_until 20 sh -c \
@@ -45,6 +58,10 @@ check "the queries wait for their flush" wait_until 20 sh -c \
 sleep 1
 ok $([ "$(cat "$T"/q*.out | wc -l)" -eq 6 ]; echo $?) \
     "no query answered but the greetings ($(cat "$T"/q*.out | wc -l) lines)"
+if command -v curl >/dev/null 2>&1; then
+	ok $([ "$(cat "$T"/h*.out "$T"/g*.png 2>/dev/null | wc -c)" -eq 0 ]; echo $?) \
+	    "no HTTP series or graph answered either"
+fi
 sleep 1		# the writer is inside its rrdcached exchange
 kill -TERM "$daemon_pid"
 check "tallyd is stopping (its listeners are closed)" wait_until 20 \
