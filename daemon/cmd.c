@@ -23,6 +23,7 @@
 #include "alert.h"
 #include "clock.h"
 #include "cmd.h"
+#include "command.h"
 #include "config.h"
 #include "graph.h"
 #include "listen.h"
@@ -150,41 +151,40 @@ cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
+/* A refused PUT value: "VALUE reason" lines after the OK line. */
+static void
+cmd_put_refused(void *arg, const char *value, int bad_value, const char *why)
+{
+	struct evbuffer	*refused = arg;
+
+	evbuffer_add_printf(refused, "%s %s%s\n", value,
+	    bad_value ? "bad-value " : "", why);
+}
+
 /* PUT: each value accepted or refused on its own, with the reason. */
 static enum cmd_result
 cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct proto_error	 err;
-	struct series		*s;
+	struct command_put	 put;
+	struct command_put_reply reply;
 	struct evbuffer		*refused;
 	char			 why[256];
-	time_t			 now = time(NULL), when;
-	double			 v;
-	enum series_rc		 rc;
-	int			 i, nok = 0, nbad = 0;
+	int			 nok, nbad;
 
-	if (!names_series_valid(req->argv[0]))
-		return (cmd_err(out, PERR_NAME, "metric names are "
-		    "plugin.instance.metric of [a-z0-9_-]"));
-	if ((s = series_find(req->argv[0])) == NULL &&
-	    (s = series_declare(req->argv[0], TALLY_GAUGE, "",
-	    cmd_cf->default_retention, why, sizeof(why))) == NULL)
-		return (cmd_err(out, PERR_NAME, why));
+	put.metric = req->argv[0];
+	put.values = (const char *const *)req->argv + 1;
+	put.nvalues = (size_t)req->argc - 1;
+	put.now = time(NULL);
+	put.retention = cmd_cf->default_retention;
 	refused = evbuffer_new();
-	for (i = 1; i < req->argc; i++) {
-		if (proto_put_value(req->argv[i], now, &when, &v, &err) == -1) {
-			evbuffer_add_printf(refused, "%s bad-value %s\n",
-			    req->argv[i], err.msg);
-			nbad++;
-			continue;
-		}
-		if ((rc = series_submit(s, when, v)) != SERIES_OK) {
-			evbuffer_add_printf(refused, "%s %s\n", req->argv[i],
-			    series_rc_name(rc));
-			nbad++;
-		} else
-			nok++;
+	reply.refused = cmd_put_refused;
+	reply.arg = refused;
+	if ((nok = command_put(&put, &reply, why, sizeof(why))) == -1) {
+		evbuffer_free(refused);
+		return (cmd_err(out, PERR_NAME, why[0] != '\0' ? why :
+		    "metric names are plugin.instance.metric of [a-z0-9_-]"));
 	}
+	nbad = (int)put.nvalues - nok;
 	evbuffer_add_printf(out, "OK %d accepted=%d refused=%d\n", nbad, nok,
 	    nbad);
 	evbuffer_add_buffer(out, refused);

@@ -44,6 +44,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "alert.h"
+#include "command.h"
 #include "compat.h"
 #include "config.h"
 #include "graph.h"
@@ -1078,30 +1079,19 @@ http_authorized(struct evhttp_request *req)
 	return (diff == 0);
 }
 
-/* Store one "TIME:VALUE"; a refusal is added to refused as JSON. */
-static int
-http_put_one(struct series *s, const char *word, time_t now,
-    struct evbuffer *refused)
+/* A refused value, added to the "refused" array. */
+static void
+http_put_refused(void *arg, const char *value, int bad_value, const char *why)
 {
-	struct proto_error	 err;
-	enum series_rc		 rc;
-	time_t			 when;
-	double			 v;
-	const char		*why;
+	struct evbuffer	*refused = arg;
 
-	if (proto_put_value(word, now, &when, &v, &err) == -1)
-		why = err.msg;
-	else if ((rc = series_submit(s, when, v)) != SERIES_OK)
-		why = series_rc_name(rc);
-	else
-		return (1);
+	(void)bad_value;
 	evbuffer_add_printf(refused, "%s{\"value\":",
 	    evbuffer_get_length(refused) > 0 ? "," : "");
-	json_string(refused, word);
+	json_string(refused, value);
 	evbuffer_add_printf(refused, ",\"reason\":");
 	json_string(refused, why);
 	evbuffer_add(refused, "}", 1);
-	return (0);
 }
 
 /* The request's value words: value= parameters, then the body's words. */
@@ -1139,12 +1129,14 @@ static void
 http_put(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "value", NULL };
-	struct series	*s;
-	struct evbuffer	*b, *refused;
-	const char	*metric;
-	char		**words, *body, why[256], show[4 * HTTP_SHOW_MAX + 4];
-	size_t		 n, i, nok = 0;
-	time_t		 now = time(NULL);
+	struct command_put	 put;
+	struct command_put_reply reply;
+	struct evbuffer		*b, *refused;
+	const char		*metric;
+	char			**words, *body, why[256];
+	char			 show[4 * HTTP_SHOW_MAX + 4];
+	size_t			 n;
+	int			 nok;
 
 	if (!http_authorized(c->req)) {
 		http_header(c->req, "WWW-Authenticate",
@@ -1167,24 +1159,31 @@ http_put(struct http_call *c)
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
 		    "send 1 to %d TIME:VALUE words as value= or in the body",
 		    HTTP_PUT_MAX);
-	} else if ((s = series_find(metric)) == NULL &&
-	    (s = series_declare(metric, TALLY_GAUGE, "",
-	    http_cf->default_retention, why, sizeof(why))) == NULL) {
-		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
-		    "%s", why);
 	} else {
+		put.metric = metric;
+		put.values = (const char *const *)words;
+		put.nvalues = n;
+		put.now = time(NULL);
+		put.retention = http_cf->default_retention;
 		refused = evbuffer_new();
-		for (i = 0; i < n; i++)
-			nok += http_put_one(s, words[i], now, refused);
+		reply.refused = http_put_refused;
+		reply.arg = refused;
+		if ((nok = command_put(&put, &reply, why, sizeof(why))) == -1) {
+			evbuffer_free(refused);
+			http_error(c->req, c->head, 400,
+			    proto_err_name(PERR_NAME), "%s", why);
+			goto out;
+		}
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "{\"metric\":");
 		json_string(b, metric);
-		evbuffer_add_printf(b, ",\"accepted\":%zu,\"refused\":[", nok);
+		evbuffer_add_printf(b, ",\"accepted\":%d,\"refused\":[", nok);
 		evbuffer_add_buffer(b, refused);
 		evbuffer_add_printf(b, "]}\n");
 		evbuffer_free(refused);
 		http_json(c->req, c->head, b);
 	}
+out:
 	free(words);
 	free(body);
 }
