@@ -576,25 +576,25 @@ http_graph_done(const struct query_result *res, void *arg)
 	http_send(req, head, 200, res->mime, b);
 }
 
-/* The parameters become GRAPH's key=value words, parsed by graph.c. */
+/* The parameters are GRAPH's keys and values, parsed by graph.c. */
 static void
 http_graph(struct http_call *c)
 {
-	struct proto_req	*pr;
+	const char		*keys[HTTP_PARAMS_MAX], *values[HTTP_PARAMS_MAX];
 	struct proto_error	 err;
 	struct graph_spec	 spec;
 	struct evkeyval		*kv;
 	struct http_wait	*w;
-	int			 i, rc;
+	int			 n = 0;
 
-	pr = xcalloc(1, sizeof(*pr));
-	TAILQ_FOREACH(kv, &c->params, next)
-		xasprintf(&pr->argv[pr->argc++], "%s=%s", kv->key, kv->value);
-	rc = graph_spec_parse(pr, time(NULL), &spec, &err);
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	if (rc == -1) {
+	TAILQ_FOREACH(kv, &c->params, next) {
+		if (n == HTTP_PARAMS_MAX)	/* http_params refused more */
+			break;
+		keys[n] = kv->key;
+		values[n++] = kv->value;
+	}
+	if (graph_spec_parse_pairs(keys, values, n, time(NULL), &spec,
+	    &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -730,13 +730,11 @@ http_series(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "start", "end", "cf",
 	    "resolution", NULL };
-	struct proto_req	*pr;
 	struct proto_fetch	 f;
 	struct proto_error	 err;
 	struct http_wait	*w;
 	char			 show[4 * HTTP_SHOW_MAX + 4];
 	const char		*metric;
-	int			 rc, i;
 
 	if (http_params_check(c, names, NULL) == -1)
 		return;
@@ -751,20 +749,9 @@ http_series(struct http_call *c)
 		    metric));
 		return;
 	}
-	pr = xcalloc(1, sizeof(*pr));
-	pr->argv[pr->argc++] = xstrdup(metric);
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "start", "-1d"));
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "end", "now"));
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "cf", "AVERAGE"));
-	if (http_param(c, "resolution", NULL) != NULL)
-		pr->argv[pr->argc++] = xstrdup(http_param(c, "resolution",
-		    NULL));
-	rc = proto_fetch_args(pr, time(NULL), &f, &err);
-	f.metric = metric;	/* argv is freed below; metric lives on */
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	if (rc == -1) {
+	if (proto_fetch_parse(metric, http_param(c, "start", "-1d"),
+	    http_param(c, "end", "now"), http_param(c, "cf", "AVERAGE"),
+	    http_param(c, "resolution", NULL), time(NULL), &f, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
