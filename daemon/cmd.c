@@ -109,45 +109,18 @@ cmd_auth(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
-struct cmd_list {
-	const char	*glob;
-	char		**names;
-	size_t		 n;
-};
-
-static void
-cmd_list_cb(struct series *s, void *arg)
-{
-	struct cmd_list	*l = arg;
-
-	if (l->glob != NULL && !proto_glob(l->glob, series_name(s)))
-		return;
-	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
-	xasprintf(&l->names[l->n++], "%s %s", series_name(s),
-	    series_kind_name(series_kind(s)));
-}
-
-static int
-cmd_strcmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 static enum cmd_result
 cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct cmd_list	 l = { req->argc > 0 ? req->argv[0] : NULL, NULL, 0 };
-	size_t		 i;
+	struct series	**list;
+	size_t		  n, i;
 
-	series_foreach(cmd_list_cb, &l);
-	if (l.n > 0)
-		qsort(l.names, l.n, sizeof(*l.names), cmd_strcmp);
-	evbuffer_add_printf(out, "OK %zu series\n", l.n);
-	for (i = 0; i < l.n; i++) {
-		evbuffer_add_printf(out, "%s\n", l.names[i]);
-		free(l.names[i]);
-	}
-	free(l.names);
+	n = command_list(req->argc > 0 ? req->argv[0] : NULL, &list);
+	evbuffer_add_printf(out, "OK %zu series\n", n);
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(out, "%s %s\n", series_name(list[i]),
+		    series_kind_name(series_kind(list[i])));
+	free(list);
 	return (CMD_DONE);
 }
 

@@ -40,4 +40,13 @@ struct command_put_reply {
 int	command_put(const struct command_put *,
 	    const struct command_put_reply *, char *why, size_t len);
 
+struct series;
+
+/*
+ * LIST: the series whose names match glob (NULL: all), sorted by name, in
+ * *list (the caller frees the array; series are never freed while the
+ * daemon runs).  Returns how many.
+ */
+size_t	command_list(const char *glob, struct series ***list);
+
 #endif

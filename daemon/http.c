@@ -771,30 +771,11 @@ struct http_list {
 	size_t		  n;
 };
 
-static void
-http_list_cb(struct series *s, void *arg)
-{
-	struct http_list	*l = arg;
-
-	l->s = xreallocarray(l->s, l->n + 1, sizeof(*l->s));
-	l->s[l->n++] = s;
-}
-
-static int
-http_list_cmp(const void *a, const void *b)
-{
-	return (strcmp(series_name(*(struct series *const *)a),
-	    series_name(*(struct series *const *)b)));
-}
-
 /* Every series, sorted by name (series are never freed while we run). */
 static void
 http_list(struct http_list *l)
 {
-	memset(l, 0, sizeof(*l));
-	series_foreach(http_list_cb, l);
-	if (l->n > 0)
-		qsort(l->s, l->n, sizeof(*l->s), http_list_cmp);
+	l->n = command_list(NULL, &l->s);
 }
 
 /* Endpoints without parameters refuse any (400), so typos show. */
