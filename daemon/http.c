@@ -580,7 +580,8 @@ http_graph_done(const struct query_result *res, void *arg)
 static void
 http_graph(struct http_call *c)
 {
-	const char		*keys[HTTP_PARAMS_MAX], *values[HTTP_PARAMS_MAX];
+	const char		*keys[HTTP_PARAMS_MAX];
+	const char		*values[HTTP_PARAMS_MAX];
 	struct proto_error	 err;
 	struct graph_spec	 spec;
 	struct evkeyval		*kv;
