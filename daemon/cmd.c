@@ -23,6 +23,7 @@
 #include "alert.h"
 #include "clock.h"
 #include "cmd.h"
+#include "command.h"
 #include "config.h"
 #include "graph.h"
 #include "listen.h"
@@ -108,83 +109,55 @@ cmd_auth(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
-struct cmd_list {
-	const char	*glob;
-	char		**names;
-	size_t		 n;
-};
-
-static void
-cmd_list_cb(struct series *s, void *arg)
-{
-	struct cmd_list	*l = arg;
-
-	if (l->glob != NULL && !proto_glob(l->glob, series_name(s)))
-		return;
-	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
-	xasprintf(&l->names[l->n++], "%s %s", series_name(s),
-	    series_kind_name(series_kind(s)));
-}
-
-static int
-cmd_strcmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 static enum cmd_result
 cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct cmd_list	 l = { req->argc > 0 ? req->argv[0] : NULL, NULL, 0 };
-	size_t		 i;
+	struct series	**list;
+	size_t		  n, i;
 
-	series_foreach(cmd_list_cb, &l);
-	if (l.n > 0)
-		qsort(l.names, l.n, sizeof(*l.names), cmd_strcmp);
-	evbuffer_add_printf(out, "OK %zu series\n", l.n);
-	for (i = 0; i < l.n; i++) {
-		evbuffer_add_printf(out, "%s\n", l.names[i]);
-		free(l.names[i]);
-	}
-	free(l.names);
+	n = command_list(req->argc > 0 ? req->argv[0] : NULL, &list);
+	evbuffer_add_printf(out, "OK %zu series\n", n);
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(out, "%s %s\n", series_name(list[i]),
+		    series_kind_name(series_kind(list[i])));
+	free(list);
 	return (CMD_DONE);
+}
+
+/* A refused PUT value: "VALUE reason" lines after the OK line. */
+static void
+cmd_put_refused(void *arg, const char *value, int bad_value, const char *why)
+{
+	struct evbuffer	*refused = arg;
+
+	evbuffer_add_printf(refused, "%s %s%s\n", value,
+	    bad_value ? "bad-value " : "", why);
 }
 
 /* PUT: each value accepted or refused on its own, with the reason. */
 static enum cmd_result
 cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct proto_error	 err;
-	struct series		*s;
+	struct command_put	 put;
+	struct command_put_reply reply;
 	struct evbuffer		*refused;
 	char			 why[256];
-	time_t			 now = time(NULL), when;
-	double			 v;
-	enum series_rc		 rc;
-	int			 i, nok = 0, nbad = 0;
+	int			 nok, nbad;
 
-	if (!names_series_valid(req->argv[0]))
-		return (cmd_err(out, PERR_NAME, "metric names are "
-		    "plugin.instance.metric of [a-z0-9_-]"));
-	if ((s = series_find(req->argv[0])) == NULL &&
-	    (s = series_declare(req->argv[0], TALLY_GAUGE, "",
-	    cmd_cf->default_retention, why, sizeof(why))) == NULL)
-		return (cmd_err(out, PERR_NAME, why));
+	put.metric = req->argv[0];
+	put.values = (const char *const *)req->argv + 1;
+	put.nvalues = (size_t)req->argc - 1;
+	put.now = time(NULL);
+	put.retention = cmd_cf->default_retention;
 	refused = evbuffer_new();
-	for (i = 1; i < req->argc; i++) {
-		if (proto_put_value(req->argv[i], now, &when, &v, &err) == -1) {
-			evbuffer_add_printf(refused, "%s bad-value %s\n",
-			    req->argv[i], err.msg);
-			nbad++;
-			continue;
-		}
-		if ((rc = series_submit(s, when, v)) != SERIES_OK) {
-			evbuffer_add_printf(refused, "%s %s\n", req->argv[i],
-			    series_rc_name(rc));
-			nbad++;
-		} else
-			nok++;
+	reply.refused = cmd_put_refused;
+	reply.arg = refused;
+	if ((nok = command_put(&put, &reply, why, sizeof(why))) == -1) {
+		evbuffer_free(refused);
+		return (cmd_err(out, PERR_NAME, why[0] != '\0' ? why :
+		    "metric names are plugin.instance.metric of [a-z0-9_-]"));
 	}
+	nbad = (int)put.nvalues - nok;
 	evbuffer_add_printf(out, "OK %d accepted=%d refused=%d\n", nbad, nok,
 	    nbad);
 	evbuffer_add_buffer(out, refused);

@@ -1240,67 +1240,89 @@ config_key_equal(const struct config_key *k, const void *a, const void *b)
 	return (memcmp(pa, pb, config_type_size(k->type)) == 0);
 }
 
+/* Calls fn for each key of a single section that only a restart changes. */
+static void
+config_each_fixed(void (*fn)(const struct config_key *, size_t, void *),
+    void *arg)
+{
+	const struct config_key	*k;
+	size_t			 i;
+
+	for (i = 0; i < config_nsecs; i++) {
+		if (!config_is_single(config_secs[i]))
+			continue;
+		for (k = config_secs[i]->keys; k < config_secs[i]->keys +
+		    config_secs[i]->nkeys; k++) {
+			if (!(k->flags & CONFIG_RELOAD))
+				fn(k, i, arg);
+		}
+	}
+}
+
+struct config_diff {
+	const struct config	*old, *new;
+	char			*list;
+};
+
+static void
+config_diff_key(const struct config_key *k, size_t i, void *arg)
+{
+	struct config_diff	*d = arg;
+	char			*s;
+
+	if (config_key_equal(k, config_single_cbase(d->old, i),
+	    config_single_cbase(d->new, i)))
+		return;
+	if (d->list == NULL)
+		d->list = xstrdup(k->name);
+	else {
+		xasprintf(&s, "%s, %s", d->list, k->name);
+		free(d->list);
+		d->list = s;
+	}
+}
+
 /* List the fixed keys of single sections whose values differ, in order. */
 char *
 config_unreloadable(const struct config *old, const struct config *new)
 {
-	const struct config_section	*sec;
-	const struct config_key		*k;
-	char				*list = NULL, *s;
-	size_t				 i;
+	struct config_diff	 d = { old, new, NULL };
 
-	for (i = 0; i < config_nsecs; i++) {
-		sec = config_secs[i];
-		if (!config_is_single(sec))
-			continue;
-		for (k = sec->keys; k < sec->keys + sec->nkeys; k++) {
-			if ((k->flags & CONFIG_RELOAD) || config_key_equal(k,
-			    config_single_cbase(old, i),
-			    config_single_cbase(new, i)))
-				continue;
-			if (list == NULL)
-				list = xstrdup(k->name);
-			else {
-				xasprintf(&s, "%s, %s", list, k->name);
-				free(list);
-				list = s;
-			}
-		}
-	}
-	return (list);
+	config_each_fixed(config_diff_key, &d);
+	return (d.list);
+}
+
+struct config_copy {
+	struct config		*new;
+	const struct config	*old;
+};
+
+static void
+config_keep_key(const struct config_key *k, size_t i, void *arg)
+{
+	struct config_copy	*c = arg;
+	char			*dst, **sp;
+	const char		*src;
+
+	dst = (char *)config_single_base(c->new, i) + k->off;
+	src = (const char *)config_single_cbase(c->old, i) + k->off;
+	if (k->type == CONFIG_STRING || k->type == CONFIG_PATH) {
+		sp = (char **)dst;
+		free(*sp);
+		*sp = *(char *const *)src;
+		if (*sp != NULL)
+			*sp = xstrdup(*sp);
+	} else
+		memcpy(dst, src, config_type_size(k->type));
 }
 
 /* Give new the old values of fixed keys, so the config in force is true. */
 void
 config_keep_unreloadable(struct config *new, const struct config *old)
 {
-	const struct config_section	*sec;
-	const struct config_key		*k;
-	char				*dst, **sp;
-	const char			*src;
-	size_t				 i;
+	struct config_copy	 c = { new, old };
 
-	for (i = 0; i < config_nsecs; i++) {
-		sec = config_secs[i];
-		if (!config_is_single(sec))
-			continue;
-		for (k = sec->keys; k < sec->keys + sec->nkeys; k++) {
-			if (k->flags & CONFIG_RELOAD)
-				continue;
-			dst = (char *)config_single_base(new, i) + k->off;
-			src = (const char *)config_single_cbase(old, i) +
-			    k->off;
-			if (k->type == CONFIG_STRING ||
-			    k->type == CONFIG_PATH) {
-				sp = (char **)dst;
-				free(*sp);
-				*sp = *(char *const *)src;
-				if (*sp != NULL)
-					*sp = xstrdup(*sp);
-			} else
-				memcpy(dst, src, config_type_size(k->type));
-		}
-	}
+	config_each_fixed(config_keep_key, &c);
 }
 
 /* Type and range of a key, as --help-config and the man page say them. */

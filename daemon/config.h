@@ -84,7 +84,7 @@ struct config_section {
 	int			 minw, maxw;	/* words in the header */
 	const char		*usage;		/* "[alert NAME]" */
 	const char		*head;		/* --help-config heading */
-	const char		*noun[2];	/* "bad plugin name", "instance" */
+	const char		*noun[2];	/* "plugin": "bad plugin name" */
 	const char		*reftype;	/* what keys naming one
 						   are: "retention preset" */
 	const struct config_key	*keys;
@@ -99,7 +99,7 @@ struct config_section {
 	 * end finishes it when the section ends and returns what the config
 	 * keeps (base itself, or what was built from it).
 	 */
-	size_t			  size;
+	size_t			 size;
 	void			*(*begin)(struct config_parse *,
 				    const char *name, const char *instance);
 	/* CONFIG_OWN keys, and keys not in the table: -1 if unknown. */
@@ -108,7 +108,7 @@ struct config_section {
 	void			*(*end)(struct config_parse *, void *base);
 	/* After the whole file: checks across sections. */
 	void			 (*check)(struct config_parse *);
-	/* Frees one section's data (the table's strings are freed first). */
+	/* Frees one section's data, its table's strings too. */
 	void			 (*free)(void *);
 };
 

@@ -64,6 +64,10 @@ struct graph_spec {
 /* Parse and validate req's words (after GRAPH).  0, or -1 with err. */
 int	graph_spec_parse(const struct proto_req *, time_t now,
 	    struct graph_spec *, struct proto_error *err);
+/* The same from keys and values already apart (HTTP's parameters). */
+int	graph_spec_parse_pairs(const char *const *keys,
+	    const char *const *values, int n, time_t now, struct graph_spec *,
+	    struct proto_error *err);
 /*
  * The canonical text of a spec: the render cache's key.  Fields come in a
  * fixed order whatever the order of the words, so equal specs give equal

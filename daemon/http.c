@@ -44,6 +44,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "alert.h"
+#include "command.h"
 #include "compat.h"
 #include "config.h"
 #include "graph.h"
@@ -575,25 +576,26 @@ http_graph_done(const struct query_result *res, void *arg)
 	http_send(req, head, 200, res->mime, b);
 }
 
-/* The parameters become GRAPH's key=value words, parsed by graph.c. */
+/* The parameters are GRAPH's keys and values, parsed by graph.c. */
 static void
 http_graph(struct http_call *c)
 {
-	struct proto_req	*pr;
+	const char		*keys[HTTP_PARAMS_MAX];
+	const char		*values[HTTP_PARAMS_MAX];
 	struct proto_error	 err;
 	struct graph_spec	 spec;
 	struct evkeyval		*kv;
 	struct http_wait	*w;
-	int			 i, rc;
+	int			 n = 0;
 
-	pr = xcalloc(1, sizeof(*pr));
-	TAILQ_FOREACH(kv, &c->params, next)
-		xasprintf(&pr->argv[pr->argc++], "%s=%s", kv->key, kv->value);
-	rc = graph_spec_parse(pr, time(NULL), &spec, &err);
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	if (rc == -1) {
+	TAILQ_FOREACH(kv, &c->params, next) {
+		if (n == HTTP_PARAMS_MAX)	/* http_params refused more */
+			break;
+		keys[n] = kv->key;
+		values[n++] = kv->value;
+	}
+	if (graph_spec_parse_pairs(keys, values, n, time(NULL), &spec,
+	    &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -729,13 +731,11 @@ http_series(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "start", "end", "cf",
 	    "resolution", NULL };
-	struct proto_req	*pr;
 	struct proto_fetch	 f;
 	struct proto_error	 err;
 	struct http_wait	*w;
 	char			 show[4 * HTTP_SHOW_MAX + 4];
 	const char		*metric;
-	int			 rc, i;
 
 	if (http_params_check(c, names, NULL) == -1)
 		return;
@@ -750,20 +750,9 @@ http_series(struct http_call *c)
 		    metric));
 		return;
 	}
-	pr = xcalloc(1, sizeof(*pr));
-	pr->argv[pr->argc++] = xstrdup(metric);
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "start", "-1d"));
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "end", "now"));
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "cf", "AVERAGE"));
-	if (http_param(c, "resolution", NULL) != NULL)
-		pr->argv[pr->argc++] = xstrdup(http_param(c, "resolution",
-		    NULL));
-	rc = proto_fetch_args(pr, time(NULL), &f, &err);
-	f.metric = metric;	/* argv is freed below; metric lives on */
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	if (rc == -1) {
+	if (proto_fetch_parse(metric, http_param(c, "start", "-1d"),
+	    http_param(c, "end", "now"), http_param(c, "cf", "AVERAGE"),
+	    http_param(c, "resolution", NULL), time(NULL), &f, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -783,30 +772,11 @@ struct http_list {
 	size_t		  n;
 };
 
-static void
-http_list_cb(struct series *s, void *arg)
-{
-	struct http_list	*l = arg;
-
-	l->s = xreallocarray(l->s, l->n + 1, sizeof(*l->s));
-	l->s[l->n++] = s;
-}
-
-static int
-http_list_cmp(const void *a, const void *b)
-{
-	return (strcmp(series_name(*(struct series *const *)a),
-	    series_name(*(struct series *const *)b)));
-}
-
 /* Every series, sorted by name (series are never freed while we run). */
 static void
 http_list(struct http_list *l)
 {
-	memset(l, 0, sizeof(*l));
-	series_foreach(http_list_cb, l);
-	if (l->n > 0)
-		qsort(l->s, l->n, sizeof(*l->s), http_list_cmp);
+	l->n = command_list(NULL, &l->s);
 }
 
 /* Endpoints without parameters refuse any (400), so typos show. */
@@ -1078,30 +1048,19 @@ http_authorized(struct evhttp_request *req)
 	return (diff == 0);
 }
 
-/* Store one "TIME:VALUE"; a refusal is added to refused as JSON. */
-static int
-http_put_one(struct series *s, const char *word, time_t now,
-    struct evbuffer *refused)
+/* A refused value, added to the "refused" array. */
+static void
+http_put_refused(void *arg, const char *value, int bad_value, const char *why)
 {
-	struct proto_error	 err;
-	enum series_rc		 rc;
-	time_t			 when;
-	double			 v;
-	const char		*why;
+	struct evbuffer	*refused = arg;
 
-	if (proto_put_value(word, now, &when, &v, &err) == -1)
-		why = err.msg;
-	else if ((rc = series_submit(s, when, v)) != SERIES_OK)
-		why = series_rc_name(rc);
-	else
-		return (1);
+	(void)bad_value;
 	evbuffer_add_printf(refused, "%s{\"value\":",
 	    evbuffer_get_length(refused) > 0 ? "," : "");
-	json_string(refused, word);
+	json_string(refused, value);
 	evbuffer_add_printf(refused, ",\"reason\":");
 	json_string(refused, why);
 	evbuffer_add(refused, "}", 1);
-	return (0);
 }
 
 /* The request's value words: value= parameters, then the body's words. */
@@ -1139,12 +1098,14 @@ static void
 http_put(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "value", NULL };
-	struct series	*s;
-	struct evbuffer	*b, *refused;
-	const char	*metric;
-	char		**words, *body, why[256], show[4 * HTTP_SHOW_MAX + 4];
-	size_t		 n, i, nok = 0;
-	time_t		 now = time(NULL);
+	struct command_put	 put;
+	struct command_put_reply reply;
+	struct evbuffer		*b, *refused;
+	const char		*metric;
+	char			**words, *body, why[256];
+	char			 show[4 * HTTP_SHOW_MAX + 4];
+	size_t			 n;
+	int			 nok;
 
 	if (!http_authorized(c->req)) {
 		http_header(c->req, "WWW-Authenticate",
@@ -1167,24 +1128,31 @@ http_put(struct http_call *c)
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
 		    "send 1 to %d TIME:VALUE words as value= or in the body",
 		    HTTP_PUT_MAX);
-	} else if ((s = series_find(metric)) == NULL &&
-	    (s = series_declare(metric, TALLY_GAUGE, "",
-	    http_cf->default_retention, why, sizeof(why))) == NULL) {
-		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
-		    "%s", why);
 	} else {
+		put.metric = metric;
+		put.values = (const char *const *)words;
+		put.nvalues = n;
+		put.now = time(NULL);
+		put.retention = http_cf->default_retention;
 		refused = evbuffer_new();
-		for (i = 0; i < n; i++)
-			nok += http_put_one(s, words[i], now, refused);
+		reply.refused = http_put_refused;
+		reply.arg = refused;
+		if ((nok = command_put(&put, &reply, why, sizeof(why))) == -1) {
+			evbuffer_free(refused);
+			http_error(c->req, c->head, 400,
+			    proto_err_name(PERR_NAME), "%s", why);
+			goto out;
+		}
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "{\"metric\":");
 		json_string(b, metric);
-		evbuffer_add_printf(b, ",\"accepted\":%zu,\"refused\":[", nok);
+		evbuffer_add_printf(b, ",\"accepted\":%d,\"refused\":[", nok);
 		evbuffer_add_buffer(b, refused);
 		evbuffer_add_printf(b, "]}\n");
 		evbuffer_free(refused);
 		http_json(c->req, c->head, b);
 	}
+out:
 	free(words);
 	free(body);
 }

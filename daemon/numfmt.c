@@ -81,9 +81,10 @@ numfmt_double(char *buf, size_t len, double v)
 	if (!isfinite(v))
 		return (snprintf(buf, len, "U"));
 	/* Where "%.15g" writes no exponent, the fixed text is as short. */
-	if (v != 0 && a >= 1e-4 && a < 1e15 &&
-	    (n = numfmt_fixed(tmp, v, decs, sizeof(decs) / sizeof(decs[0]))) >= 0)
-		return (snprintf(buf, len, "%s", tmp));
+	if (v != 0 && a >= 1e-4 && a < 1e15 && (n = numfmt_fixed(len >=
+	    NUMFMT_LEN ? buf : tmp, v, decs, sizeof(decs) / sizeof(decs[0]))) >=
+	    0)
+		return (len >= NUMFMT_LEN ? n : snprintf(buf, len, "%s", tmp));
 	for (prec = 15; prec < 17; prec++) {
 		n = snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
@@ -139,9 +140,9 @@ numfmt_rrd(char *buf, size_t len, double v)
 	const char	*dot;
 	int		 n, k, pad, prec;
 
-	if ((n = numfmt_fixed(tmp, v, decs, sizeof(decs) / sizeof(decs[0])))
-	    >= 0)
-		return (snprintf(buf, len, "%s", tmp));
+	if ((n = numfmt_fixed(len >= NUMFMT_LEN ? buf : tmp, v, decs,
+	    sizeof(decs) / sizeof(decs[0]))) >= 0)
+		return (len >= NUMFMT_LEN ? n : snprintf(buf, len, "%s", tmp));
 	if (v == floor(v) && fabs(v) < 1e15)
 		return (snprintf(buf, len, "%.0f", v));
 	n = snprintf(buf, len, "%.15g", v);

@@ -49,6 +49,14 @@
  * STAT_STORE_ERRORS counts the values that did not reach storage (failed
  * create, update or connection).
  *
+ * Backends.  How the writer reaches the files is a struct store_backend
+ * (OpenSMTPD's queue backends are the model): direct (librrd on the files)
+ * or rrdcached (one BATCH a round on our own connection), chosen once by
+ * store_new.  Each learns a file's last update and layout (sync), writes
+ * the selected files of a round (write) and lets go of a file a rewrite
+ * replaces (forget); a third (a journal's replay, a forwarder) plugs in
+ * the same way.
+ *
  * Completions.  store_flush queues a request; the writer answers it after
  * the cycle that wrote the file by appending it to s->done and activating
  * s->ev_done, whose callback runs the completions on the loop thread.
@@ -225,10 +233,23 @@ struct store {
 	struct store_cmd	*cmds;
 	size_t			 ncmds;
 	size_t			 cmdsize;
+	const struct store_backend *be;
 	struct rrdcached	*rc;
 	int			 rc_down;
 	struct log_limit	 ll_rc;
 };
+
+/* How the writer reaches the files (see Backends above). */
+struct store_backend {
+	const char	*name;
+	/* Find whether f exists, its last update and layout; 0 or -1. */
+	int		 (*sync)(struct store *, struct store_file *);
+	/* Write s->batch; all: also flush all the backend holds. */
+	void		 (*write)(struct store *, int all);
+	/* f is about to be replaced on disk: drop what is held of it. */
+	void		 (*forget)(struct store *, struct store_file *);
+};
+static const struct store_backend store_direct, store_cached;
 
 static void	*store_writer_main(void *);
 static void	 store_reply_cb(evutil_socket_t, short, void *);
@@ -273,6 +294,7 @@ store_new(struct event_base *base, const struct store_opts *opts)
 		free(s);
 		return (NULL);
 	}
+	s->be = s->rc != NULL ? &store_cached : &store_direct;
 	s->base = base;
 	s->opts = *opts;
 	s->opts.rrdcached = NULL;	/* not ours; s->rc has a copy */
@@ -755,13 +777,14 @@ store_layout_check(struct store_file *f, const struct store_layout *l)
 
 /* Finds whether f exists, and its last update and layout, with librrd. */
 static int
-store_sync_direct(struct store_file *f)
+store_sync_direct(struct store *s, struct store_file *f)
 {
 	struct store_layout	 l;
 	struct stat		 sb;
 	rrd_info_t		*info, *i;
 	char			 num[32];
 
+	(void)s;
 	if (stat(f->path, &sb) == -1) {
 		if (errno == ENOENT) {
 			f->state = STORE_MISSING;
@@ -880,8 +903,7 @@ store_prepare(struct store *s, struct store_file *f)
 		return (0);
 	store_sort(f);
 	if (f->state == STORE_UNKNOWN) {
-		r = s->rc != NULL ? store_sync_cached(s, f) :
-		    store_sync_direct(f);
+		r = s->be->sync(s, f);
 		if (r == -1) {
 			store_fail(s, f, f->npend);
 			f->npend = 0;
@@ -1026,6 +1048,25 @@ store_write_direct(struct store *s, struct store_file *f)
 	}
 	stats_add(STAT_VALUES_WRITTEN, n);
 	f->last = f->pend[n - 1].when;
+}
+
+/* The direct backend's round: each file in one rrd_update_r call. */
+static void
+store_write_direct_all(struct store *s, int all)
+{
+	size_t	 i;
+
+	(void)all;	/* nothing held: every write is on disk */
+	for (i = 0; i < s->nbatch; i++)
+		store_write_direct(s, s->batch[i]);
+}
+
+/* Nothing is held between rounds. */
+static void
+store_forget_direct(struct store *s, struct store_file *f)
+{
+	(void)s;
+	(void)f;
 }
 
 /* Adds s->line to the batch, remembering what it was for. */
@@ -1195,6 +1236,27 @@ store_write_cached(struct store *s, int all)
 	store_batch_results(s, r == -1);
 }
 
+/* rrdcached's cached values of f go to the file before it is replaced. */
+static void
+store_forget_cached(struct store *s, struct store_file *f)
+{
+	char	 err[256];
+
+	if (rrdcached_connect(s->rc, err, sizeof(err)) == 0) {
+		snprintf(s->line, sizeof(s->line), "FLUSH %s", store_qpath(f));
+		(void)rrdcached_command(s->rc, s->line, NULL, NULL, err,
+		    sizeof(err));
+	}
+}
+
+static const struct store_backend store_direct = {
+	"direct", store_sync_direct, store_write_direct_all,
+	store_forget_direct
+};
+static const struct store_backend store_cached = {
+	"rrdcached", store_sync_cached, store_write_cached, store_forget_cached
+};
+
 /* Picks the files to write now: due ones, flushed ones, or all. */
 static void
 store_select(struct store *s, int all)
@@ -1275,15 +1337,11 @@ store_rebuild(struct store *s, struct store_req *r)
 	struct store_file	*f = r->file;
 	struct store_pv		*pend = f->pend;
 	size_t			 npend = f->npend, n = r->npoints;
-	char			*path = f->path, *tmp, err[256];
+	char			*path = f->path, *tmp;
 	int			 ok = 0;
 
 	f->flags &= ~STORE_F_REWRITE;
-	if (s->rc != NULL && rrdcached_connect(s->rc, err, sizeof(err)) == 0) {
-		snprintf(s->line, sizeof(s->line), "FLUSH %s", store_qpath(f));
-		(void)rrdcached_command(s->rc, s->line, NULL, NULL, err,
-		    sizeof(err));
-	}
+	s->be->forget(s, f);
 	xasprintf(&tmp, "%s.rewrite", path);
 	(void)unlink(tmp);
 	f->path = tmp;
@@ -1345,12 +1403,7 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 		}
 	}
 	store_select(s, force || flushall);
-	if (s->rc != NULL)
-		store_write_cached(s, flushall || stop);
-	else {
-		for (i = 0; i < s->nbatch; i++)
-			store_write_direct(s, s->batch[i]);
-	}
+	s->be->write(s, flushall || stop);
 	for (i = 0; i < s->nbatch; i++) {
 		f = s->batch[i];
 		f->npend = 0;

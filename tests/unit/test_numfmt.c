@@ -115,8 +115,9 @@ random_rrd_text(void)
 
 	for (i = 0; i < 200000; i++) {
 		if (i % 2)	/* any mantissa, 1e-12 to 1e18 */
-			v = ldexp(1 + (double)(next() >> 11) / 9007199254740992.0,
-			    (int)(next() % 100) - 40) * (next() % 2 ? 1 : -1);
+			v = ldexp(1 + (double)(next() >> 11) /
+			    9007199254740992.0, (int)(next() % 100) - 40) *
+			    (next() % 2 ? 1 : -1);
 		else
 			v = (double)(int64_t)(next() % 10000000000000ULL) /
 			    pow(10, (double)(next() % 9)) *
