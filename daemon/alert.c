@@ -149,7 +149,7 @@ TAILQ_HEAD(alert_notices, alert_notice);
 struct alert_io {
 	struct work_job		 job;
 	char			*state;
-	char			*journal;	/* notices' records, or NULL */
+	char			*journal;	/* notices to journal */
 	char			*append;	/* new history lines, or NULL */
 	char			*history;	/* the whole history, or NULL */
 	char			*state_path;
@@ -182,8 +182,8 @@ static struct alert_notices	 alert_outbox = TAILQ_HEAD_INITIALIZER(
 				    alert_outbox);
 static int			 alert_dirty;
 static int			 alert_io_busy;
-static uint64_t			 alert_seq;	/* of the last notice */
-static uint64_t			 alert_committed;	/* read at start */
+static uint64_t			 alert_seq;	/* last notice's */
+static uint64_t			 alert_committed; /* at start */
 
 static void	alert_save(void);
 static void	alert_save_now(void);

@@ -84,11 +84,11 @@
 #define NOTIFY_OUT_MAX		200	/* bytes of a program's output logged */
 #define NOTIFY_BACKOFF_MAX	3600000	/* ms */
 #define NOTIFY_ARGS_MAX		64
-#define NOTIFY_QUEUE		"notify.queue"	/* of earlier versions */
-#define NOTIFY_COMPACT_EVERY	256	/* D records between compactions */
+#define NOTIFY_QUEUE		"notify.queue"	/* before 0.2 */
+#define NOTIFY_COMPACT_EVERY	256	/* D records a compaction */
 #define NOTIFY_QUEUE_MAX	(16 * 1024 * 1024)
-#define NOTIFY_HEAD_MAX		16384	/* bytes of an answer's head */
-#define NOTIFY_BODY_MAX		65536	/* bytes of an answer's body */
+#define NOTIFY_HEAD_MAX		16384	/* an answer's head */
+#define NOTIFY_BODY_MAX		65536	/* an answer's body */
 
 /* A delivery in flight: owns copies of everything it needs. */
 struct notify_job {
@@ -97,15 +97,15 @@ struct notify_job {
 	int				 type;
 	char				*name;		/* notifier */
 	char				*what;		/* for the log */
-	char				*record;	/* the notice, for the journal */
-	uint64_t			 seq;		/* in the journal */
+	char				*record;	/* the notice */
+	uint64_t			 seq;	/* in the journal */
 	unsigned long			 timeout;	/* ms */
 	int				 retries;	/* left */
 	unsigned long			 backoff;	/* ms, next wait */
 	int				 attempt;
 	struct event			*retry_ev;
 	struct event			*after_ev;	/* webhook answered */
-	struct event			*deadline_ev;	/* webhook: too long */
+	struct event			*deadline_ev;	/* webhook */
 	int				 in_pool;
 
 	char				**argv;		/* exec */

@@ -11,9 +11,11 @@
  * An instance removed by a reload while its read runs is only marked and
  * moved to plugin_retiring; the read's completion destroys it.  A section
  * of the same name (a changed instance) starts only then: two copies of
- * one instance never run at once or share a state directory.  A read past its deadline is logged once,
- * counted, and the pool lends itself one more thread until it returns, so
- * a hung plugin costs a thread, never another instance's schedule.
+ * one instance never run at once or share a state directory.
+ *
+ * A read past its deadline is logged once, counted, and the pool lends
+ * itself one more thread until it returns, so a hung plugin costs a
+ * thread, never another instance's schedule.
  */
 #include <dlfcn.h>
 #include <errno.h>
