@@ -84,7 +84,7 @@
 #define NOTIFY_OUT_MAX		200	/* bytes of a program's output logged */
 #define NOTIFY_BACKOFF_MAX	3600000	/* ms */
 #define NOTIFY_ARGS_MAX		64
-#define NOTIFY_QUEUE		"notify.queue"	/* before 0.2 */
+#define NOTIFY_QUEUE		"notify.queue"	/* older tallyd */
 #define NOTIFY_COMPACT_EVERY	256	/* D records a compaction */
 #define NOTIFY_QUEUE_MAX	(16 * 1024 * 1024)
 #define NOTIFY_HEAD_MAX		16384	/* an answer's head */
