@@ -15,6 +15,13 @@
  * whose helper processes render, since rrd_graph is neither thread-safe
  * nor free of leaks.  The pool answers on the loop, and the job ends there.
  *
+ * With a shared rrdcached ([storage] rrdcached_prefix) the files are not
+ * ours to open: a job carries rrdcached's address and reads through
+ * librrd's client (rrdc_info, rrdc_fetch, rrdc_last), which is one
+ * connection for the process, so the workers take query_rc_lock around
+ * each call (a leaf: nothing else is locked inside); graphs pass --daemon
+ * to the helpers, whose rrd_graph fetches through rrdcached.
+ *
  * Graph renders are cached by canonical spec for graph_cache ms; a
  * request for a spec being rendered waits for that render instead of
  * starting another.  The cache is loop-only state.

@@ -1346,6 +1346,13 @@ store_rebuild(struct store *s, struct store_req *r)
 	int			 ok = 0;
 
 	f->flags &= ~STORE_F_REWRITE;
+	if (path[0] != '/') {
+		/* A shared rrdcached's file: not on a disk of ours. */
+		store_complain(f, "rewrite", "a history is rewritten only in "
+		    "files on this machine, not through a shared rrdcached");
+		f->flags |= STORE_F_FAILED;
+		return;
+	}
 	s->be->forget(s, f);
 	xasprintf(&tmp, "%s.rewrite", path);
 	(void)unlink(tmp);
