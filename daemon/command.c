@@ -28,7 +28,8 @@ command_series(const char *metric, const char *retention, char *why,
 		return (NULL);
 	}
 	if ((s = series_find(metric)) == NULL)
-		s = series_declare(metric, TALLY_GAUGE, "", retention, why, len);
+		s = series_declare(metric, TALLY_GAUGE, "", retention, why,
+		    len);
 	return (s);
 }
 

@@ -506,7 +506,8 @@ graphite_start(struct event_base *base, const struct config *conf)
 		if (graphite_ev == NULL)
 			fatalx("graphite: cannot watch the listening socket");
 		graphite_tcp_fd = -1;
-		log_info("graphite: listening on %s (TCP)", graphite_gc->listen);
+		log_info("graphite: listening on %s (TCP)",
+		    graphite_gc->listen);
 	}
 	if (graphite_udp_fd != -1) {
 		graphite_udp_ev = event_new(base, graphite_udp_fd,

@@ -21,7 +21,7 @@ struct event_base;
 struct graphite_conf {
 	char			*listen;	/* TCP host:port; NULL: off */
 	char			*udp;		/* UDP host:port; NULL: off */
-	char			 plugin[NAMES_PART_MAX + 1];	/* "": graphite */
+	char			 plugin[NAMES_PART_MAX + 1]; /* "": graphite */
 	char			*retention;	/* NULL: [storage]'s default */
 	unsigned long		 max_series;
 	int			 max_clients;

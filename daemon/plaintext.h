@@ -26,7 +26,7 @@ struct plaintext_rules {
 	const struct plaintext_map	*maps;
 	size_t				 nmaps;
 	int				 max_depth;	/* of the metric */
-	time_t				 future;	/* seconds ahead allowed */
+	time_t				 future;	/* seconds ahead */
 };
 
 struct plaintext_value {

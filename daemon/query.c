@@ -17,7 +17,7 @@
  *
  * With a shared rrdcached ([storage] rrdcached_prefix) the files are not
  * ours to open: a job carries rrdcached's address and reads through
- * librrd's client (rrdc_info, rrdc_fetch, rrdc_last), which is one
+ * librrd's client (rrdc_info, rrdc_fetch), which is one
  * connection for the process, so the workers take query_rc_lock around
  * each call (a leaf: nothing else is locked inside); graphs pass --daemon
  * to the helpers, whose rrd_graph fetches through rrdcached.
@@ -295,22 +295,23 @@ query_rrd_fetch(const struct query_job *q, const char *cf, time_t *start,
 	return (r);
 }
 
-/* 1 if the file exists, 0 if not, -1 if that cannot be known (error). */
+/*
+ * 1 if the file exists, 0 if not, -1 if that cannot be known (error).
+ * Through rrdcached by INFO: librrd 1.7.2's rrdc_last parses its answer
+ * from a buffer already out of scope (valgrind: invalid reads).
+ */
 static int
 query_rrd_exists(const struct query_job *q, const char *path)
 {
 	struct stat	 sb;
-	time_t		 t = -1;
+	rrd_info_t	*info;
 
 	if (q->rrdcached == NULL)
 		return (stat(path, &sb) == 0 && S_ISREG(sb.st_mode));
-	pthread_mutex_lock(&query_rc_lock);
-	rrd_clear_error();
-	if (rrdc_connect(q->rrdcached) == 0)
-		t = rrdc_last(path);
-	pthread_mutex_unlock(&query_rc_lock);
-	if (t != -1)
+	if ((info = query_rrd_info(q, path)) != NULL) {
+		rrd_info_free(info);
 		return (1);
+	}
 	return (strstr(rrd_get_error(), "No such file") != NULL ? 0 : -1);
 }
 

@@ -54,9 +54,9 @@ ok $("$TALLYD" -t -c "$T/bad.conf" 2>&1 | grep -q 'rrdcached_prefix needs rrdcac
 { cat "$T/a.conf"; printf '[alert hot]\nmetric = shared.box.load\ncritical = > 5\n'; } >"$T/bad.conf"
 ok $("$TALLYD" -t -c "$T/bad.conf" 2>&1 | grep -q '\[alert hot\]: alert rules read files under datadir'; echo $?) \
     "alert rules refused with a shared rrdcached"
-"$TALLYD" -f -c "$T/a.conf" >>"$T/tallyd.log" 2>&1 &
+${TALLY_WRAP:-} "$TALLYD" -f -c "$T/a.conf" >>"$T/tallyd.log" 2>&1 &
 pid_a=$!
-"$TALLYD" -f -c "$T/b.conf" >>"$T/b.log" 2>&1 &
+${TALLY_WRAP:-} "$TALLYD" -f -c "$T/b.conf" >>"$T/b.log" 2>&1 &
 pid_b=$!
 extra_pids="$rc_pid $pid_a $pid_b"
 check "both tallyd running" wait_until 10 sh -c \

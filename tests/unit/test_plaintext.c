@@ -123,7 +123,8 @@ test_bad(void)
 	refused("h.m 1 17e8", "timestamp is not a number of seconds");
 	refused("h.m 1 1700000000.5x", "timestamp is not a number of seconds");
 	refused("h.m 1 1700000601", "timestamp too far in the future");
-	refused("h.m 1 99999999999999999999", "timestamp too far in the future");
+	refused("h.m 1 99999999999999999999",
+	    "timestamp too far in the future");
 	refused("h.m 1 946684799", "timestamp before 2000");
 	refused("h.m 1 0", "timestamp before 2000");
 }
