@@ -16,6 +16,7 @@ TYPESDB=/usr/share/collectd/types.db
 write_config "$T/t.conf" <<EOT
 [graphite]
 listen = 127.0.0.1:@PORT@
+udp = 127.0.0.1:@PORT@
 retention = test
 instance = collectd.test_host box1
 max_series = 12
@@ -163,11 +164,24 @@ check "max_series holds: 12 series declared" wait_until 10 sh -c \
 ok $([ "$(ls "$D/many" | wc -l)" -eq $((12 - n0)) ]; echo $?) \
     "files only for the series allowed ($n0 before, $(ls "$D/many" | wc -l) new)"
 
-# ---- UDP off by default; reload keeps the listener
+# ---- UDP: a datagram of lines; a line longer than max_line refused
+if command -v bash >/dev/null 2>&1; then
+	ref0=$(stat graphite.refused)
+	long=$(head -c 300 /dev/zero | tr '\0' 'y')
+	bash -c "printf 'capped.m 4 $((now + 2))\n$long 1 $now\nudp.bad x $now' \
+	    >/dev/udp/127.0.0.1/$PORT"
+	check "UDP: a good line of a datagram stored" wait_until 10 sh -c \
+	    "\"$RRDTOOL\" last '$D/capped/m.rrd' | grep -qx $((now + 2))"
+	check "UDP: the long and the bad line refused (graphite.refused +2)" \
+	    wait_until 10 sh -c "[ \$(printf 'STATS\n' | '$NC' -U '$SOCK' -w 5000 |
+	      awk '\$1 == \"graphite.refused\" { print \$2 }') -eq $((ref0 + 2)) ]"
+fi
+
+# ---- reload keeps the listener
 kill -HUP "$daemon_pid"
 check "reload logged" wait_until 10 log_has "reload: reading"
 acc0=$(stat graphite.accepted)
-send "capped.m 3 $((now + 1))"
+send "capped.m 3 $((now + 3))"
 check "lines still stored after a reload" wait_until 10 sh -c \
     "[ \$(printf 'STATS\n' | '$NC' -U '$SOCK' -w 5000 |
       awk '\$1 == \"graphite.accepted\" { print \$2 }') -eq $((acc0 + 1)) ]"
