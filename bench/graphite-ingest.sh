@@ -4,7 +4,8 @@
 # once (bench/linesend.c, each a quarter of the series, every value of a
 # second before the next second), into
 #   tallyd          [graphite] listen; done when STATS counts every line
-#                   and a FLUSH of all files is answered (in RRD files);
+#                   and a FLUSH of all files is answered (in RRD files of
+#                   one archive, 3600 rows of 1 s, as carbon's 1s:1h);
 #   carbon-cache    graphite-carbon's daemon, whisper files of 1s:1h,
 #                   MAX_UPDATES_PER_SECOND, MAX_CREATES_PER_MINUTE and
 #                   MAX_CACHE_SIZE unlimited; done when every whisper file
@@ -78,7 +79,10 @@ tallyd_run() {	# prints "seconds cpu mib"
 	D=$W/tallyd.$1
 	tallyd_config "$D"
 	port=$(free_port "$1")
-	printf '\n[graphite]\nlisten = 127.0.0.1:%s\nmax_series = 1M\n' \
+	# One archive of 3600 one-second rows: carbon's 1s:1h.
+	printf '\n[retention graphite]\nstep = 1\nheartbeat = 10\n%s\n%s\n' \
+	    'rra = AVERAGE:1s:1h' '[graphite]' >>"$D/tallyd.conf"
+	printf 'listen = 127.0.0.1:%s\nmax_series = 1M\nretention = graphite\n' \
 	    "$port" >>"$D/tallyd.conf"
 	tallyd_start "$D"
 	wait_for 10 sh -c "ss -Htln 'sport = :$port' | grep -q ." ||
