@@ -44,10 +44,22 @@ command -v curl >/dev/null 2>&1 || BENCH_VM=0
 bench_build linesend
 
 now_s() { date +%s.%N; }
-free_port() {	# a TCP port nobody listens on, from a seed
-	p=$((20000 + ($$ * 31 + $1 * 1013) % 30000))
-	while ss -Htln "sport = :$p" | grep -q .; do p=$((p + 1)); done
+free_port() {	# a TCP port nobody uses (listening or connected), random
+	while :; do
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
+		ss -Htan "sport = :$p" | grep -q . || break
+	done
 	echo $p
+}
+
+# poll_until SECONDS COMMAND...: every 0.2 s; 1 if it never succeeds.
+poll_until() {
+	end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }
 
 # The lines: sender k gets series k, k+N, ...; values end 5 min ago.
@@ -78,7 +90,7 @@ send_all() {	# send_all PORT: the N senders at once; waits for them
 tallyd_run() {	# prints "seconds cpu mib"
 	D=$W/tallyd.$1
 	tallyd_config "$D"
-	port=$(free_port "$1")
+	port=$(free_port)
 	# One archive of 3600 one-second rows: carbon's 1s:1h.
 	printf '\n[retention graphite]\nstep = 1\nheartbeat = 10\n%s\n%s\n' \
 	    'rra = AVERAGE:1s:1h' '[graphite]' >>"$D/tallyd.conf"
@@ -126,9 +138,7 @@ PYEOF
 carbon_run() {
 	D=$W/carbon.$1
 	mkdir -p "$D/whisper" "$D/log" "$D/conf"
-	port=$(free_port "$((100 + $1))")
-	pport=$(free_port "$((200 + $1))")
-	qport=$(free_port "$((300 + $1))")
+	port=0 pport=0 qport=0
 	cat >"$D/conf/carbon.conf" <<EOT
 [cache]
 STORAGE_DIR = $D
@@ -158,21 +168,33 @@ EOT
 	printf '[bench]\npattern = ^bench\\.\nretentions = 1s:1h\n' \
 	    >"$D/conf/storage-schemas.conf"
 	: >"$D/conf/storage-aggregation.conf"
-	carbon-cache --config="$D/conf/carbon.conf" --nodaemon \
-	    --pidfile="$D/carbon.pid" --logdir="$D/log" start \
-	    >"$D/carbon.out" 2>&1 &
-	cpid=$!
-	bench_pids="$bench_pids $cpid"
-	wait_for 30 sh -c "ss -Htln 'sport = :$port' | grep -q ." ||
-	    die "carbon-cache not listening: $(tail -3 "$D/carbon.out")"
+	try=0
+	while :; do
+		try=$((try + 1))
+		[ $try -le 5 ] || die "carbon-cache did not start"
+		port=$(free_port)
+		pport=$(free_port)
+		qport=$(free_port)
+		sed -i -e "s/^LINE_RECEIVER_PORT = .*/LINE_RECEIVER_PORT = $port/" \
+		    -e "s/^PICKLE_RECEIVER_PORT = .*/PICKLE_RECEIVER_PORT = $pport/" \
+		    -e "s/^CACHE_QUERY_PORT = .*/CACHE_QUERY_PORT = $qport/" \
+		    "$D/conf/carbon.conf"
+		carbon-cache --config="$D/conf/carbon.conf" --nodaemon \
+		    --pidfile="$D/carbon.pid" --logdir="$D/log" start \
+		    >"$D/carbon.out" 2>&1 &
+		cpid=$!
+		bench_pids="$bench_pids $cpid"
+		# Up when all three listen; a port taken meanwhile: again.
+		wait_for 30 sh -c "for p in $port $pport $qport; do
+		    ss -Htln \"sport = :\$p\" | grep -q . || exit 1; done" &&
+		    kill -0 "$cpid" 2>/dev/null && break
+		kill -TERM "$cpid" 2>/dev/null
+		wait "$cpid" 2>/dev/null
+		rm -f "$D/carbon.pid"
+	done
 	t0=$(now_s)
 	send_all "$port"
-	n=0
-	until carbon_check "$D"; do
-		sleep 0.2
-		n=$((n + 1))
-		[ $n -lt 3000 ] || die "carbon-cache: values missing"
-	done
+	poll_until 300 carbon_check "$D" || die "carbon-cache: values missing"
 	t1=$(now_s)
 	echo "$(calc "$t1 - $t0") $(cpu_s "$cpid") $(hwm_mib "$cpid")"
 	kill -TERM "$cpid"
@@ -191,11 +213,13 @@ vm_count() {	# vm_count HTTPPORT: values of bench.* it exports
 print(sum(len(json.loads(l)["values"]) for l in sys.stdin if l.strip()))'
 }
 
+vm_done() { [ "$(vm_count "$hport")" = "$TOTAL" ]; }
+
 vm_run() {
 	D=$W/vm.$1
 	mkdir -p "$D"
-	port=$(free_port "$((400 + $1))")
-	hport=$(free_port "$((500 + $1))")
+	port=$(free_port)
+	hport=$(free_port)
 	victoria-metrics -storageDataPath="$D/data" \
 	    -httpListenAddr="127.0.0.1:$hport" \
 	    -graphiteListenAddr="127.0.0.1:$port" \
@@ -206,12 +230,8 @@ vm_run() {
 	    die "victoria-metrics not listening: $(tail -3 "$D/vm.log")"
 	t0=$(now_s)
 	send_all "$port"
-	n=0
-	until [ "$(vm_count "$hport")" = "$TOTAL" ]; do
-		sleep 0.2
-		n=$((n + 1))
-		[ $n -lt 3000 ] || die "victoria-metrics: values missing"
-	done
+	poll_until 300 vm_done ||
+	    die "victoria-metrics: values missing"
 	t1=$(now_s)
 	echo "$(calc "$t1 - $t0") $(cpu_s "$vpid") $(hwm_mib "$vpid")"
 	kill -TERM "$vpid"
