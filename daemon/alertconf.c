@@ -356,7 +356,10 @@ alertconf_free(void *arg)
 	free(ac);
 }
 
-/* Notifiers named by rules must exist; their sections may come later. */
+/*
+ * Notifiers named by rules must exist; their sections may come later.
+ * Rules read the files under datadir, so not those of a shared rrdcached.
+ */
 static void
 alertconf_check(struct config_parse *p)
 {
@@ -367,6 +370,10 @@ alertconf_check(struct config_parse *p)
 
 	CONFIG_FOREACH(it, cf, &alertconf_section) {
 		ac = config_data(it);
+		if (cf->rrdcached_prefix != NULL && !config_builtin(it))
+			config_perr(p, ac->line, "[alert %s]: alert rules "
+			    "read files under datadir, not through a shared "
+			    "rrdcached ([storage] rrdcached_prefix)", ac->name);
 		for (i = 0; i < ac->nnotify; i++) {
 			if (config_find(cf, "notify", ac->notify[i]) == NULL)
 				config_perr(p, ac->notify_line, "unknown "

@@ -1,7 +1,9 @@
 /*
  * command.c - the commands themselves, apart from their transports (see
  * command.h).  PUT and LIST live here; the protocol and the HTTP gateway
- * only read their syntax into a request and write the reply.
+ * only read their syntax into a request and write the reply.  Every value
+ * a client sends (PUT, /api/v1/put, Graphite lines) goes in through
+ * command_submit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,32 +16,48 @@
 #include "series.h"
 #include "xmalloc.h"
 
+struct series *
+command_series(const char *metric, const char *retention, char *why,
+    size_t len)
+{
+	struct series	*s;
+
+	if (!names_series_valid(metric)) {
+		if (len > 0)
+			why[0] = '\0';
+		return (NULL);
+	}
+	if ((s = series_find(metric)) == NULL)
+		s = series_declare(metric, TALLY_GAUGE, "", retention, why,
+		    len);
+	return (s);
+}
+
+int
+command_submit(struct series *s, time_t when, double value)
+{
+	return (series_submit(s, when, value));
+}
+
 int
 command_put(const struct command_put *req,
     const struct command_put_reply *reply, char *why, size_t len)
 {
 	struct proto_error	 err;
 	struct series		*s;
-	enum series_rc		 rc;
 	time_t			 when;
 	double			 v;
 	size_t			 i;
-	int			 nok = 0;
+	int			 nok = 0, rc;
 
-	if (!names_series_valid(req->metric)) {
-		if (len > 0)
-			why[0] = '\0';
-		return (-1);
-	}
-	if ((s = series_find(req->metric)) == NULL &&
-	    (s = series_declare(req->metric, TALLY_GAUGE, "", req->retention,
-	    why, len)) == NULL)
+	if ((s = command_series(req->metric, req->retention, why, len)) ==
+	    NULL)
 		return (-1);
 	for (i = 0; i < req->nvalues; i++) {
 		if (proto_put_value(req->values[i], req->now, &when, &v,
 		    &err) == -1)
 			reply->refused(reply->arg, req->values[i], 1, err.msg);
-		else if ((rc = series_submit(s, when, v)) != SERIES_OK)
+		else if ((rc = command_submit(s, when, v)) != SERIES_OK)
 			reply->refused(reply->arg, req->values[i], 0,
 			    series_rc_name(rc));
 		else

@@ -1,7 +1,7 @@
 /*
  * command.h - what a command does, whatever the transport.  A front end
- * (the line protocol in cmd.c, the HTTP gateway in http.c, and the coming
- * Prometheus and Graphite ones) fills a request with typed arguments from
+ * (the line protocol in cmd.c, the HTTP gateway in http.c, the Graphite
+ * listener in graphite.c) fills a request with typed arguments from
  * its own syntax and renders the reply its own way through callbacks, so
  * the work itself is written once.  Loop thread.
  */
@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <time.h>
+
+struct series;
 
 /* PUT: values of one metric, each "TIME:VALUE" as proto_put_value reads. */
 struct command_put {
@@ -40,7 +42,18 @@ struct command_put_reply {
 int	command_put(const struct command_put *,
 	    const struct command_put_reply *, char *why, size_t len);
 
-struct series;
+/*
+ * The series named metric, declared as a GAUGE of preset retention if it
+ * is new.  NULL if refused: an invalid name (why is empty, the front end
+ * says it its way), else why from series_declare.
+ */
+struct series	*command_series(const char *metric, const char *retention,
+		    char *why, size_t len);
+/*
+ * Store one value of a client: the one way PUT, /api/v1/put and Graphite
+ * lines go in.  SERIES_OK (0) or the enum series_rc of its refusal.
+ */
+int		 command_submit(struct series *, time_t when, double value);
 
 /*
  * LIST: the series whose names match glob (NULL: all), sorted by name, in

@@ -163,6 +163,12 @@ static const struct config_key config_storage_keys[] = {
 	  .def = "", .flags = CONFIG_NONE_OK, .off = D(rrdcached),
 	  .help = "rrdcached address: unix:/path, /path or host:port; "
 	  "empty: write the files directly" },
+	{ .name = "rrdcached_prefix", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK, .off = D(rrdcached_prefix),
+	  .help = "with a shared rrdcached (started with -b DIR -B -R): this "
+	  "tallyd's directory under DIR, e.g. site-a; files are then named "
+	  "to rrdcached as PREFIX/PLUGIN/INSTANCE/METRIC.rrd and every read "
+	  "goes through it; empty: files under datadir" },
 	{ .name = "queue_max", .type = CONFIG_COUNT,
 	  .min = 100, .max = 100000000, .def = "1000000",
 	  .off = D(queue_max),
@@ -185,10 +191,12 @@ static const struct config_section config_daemon = {
 	.head = "[daemon]", .keys = config_daemon_keys,
 	.nkeys = CONFIG_NITEMS(config_daemon_keys)
 };
+static void	config_storage_check(struct config_parse *);
 static const struct config_section config_storage = {
 	.word = "storage", .minw = 1, .maxw = 1, .usage = "[storage]",
 	.head = "[storage]", .keys = config_storage_keys,
-	.nkeys = CONFIG_NITEMS(config_storage_keys)
+	.nkeys = CONFIG_NITEMS(config_storage_keys),
+	.check = config_storage_check
 };
 
 /* Every kind of section: the core's two, then the registered ones. */
@@ -1032,6 +1040,58 @@ config_handler(void *arg, const char *section, const char *name,
 	else
 		config_key(p, name, value);
 	return (1);
+}
+
+/*
+ * [storage] rrdcached_prefix: needs rrdcached; relative, made of name
+ * parts (so never "..", never outside rrdcached's base directory).
+ */
+static void
+config_storage_check(struct config_parse *p)
+{
+	const struct config_key	*k;
+	const char		*s = p->cf->rrdcached_prefix, *e;
+	char			 part[NAMES_CONF_MAX + 1];
+	size_t			 n;
+	int			 line;
+
+	if (s == NULL)
+		return;
+	k = config_find_key(&config_storage, "rrdcached_prefix");
+	line = abs(p->seen_single[1][k - config_storage_keys]);
+	if (p->cf->rrdcached == NULL)
+		config_perr(p, line, "rrdcached_prefix needs rrdcached (the "
+		    "address of the shared rrdcached)");
+	for (;;) {
+		e = strchr(s, '/');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (n == 0 || n > NAMES_CONF_MAX) {
+			config_perr(p, line, "bad value '%s' for "
+			    "rrdcached_prefix: a relative path of names, "
+			    "e.g. site-a or province/site-a",
+			    p->cf->rrdcached_prefix);
+			return;
+		}
+		memcpy(part, s, n);
+		part[n] = '\0';
+		if (!names_conf_valid(part, NAMES_CONF_CHARS)) {
+			config_perr(p, line, "bad value '%s' for "
+			    "rrdcached_prefix: '%s' is not 1 to %d of a-z, "
+			    "0-9, _ and -", p->cf->rrdcached_prefix, part,
+			    NAMES_CONF_MAX);
+			return;
+		}
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+}
+
+const char *
+config_rrd_dir(const struct config *cf)
+{
+	return (cf->rrdcached_prefix != NULL ? cf->rrdcached_prefix :
+	    cf->datadir);
 }
 
 /* Free a config and everything in it; NULL is a no-op. */

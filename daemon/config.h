@@ -142,6 +142,7 @@ struct config {
 	/* [storage] */
 	char		*datadir;
 	char		*rrdcached;		/* NULL: write files directly */
+	char		*rrdcached_prefix;	/* relative; NULL: datadir */
 	unsigned long	 queue_max;		/* values */
 	unsigned long	 write_delay;		/* ms a value may wait to batch */
 	char		*default_retention;
@@ -190,6 +191,12 @@ size_t		 config_nerrors(const struct config_parse *);
 int		 config_seen(const struct config_parse *, const char *key);
 /* Free the strings a section's table put into base. */
 void		 config_free_keys(const struct config_section *, void *base);
+
+/*
+ * The directory series files are named under: rrdcached_prefix (relative
+ * to a shared rrdcached's base directory) if set, else datadir.
+ */
+const char	*config_rrd_dir(const struct config *);
 
 /* Names of core keys that differ and cannot change on reload; or NULL. */
 char		*config_unreloadable(const struct config *old,

@@ -25,6 +25,7 @@
 #include "alertconf.h"
 #include "cmd.h"
 #include "config.h"
+#include "graphite.h"
 #include "http.h"
 #include "listen.h"
 #include "log.h"
@@ -122,6 +123,7 @@ main_reload(void)
 	log_setverbose(main_verbose || conf->verbose);
 	series_set_config(conf);
 	listen_set_config(conf);
+	graphite_set_config(conf);
 	cmd_set_config(conf);
 	query_set_config(conf);
 	http_reload(conf);
@@ -216,6 +218,7 @@ main_run(int foreground)
 	query_set_config(main_conf);
 	cmd_set_config(main_conf);
 	listen_start(main_base, main_conf, main_request);
+	graphite_start(main_base, main_conf);
 	http_start(main_base, main_conf);
 	alert_start(main_base, main_store, main_conf);
 	plugins_start(main_base, main_conf);
@@ -228,6 +231,7 @@ main_run(int foreground)
 	event_base_dispatch(main_base);
 
 	listen_stop();
+	graphite_stop();
 	http_stop();
 	if ((stuck = plugins_stop(main_conf->shutdown_timeout)) > 0)
 		log_warnx("%d read(s) did not finish in %lu ms", stuck,
@@ -273,6 +277,7 @@ main(int argc, char *argv[])
 	config_register(&plugin_section);
 	config_register(&alertconf_section);
 	config_register(&notify_section);
+	config_register(&graphite_section);
 	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -325,7 +330,8 @@ main(int argc, char *argv[])
 	if (main_conf->pidfile != NULL &&
 	    proc_pidfile_open(main_conf->pidfile) == -1)
 		exit(1);
-	if (listen_open(main_conf) == -1 || http_open(main_conf) == -1)
+	if (listen_open(main_conf) == -1 || http_open(main_conf) == -1 ||
+	    graphite_open(main_conf) == -1)
 		exit(1);
 	if (!foreground)
 		proc_daemonize();

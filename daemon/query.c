@@ -15,6 +15,13 @@
  * whose helper processes render, since rrd_graph is neither thread-safe
  * nor free of leaks.  The pool answers on the loop, and the job ends there.
  *
+ * With a shared rrdcached ([storage] rrdcached_prefix) the files are not
+ * ours to open: a job carries rrdcached's address and reads through
+ * librrd's client (rrdc_info, rrdc_fetch), which is one
+ * connection for the process, so the workers take query_rc_lock around
+ * each call (a leaf: nothing else is locked inside); graphs pass --daemon
+ * to the helpers, whose rrd_graph fetches through rrdcached.
+ *
  * Graph renders are cached by canonical spec for graph_cache ms; a
  * request for a spec being rendered waits for that render instead of
  * starting another.  The cache is loop-only state.
@@ -28,9 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <rrd.h>
+#include <rrd_client.h>
 
 #include "clock.h"
 #include "config.h"
@@ -73,6 +83,7 @@ struct query_job {
 	int			 npaths;
 	int			 flushes;	/* store flushes to wait for */
 	size_t			 dirlen;	/* of datadir in paths */
+	char			*rrdcached;	/* read through it; or NULL */
 	struct proto_fetch	 fetch;
 	struct graph_spec	 spec;
 	char			*kind;		/* INFO: from the registry */
@@ -95,6 +106,8 @@ static struct work_pool		*query_pool;
 static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
 static unsigned long		 query_renders, query_hits;
+/* librrd's rrdcached client is one connection per process: one user. */
+static pthread_mutex_t		 query_rc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void	query_job_free(struct query_job *);
 
@@ -239,17 +252,79 @@ query_fetch_rows(const struct query_rra *rra, int n, long long last,
 	return (best == -1 ? 0 : (f->end - f->start) / rra[best].res + 2);
 }
 
+/*
+ * A file's rrd_info, from the file or, with a shared rrdcached, from it
+ * (its INFO; rrdc_* are librrd's client, one connection, so locked).
+ * NULL with rrd_get_error() set.
+ */
+static rrd_info_t *
+query_rrd_info(const struct query_job *q, const char *path)
+{
+	rrd_info_t	*info = NULL;
+
+	rrd_clear_error();
+	if (q->rrdcached == NULL)
+		return (rrd_info_r(path));
+	pthread_mutex_lock(&query_rc_lock);
+	if (rrdc_connect(q->rrdcached) == 0)
+		info = rrdc_info(path);
+	pthread_mutex_unlock(&query_rc_lock);
+	return (info);
+}
+
+/*
+ * rrd_fetch_r, or rrdcached's FETCH: that has no resolution, so rrdcached
+ * picks the finest archive covering the span.  0, or -1 with the error.
+ */
+static int
+query_rrd_fetch(const struct query_job *q, const char *cf, time_t *start,
+    time_t *end, unsigned long *step, unsigned long *nds, char ***names,
+    rrd_value_t **data)
+{
+	int	 r = -1;
+
+	rrd_clear_error();
+	if (q->rrdcached == NULL)
+		return (rrd_fetch_r(q->path[0], cf, start, end, step, nds,
+		    names, data) == 0 ? 0 : -1);
+	pthread_mutex_lock(&query_rc_lock);
+	if (rrdc_connect(q->rrdcached) == 0)
+		r = rrdc_fetch(q->path[0], cf, start, end, step, nds, names,
+		    data) == 0 ? 0 : -1;
+	pthread_mutex_unlock(&query_rc_lock);
+	return (r);
+}
+
+/*
+ * 1 if the file exists, 0 if not, -1 if that cannot be known (error).
+ * Through rrdcached by INFO: librrd 1.7.2's rrdc_last parses its answer
+ * from a buffer already out of scope (valgrind: invalid reads).
+ */
+static int
+query_rrd_exists(const struct query_job *q, const char *path)
+{
+	struct stat	 sb;
+	rrd_info_t	*info;
+
+	if (q->rrdcached == NULL)
+		return (stat(path, &sb) == 0 && S_ISREG(sb.st_mode));
+	if ((info = query_rrd_info(q, path)) != NULL) {
+		rrd_info_free(info);
+		return (1);
+	}
+	return (strstr(rrd_get_error(), "No such file") != NULL ? 0 : -1);
+}
+
 /* The archives of a file, from rrd_info; -1 on error. */
 static int
-query_file_rras(const char *path, struct query_rra *rra, int max,
+query_file_rras(const struct query_job *q, struct query_rra *rra, int max,
     long long *last)
 {
 	rrd_info_t	*info, *i;
 	unsigned long	 step = 0;
 	int		 n = 0, k;
 
-	rrd_clear_error();
-	if ((info = rrd_info_r(path)) == NULL)
+	if ((info = query_rrd_info(q, q->path[0])) == NULL)
 		return (-1);
 	*last = 0;
 	for (i = info; i != NULL; i = i->next) {
@@ -289,7 +364,7 @@ query_run_fetch(struct query_job *q)
 
 	/* librrd would allocate every row of the span: refuse a huge one. */
 	memset(rra, 0, sizeof(rra));
-	if ((nrra = query_file_rras(q->path[0], rra, 64, &last)) == -1) {
+	if ((nrra = query_file_rras(q, rra, 64, &last)) == -1) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
 	}
@@ -300,8 +375,7 @@ query_run_fetch(struct query_job *q)
 		    QUERY_ROWS_MAX);
 		return;
 	}
-	rrd_clear_error();
-	if (rrd_fetch_r(q->path[0], q->fetch.cf, &start, &end, &step, &nds,
+	if (query_rrd_fetch(q, q->fetch.cf, &start, &end, &step, &nds,
 	    &names, &data) != 0) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
@@ -348,8 +422,7 @@ query_run_info(struct query_job *q)
 	rrd_info_t	*info, *i;
 	unsigned long	 step = 0, pdp;
 
-	rrd_clear_error();
-	if ((info = rrd_info_r(q->path[0])) == NULL) {
+	if ((info = query_rrd_info(q, q->path[0])) == NULL) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
 	}
@@ -395,6 +468,32 @@ query_run_info(struct query_job *q)
 	rrd_info_free(info);
 }
 
+/* LAST through rrdcached: its INFO has the last update and value. */
+static void
+query_run_last_cached(struct query_job *q)
+{
+	rrd_info_t	*info, *i;
+	char		*end;
+
+	if ((info = query_rrd_info(q, q->path[0])) == NULL) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	q->res.last_time = 0;
+	q->res.last_value = NAN;
+	for (i = info; i != NULL; i = i->next) {
+		if (strcmp(i->key, "last_update") == 0)
+			q->res.last_time = (time_t)i->value.u_cnt;
+		else if (strcmp(i->key, "ds[value].last_ds") == 0 &&
+		    strcmp(i->value.u_str, "U") != 0) {
+			q->res.last_value = strtod(i->value.u_str, &end);
+			if (*end != '\0')
+				q->res.last_value = NAN;
+		}
+	}
+	rrd_info_free(info);
+}
+
 static void
 query_run_last(struct query_job *q)
 {
@@ -402,6 +501,10 @@ query_run_last(struct query_job *q)
 	unsigned long	 nds = 0, i;
 	char		**names = NULL, **vals = NULL, *end;
 
+	if (q->rrdcached != NULL) {
+		query_run_last_cached(q);
+		return;
+	}
 	rrd_clear_error();
 	if (rrd_lastupdate_r(q->path[0], &last, &nds, &names, &vals) != 0) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
@@ -426,7 +529,7 @@ query_run_last(struct query_job *q)
 static void
 query_run_graph(struct query_job *q)
 {
-	if (graph_args(&q->spec, (const char *const *)q->path, NULL,
+	if (graph_args(&q->spec, (const char *const *)q->path, q->rrdcached,
 	    &q->argv, &q->argmem) < 0)
 		query_fail(&q->res, PERR_ARGS, "cannot build the graph");
 }
@@ -436,13 +539,16 @@ static void
 query_run(struct work_job *job)
 {
 	struct query_job	*q = (struct query_job *)job;
-	struct stat		 sb;
-	int			 i;
+	int			 i, r;
 
 	for (i = 0; i < q->npaths; i++) {
-		if (stat(q->path[i], &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if ((r = query_rrd_exists(q, q->path[i])) == 0) {
 			query_fail(&q->res, PERR_NOTFOUND, "no data for %s",
 			    q->name[i]);
+			return;
+		}
+		if (r == -1) {
+			query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 			return;
 		}
 	}
@@ -484,6 +590,7 @@ query_job_free(struct query_job *q)
 	free(q->unit);
 	free(q->image);
 	free(q->argmem);
+	free(q->rrdcached);
 	free(q);
 }
 
@@ -595,10 +702,12 @@ query_start(struct query_job *q, const char *const *names, int n)
 	char		 path[PATH_MAX];
 	int		 i;
 
-	q->dirlen = strlen(query_cf->datadir);
+	q->dirlen = strlen(config_rrd_dir(query_cf));
+	if (query_cf->rrdcached_prefix != NULL)
+		q->rrdcached = xstrdup(query_cf->rrdcached);
 	for (i = 0; i < n; i++) {
-		if (names_series_path(path, sizeof(path), query_cf->datadir,
-		    names[i]) == -1) {
+		if (names_series_path(path, sizeof(path),
+		    config_rrd_dir(query_cf), names[i]) == -1) {
 			query_fail(&q->res, PERR_NAME, "bad metric name");
 			query_now(q);
 			return;

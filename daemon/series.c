@@ -102,8 +102,8 @@ series_new(const char *name, enum tally_kind kind, const char *unit,
 		snprintf(err, errlen, "unknown retention preset '%s'", preset);
 		return (NULL);
 	}
-	if (names_series_path(path, sizeof(path), series_config->datadir,
-	    name) == -1) {
+	if (names_series_path(path, sizeof(path),
+	    config_rrd_dir(series_config), name) == -1) {
 		snprintf(err, errlen, "path of '%s' is too long", name);
 		return (NULL);
 	}

@@ -1106,8 +1106,13 @@ store_batch_file(struct store *s, struct store_file *f, size_t n)
 	size_t	 i, j, len, vlen, max = sizeof(s->line) - 1;
 
 	if (f->state == STORE_MISSING) {
-		/* Best effort: rrdcached may not see our file system. */
-		(void)store_mkdir_parent(f->path);
+		/*
+		 * Best effort: rrdcached may not see our file system.  A
+		 * relative path is in a shared rrdcached's base directory,
+		 * made there (its -R).
+		 */
+		if (f->path[0] == '/')
+			(void)store_mkdir_parent(f->path);
 		spec = store_create_spec(f);
 		if ((size_t)snprintf(s->line, sizeof(s->line),
 		    "CREATE %s -s %lu -b %lld -O %s", store_qpath(f), f->step,
@@ -1341,6 +1346,13 @@ store_rebuild(struct store *s, struct store_req *r)
 	int			 ok = 0;
 
 	f->flags &= ~STORE_F_REWRITE;
+	if (path[0] != '/') {
+		/* A shared rrdcached's file: not on a disk of ours. */
+		store_complain(f, "rewrite", "a history is rewritten only in "
+		    "files on this machine, not through a shared rrdcached");
+		f->flags |= STORE_F_FAILED;
+		return;
+	}
 	s->be->forget(s, f);
 	xasprintf(&tmp, "%s.rewrite", path);
 	(void)unlink(tmp);

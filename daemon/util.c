@@ -68,8 +68,9 @@ util_split_hostport(const char *addr, char *host, size_t hlen, char *port,
 	return (0);
 }
 
-int
-util_tcp_listen(const char *key, const char *addr)
+/* A bound socket of type for "host:port"; listening if a stream. */
+static int
+util_bind(const char *key, const char *addr, int type)
 {
 	struct addrinfo	 hints, *ai;
 	char		 host[256], port[32];
@@ -82,7 +83,7 @@ util_tcp_listen(const char *key, const char *addr)
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = type;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
 		fprintf(stderr, "tallyd: %s = %s: %s\n", key, addr,
@@ -93,7 +94,7 @@ util_tcp_listen(const char *key, const char *addr)
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, 128) == -1) {
+	    (type == SOCK_STREAM && listen(fd, 128) == -1)) {
 		fprintf(stderr, "tallyd: %s = %s: %s\n", key, addr,
 		    strerror(errno));
 		if (fd != -1)
@@ -102,6 +103,18 @@ util_tcp_listen(const char *key, const char *addr)
 	}
 	freeaddrinfo(ai);
 	return (fd);
+}
+
+int
+util_tcp_listen(const char *key, const char *addr)
+{
+	return (util_bind(key, addr, SOCK_STREAM));
+}
+
+int
+util_udp_bind(const char *key, const char *addr)
+{
+	return (util_bind(key, addr, SOCK_DGRAM));
 }
 
 char *

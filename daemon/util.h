@@ -15,6 +15,8 @@ int	util_mkdirs(const char *path, mode_t mode);
  * For start-up, before the daemon forks.
  */
 int	util_tcp_listen(const char *key, const char *addr);
+/* The same for a bound UDP socket. */
+int	util_udp_bind(const char *key, const char *addr);
 /* What b holds as a NUL-terminated string (the caller frees it); b is
  * emptied, not freed. */
 char	*util_evbuffer_string(struct evbuffer *b);
