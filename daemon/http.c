@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -172,7 +173,8 @@ static struct log_limit		 http_ll_busy;
 
 static const struct config_key http_keys[] = {
 	{ .name = "listen", .type = CONFIG_STRING,
-	  .def = "", .flags = CONFIG_NONE_OK, .off = H(listen),
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_HOSTPORT,
+	  .off = H(listen),
 	  .help = "address of the HTTP gateway and dashboard, host:port "
 	  "(loopback unless you mean it, e.g. 127.0.0.1:8080); empty: off" },
 	{ .name = "token", .type = CONFIG_STRING,
@@ -1334,6 +1336,31 @@ http_files_load(const char *dir, int to_stderr)
 		else
 			log_warnx("http: dashboard_dir %s: %s: %s", dir,
 			    http_files[i].name, why);
+	}
+}
+
+void
+http_check(const struct config *conf, struct config_errors *errs)
+{
+	const struct http_conf	*hc = config_single(conf, &http_section);
+	char			 why[128], path[PATH_MAX];
+	size_t			 i;
+
+	if (hc->listen == NULL)
+		return;
+	if (util_hostport_valid(hc->listen, why, sizeof(why)) == 0 &&
+	    util_hostport_resolve(hc->listen, why, sizeof(why)) == -1)
+		config_error(errs, conf->path, 0, "[http] listen = %s: %s",
+		    hc->listen, why);
+	for (i = 0; i < HTTP_NITEMS(http_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", hc->dashboard_dir,
+		    http_files[i].name);
+		if (access(path, R_OK) == 0)
+			continue;
+		config_error(errs, conf->path, 0, "[http] dashboard_dir %s: "
+		    "%s: %s", hc->dashboard_dir, http_files[i].name,
+		    strerror(errno));
+		break;		/* one line says the directory is wrong */
 	}
 }
 
