@@ -210,7 +210,7 @@ alert_one_get(struct alert_watch *ar, const char *metric, time_t now)
 		return (one);
 	one = xcalloc(1, sizeof(*one));
 	one->metric = xstrdup(metric);
-	alertrule_state_init(&one->st, now);
+	alertrule_state_init(&one->st, now, &ar->r);
 	hmap_put(ar->alerts, metric, one);
 	return (one);
 }
@@ -638,7 +638,7 @@ alert_replay(struct alert_job *j, const char *path, const char *metric,
 	memset(&rp, 0, sizeof(rp));
 	rp.metric = metric;
 	rp.t = (j->from + step - 1) / step * step;
-	alertrule_state_init(&rp.st, rp.t);
+	alertrule_state_init(&rp.st, rp.t, &j->r);
 	while (more && rp.t <= j->now) {
 		start = alert_window_start(j, &ri, rp.t);
 		a = alert_rrd_step(&ri, start, want);
@@ -1463,17 +1463,21 @@ alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 	struct alert_worst	 ws = { NULL, 0 };
 	const struct alert_one	*w;
 	char			 num[32];
+	int			 en = ar->r.lang == ALERT_LANG_EN;
 
 	if (!ar->enabled) {
-		evbuffer_add_printf(out, "%s disabled %lld U rule disabled "
-		    "(enabled = no)\n", ar->name, (long long)ar->created);
+		evbuffer_add_printf(out, "%s disabled %lld U %s\n", ar->name,
+		    (long long)ar->created, en ? "rule disabled (enabled = no)" :
+		    "quy tắc đã tắt (enabled = no)");
 		return;
 	}
 	hmap_foreach(ar->alerts, alert_worst_cb, &ws);
 	if ((w = ws.one) == NULL) {
 		evbuffer_add_printf(out, "%s ok %lld U %s: %s\n", ar->name,
 		    (long long)ar->created, ar->metric, ar->evaluated == 0 ?
-		    "not evaluated yet" : "no series matches");
+		    (en ? "not evaluated yet" : "chưa đánh giá") :
+		    (en ? "no series matches" : "không có chuỗi số liệu nào "
+		    "khớp"));
 		return;
 	}
 	numfmt_double(num, sizeof(num), w->st.value);
@@ -1481,7 +1485,8 @@ alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 	    alertrule_level_name(w->st.level), (long long)w->st.since, num,
 	    w->metric, w->st.msg);
 	if (ws.firing > 1)
-		evbuffer_add_printf(out, " (%d series firing)", ws.firing);
+		evbuffer_add_printf(out, en ? " (%d series firing)" :
+		    " (%d chuỗi đang báo)", ws.firing);
 	evbuffer_add_printf(out, "\n");
 }
 
@@ -1584,9 +1589,10 @@ alert_json_rule(struct evbuffer *out, const struct alert_watch *ar)
 	if (ws.one == NULL) {
 		memset(&none, 0, sizeof(none));
 		none.metric = ar->metric;
-		alertrule_state_init(&none.st, ar->created);
+		alertrule_state_init(&none.st, ar->created, &ar->r);
 		if (!ar->enabled)
-			snprintf(none.st.msg, sizeof(none.st.msg), "disabled");
+			snprintf(none.st.msg, sizeof(none.st.msg), "%s",
+			    ar->r.lang == ALERT_LANG_EN ? "disabled" : "đã tắt");
 		ws.one = &none;
 	}
 	evbuffer_add_printf(out, "{\"name\":");
