@@ -136,6 +136,12 @@ static const struct config_key config_daemon_keys[] = {
 	  .def = TALLY_LIBEXECDIR "/tally-render", .off = D(render_helper),
 	  .help = "the graph helper program; graphs are rendered in these "
 	  "processes" },
+	{ .name = "graph_locale", .type = CONFIG_STRING,
+	  .def = "vi_VN.UTF-8", .flags = CONFIG_NONE_OK,
+	  .off = D(graph_locale),
+	  .help = "locale graphs are drawn in: decimal comma, weekdays and "
+	  "months (T2, Thg 11) with vi_VN.UTF-8; if it is not installed "
+	  "(locale-gen), C, as with an empty value" },
 	{ .name = "render_procs", .type = CONFIG_INT,
 	  .min = 1, .max = 16, .def = "2", .off = D(render_procs),
 	  .help = "graph helpers at most: graphs rendered at once" },

@@ -135,6 +135,7 @@ struct config {
 	int		 requests_per_wake;
 	unsigned long	 graph_cache;		/* ms a render is reused */
 	char		*render_helper;		/* tally-render's path */
+	char		*graph_locale;		/* NULL: C */
 	int		 render_procs;		/* graph helpers at most */
 	unsigned long	 render_recycle;	/* renders before a new helper */
 	unsigned long	 render_rss_max;	/* bytes; bigger: a new helper */
