@@ -200,8 +200,9 @@ output_alert_line(FILE *fp, const char *line, int tword, int vword, int utc)
 		    word[0] != '\0') {
 			when_fmt(t, utc, 0, buf, sizeof(buf));
 			fputs(buf, fp);
-		} else if (i == vword && (d = strtod(word, &end), *end == '\0') &&
-		    word[0] != '\0' && strcmp(word, "U") != 0) {
+		} else if (i == vword && (d = strtod(word, &end),
+		    *end == '\0') && word[0] != '\0' &&
+		    strcmp(word, "U") != 0) {
 			when_number(d, buf, sizeof(buf));
 			fputs(buf, fp);
 		} else

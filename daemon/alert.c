@@ -555,8 +555,9 @@ alert_replay_run(struct alert_job *j, struct alert_replay *rp, time_t last,
 	enum alert_event	 ev;
 	time_t			 step = (time_t)j->step, next;
 	size_t			 m, seen = (size_t)-1;
-	int			 prev, same, moves = alertrule_moves_with_time(&j->r);
+	int			 prev, same, moves;
 
+	moves = alertrule_moves_with_time(&j->r);
 	for (; rp->t <= last; rp->t += step) {
 		if (__atomic_load_n(&alert_cancel, __ATOMIC_RELAXED))
 			return (0);
@@ -1467,8 +1468,8 @@ alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 
 	if (!ar->enabled) {
 		evbuffer_add_printf(out, "%s disabled %lld U %s\n", ar->name,
-		    (long long)ar->created, en ? "rule disabled (enabled = no)" :
-		    "quy tắc đã tắt (enabled = no)");
+		    (long long)ar->created, en ? "rule disabled (enabled = "
+		    "no)" : "quy tắc đã tắt (enabled = no)");
 		return;
 	}
 	hmap_foreach(ar->alerts, alert_worst_cb, &ws);
@@ -1592,7 +1593,8 @@ alert_json_rule(struct evbuffer *out, const struct alert_watch *ar)
 		alertrule_state_init(&none.st, ar->created, &ar->r);
 		if (!ar->enabled)
 			snprintf(none.st.msg, sizeof(none.st.msg), "%s",
-			    ar->r.lang == ALERT_LANG_EN ? "disabled" : "đã tắt");
+			    ar->r.lang == ALERT_LANG_EN ? "disabled" :
+			    "đã tắt");
 		ws.one = &none;
 	}
 	evbuffer_add_printf(out, "{\"name\":");

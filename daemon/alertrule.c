@@ -697,10 +697,10 @@ alertrule_eval_change(const struct alertrule *r, const struct alert_point *p,
 		    "against %s in %d" : "thay đổi %s: %s năm %d so với %s năm "
 		    "%d", pct, now, year, then, year - r->compare.months / 12);
 	else
-		snprintf(res->msg, sizeof(res->msg), en ? "change %s: %s in the "
-		    "%s to %s against %s %s earlier" : "thay đổi %s: %s trong %s "
-		    "đến %s so với %s %s trước đó", pct, now, span, when, then,
-		    back);
+		snprintf(res->msg, sizeof(res->msg), en ? "change %s: %s in "
+		    "the %s to %s against %s %s earlier" : "thay đổi %s: %s "
+		    "trong %s đến %s so với %s %s trước đó", pct, now, span,
+		    when, then, back);
 	res->known = 1;
 }
 
@@ -734,9 +734,9 @@ alertrule_eval_falls(const struct alertrule *r, const struct alert_point *p,
 		    "in a row to %s", r->trend == ALERT_FALLS ? "fell" : "rose",
 		    n, n == 1 ? "" : "s", span, when);
 	else
-		snprintf(res->msg, sizeof(res->msg), "%s %d kỳ %s liên tiếp "
-		    "đến %s", r->trend == ALERT_FALLS ? "giảm" : "tăng", n, span,
-		    when);
+		snprintf(res->msg, sizeof(res->msg), "%s %d kỳ %s liên "
+		    "tiếp đến %s", r->trend == ALERT_FALLS ? "giảm" : "tăng",
+		    n, span, when);
 	res->known = 1;
 }
 
@@ -851,9 +851,10 @@ alertrule_eval_absent(const struct alertrule *r, const struct alert_point *p,
 		alertrule_fmt_age(r, age, sizeof(age), res->value);
 		alertrule_fmt_time(r, when, sizeof(when), t);
 		if (have)
-			snprintf(res->msg, sizeof(res->msg), en ? "no value for "
-			    "%s (last at %s)" : "không có giá trị trong %s (lần "
-			    "cuối %s)", age, when);
+			snprintf(res->msg, sizeof(res->msg), en ?
+			    "no value for %s (last at %s)" :
+			    "không có giá trị trong %s (lần cuối %s)", age,
+			    when);
 		else
 			snprintf(res->msg, sizeof(res->msg), en ? "no value "
 			    "stored" : "chưa có giá trị nào");
@@ -871,8 +872,8 @@ alertrule_eval_absent(const struct alertrule *r, const struct alert_point *p,
 	alertrule_fmt_age(r, age, sizeof(age), res->value);
 	if (res->value >= 0)
 		snprintf(res->msg, sizeof(res->msg), en ? "figures for %s "
-		    "missing: due %s, %s late" : "thiếu số liệu %s: hạn %s, trễ "
-		    "%s", per, when, age);
+		    "missing: due %s, %s late" : "thiếu số liệu %s: hạn %s, "
+		    "trễ %s", per, when, age);
 	else
 		snprintf(res->msg, sizeof(res->msg), en ? "figures for %s due "
 		    "%s, in %s" : "số liệu %s hạn %s, còn %s", per, when, age);

@@ -27,7 +27,8 @@
 #define GRAPH_SHOW_LEN		(4 * GRAPH_SHOW_MAX + 4)
 #define GRAPH_LEGEND_LEN	(2 * (GRAPH_NAME_MAX + 32) + 4)
 #define GRAPH_YEAR		(365 * 86400L)
-#define GRAPH_YEARS_FROM	(3 * GRAPH_YEAR)	/* a span labelled by years */
+/* A span this long is labelled by years. */
+#define GRAPH_YEARS_FROM	(3 * GRAPH_YEAR)
 
 _Static_assert(GRAPH_NAME_MAX >= NAMES_SERIES_MAX,
     "a valid series name fits a graph_spec");

@@ -358,7 +358,8 @@ test_args(void)
 	argc = graph_args(&gs, paths, NULL, &argv, &mem);
 	argv_is(argc, argv, (const char *const[]){ "graph", "-",
 	    "--imgformat", "PNG", "--start", "1699913600", "--end",
-	    "1700000000", "--width", "600", "--height", "200", "--full-size-mode", "--slope-mode", "--disable-rrdtool-tag",
+	    "1700000000", "--width", "600", "--height", "200",
+	    "--full-size-mode", "--slope-mode", "--disable-rrdtool-tag",
 	    "DEF:m0=/d/a/b/c.rrd:value:AVERAGE",
 	    "LINE2:m0#1f77b4:legend=a.b.c", NULL }, "default argv");
 	free(mem);
@@ -372,7 +373,8 @@ test_args(void)
 	argv_is(argc, argv, (const char *const[]){ "graph", "-",
 	    "--imgformat", "SVG", "--start", "1699913600", "--end",
 	    "1700000000", "--width", "300", "--height", "100", "--title",
-	    "--daemon", "--full-size-mode", "--slope-mode", "--disable-rrdtool-tag", "--daemon",
+	    "--daemon", "--full-size-mode", "--slope-mode",
+	    "--disable-rrdtool-tag", "--daemon",
 	    "unix:/run/rrdcached.sock", "DEF:m0=/d/a/b/c.rrd:value:MAX",
 	    "DEF:m1=/d/d/e/f.rrd:value:MAX", "DEF:m2=/d/g/h/i.rrd:value:MAX",
 	    "AREA:m0#1f77b4:legend=in\\: a\\b %s",
@@ -387,7 +389,8 @@ test_args(void)
 	argv_is(argc, argv, (const char *const[]){ "graph", "-",
 	    "--imgformat", "PNG", "--start", "1699913600", "--end",
 	    "1700000000", "--width", "600", "--height", "200", "--title",
-	    "100%s: a\\", "--full-size-mode", "--slope-mode", "--disable-rrdtool-tag",
+	    "100%s: a\\", "--full-size-mode", "--slope-mode",
+	    "--disable-rrdtool-tag",
 	    "DEF:m0=/d/a/b/c.rrd:value:AVERAGE",
 	    "DEF:m1=/d/d/e/f.rrd:value:AVERAGE",
 	    "DEF:c0=/d/a/b/c.rrd:value:AVERAGE:start=1699308800:"

@@ -290,11 +290,12 @@ test_simple(void)
 	struct fake	 put = { .greeting = GREET, .reply = {
 	    "OK 1 accepted=1 refused=1\n5:x bad-value\n" } };
 	struct fake	 verbs = { .greeting = GREET, .reply = { "OK 0\n" } };
-	struct fake	 alerts = { .greeting = GREET, .reply = { "OK 1 alerts\n"
-	    "disk critical 1700000000 91.234567 disk.x.used: 91.234567 %\n" } };
-	struct fake	 events = { .greeting = GREET, .reply = { "OK 1 events\n"
-	    "1672531200 coop-falling a.b.c ok critical -12.941176470588237 "
-	    "change -12.941176470588237%\n" } };
+	struct fake	 alerts = { .greeting = GREET, .reply = {
+	    "OK 1 alerts\ndisk critical 1700000000 91.234567 disk.x.used: "
+	    "91.234567 %\n" } };
+	struct fake	 events = { .greeting = GREET, .reply = {
+	    "OK 1 events\n1672531200 coop-falling a.b.c ok critical "
+	    "-12.941176470588237 change -12.941176470588237%\n" } };
 	struct run	 r;
 
 	RUN(&ping, &r, "ping");
