@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -69,11 +70,12 @@
 #define HTTP_JSON		"application/json; charset=utf-8"
 
 /*
- * /api/v1/metrics being completed: last values the registry lacks (after
- * a restart, a yearly series has none until its next value) are read
- * from the files, one LAST query each.
+ * /api/v1/metrics or /metrics being completed: last values the registry
+ * lacks (after a restart, a yearly series has none until its next value)
+ * are read from the files, one LAST query each.
  */
 struct http_batch {
+	int		  prom;		/* /metrics: Prometheus text */
 	struct series	**s;
 	size_t		  n;
 	time_t		 *when;
@@ -138,6 +140,8 @@ static void	http_alerts(struct http_call *);
 static void	http_prometheus(struct http_call *);
 static void	http_counter(struct http_call *);
 static void	http_put(struct http_call *);
+static void	http_batch_send(struct evhttp_request *, int,
+		    const struct http_batch *);
 
 static const struct http_route http_routes[] = {
 	{ "/", NULL, 0, 0 },
@@ -169,7 +173,8 @@ static struct log_limit		 http_ll_busy;
 
 static const struct config_key http_keys[] = {
 	{ .name = "listen", .type = CONFIG_STRING,
-	  .def = "", .flags = CONFIG_NONE_OK, .off = H(listen),
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_HOSTPORT,
+	  .off = H(listen),
 	  .help = "address of the HTTP gateway and dashboard, host:port "
 	  "(loopback unless you mean it, e.g. 127.0.0.1:8080); empty: off" },
 	{ .name = "token", .type = CONFIG_STRING,
@@ -822,7 +827,6 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 	struct http_wait	*w;
 	struct http_batch	*bt;
 	struct evhttp_request	*req;
-	struct evbuffer		*b;
 	int			 head;
 
 	if ((w = http_wait_find(l->id)) == NULL) {
@@ -838,12 +842,11 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 	free(l);
 	if (--bt->pending > 0)
 		return;
-	b = http_metrics_json(bt);
+	w->batch = NULL;		/* the wait's end would free it */
 	if ((req = http_wait_end((void *)(uintptr_t)w->id, &head, NULL,
 	    0)) != NULL)
-		http_json(req, head, b);
-	else
-		evbuffer_free(b);
+		http_batch_send(req, head, bt);
+	http_batch_free(bt);
 }
 
 /*
@@ -852,7 +855,7 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
  * max_requests are busy the registry's answer is given as it is.
  */
 static void
-http_metrics(struct http_call *c)
+http_batch_start(struct http_call *c, int prom)
 {
 	struct http_list	 l;
 	struct http_batch	*bt;
@@ -864,6 +867,7 @@ http_metrics(struct http_call *c)
 		return;
 	http_list(&l);
 	bt = xcalloc(1, sizeof(*bt));
+	bt->prom = prom;
 	bt->s = l.s;
 	bt->n = l.n;
 	bt->when = xcalloc(l.n + 1, sizeof(*bt->when));
@@ -876,7 +880,7 @@ http_metrics(struct http_call *c)
 	}
 	if (missing == 0 || http_nwaits >= http_hc->max_requests ||
 	    (w = http_wait_new(c)) == NULL) {
-		http_json(c->req, c->head, http_metrics_json(bt));
+		http_batch_send(c->req, c->head, bt);
 		http_batch_free(bt);
 		return;
 	}
@@ -890,6 +894,12 @@ http_metrics(struct http_call *c)
 		last->i = i;
 		query_last(series_name(l.s[i]), http_metrics_last_cb, last);
 	}
+}
+
+static void
+http_metrics(struct http_call *c)
+{
+	http_batch_start(c, 0);
 }
 
 /* The alert engine writes its own document. */
@@ -933,34 +943,29 @@ http_prom_name(char *buf, size_t len, const char *name)
 			buf[i] = '_';
 }
 
-/* Last values in the text exposition format, from the registry. */
-static void
-http_prometheus(struct http_call *c)
+/* Last values in the text exposition format; unknown ones left out. */
+static struct evbuffer *
+http_prom_text_all(const struct http_batch *bt)
 {
-	struct http_list	 l;
-	struct evbuffer		*b;
-	char			 name[NAMES_SERIES_MAX + 8], num[NUMFMT_LEN];
-	time_t			 when;
-	double			 v;
-	size_t			 i;
+	struct evbuffer	*b = evbuffer_new();
+	char		 name[NAMES_SERIES_MAX + 8], num[NUMFMT_LEN];
+	double		 v;
+	size_t		 i;
 
-	if (http_no_params(c) == -1)
-		return;
-	http_list(&l);
-	b = evbuffer_new();
-	for (i = 0; i < l.n; i++) {
-		if (series_last(l.s[i], &when, &v) == -1)
+	for (i = 0; i < bt->n; i++) {
+		if (!bt->have[i])
 			continue;
-		http_prom_name(name, sizeof(name), series_name(l.s[i]));
+		v = bt->value[i];
+		http_prom_name(name, sizeof(name), series_name(bt->s[i]));
 		evbuffer_add_printf(b, "# HELP %s %s", name,
-		    series_name(l.s[i]));
-		if (*series_unit(l.s[i]) != '\0') {
+		    series_name(bt->s[i]));
+		if (*series_unit(bt->s[i]) != '\0') {
 			evbuffer_add(b, " (", 2);
-			http_prom_text(b, series_unit(l.s[i]));
+			http_prom_text(b, series_unit(bt->s[i]));
 			evbuffer_add(b, ")", 1);
 		}
 		evbuffer_add_printf(b, "\n# TYPE %s %s\n%s ", name,
-		    series_kind(l.s[i]) == TALLY_COUNTER ? "counter" :
+		    series_kind(bt->s[i]) == TALLY_COUNTER ? "counter" :
 		    "gauge", name);
 		if (isnan(v))
 			evbuffer_add_printf(b, "NaN\n");
@@ -971,10 +976,32 @@ http_prometheus(struct http_call *c)
 			evbuffer_add_printf(b, "%s\n", num);
 		}
 	}
-	free(l.s);
-	http_header(c->req, "Cache-Control", "no-store");
-	http_send(c->req, c->head, 200, "text/plain; version=0.0.4; "
-	    "charset=utf-8", b);
+	return (b);
+}
+
+/* Answer a batch as its endpoint speaks. */
+static void
+http_batch_send(struct evhttp_request *req, int head,
+    const struct http_batch *bt)
+{
+	if (!bt->prom) {
+		http_json(req, head, http_metrics_json(bt));
+		return;
+	}
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    http_prom_text_all(bt));
+}
+
+/*
+ * Last values for Prometheus: from the registry, or from the files for
+ * series it has none of yet, as /api/v1/metrics does (after a restart a
+ * yearly figure is otherwise missing until next year).
+ */
+static void
+http_prometheus(struct http_call *c)
+{
+	http_batch_start(c, 1);
 }
 
 /* "name":N (a whole number) or null; *updated gets the latest time. */
@@ -1309,6 +1336,31 @@ http_files_load(const char *dir, int to_stderr)
 		else
 			log_warnx("http: dashboard_dir %s: %s: %s", dir,
 			    http_files[i].name, why);
+	}
+}
+
+void
+http_check(const struct config *conf, struct config_errors *errs)
+{
+	const struct http_conf	*hc = config_single(conf, &http_section);
+	char			 why[128], path[PATH_MAX];
+	size_t			 i;
+
+	if (hc->listen == NULL)
+		return;
+	if (util_hostport_valid(hc->listen, why, sizeof(why)) == 0 &&
+	    util_hostport_resolve(hc->listen, why, sizeof(why)) == -1)
+		config_error(errs, conf->path, 0, "[http] listen = %s: %s",
+		    hc->listen, why);
+	for (i = 0; i < HTTP_NITEMS(http_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", hc->dashboard_dir,
+		    http_files[i].name);
+		if (access(path, R_OK) == 0)
+			continue;
+		config_error(errs, conf->path, 0, "[http] dashboard_dir %s: "
+		    "%s: %s", hc->dashboard_dir, http_files[i].name,
+		    strerror(errno));
+		break;		/* one line says the directory is wrong */
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct config;
+struct config_errors;
 struct config_section;
 struct event_base;
 
@@ -33,6 +34,8 @@ extern const struct config_section http_section;
  * gateway), or -1 after printing why to stderr.
  */
 int	http_open(const struct config *);
+/* tallyd -t: [http] listen resolves, the dashboard files are readable. */
+void	http_check(const struct config *, struct config_errors *);
 /* Loop thread: serve on the socket http_open bound; no-op if none. */
 void	http_start(struct event_base *, const struct config *);
 /* Limits, token, counter metrics and the dashboard files may change. */

@@ -129,6 +129,7 @@ query_set_config(const struct config *conf)
 	query_cf = conf;
 	memset(&ro, 0, sizeof(ro));
 	ro.helper = conf->render_helper;
+	ro.locale = conf->graph_locale;
 	ro.procs = conf->render_procs;
 	ro.recycle = conf->render_recycle;
 	ro.rss_max = conf->render_rss_max;

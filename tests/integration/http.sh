@@ -158,17 +158,24 @@ stop_tallyd
 ok $([ "$daemon_rc" -eq 0 ]; echo $?) "clean exit"
 
 # After a restart the registry has no last values until plugins submit
-# again (here never: every read fails); /api/v1/metrics reads them from
-# the files.
+# again (here never: every read fails, as a yearly coop figure would
+# wait a year); /api/v1/metrics and /metrics read them from the files.
 sed -i 's/^retention = test$/&\nfail_every = 1/' "$T/t.conf"
 start_tallyd "$T/t.conf"
 check "restarted" wait_until 10 http_up
 s=$(get "$U/api/v1/metrics")
 grep -q '{"name":"demo.main.wave","kind":"gauge","unit":"people","time":[0-9]*,"value":[-0-9.e]*}' "$T/b"
 ok $? "last values from the files after a restart"
+jv=$(sed -n 's/.*{"name":"demo.main.wave",[^}]*"value":\([-0-9.e]*\)}.*/\1/p' "$T/b")
 s=$(get "$U/metrics")
-grep -q '^tally_demo_main_wave ' "$T/b"
-ok $([ $? -ne 0 ]; echo $?) "/metrics stays registry-only"
+pv=$(sed -n 's/^tally_demo_main_wave //p' "$T/b")
+ok $([ "$s" = 200 ] && [ -n "$pv" ] && [ "$pv" = "$jv" ]; echo $?) \
+    "/metrics has the last value from the file too ($pv = $jv)"
+grep -q '^# TYPE tally_demo_main_wave gauge$' "$T/b"
+ok $? "... with its TYPE"
+s=$(curl -s -I -o "$T/b" -w '%{http_code}' "$U/metrics")
+ok $([ "$s" = 200 ] && grep -qi '^Cache-Control: no-store' "$T/b"; echo $?) \
+    "HEAD /metrics after the file reads: 200, no-store"
 stop_tallyd
 ok $([ "$daemon_rc" -eq 0 ]; echo $?) "clean exit again"
 done_testing
