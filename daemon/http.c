@@ -49,6 +49,7 @@
 #include "graph.h"
 #include "http.h"
 #include "log.h"
+#include "prom.h"
 #include "proto.h"
 #include "query.h"
 #include "series.h"
@@ -170,7 +171,7 @@ static void	http_error(struct evhttp_request *, int, int, const char *,
 /* ---- JSON and hashing */
 
 /* A string as JSON; bytes that are not UTF-8 become U+FFFD. */
-static void
+void
 http_json_str(struct evbuffer *b, const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
@@ -371,9 +372,9 @@ http_close_cb(struct evhttp_connection *evcon, void *arg)
 	}
 }
 
-/* A wait for call's request, or NULL after answering 503. */
+/* A wait for req, or NULL when max_requests are waiting (not answered). */
 static struct http_wait *
-http_wait_new(struct http_call *c)
+http_wait_add(struct evhttp_request *req, int head)
 {
 	struct http_wait	*w;
 	unsigned long		 n;
@@ -382,21 +383,39 @@ http_wait_new(struct http_call *c)
 		if (log_limit_ok(&http_ll_busy, time(NULL), 60, &n))
 			log_warnx("http: %d requests waiting; refusing more "
 			    "(%lu more refused)", http_nwaits, n);
-		http_header(c->req, "Retry-After", "1");
-		http_error(c->req, c->head, 503, proto_err_name(PERR_BUSY),
-		    "%d requests are being answered; try again", http_nwaits);
+		http_header(req, "Retry-After", "1");
 		return (NULL);
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->id = http_next_id++;
-	w->req = c->req;
-	w->head = c->head;
-	w->evcon = evhttp_request_get_connection(c->req);
+	w->req = req;
+	w->head = head;
+	w->evcon = evhttp_request_get_connection(req);
 	if (w->evcon != NULL)
 		evhttp_connection_set_closecb(w->evcon, http_close_cb, NULL);
 	TAILQ_INSERT_TAIL(&http_waits, w, entry);
 	http_nwaits++;
 	return (w);
+}
+
+/* A wait for call's request, or NULL after answering 503. */
+static struct http_wait *
+http_wait_new(struct http_call *c)
+{
+	struct http_wait	*w;
+
+	if ((w = http_wait_add(c->req, c->head)) == NULL)
+		http_error(c->req, c->head, 503, proto_err_name(PERR_BUSY),
+		    "%d requests are being answered; try again", http_nwaits);
+	return (w);
+}
+
+uint64_t
+http_hold(struct evhttp_request *req, int head)
+{
+	struct http_wait	*w;
+
+	return ((w = http_wait_add(req, head)) == NULL ? 0 : w->id);
 }
 
 static struct http_wait *
@@ -453,6 +472,20 @@ http_wait_end(void *arg, int *head, char *metric, size_t len)
 		snprintf(metric, len, "%s", w->metric);
 	http_wait_free(w);
 	return (req);
+}
+
+struct evhttp_request *
+http_release(uint64_t id, int *head)
+{
+	return (http_wait_end((void *)(uintptr_t)id, head, NULL, 0));
+}
+
+void
+http_reply(struct evhttp_request *req, int head, int status,
+    struct evbuffer *body)
+{
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, status, HTTP_JSON, body);
 }
 
 /* ---- parameters */
@@ -951,25 +984,33 @@ http_prom_text(struct evbuffer *b, const char *s)
 	}
 }
 
-/* A series name as a Prometheus name: tally_ and . or - as _. */
-static void
-http_prom_name(char *buf, size_t len, const char *name)
+/* Series by Prometheus name, then instance: a family's lines together. */
+static int
+http_prom_cmp(const void *a, const void *b)
 {
-	size_t	 i;
+	const char	*sa = series_name(*(struct series *const *)a);
+	const char	*sb = series_name(*(struct series *const *)b);
+	char		 na[SERIES_NAME_MAX + 8], nb[SERIES_NAME_MAX + 8];
+	int		 rc;
 
-	snprintf(buf, len, "tally_%s", name);
-	for (i = 6; buf[i] != '\0'; i++)
-		if (buf[i] == '.' || buf[i] == '-')
-			buf[i] = '_';
+	prom_series_name(na, sizeof(na), NULL, 0, sa);
+	prom_series_name(nb, sizeof(nb), NULL, 0, sb);
+	return ((rc = strcmp(na, nb)) != 0 ? rc : strcmp(sa, sb));
 }
 
-/* Last values in the text exposition format, from the registry. */
+/*
+ * Last values in the text exposition format, from the registry, named
+ * as the query API names them (prom.h): one family per plugin and metric,
+ * the instance a label.
+ */
 static void
 http_prometheus(struct http_call *c)
 {
 	struct http_list	 l;
 	struct evbuffer		*b;
-	char			 name[SERIES_NAME_MAX + 8];
+	char			 name[SERIES_NAME_MAX + 8], prev[sizeof(name)];
+	char			 sample[2 * SERIES_NAME_MAX + 32];
+	const char		*sn;
 	time_t			 when;
 	double			 v;
 	size_t			 i;
@@ -977,21 +1018,31 @@ http_prometheus(struct http_call *c)
 	if (http_no_params(c) == -1)
 		return;
 	http_list(&l);
+	if (l.n > 0)
+		qsort(l.s, l.n, sizeof(*l.s), http_prom_cmp);
 	b = evbuffer_new();
+	*prev = '\0';
 	for (i = 0; i < l.n; i++) {
 		if (series_last(l.s[i], &when, &v) == -1)
 			continue;
-		http_prom_name(name, sizeof(name), series_name(l.s[i]));
-		evbuffer_add_printf(b, "# HELP %s %s", name,
-		    series_name(l.s[i]));
-		if (*series_unit(l.s[i]) != '\0') {
-			evbuffer_add(b, " (", 2);
-			http_prom_text(b, series_unit(l.s[i]));
-			evbuffer_add(b, ")", 1);
+		sn = series_name(l.s[i]);
+		prom_series_name(name, sizeof(name), sample, sizeof(sample),
+		    sn);
+		if (strcmp(name, prev) != 0) {
+			evbuffer_add_printf(b, "# HELP %s %.*s.<instance>%s",
+			    name, (int)strcspn(sn, "."), sn,
+			    strchr(strchr(sn, '.') + 1, '.'));
+			if (*series_unit(l.s[i]) != '\0') {
+				evbuffer_add(b, " (", 2);
+				http_prom_text(b, series_unit(l.s[i]));
+				evbuffer_add(b, ")", 1);
+			}
+			evbuffer_add_printf(b, "\n# TYPE %s %s\n", name,
+			    series_kind(l.s[i]) == TALLY_COUNTER ? "counter" :
+			    "gauge");
+			snprintf(prev, sizeof(prev), "%s", name);
 		}
-		evbuffer_add_printf(b, "\n# TYPE %s %s\n%s ", name,
-		    series_kind(l.s[i]) == TALLY_COUNTER ? "counter" :
-		    "gauge", name);
+		evbuffer_add_printf(b, "%s ", sample);
 		if (isnan(v))
 			evbuffer_add_printf(b, "NaN\n");
 		else if (isinf(v))
@@ -1259,6 +1310,8 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	TAILQ_INIT(&c.params);
+	if (path != NULL && prom_route(req, path))
+		return;		/* the Prometheus API (prom.c) answered */
 	for (rt = http_routes; path != NULL &&
 	    rt < http_routes + HTTP_NITEMS(http_routes); rt++)
 		if (strcmp(path, rt->path) == 0)

@@ -6,8 +6,12 @@
 #ifndef TALLY_HTTP_H
 #define TALLY_HTTP_H
 
+#include <stdint.h>
+
 struct config;
 struct event_base;
+struct evbuffer;
+struct evhttp_request;
 
 /*
  * Bind [http] listen and read the dashboard files (before daemonizing, so
@@ -24,5 +28,19 @@ void	http_reload(const struct config *);
  * listener.  Query answers that arrive later find nothing and are dropped.
  */
 void	http_stop(void);
+
+/*
+ * For the Prometheus API (prom.c), on the loop.  http_hold keeps req
+ * while a worker answers and returns its id, or 0 when max_requests are
+ * waiting (Retry-After is set; the caller answers).  http_release ends
+ * the hold: the request to answer, or NULL if its client left.
+ * http_reply sends a JSON body (taken) that no cache keeps.
+ */
+/* A string as JSON; bytes that are not UTF-8 become U+FFFD. */
+void			 http_json_str(struct evbuffer *, const char *);
+uint64_t		 http_hold(struct evhttp_request *, int head);
+struct evhttp_request	*http_release(uint64_t id, int *head);
+void			 http_reply(struct evhttp_request *, int head,
+			    int status, struct evbuffer *body);
 
 #endif

@@ -172,11 +172,7 @@ query_stats(unsigned long *renders, unsigned long *hits)
 	*hits = query_hits;
 }
 
-static void
-query_fail(struct query_result *res, enum proto_err code, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static void
+void
 query_fail(struct query_result *res, enum proto_err code, const char *fmt,
     ...)
 {
@@ -244,7 +240,7 @@ query_fetch_rows(const struct query_rra *rra, int n, long long last,
 }
 
 /* The archives of a file, from rrd_info; -1 on error. */
-static int
+int
 query_file_rras(const char *path, struct query_rra *rra, int max,
     long long *last)
 {
@@ -279,12 +275,13 @@ query_file_rras(const char *path, struct query_rra *rra, int max,
 	return (n);
 }
 
-static void
-query_run_fetch(struct query_job *q)
+int
+query_read_rows(const char *path, const struct proto_fetch *f,
+    struct query_result *res)
 {
-	time_t		 start = q->fetch.start, end = q->fetch.end;
-	unsigned long	 step = q->fetch.resolution > 0 ?
-	    (unsigned long)q->fetch.resolution : 1, nds = 0, i, n;
+	time_t		 start = f->start, end = f->end;
+	unsigned long	 step = f->resolution > 0 ?
+	    (unsigned long)f->resolution : 1, nds = 0, i, n;
 	char		**names = NULL;
 	rrd_value_t	*data = NULL;
 	struct query_rra rra[64];
@@ -293,36 +290,42 @@ query_run_fetch(struct query_job *q)
 
 	/* librrd would allocate every row of the span: refuse a huge one. */
 	memset(rra, 0, sizeof(rra));
-	if ((nrra = query_file_rras(q->path[0], rra, 64, &last)) == -1) {
-		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
-		return;
+	if ((nrra = query_file_rras(path, rra, 64, &last)) == -1) {
+		query_fail(res, PERR_STORE, "%s", rrd_get_error());
+		return (-1);
 	}
-	if ((rows = query_fetch_rows(rra, nrra, last, &q->fetch)) >
-	    QUERY_ROWS_MAX) {
-		query_fail(&q->res, PERR_LIMIT, "%lld rows: ask a coarser "
+	if ((rows = query_fetch_rows(rra, nrra, last, f)) > QUERY_ROWS_MAX) {
+		query_fail(res, PERR_LIMIT, "%lld rows: ask a coarser "
 		    "resolution or a shorter span (at most %d rows)", rows,
 		    QUERY_ROWS_MAX);
-		return;
+		return (-1);
 	}
 	rrd_clear_error();
-	if (rrd_fetch_r(q->path[0], q->fetch.cf, &start, &end, &step, &nds,
-	    &names, &data) != 0) {
-		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
-		return;
+	if (rrd_fetch_r(path, f->cf, &start, &end, &step, &nds, &names,
+	    &data) != 0) {
+		query_fail(res, PERR_STORE, "%s", rrd_get_error());
+		return (-1);
 	}
 	n = step > 0 && end > start ? (unsigned long)(end - start) / step : 0;
-	q->res.start = start;
-	q->res.step = step;
-	snprintf(q->res.cf, sizeof(q->res.cf), "%s", q->fetch.cf);
-	q->res.rows = xreallocarray(NULL, n, sizeof(double));
-	q->res.nrows = n;
+	res->start = start;
+	res->step = step;
+	snprintf(res->cf, sizeof(res->cf), "%s", f->cf);
+	res->rows = xreallocarray(NULL, n, sizeof(double));
+	res->nrows = n;
 	for (i = 0; i < n; i++)
-		q->res.rows[i] = nds > 0 ? data[i * nds] : NAN;
+		res->rows[i] = nds > 0 ? data[i * nds] : NAN;
 	for (i = 0; i < nds; i++)
 		rrd_freemem(names[i]);
 	rrd_freemem(names);
 	rrd_freemem(data);
-	if (q->fmt != NULL)
+	return (0);
+}
+
+static void
+query_run_fetch(struct query_job *q)
+{
+	if (query_read_rows(q->path[0], &q->fetch, &q->res) == 0 &&
+	    q->fmt != NULL)
 		q->fmt(&q->res);
 }
 
@@ -784,4 +787,71 @@ query_graph(const struct graph_spec *spec, query_cb cb, void *arg)
 	r->waiters[r->nwaiters].cb = cb;
 	r->waiters[r->nwaiters].arg = arg;
 	r->nwaiters++;
+}
+
+/* ---- a caller's job over flushed files */
+
+struct query_exec {
+	struct work_job	 job;
+	int		 flushes;
+	query_exec_fn	 run;
+	query_exec_fn	 done;
+	void		*arg;
+};
+
+static void
+query_exec_run(struct work_job *job)
+{
+	struct query_exec	*x = (struct query_exec *)job;
+
+	x->run(x->arg);
+}
+
+static void
+query_exec_done(struct work_job *job)
+{
+	struct query_exec	*x = (struct query_exec *)job;
+
+	x->done(x->arg);
+	free(x);
+}
+
+static void
+query_exec_flushed_cb(void *arg, int error)
+{
+	struct query_exec	*x = arg;
+
+	if (--x->flushes > 0)
+		return;
+	x->job.run = query_exec_run;
+	x->job.done = query_exec_done;
+	work_submit(query_pool, &x->job);
+}
+
+void
+query_exec(const char *const *names, size_t n, query_exec_fn run,
+    query_exec_fn done, void *arg)
+{
+	struct query_exec	*x = xcalloc(1, sizeof(*x));
+	struct series		*s;
+	size_t			 i;
+
+	x->run = run;
+	x->done = done;
+	x->arg = arg;
+	x->flushes = 1;		/* held until every flush is asked */
+	for (i = 0; i < n; i++) {
+		if ((s = series_find(names[i])) == NULL)
+			continue;
+		x->flushes++;
+		store_flush(query_store, series_file(s),
+		    query_exec_flushed_cb, x);
+	}
+	query_exec_flushed_cb(x, 0);
+}
+
+const char *
+query_datadir_path(void)
+{
+	return (query_datadir);
 }
