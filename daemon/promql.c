@@ -148,7 +148,8 @@ promql_duration(const char *s, size_t len, long long *ms)
 		}
 		if (j >= len)
 			return (0);
-		c = s[j];
+		if ((c = s[j]) == 'M')
+			return (0);
 		if (c == 'm' && j + 1 < len && s[j + 1] == 's')
 			c = 'M';
 		for (u = 0; u < nunits && units[u].unit != c; u++)
@@ -164,7 +165,8 @@ promql_duration(const char *s, size_t len, long long *ms)
 		i = j + (c == 'M' ? 2 : 1);
 		next = u + 1;
 	}
-	if (i == 0 || (i < len && promql_ident_char((unsigned char)s[i])))
+	if (i == 0 || (i < len && (isalnum((unsigned char)s[i]) ||
+	    s[i] == '_')))
 		return (0);
 	*ms = total;
 	return (i);
@@ -434,12 +436,64 @@ promql_label_name_ok(const char *s, size_t n)
 	return (1);
 }
 
+/*
+ * Refuse what RE2 (Prometheus' engine) refuses and what makes glibc's
+ * regcomp blow up: a repetition of a repetition (a**, a+{2}), counts
+ * past 1000 in all, and long patterns.  NULL, or why not.
+ */
+static const char *
+promql_regex_check(const char *re)
+{
+	const char	*p;
+	long		 n, product = 1;
+	int		 rep = 0, isrep;
+
+	if (strlen(re) > 1024)
+		return ("longer than 1024 bytes");
+	for (p = re; *p != '\0'; p++) {
+		isrep = *p == '*' || *p == '+' || *p == '?' || *p == '{';
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			rep = 0;
+			continue;
+		}
+		if (*p == '[') {	/* a bracket expression: skip it */
+			p += p[1] == '^' ? 2 : 1;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']')
+				p++;
+			if (*p == '\0')
+				break;
+			rep = 0;
+			continue;
+		}
+		if (isrep && rep)
+			return ("invalid nested repetition operator");
+		if (*p == '{') {
+			n = strtol(p + 1, NULL, 10);
+			if (n > 1000 || (strchr(p, ',') != NULL &&
+			    strtol(strchr(p, ',') + 1, NULL, 10) > 1000))
+				return ("bad repetition count: at most 1000");
+			if (n > 1 && (product *= n) > 1000)
+				return ("bad repetition count: at most 1000 "
+				    "in all");
+		}
+		rep = isrep;
+		if (*p == '{')
+			while (p[1] != '\0' && p[1] != '}')
+				p++;
+	}
+	return (NULL);
+}
+
 /* Add a matcher to sel; regexes are compiled anchored, as Prometheus. */
 static int
 promql_matcher_add(struct promql_parser *p, struct promql_node *sel,
     const char *name, enum promql_match op, const char *value, size_t pos)
 {
 	struct promql_matcher	*m;
+	const char		*why;
 	char			*anchored, msg[128];
 	int			 rc;
 
@@ -454,6 +508,11 @@ promql_matcher_add(struct promql_parser *p, struct promql_node *sel,
 	m->value = xstrdup(value);
 	if (op != PQM_RE && op != PQM_NRE)
 		return (0);
+	if ((why = promql_regex_check(value)) != NULL) {
+		promql_fail(p, pos, "bad regular expression \"%.40s\": %s",
+		    value, why);
+		return (-1);
+	}
 	xasprintf(&anchored, "^(%s)$", value);
 	rc = regcomp(&m->re, anchored, REG_EXTENDED | REG_NOSUB);
 	free(anchored);
@@ -654,12 +713,6 @@ promql_call(struct promql_parser *p, size_t fi)
 	if (n->kind == PQ_AGGR && (promql_ident_is(p, "by") ||
 	    promql_ident_is(p, "without")) && promql_grouping(p, n) == -1)
 		goto fail;
-	if (n->kind == PQ_CALL && (promql_ident_is(p, "by") ||
-	    promql_ident_is(p, "without"))) {
-		promql_fail(p, p->pos, "%s is not an aggregation: by and "
-		    "without do not apply", fname);
-		goto fail;
-	}
 	if (promql_expect(p, T_LPAREN, "\"(\"") == -1)
 		goto fail;
 	while (!p->failed && p->tok != T_RPAREN) {
@@ -879,6 +932,19 @@ promql_unary(struct promql_parser *p)
 		promql_next(p);
 		if ((n = promql_expr(p, 0)) != NULL &&
 		    promql_expect(p, T_RPAREN, "\")\"") == -1) {
+			promql_free(n);
+			n = NULL;
+		}
+		/* (m)[5m] is a subquery, (m) offset 1h is not allowed */
+		if (n != NULL && p->tok == T_LBRACK) {
+			promql_fail(p, p->pos, "ranges only allowed for "
+			    "vector selectors");
+			promql_free(n);
+			n = NULL;
+		} else if (n != NULL && promql_ident_is(p, "offset")) {
+			promql_fail(p, p->pos, "offset modifier must be "
+			    "preceded by an instant vector selector or range "
+			    "vector selector");
 			promql_free(n);
 			n = NULL;
 		}

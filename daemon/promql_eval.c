@@ -384,9 +384,11 @@ promql_select(struct promql_ctx *c, const struct promql_node *sel, int fn,
 			    1, ev->limits.series_max);
 			return;
 		}
+		ls = ev->series[i];
+		if (fn != -1)
+			promql_labels_set(&ls, "__name__", "");
 		for (j = 0; j < out->n; j++)
-			if (fn == -1 && promql_labels_equal(&out->rows[j].ls,
-			    &ev->series[i]))
+			if (promql_labels_equal(&out->rows[j].ls, &ls))
 				break;
 		if (j < out->n) {
 			promql_eval_fail(c, PQE_EXECUTION, "vector cannot "
@@ -403,9 +405,6 @@ promql_select(struct promql_ctx *c, const struct promql_node *sel, int fn,
 			promql_eval_fail(c, PQE_EXECUTION, "%s", err);
 			return;
 		}
-		ls = ev->series[i];
-		if (fn != -1)
-			promql_labels_set(&ls, "__name__", "");
 		if ((r = promql_row_add(c, out, &ls)) == NULL) {
 			free(s.t);
 			free(s.v);

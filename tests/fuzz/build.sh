@@ -1,5 +1,6 @@
 #!/bin/sh
-# build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph)
+# build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
+# fuzz_promql)
 # with clang straight from the sources, then run each for SECONDS (default
 # 30) on a scratch copy of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
@@ -34,14 +35,22 @@ for f in $core; do srcs="$srcs $top/daemon/$f"; done
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 
-for t in proto graph; do
+# The PromQL parser and evaluator stand alone.
+promql_srcs=
+for f in promql.c promql_eval.c xmalloc.c log.c; do
+	promql_srcs="$promql_srcs $top/daemon/$f"
+done
+
+for t in proto graph promql; do
 	echo "== fuzz_$t: build"
+	tsrcs=$srcs
+	[ $t = promql ] && tsrcs=$promql_srcs
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
 	    -I"$top/include" -iquote "$top/daemon" -w \
-	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $libs \
+	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $tsrcs $libs \
 	    -pthread -lm; then
 		echo "== fuzz_$t: BUILD FAILED"
 		rc=1
