@@ -592,6 +592,9 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 	if ((best = prom_pick_rra(rra, n, last, cf, from / 1000, want <= 0 ?
 	    1 : want)) == -1)
 		return (0);
+	/* an instant selector looks back a row at least (promql.h) */
+	if (range == 0)
+		from -= rra[best].res * 1000;
 	memset(&f, 0, sizeof(f));
 	f.start = (time_t)(from / 1000 - (from % 1000 < 0 ? 1 : 0));
 	f.end = (time_t)((to + 999) / 1000);
@@ -718,7 +721,7 @@ prom_job_done(void *arg)
 	struct evhttp_request	*req;
 	int			 head;
 
-	if ((req = http_release(j->id, &head)) != NULL) {
+	if ((req = http_release(j->id, &head)) != NULL && j->out != NULL) {
 		http_reply(req, head, j->status, j->out);
 		j->out = NULL;
 	}

@@ -104,8 +104,11 @@ struct promql_samples {
 /*
  * The reader: samples of series i (an index into the series list given
  * to promql_eval) in (from, to] ms.  hint is the step, in ms, that the
- * caller would like rows of; cf the consolidation that suits the
- * function (AVERAGE, MIN, MAX, LAST).  0, or -1 with err filled.
+ * caller would like rows of; range the function's window (0 for an
+ * instant selector, which looks back at least one row: then the reader
+ * starts one row of what it reads before from); cf the consolidation
+ * that suits the function (AVERAGE, MIN, MAX, LAST).  0, or -1 with err
+ * filled.
  */
 typedef int (*promql_read_fn)(void *arg, size_t series, const char *cf,
     long long from, long long to, long long hint, long long range,

@@ -572,8 +572,15 @@ query_flushed_cb(void *arg, int error)
 {
 	struct query_job	*q = arg;
 
-	if (--q->flushes == 0)
-		query_submit(q);
+	if (--q->flushes > 0)
+		return;
+	/* The store runs flushes left at its stop, after the pool went. */
+	if (query_pool == NULL) {
+		query_fail(&q->res, PERR_INTERNAL, "shutting down");
+		query_done(&q->job);
+		return;
+	}
+	query_submit(q);
 }
 
 /* Answer a job at once, from the loop, without running it. */
@@ -823,6 +830,10 @@ query_exec_flushed_cb(void *arg, int error)
 
 	if (--x->flushes > 0)
 		return;
+	if (query_pool == NULL) {	/* shut down: done without running */
+		query_exec_done(&x->job);
+		return;
+	}
 	x->job.run = query_exec_run;
 	x->job.done = query_exec_done;
 	work_submit(query_pool, &x->job);

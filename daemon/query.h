@@ -102,7 +102,8 @@ void	query_fail(struct query_result *, enum proto_err, const char *, ...)
  * Flush the files of the named series (those the registry knows), then
  * run run(arg) on a query worker, then done(arg) on the loop.  For jobs
  * that read many files (the Prometheus API); run reads with the
- * functions above and must not touch loop state.
+ * functions above and must not touch loop state.  At shutdown done may
+ * come without run.
  */
 typedef void (*query_exec_fn)(void *arg);
 void	query_exec(const char *const *names, size_t n, query_exec_fn run,
