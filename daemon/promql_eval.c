@@ -414,6 +414,9 @@ promql_select(struct promql_ctx *c, const struct promql_node *sel, int fn,
 		lb = ev->lookback > s.res ? ev->lookback : s.res;
 		any = 0;
 		for (k = 0, a = 0, b = 0; k < c->nsteps; k++) {
+			/* a long window over many steps takes a while */
+			if (fn != -1 && k % 64 == 63 && promql_deadline(c))
+				break;
 			t = promql_step_time(c, k) - sel->offset;
 			while (b < s.n && s.t[b] <= t)
 				b++;
@@ -467,51 +470,84 @@ static void
 promql_eval_node(struct promql_ctx *, const struct promql_node *,
     struct promql_value *);
 
-/* topk: per step, the k largest (NaN last); rows keep their labels. */
+/* Each row's group: the index of the first row with its labels. */
+static size_t *
+promql_groups(const struct promql_node *n, const struct promql_value *in)
+{
+	struct promql_labels	*g;
+	size_t			*grp, i, j;
+
+	g = xreallocarray(NULL, in->n + 1, sizeof(*g));
+	grp = xreallocarray(NULL, in->n + 1, sizeof(*grp));
+	for (i = 0; i < in->n; i++) {
+		promql_group_labels(n, &in->rows[i].ls, &g[i]);
+		for (j = 0; j < i && !promql_labels_equal(&g[j], &g[i]); j++)
+			;
+		grp[i] = j < i ? grp[j] : i;
+	}
+	free(g);
+	return (grp);
+}
+
+/* Sort for topk: group, then value descending (NaN last), then row. */
+struct promql_rank {
+	size_t	 group;
+	size_t	 row;
+	double	 v;
+};
+
+static int
+promql_rank_cmp(const void *a, const void *b)
+{
+	const struct promql_rank	*x = a, *y = b;
+
+	if (x->group != y->group)
+		return (x->group < y->group ? -1 : 1);
+	if (isnan(x->v) != isnan(y->v))
+		return (isnan(x->v) ? 1 : -1);
+	if (!isnan(x->v) && x->v != y->v)
+		return (x->v > y->v ? -1 : 1);
+	return (x->row < y->row ? -1 : x->row > y->row);
+}
+
+/* topk: per step, the k largest of each group; rows keep their labels. */
 static void
 promql_topk(struct promql_ctx *c, const struct promql_node *n,
     const struct promql_value *in, const struct promql_value *param,
     struct promql_value *out)
 {
-	struct promql_labels	 g;
-	struct promql_row	*r;
-	size_t			 i, j, k, rank;
-	double			 kf, vi, vj;
+	struct promql_rank	*rk;
+	size_t			*grp, i, k, m, taken;
+	double			 kf;
 
 	for (i = 0; i < in->n && !c->failed; i++)
-		if ((r = promql_row_add(c, out, &in->rows[i].ls)) == NULL)
+		if (promql_row_add(c, out, &in->rows[i].ls) == NULL)
 			return;
-	for (k = 0; k < c->nsteps; k++) {
+	grp = promql_groups(n, in);
+	rk = xreallocarray(NULL, in->n + 1, sizeof(*rk));
+	for (k = 0; k < c->nsteps && !promql_deadline(c); k++) {
 		kf = param->rows[0].v[k];
 		if (!param->rows[0].have[k] || isnan(kf) || kf < 1)
 			continue;
-		for (i = 0; i < in->n; i++) {
+		for (i = 0, m = 0; i < in->n; i++) {
 			if (!in->rows[i].have[k])
 				continue;
-			promql_group_labels(n, &in->rows[i].ls, &g);
-			vi = in->rows[i].v[k];
-			rank = 0;
-			for (j = 0; j < in->n; j++) {
-				struct promql_labels	 gj;
-
-				if (j == i || !in->rows[j].have[k])
-					continue;
-				promql_group_labels(n, &in->rows[j].ls, &gj);
-				if (!promql_labels_equal(&g, &gj))
-					continue;
-				vj = in->rows[j].v[k];
-				/* j ranks above i: larger, or equal and first */
-				if ((!isnan(vj) && (isnan(vi) || vj > vi)) ||
-				    ((vj == vi || (isnan(vi) && isnan(vj))) &&
-				    j < i))
-					rank++;
-			}
-			if ((double)rank < kf) {
-				out->rows[i].v[k] = vi;
-				out->rows[i].have[k] = 1;
-			}
+			rk[m].group = grp[i];
+			rk[m].row = i;
+			rk[m++].v = in->rows[i].v[k];
+		}
+		qsort(rk, m, sizeof(*rk), promql_rank_cmp);
+		for (i = 0, taken = 0; i < m; i++) {
+			if (i > 0 && rk[i].group != rk[i - 1].group)
+				taken = 0;
+			if ((double)taken++ >= kf)
+				continue;
+			out->rows[rk[i].row].v[k] = rk[i].v;
+			out->rows[rk[i].row].have[k] = 1;
 		}
 	}
+	free(rk);
+	free(grp);
 }
 
 /* sum, avg, min, max, count by/without. */
@@ -521,23 +557,23 @@ promql_aggregate(struct promql_ctx *c, const struct promql_node *n,
 {
 	struct promql_labels	 g;
 	struct promql_row	*r;
-	double			*cnt, v;
-	size_t			 i, j, k;
+	double			*cnt = NULL, v;
+	size_t			*grp, *slot, i, j, k;
 
-	cnt = NULL;
-	for (i = 0; i < in->n && !c->failed; i++) {
-		promql_group_labels(n, &in->rows[i].ls, &g);
-		for (j = 0; j < out->n; j++)
-			if (promql_labels_equal(&out->rows[j].ls, &g))
+	grp = promql_groups(n, in);
+	slot = xreallocarray(NULL, in->n + 1, sizeof(*slot));
+	for (i = 0; i < in->n && !promql_deadline(c); i++) {
+		if (grp[i] == i) {	/* the first of its group */
+			promql_group_labels(n, &in->rows[i].ls, &g);
+			if (promql_row_add(c, out, &g) == NULL)
 				break;
-		if (j == out->n) {
-			if ((r = promql_row_add(c, out, &g)) == NULL)
-				break;
+			slot[i] = out->n - 1;
 			cnt = xreallocarray(cnt, out->n * c->nsteps,
 			    sizeof(*cnt));
-			memset(cnt + j * c->nsteps, 0, c->nsteps *
+			memset(cnt + slot[i] * c->nsteps, 0, c->nsteps *
 			    sizeof(*cnt));
 		}
+		j = slot[grp[i]];
 		r = &out->rows[j];
 		for (k = 0; k < c->nsteps; k++) {
 			if (!in->rows[i].have[k])
@@ -559,13 +595,15 @@ promql_aggregate(struct promql_ctx *c, const struct promql_node *n,
 			cnt[j * c->nsteps + k] += 1;
 		}
 	}
-	if (n->func == PQF_AVG)
+	if (n->func == PQF_AVG && !c->failed)
 		for (j = 0; j < out->n; j++)
 			for (k = 0; k < c->nsteps; k++)
 				if (out->rows[j].have[k])
 					out->rows[j].v[k] /=
 					    cnt[j * c->nsteps + k];
 	free(cnt);
+	free(slot);
+	free(grp);
 }
 
 /* ---- arithmetic */
@@ -599,39 +637,37 @@ promql_vector_vector(struct promql_ctx *c, enum promql_op op,
     const struct promql_value *l, const struct promql_value *r,
     struct promql_value *out)
 {
-	struct promql_labels	 sl, sr, s2;
+	struct promql_labels	 sl, *sr;
 	struct promql_row	*o;
 	size_t			 i, j, j2, k;
 
-	for (i = 0; i < l->n && !c->failed; i++) {
+	sr = xreallocarray(NULL, r->n + 1, sizeof(*sr));
+	for (j = 0; j < r->n; j++)
+		promql_signature(&r->rows[j].ls, &sr[j]);
+	for (i = 0; i < l->n && !promql_deadline(c); i++) {
 		promql_signature(&l->rows[i].ls, &sl);
-		for (j = 0; j < r->n; j++) {
-			promql_signature(&r->rows[j].ls, &sr);
-			if (promql_labels_equal(&sl, &sr))
-				break;
-		}
+		for (j = 0; j < r->n && !promql_labels_equal(&sl, &sr[j]); j++)
+			;
 		if (j == r->n)
 			continue;
-		for (j2 = j + 1; j2 < r->n; j2++) {
-			promql_signature(&r->rows[j2].ls, &s2);
-			if (promql_labels_equal(&sl, &s2)) {
+		for (j2 = j + 1; j2 < r->n; j2++)
+			if (promql_labels_equal(&sl, &sr[j2])) {
 				promql_eval_fail(c, PQE_EXECUTION, "found "
 				    "duplicate series for the match group on "
 				    "the right hand-side of the operation: "
 				    "many-to-many matching not allowed");
-				return;
+				goto done;
 			}
-		}
 		for (j2 = 0; j2 < out->n; j2++)
 			if (promql_labels_equal(&out->rows[j2].ls, &sl)) {
 				promql_eval_fail(c, PQE_EXECUTION, "multiple "
 				    "matches for labels: many-to-one matching "
 				    "must be explicit (group_left/"
 				    "group_right)");
-				return;
+				goto done;
 			}
 		if ((o = promql_row_add(c, out, &sl)) == NULL)
-			return;
+			goto done;
 		for (k = 0; k < c->nsteps; k++) {
 			if (!l->rows[i].have[k] || !r->rows[j].have[k])
 				continue;
@@ -640,6 +676,8 @@ promql_vector_vector(struct promql_ctx *c, enum promql_op op,
 			o->have[k] = 1;
 		}
 	}
+done:
+	free(sr);
 }
 
 static void
