@@ -298,6 +298,30 @@ ok $([ "$s" = 200 ] && grep -q '{"status":"success","data":{"tally_coop_members"
 s=$(get "$U/metrics")
 grep -q '^tally_coop_members{instance="hue"} ' "$T/b"; ok $? "/metrics uses the same names"
 
+# The Grafana dashboard of contrib/: every query of it is answered.
+bad=$(python3 - "$top_srcdir/contrib/grafana/tallyd.json" "$U" <<'EOF'
+import json, sys, urllib.parse, urllib.request
+d = json.load(open(sys.argv[1]))
+n = bad = 0
+for p in d["panels"]:
+    for t in p.get("targets", []):
+        n += 1
+        data = urllib.parse.urlencode({"query": t["expr"], "start": "1700000000",
+            "end": "1700086400", "step": "3600"}).encode()
+        try:
+            r = json.load(urllib.request.urlopen(sys.argv[2] +
+                "/api/v1/query_range", data, timeout=60))
+            ok = r["status"] == "success"
+        except Exception as e:
+            ok = False
+        if not ok:
+            bad += 1
+            print("#", t["expr"], file=sys.stderr)
+print("%d %d" % (n, bad))
+EOF
+)
+ok $([ "${bad#* }" = 0 ] && [ "${bad% *}" -gt 20 ]; echo $?) "contrib/grafana/tallyd.json: all ${bad% *} queries answered"
+
 # ---- errors, in Prometheus' envelope
 perr() {	# perr STATUS TYPE MESSAGE-PART
 	[ "$s" = "$1" ] && grep -q "^{\"status\":\"error\",\"errorType\":\"$2\",\"error\":\".*$3" "$T/b"
