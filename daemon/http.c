@@ -30,6 +30,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1398,11 +1400,21 @@ http_files_load(const char *dir, int to_stderr)
 int
 http_open(const struct config *conf)
 {
+	int	 one = 1;
+
 	if (conf->http_listen == NULL)
 		return (0);
 	if ((http_fd = util_tcp_listen("[http] listen",
 	    conf->http_listen)) == -1)
 		return (-1);
+	/*
+	 * evhttp writes an answer's headers and body apart: with Nagle the
+	 * body waits for the client's delayed ACK, 40 ms a request on a
+	 * kept-alive connection.  Accepted sockets inherit the option.
+	 */
+	if (setsockopt(http_fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_warn("http: TCP_NODELAY");
 	http_files_load(conf->http_dashboard_dir, 1);
 	return (0);
 }
