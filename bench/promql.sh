@@ -62,7 +62,7 @@ vpid=$!
 i=0
 until curl -sf "$VMU/health" >/dev/null && curl -s -o /dev/null "$U/metrics"; do
 	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "bench/promql.sh: no start" >&2; tail -3 "$T/tallyd.log" "$T/vm.log" >&2; exit 1; }
+	[ $i -lt 200 ] || { echo "bench/promql.sh: no start" >&2; tail -n 3 "$T/tallyd.log" "$T/vm.log" >&2; exit 1; }
 	sleep 0.1
 done
 

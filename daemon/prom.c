@@ -126,26 +126,54 @@ prom_series_labels(const char *series, struct promql_labels *ls)
 
 /* ---- JSON */
 
-/* Float seconds as Prometheus writes times: 1700000000, 4.5. */
-static void
-prom_json_time(struct evbuffer *b, long long ms)
+/* v in decimal at p; its length.  Points are many: no printf. */
+static size_t
+prom_fmt_ll(char *p, long long v)
 {
-	char	 buf[48];
-	size_t	 n;
+	char			 tmp[24];
+	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
+				    (unsigned long long)v;
+	size_t			 n = 0, i = 0;
 
-	snprintf(buf, sizeof(buf), "%.3f", (double)ms / 1000);
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-	evbuffer_add(b, buf, n);
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		p[i++] = '-';
+	while (n > 0)
+		p[i++] = tmp[--n];
+	return (i);
+}
+
+/* Float seconds as Prometheus writes times (1700000000, 4.5) at p. */
+static size_t
+prom_fmt_time(char *p, long long ms)
+{
+	long long	 sec, frac;
+	size_t		 n = 0;
+
+	if (ms < 0) {
+		p[n++] = '-';
+		ms = -ms;
+	}
+	sec = ms / 1000;
+	frac = ms % 1000;
+	n += prom_fmt_ll(p + n, sec);
+	if (frac != 0) {
+		p[n++] = '.';
+		p[n++] = (char)('0' + frac / 100);
+		p[n++] = (char)('0' + frac / 10 % 10);
+		p[n++] = (char)('0' + frac % 10);
+		while (p[n - 1] == '0')
+			n--;
+	}
+	return (n);
 }
 
 /*
  * A value as Prometheus writes it (Go's FormatFloat 'f', -1): the
  * shortest digits that read back the same, never an exponent; NaN, +Inf,
- * -Inf.
+ * -Inf.  Whole numbers (most figures) go the short way.
  */
 static const char *
 prom_num(char *buf, size_t len, double v)
@@ -158,7 +186,13 @@ prom_num(char *buf, size_t len, double v)
 		return ("NaN");
 	if (isinf(v))
 		return (v > 0 ? "+Inf" : "-Inf");
-	for (prec = 1; prec <= 17; prec++) {
+	if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v &&
+	    (v != 0 || !signbit(v)) && len >= 24) {
+		buf[prom_fmt_ll(buf, (long long)v)] = '\0';
+		return (buf);
+	}
+	/* 15 digits round-trip unless the value needs more */
+	for (prec = 15; prec <= 17; prec++) {
 		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
 		if (strtod(e, NULL) == v)
 			break;
@@ -207,18 +241,27 @@ prom_json_labels(struct evbuffer *b, const struct promql_labels *ls)
 	evbuffer_add(b, "}", 1);
 }
 
-/* [time,"value"] */
+/* [time,"value"], after a comma if sep. */
 static void
-prom_json_point(struct evbuffer *b, long long ms, double v)
+prom_json_point(struct evbuffer *b, int sep, long long ms, double v)
 {
-	char	 num[400];
+	char		 buf[480], num[400];
+	const char	*t;
+	size_t		 n = 0, k;
 
-	evbuffer_add(b, "[", 1);
-	prom_json_time(b, ms);
-	evbuffer_add(b, ",\"", 2);
-	prom_num(num, sizeof(num), v);
-	evbuffer_add(b, num, strlen(num));
-	evbuffer_add(b, "\"]", 2);
+	if (sep)
+		buf[n++] = ',';
+	buf[n++] = '[';
+	n += prom_fmt_time(buf + n, ms);
+	buf[n++] = ',';
+	buf[n++] = '"';
+	t = prom_num(num, sizeof(num), v);
+	k = strlen(t);
+	memcpy(buf + n, t, k);
+	n += k;
+	buf[n++] = '"';
+	buf[n++] = ']';
+	evbuffer_add(b, buf, n);
 }
 
 /* The HTTP status of an error type, as Prometheus answers. */
@@ -640,7 +683,7 @@ prom_job_json(struct prom_job *j, const struct promql_result *res)
 	if (res->type == PQT_SCALAR && !j->range) {
 		evbuffer_add_printf(b, "\"resultType\":\"scalar\","
 		    "\"result\":");
-		prom_json_point(b, j->ev.start, res->nrows > 0 ?
+		prom_json_point(b, 0, j->ev.start, res->nrows > 0 ?
 		    res->rows[0].v[0] : NAN);
 		evbuffer_add_printf(b, "}}\n");
 		return;
@@ -653,7 +696,7 @@ prom_job_json(struct prom_job *j, const struct promql_result *res)
 		prom_json_labels(b, &res->rows[i].ls);
 		if (!j->range) {
 			evbuffer_add_printf(b, ",\"value\":");
-			prom_json_point(b, j->ev.start, res->rows[i].v[0]);
+			prom_json_point(b, 0, j->ev.start, res->rows[i].v[0]);
 			evbuffer_add(b, "}", 1);
 			continue;
 		}
@@ -661,11 +704,9 @@ prom_job_json(struct prom_job *j, const struct promql_result *res)
 		for (k = 0, first = 1; k < res->nsteps; k++) {
 			if (!res->rows[i].have[k])
 				continue;
-			if (!first)
-				evbuffer_add(b, ",", 1);
-			first = 0;
-			prom_json_point(b, j->ev.start + (long long)k *
+			prom_json_point(b, !first, j->ev.start + (long long)k *
 			    j->ev.step, res->rows[i].v[k]);
+			first = 0;
 		}
 		evbuffer_add(b, "]}", 2);
 	}
