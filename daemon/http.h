@@ -6,12 +6,29 @@
 #ifndef TALLY_HTTP_H
 #define TALLY_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct config;
+struct config_section;
 struct event_base;
 struct evbuffer;
 struct evhttp_request;
+
+/* The [http] section (http_section registers it). */
+struct http_conf {
+	char		*listen;		/* host:port; NULL: no gateway */
+	char		*token;			/* NULL: read-only gateway */
+	unsigned long	 max_headers;		/* bytes: request line, headers */
+	unsigned long	 max_body;		/* bytes */
+	int		 max_requests;		/* waiting on queries at once */
+	unsigned long	 timeout;		/* ms */
+	char		*dashboard_dir;
+	char		*counter_total;		/* metric; NULL: no counter */
+	char		*counter_online;	/* metric; NULL: none */
+};
+
+extern const struct config_section http_section;
 
 /*
  * Bind [http] listen and read the dashboard files (before daemonizing, so
@@ -36,8 +53,13 @@ void	http_stop(void);
  * the hold: the request to answer, or NULL if its client left.
  * http_reply sends a JSON body (taken) that no cache keeps.
  */
-/* A string as JSON; bytes that are not UTF-8 become U+FFFD. */
-void			 http_json_str(struct evbuffer *, const char *);
+/*
+ * Another module's paths (prom.c): fn answers req and returns 1, or
+ * returns 0 and the gateway's own routes go on.  One router at most.
+ */
+typedef int		(*http_router)(struct evhttp_request *,
+			    const char *path);
+void			 http_set_router(http_router fn);
 uint64_t		 http_hold(struct evhttp_request *, int head);
 struct evhttp_request	*http_release(uint64_t id, int *head);
 void			 http_reply(struct evhttp_request *, int head,

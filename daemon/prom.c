@@ -5,7 +5,8 @@
  * reads tallyd.
  *
  * DESIGN
- * Requests arrive on the loop (http.c routes them here).  Parameters
+ * Requests arrive on the loop (http.c routes them here: prom_start
+ * registers prom_route, so http.c knows nothing of this module).  Parameters
  * come from the query string and, for POST, a form-encoded body.  The
  * catalogue endpoints answer from the series registry on the loop.  A
  * query is parsed on the loop (promql.c); the series its selectors match
@@ -18,7 +19,8 @@
  * the answer if the client is still there, then frees the job.
  *
  * Names: series plugin.instance.metric is tally_PLUGIN_METRIC ('.' and
- * '-' as '_') with the label instance="INSTANCE".  The mapping is read
+ * '-' as '_') with the label instance="INSTANCE" (names_prom, which
+ * /metrics uses too).  The mapping is read
  * back through the registry: two series that map to one label set make
  * the query fail, as Prometheus does for a duplicate label set.
  */
@@ -42,7 +44,10 @@
 
 #include "clock.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
+#include "names.h"
+#include "numfmt.h"
 #include "prom.h"
 #include "promql.h"
 #include "proto.h"
@@ -85,34 +90,12 @@ struct prom_job {
 /* ---- names */
 
 int
-prom_series_name(char *name, size_t namelen, char *sample, size_t samplelen,
-    const char *series)
-{
-	const char	*d1, *d2;
-	size_t		 i;
-
-	if (!series_name_valid(series))
-		return (-1);
-	d1 = strchr(series, '.');
-	d2 = strchr(d1 + 1, '.');
-	snprintf(name, namelen, "tally_%.*s_%s", (int)(d1 - series), series,
-	    d2 + 1);
-	for (i = 6; name[i] != '\0'; i++)
-		if (name[i] == '.' || name[i] == '-')
-			name[i] = '_';
-	if (sample != NULL)
-		snprintf(sample, samplelen, "%s{instance=\"%.*s\"}", name,
-		    (int)(d2 - d1 - 1), d1 + 1);
-	return (0);
-}
-
-int
 prom_series_labels(const char *series, struct promql_labels *ls)
 {
-	char		 name[SERIES_NAME_MAX + 8], inst[SERIES_PART_MAX + 1];
+	char		 name[NAMES_SERIES_MAX + 8], inst[NAMES_PART_MAX + 1];
 	const char	*d1, *d2;
 
-	if (prom_series_name(name, sizeof(name), NULL, 0, series) == -1)
+	if (names_prom(name, sizeof(name), NULL, 0, series) == -1)
 		return (-1);
 	d1 = strchr(series, '.');
 	d2 = strchr(d1 + 1, '.');
@@ -172,40 +155,31 @@ prom_fmt_time(char *p, long long ms)
 
 /*
  * A value as Prometheus writes it (Go's FormatFloat 'f', -1): the
- * shortest digits that read back the same, never an exponent; NaN, +Inf,
- * -Inf.  Whole numbers (most figures) go the short way.
+ * shortest digits that read back the same (numfmt_double's), never an
+ * exponent; NaN, +Inf, -Inf.
  */
 static const char *
 prom_num(char *buf, size_t len, double v)
 {
-	char	 e[40], digits[24];
-	int	 prec, exp, nd, i, o = 0;
-	char	*p;
+	char	 e[NUMFMT_LEN], digits[24], *p;
+	int	 exp, nd, i, o = 0;
 
 	if (isnan(v))
 		return ("NaN");
 	if (isinf(v))
 		return (v > 0 ? "+Inf" : "-Inf");
-	if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v &&
-	    (v != 0 || !signbit(v)) && len >= 24) {
-		buf[prom_fmt_ll(buf, (long long)v)] = '\0';
+	numfmt_double(e, sizeof(e), v);
+	if ((p = strchr(e, 'e')) == NULL) {
+		snprintf(buf, len, "%s", e);
 		return (buf);
 	}
-	/* 15 digits round-trip unless the value needs more */
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
-		if (strtod(e, NULL) == v)
-			break;
-	}
+	exp = atoi(p + 1);
 	p = e;
 	if (*p == '-')
 		buf[o++] = *p++;
 	for (nd = 0; *p != 'e' && nd < (int)sizeof(digits) - 1; p++)
 		if (isdigit((unsigned char)*p))
 			digits[nd++] = *p;
-	exp = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
 	if (exp < 0) {
 		o += snprintf(buf + o, len - o, "0.");
 		for (i = 0; i < -exp - 1 && o < (int)len - 1; i++)
@@ -234,9 +208,9 @@ prom_json_labels(struct evbuffer *b, const struct promql_labels *ls)
 	for (i = 0; i < ls->n; i++) {
 		if (i > 0)
 			evbuffer_add(b, ",", 1);
-		http_json_str(b, ls->name[i]);
+		json_string(b, ls->name[i]);
 		evbuffer_add(b, ":", 1);
-		http_json_str(b, ls->value[i]);
+		json_string(b, ls->value[i]);
 	}
 	evbuffer_add(b, "}", 1);
 }
@@ -285,9 +259,9 @@ prom_error_body(const char *type, const char *msg)
 	struct evbuffer	*b = evbuffer_new();
 
 	evbuffer_add_printf(b, "{\"status\":\"error\",\"errorType\":");
-	http_json_str(b, type);
+	json_string(b, type);
 	evbuffer_add_printf(b, ",\"error\":");
-	http_json_str(b, msg);
+	json_string(b, msg);
 	evbuffer_add_printf(b, "}\n");
 	return (b);
 }
@@ -559,7 +533,8 @@ prom_pick_rra(const struct query_rra *rra, int n, long long last,
     const char *cf, long long from, long long want)
 {
 	long long	 cstart, bstart = 0;
-	int		 i, best = -1, any = 0, cover, bcover = 0, fit, bfit = 0;
+	int		 i, best = -1, any = 0, cover, bcover = 0;
+	int		 fit, bfit = 0;
 
 	for (i = 0; i < n; i++)
 		if (strcmp(rra[i].cf, cf) == 0 ||
@@ -804,7 +779,7 @@ prom_query_start(struct prom_req *r, struct promql_node *tree,
 	prom_list(&l);
 	for (i = 0; i < l.n; i++) {
 		if (prom_series_labels(l.names[i], &ls) == -1 ||
-		    !prom_tree_match(tree, &ls) || series_path(path,
+		    !prom_tree_match(tree, &ls) || names_series_path(path,
 		    sizeof(path), query_datadir_path(), l.names[i]) == -1)
 			continue;
 		if (j->n >= PROM_SERIES_MAX) {
@@ -1002,7 +977,7 @@ prom_strings(const char **v, size_t n)
 			continue;
 		if (out++ > 0)
 			evbuffer_add(b, ",", 1);
-		http_json_str(b, v[i]);
+		json_string(b, v[i]);
 	}
 	evbuffer_add(b, "]", 1);
 	return (b);
@@ -1077,8 +1052,8 @@ prom_metadata(struct prom_req *r)
 	struct series		*s;
 	struct evbuffer		*b = evbuffer_new();
 	const char		*want = prom_param(r, "metric"), *lim, *sn;
-	char			 name[SERIES_NAME_MAX + 8], prev[sizeof(name)];
-	char			 help[2 * SERIES_NAME_MAX];
+	char			 name[NAMES_SERIES_MAX + 8], prev[sizeof(name)];
+	char			 help[2 * NAMES_SERIES_MAX];
 	size_t			 i, out = 0;
 	long			 limit = -1;
 
@@ -1089,7 +1064,7 @@ prom_metadata(struct prom_req *r)
 	*prev = '\0';
 	for (i = 0; i < l.n; i++) {
 		sn = l.names[i];
-		if (prom_series_name(name, sizeof(name), NULL, 0, sn) == -1 ||
+		if (names_prom(name, sizeof(name), NULL, 0, sn) == -1 ||
 		    (want != NULL && strcmp(want, name) != 0) ||
 		    (s = series_find(sn)) == NULL)
 			continue;
@@ -1109,7 +1084,7 @@ prom_metadata(struct prom_req *r)
 		    series_kind(s) == TALLY_GAUGE ? "" : ", per second");
 		evbuffer_add_printf(b, "%s\"%s\":[{\"type\":\"gauge\","
 		    "\"help\":", out++ > 0 ? "," : "", name);
-		http_json_str(b, help);
+		json_string(b, help);
 		evbuffer_add_printf(b, ",\"unit\":\"\"}]");
 	}
 	evbuffer_add(b, "}", 1);
@@ -1153,7 +1128,8 @@ prom_label_path(const char *path, char *name, size_t len)
 	return (0);
 }
 
-int
+/* http.c hands the API's paths here (http_set_router). */
+static int
 prom_route(struct evhttp_request *req, const char *path)
 {
 	static const char *const paths[] = { "/api/v1/query",
@@ -1217,4 +1193,10 @@ prom_route(struct evhttp_request *req, const char *path)
 		prom_buildinfo(&r);
 	evhttp_clear_headers(&r.params);
 	return (1);
+}
+
+void
+prom_start(void)
+{
+	http_set_router(prom_route);
 }

@@ -26,31 +26,26 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 mkdir -p "$out" || exit 1
 
-# The core files the parsers reach (series_name_valid pulls in series.c).
-core="proto.c graph.c series.c hmap.c log.c xmalloc.c stats.c store.c
-    rrdcached.c clock.c config.c util.c"
-srcs=
-for f in $core; do srcs="$srcs $top/daemon/$f"; done
+# Each target links its parser and the leaves it uses, nothing else of
+# the core (tests/integration/layering.sh keeps them leaves).
+core_proto="proto.c names.c xmalloc.c log.c"
+core_graph="graph.c $core_proto"
+core_promql="promql.c promql_eval.c xmalloc.c log.c"
 # shellcheck disable=SC2046
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 
-# The PromQL parser and evaluator stand alone.
-promql_srcs=
-for f in promql.c promql_eval.c xmalloc.c log.c; do
-	promql_srcs="$promql_srcs $top/daemon/$f"
-done
-
 for t in proto graph promql; do
 	echo "== fuzz_$t: build"
-	tsrcs=$srcs
-	[ $t = promql ] && tsrcs=$promql_srcs
+	srcs=
+	eval "core=\$core_$t"
+	for f in $core; do srcs="$srcs $top/daemon/$f"; done
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
 	    -I"$top/include" -iquote "$top/daemon" -w \
-	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $tsrcs $libs \
+	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $libs \
 	    -pthread -lm; then
 		echo "== fuzz_$t: BUILD FAILED"
 		rc=1
