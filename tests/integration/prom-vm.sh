@@ -350,6 +350,20 @@ s=$(get "$U/api/v1/query?query=1&time=2024-02-29T12:00:00.5%2B01:00")
 ok $([ "$s" = 200 ] && grep -q '"result":\[1709204400.5,"1"\]' "$T/b"; echo $?) "RFC 3339 times"
 s=$(get "$U/api/v1/query")
 ok $(perr 400 bad_data 'query is required'; echo $?) "no query"
+# Values as Go's FormatFloat(v, 'f', -1) writes them, times as seconds.
+fmt_ok=0
+for pair in '0.1+0.2|-1.5|0.30000000000000004' '1e21|4|1000000000000000000000' \
+    '1.5e-7|4.25|0.00000015' '-1e308*10|4|-Inf' '1e308*10|4|+Inf' 'NaN|4|NaN' \
+    '-0*1|4|-0' '1/3|1700000000.125|0.3333333333333333' '2^1|4|' ; do
+	q=${pair%%|*}; rest=${pair#*|}; t=${rest%%|*}; want=${rest#*|}
+	j=$(curl -s --data-urlencode "query=$q" --data "time=$t" "$U/api/v1/query")
+	case $want in
+	'') echo "$j" | grep -q '"status":"error"' || fmt_ok=1 ;;
+	*) [ "$j" = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[$t,\"$want\"]}}" ] ||
+	    { echo "# $q at $t: $j"; fmt_ok=1; } ;;
+	esac
+done
+ok $fmt_ok "values and times written as Prometheus writes them (NaN, +Inf, -0, no exponent)"
 s=$(get "$U/api/v1/query" -X POST -H 'Content-Type: application/json' --data '{"query":"1"}')
 ok $(perr 400 bad_data 'form-urlencoded'; echo $?) "a JSON body is refused"
 s=$(get "$U/api/v1/query?query=1" -X DELETE)
