@@ -18,12 +18,20 @@
  * Graph renders are cached by canonical spec for graph_cache ms; a
  * request for a spec being rendered waits for that render instead of
  * starting another.  The cache is loop-only state.
+ *
+ * The workers share one more cache, of each file's layout (archives and
+ * last update, query_file_rras), under query_layout_lock: a leaf lock,
+ * held for a lookup or a copy, never across librrd or another lock.
+ *
+ * query_exec runs a caller's job (the Prometheus API's) the same way:
+ * flushes, then the pool, then the caller's completion on the loop.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +54,8 @@
 #include "xmalloc.h"
 
 #define QUERY_CACHE_MAX		64	/* renders kept at most */
+#define QUERY_RRA_MAX		64	/* archives of a file we look at */
+#define QUERY_LAYOUTS_MAX	8192	/* files whose layout is kept */
 
 enum query_type { Q_FETCH, Q_INFO, Q_LAST, Q_GRAPH };
 
@@ -95,6 +105,9 @@ static struct work_pool		*query_pool;
 static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
 static unsigned long		 query_renders, query_hits;
+
+static pthread_mutex_t	 query_layout_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hmap	*query_layouts;		/* under query_layout_lock */
 
 static void	query_job_free(struct query_job *);
 
@@ -147,6 +160,10 @@ query_shutdown(void)
 	if (query_pool != NULL)
 		work_pool_free(query_pool);
 	hmap_free(query_cache, query_render_free);
+	pthread_mutex_lock(&query_layout_lock);
+	hmap_free(query_layouts, free);
+	query_layouts = NULL;
+	pthread_mutex_unlock(&query_layout_lock);
 	query_cf = NULL;
 	query_pool = NULL;
 	query_rpool = NULL;
@@ -236,8 +253,8 @@ query_fetch_rows(const struct query_rra *rra, int n, long long last,
 }
 
 /* The archives of a file, from rrd_info; -1 on error. */
-int
-query_file_rras(const char *path, struct query_rra *rra, int max,
+static int
+query_info_rras(const char *path, struct query_rra *rra, int max,
     long long *last)
 {
 	rrd_info_t	*info, *i;
@@ -268,6 +285,73 @@ query_file_rras(const char *path, struct query_rra *rra, int max,
 	rrd_info_free(info);
 	for (k = 0; k < n; k++)
 		rra[k].res *= (long long)step;
+	return (n);
+}
+
+/*
+ * The layout cache: rrd_info_r walks the whole header into a list (about
+ * 100 us a file), and every FETCH and Prometheus read needs the layout.
+ * An entry holds until the file is another (a create or a rewrite renames
+ * a new file into place: another inode) or its last update is a second
+ * old (the only field that moves; what it decides, the archive librrd
+ * will read and the rows it will allocate, only shifts by a row).
+ */
+struct query_layout {
+	dev_t			 dev;
+	ino_t			 ino;
+	off_t			 size;
+	msec_t			 read_at;
+	long long		 last;
+	int			 n;
+	struct query_rra	 rra[QUERY_RRA_MAX];
+};
+
+
+int
+query_file_rras(const char *path, struct query_rra *rra, int max,
+    long long *last)
+{
+	struct query_layout	*l, fresh;
+	struct stat		 sb;
+	msec_t			 now = clock_mono();
+	int			 n;
+
+	if (stat(path, &sb) == -1)
+		return (query_info_rras(path, rra, max, last));	/* its error */
+	pthread_mutex_lock(&query_layout_lock);
+	if (query_layouts != NULL && (l = hmap_get(query_layouts, path)) !=
+	    NULL && l->dev == sb.st_dev && l->ino == sb.st_ino &&
+	    l->size == sb.st_size && now - l->read_at < 1000) {
+		n = l->n < max ? l->n : max;
+		memcpy(rra, l->rra, (size_t)n * sizeof(*rra));
+		*last = l->last;
+		pthread_mutex_unlock(&query_layout_lock);
+		return (n);
+	}
+	pthread_mutex_unlock(&query_layout_lock);
+	memset(&fresh, 0, sizeof(fresh));
+	if ((fresh.n = query_info_rras(path, fresh.rra, QUERY_RRA_MAX,
+	    &fresh.last)) == -1)
+		return (-1);
+	fresh.dev = sb.st_dev;
+	fresh.ino = sb.st_ino;
+	fresh.size = sb.st_size;
+	fresh.read_at = now;
+	pthread_mutex_lock(&query_layout_lock);
+	if (query_layouts == NULL || hmap_count(query_layouts) >=
+	    QUERY_LAYOUTS_MAX) {
+		hmap_free(query_layouts, free);
+		query_layouts = hmap_new();
+	}
+	if ((l = hmap_get(query_layouts, path)) == NULL) {
+		l = xmalloc(sizeof(*l));
+		hmap_put(query_layouts, path, l);
+	}
+	*l = fresh;
+	pthread_mutex_unlock(&query_layout_lock);
+	n = fresh.n < max ? fresh.n : max;
+	memcpy(rra, fresh.rra, (size_t)n * sizeof(*rra));
+	*last = fresh.last;
 	return (n);
 }
 
