@@ -14,7 +14,9 @@
  * evhttp right after the callback, so the entry forgets it.  The entry
  * stays until its query answers, so max_requests counts work under way,
  * not clients still there.  http_stop empties the table; answers that
- * come later find no entry and are dropped.
+ * come later find no entry and are dropped.  The Prometheus API (prom.c)
+ * is a router asked first (http_set_router); its queries wait the same
+ * way (http_hold, http_release), so max_requests counts them too.
  *
  * Nothing from a URL becomes a path: the dashboard is a fixed list of
  * files read from dashboard_dir at start and on reload, and a URL either
