@@ -215,13 +215,26 @@ prom_json_labels(struct evbuffer *b, const struct promql_labels *ls)
 	evbuffer_add(b, "}", 1);
 }
 
+/*
+ * The last value written and its text: a series often repeats a value
+ * (a figure that did not move, a steady rate), and a fractional value's
+ * shortest text costs a few snprintf and strtod.
+ */
+struct prom_numcache {
+	double	 v;
+	int	 valid;
+	size_t	 len;
+	char	 text[400];
+};
+
 /* [time,"value"], after a comma if sep. */
 static void
-prom_json_point(struct evbuffer *b, int sep, long long ms, double v)
+prom_json_point(struct evbuffer *b, int sep, long long ms, double v,
+    struct prom_numcache *nc)
 {
-	char		 buf[480], num[400];
+	char		 buf[480];
 	const char	*t;
-	size_t		 n = 0, k;
+	size_t		 n = 0;
 
 	if (sep)
 		buf[n++] = ',';
@@ -229,10 +242,16 @@ prom_json_point(struct evbuffer *b, int sep, long long ms, double v)
 	n += prom_fmt_time(buf + n, ms);
 	buf[n++] = ',';
 	buf[n++] = '"';
-	t = prom_num(num, sizeof(num), v);
-	k = strlen(t);
-	memcpy(buf + n, t, k);
-	n += k;
+	if (!nc->valid || memcmp(&nc->v, &v, sizeof(v)) != 0) {
+		t = prom_num(nc->text, sizeof(nc->text), v);
+		if (t != nc->text)
+			snprintf(nc->text, sizeof(nc->text), "%s", t);
+		nc->len = strlen(nc->text);
+		nc->v = v;
+		nc->valid = 1;
+	}
+	memcpy(buf + n, nc->text, nc->len);
+	n += nc->len;
 	buf[n++] = '"';
 	buf[n++] = ']';
 	evbuffer_add(b, buf, n);
@@ -650,16 +669,18 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 static void
 prom_job_json(struct prom_job *j, const struct promql_result *res)
 {
-	struct evbuffer	*b = j->out;
-	size_t		 i, k;
-	int		 first;
+	struct evbuffer		*b = j->out;
+	struct prom_numcache	 nc;
+	size_t			 i, k;
+	int			 first;
 
+	memset(&nc, 0, sizeof(nc));
 	evbuffer_add_printf(b, "{\"status\":\"success\",\"data\":{");
 	if (res->type == PQT_SCALAR && !j->range) {
 		evbuffer_add_printf(b, "\"resultType\":\"scalar\","
 		    "\"result\":");
 		prom_json_point(b, 0, j->ev.start, res->nrows > 0 ?
-		    res->rows[0].v[0] : NAN);
+		    res->rows[0].v[0] : NAN, &nc);
 		evbuffer_add_printf(b, "}}\n");
 		return;
 	}
@@ -671,7 +692,8 @@ prom_job_json(struct prom_job *j, const struct promql_result *res)
 		prom_json_labels(b, &res->rows[i].ls);
 		if (!j->range) {
 			evbuffer_add_printf(b, ",\"value\":");
-			prom_json_point(b, 0, j->ev.start, res->rows[i].v[0]);
+			prom_json_point(b, 0, j->ev.start, res->rows[i].v[0],
+			    &nc);
 			evbuffer_add(b, "}", 1);
 			continue;
 		}
@@ -680,7 +702,7 @@ prom_job_json(struct prom_job *j, const struct promql_result *res)
 			if (!res->rows[i].have[k])
 				continue;
 			prom_json_point(b, !first, j->ev.start + (long long)k *
-			    j->ev.step, res->rows[i].v[k]);
+			    j->ev.step, res->rows[i].v[k], &nc);
 			first = 0;
 		}
 		evbuffer_add(b, "]}", 2);
