@@ -109,26 +109,10 @@ prom_series_labels(const char *series, struct promql_labels *ls)
 
 /* ---- JSON */
 
-/* v in decimal at p; its length.  Points are many: no printf. */
-static size_t
-prom_fmt_ll(char *p, long long v)
-{
-	char			 tmp[24];
-	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
-				    (unsigned long long)v;
-	size_t			 n = 0, i = 0;
-
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		p[i++] = '-';
-	while (n > 0)
-		p[i++] = tmp[--n];
-	return (i);
-}
-
-/* Float seconds as Prometheus writes times (1700000000, 4.5) at p. */
+/*
+ * Float seconds as Prometheus writes times (1700000000, 4.5) at p, which
+ * has NUMFMT_LEN bytes at least; its length.  Points are many: no printf.
+ */
 static size_t
 prom_fmt_time(char *p, long long ms)
 {
@@ -141,7 +125,7 @@ prom_fmt_time(char *p, long long ms)
 	}
 	sec = ms / 1000;
 	frac = ms % 1000;
-	n += prom_fmt_ll(p + n, sec);
+	n += (size_t)numfmt_ulong(p + n, (unsigned long long)sec);
 	if (frac != 0) {
 		p[n++] = '.';
 		p[n++] = (char)('0' + frac / 100);
@@ -1136,7 +1120,7 @@ prom_exemplars(struct prom_req *r)
 
 /* ---- routing */
 
-/* /api/v1/label/NAME/values: NAME, or NULL if path is not one. */
+/* /api/v1/label/NAME/values: NAME into name, or -1 if path is not one. */
 static int
 prom_label_path(const char *path, char *name, size_t len)
 {
