@@ -703,8 +703,9 @@ query_start(struct query_job *q, const char *const *names, int n)
 	}
 	q->flushes = 1;		/* held until every flush is asked */
 	for (i = 0; i < n; i++) {
-		if ((s = series_find(names[i])) == NULL)
-			continue;
+		if ((s = series_find(names[i])) == NULL ||
+		    store_quiet(query_store, series_file(s)))
+			continue;	/* nothing to flush: no loop turn */
 		q->flushes++;
 		store_flush(query_store, series_file(s), query_flushed_cb, q);
 	}
@@ -933,7 +934,8 @@ query_exec(const char *const *names, size_t n, query_exec_fn run,
 	x->arg = arg;
 	x->flushes = 1;		/* held until every flush is asked */
 	for (i = 0; i < n; i++) {
-		if ((s = series_find(names[i])) == NULL)
+		if ((s = series_find(names[i])) == NULL ||
+		    store_quiet(query_store, series_file(s)))
 			continue;
 		x->flushes++;
 		store_flush(query_store, series_file(s),

@@ -506,21 +506,28 @@ store_flushed_cb(evutil_socket_t fd, short events, void *arg)
  * goes through the writer once first: with rrdcached, values of an
  * earlier run may wait in rrdcached's cache.
  */
+int
+store_quiet(struct store *s, struct store_file *f)
+{
+	int	 quiet;
+
+	if (f == NULL || !f->flushed_known)
+		return (0);
+	pthread_mutex_lock(&s->lock);
+	quiet = f->put_seq == f->flushed_seq && !s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return (quiet);
+}
+
 void
 store_flush(struct store *s, struct store_file *f, store_done_cb done,
     void *arg)
 {
 	struct store_req	*r = store_req_new(f, done, arg);
-	int			 quiet;
 
-	if (f != NULL && f->flushed_known && done != NULL) {
-		pthread_mutex_lock(&s->lock);
-		quiet = f->put_seq == f->flushed_seq && !s->stopping;
-		pthread_mutex_unlock(&s->lock);
-		if (quiet && event_base_once(s->base, -1, EV_TIMEOUT,
-		    store_flushed_cb, r, NULL) == 0)
-			return;
-	}
+	if (done != NULL && store_quiet(s, f) && event_base_once(s->base, -1,
+	    EV_TIMEOUT, store_flushed_cb, r, NULL) == 0)
+		return;
 	store_req_push(s, r);
 }
 
