@@ -1,8 +1,8 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_promql)
-# with clang straight from the sources, then run each for SECONDS (default
-# 30) on a scratch copy of its seeds in tests/fuzz/corpus/<target>/.
+# fuzz_promql) with clang straight from the sources, then run each for
+# SECONDS (default 30) on a scratch copy of its seeds in
+# tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
 # $OUT/crash-*); exits 1 if a target crashed or failed to build.
 #
