@@ -669,11 +669,19 @@ prom_job_json(struct prom_job *j, const struct promql_result *res)
 		return;
 	}
 	evbuffer_add_printf(b, "\"resultType\":\"%s\",\"result\":[",
-	    j->range ? "matrix" : "vector");
+	    j->range || res->type == PQT_MATRIX ? "matrix" : "vector");
 	for (i = 0; i < res->nrows; i++) {
 		evbuffer_add(b, i > 0 ? ",{\"metric\":" : "{\"metric\":", i >
 		    0 ? 11 : 10);
 		prom_json_labels(b, &res->rows[i].ls);
+		if (res->type == PQT_MATRIX) {	/* raw samples */
+			evbuffer_add_printf(b, ",\"values\":[");
+			for (k = 0; k < res->rows[i].nsamples; k++)
+				prom_json_point(b, k > 0, res->rows[i].t[k],
+				    res->rows[i].v[k], &nc);
+			evbuffer_add(b, "]}", 2);
+			continue;
+		}
 		if (!j->range) {
 			evbuffer_add_printf(b, ",\"value\":");
 			prom_json_point(b, 0, j->ev.start, res->rows[i].v[0],
@@ -878,11 +886,10 @@ prom_query(struct prom_req *r, int range)
 		prom_parse_error(r, "query", q, &err);
 		return;
 	}
-	if (tree->type == PQT_MATRIX) {
+	if (tree->type == PQT_MATRIX && range) {
 		prom_error(r, "bad_data", "invalid expression type \"range "
-		    "vector\" for %s query, must be Scalar or instant Vector "
-		    "(tallyd answers no raw samples)", range ? "range" :
-		    "instant");
+		    "vector\" for range query, must be Scalar or instant "
+		    "Vector");
 		promql_free(tree);
 		return;
 	}

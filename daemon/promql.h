@@ -135,6 +135,9 @@ struct promql_row {
 	struct promql_labels	 ls;
 	double			*v;
 	unsigned char		*have;
+	/* a matrix (a bare range selector, instant query): raw samples */
+	long long		*t;		/* ms; v holds their values */
+	size_t			 nsamples;
 };
 
 enum promql_errtype {
@@ -142,7 +145,8 @@ enum promql_errtype {
 };
 
 struct promql_result {
-	enum promql_type	 type;	/* scalar: rows[0], no labels */
+	/* scalar: rows[0], no labels; matrix: rows of raw samples */
+	enum promql_type	 type;
 	struct promql_row	*rows;
 	size_t			 nrows;
 	size_t			 nsteps;

@@ -176,6 +176,7 @@ promql_rows_free(struct promql_row *rows, size_t n)
 	for (i = 0; i < n; i++) {
 		free(rows[i].v);
 		free(rows[i].have);
+		free(rows[i].t);
 	}
 	free(rows);
 }
@@ -441,6 +442,71 @@ promql_select(struct promql_ctx *c, const struct promql_node *sel, int fn,
 			out->n--;
 			c->points -= c->nsteps;
 		}
+	}
+}
+
+/*
+ * A bare range selector, the whole query of an instant query: the raw
+ * samples of each series in (t - range, t] (Prometheus' matrix).
+ */
+static void
+promql_raw(struct promql_ctx *c, const struct promql_node *sel,
+    struct promql_value *out)
+{
+	const struct promql_eval	*ev = c->ev;
+	struct promql_samples		 s;
+	struct promql_row		*r;
+	char				 err[256];
+	long long			 t = ev->start - sel->offset;
+	size_t				 i, matched = 0;
+
+	out->type = PQT_MATRIX;
+	if (c->nsteps != 1) {
+		promql_eval_fail(c, PQE_BAD_DATA, "invalid expression type "
+		    "\"range vector\" for range query, must be Scalar or "
+		    "instant Vector");
+		return;
+	}
+	for (i = 0; i < ev->nseries && !promql_deadline(c); i++) {
+		if (!promql_selector_match(sel, &ev->series[i]))
+			continue;
+		if (++matched > ev->limits.series_max &&
+		    ev->limits.series_max > 0) {
+			promql_eval_fail(c, PQE_EXECUTION, "the selector at "
+			    "char %d matches more than %zu series", sel->pos +
+			    1, ev->limits.series_max);
+			return;
+		}
+		memset(&s, 0, sizeof(s));
+		memset(err, 0, sizeof(err));
+		/* hint 1 s: the finest rows that reach back */
+		if (ev->read(ev->read_arg, i, "AVERAGE", t - sel->range, t,
+		    1000, sel->range, &s, err, sizeof(err)) == -1) {
+			promql_eval_fail(c, PQE_EXECUTION, "%s", err);
+			return;
+		}
+		if (s.n == 0) {
+			free(s.t);
+			free(s.v);
+			continue;
+		}
+		c->points += s.n;
+		if (ev->limits.points_max > 0 && c->points >
+		    ev->limits.points_max) {
+			free(s.t);
+			free(s.v);
+			promql_eval_fail(c, PQE_EXECUTION, "more than %zu "
+			    "samples: shorten the range", ev->limits.points_max);
+			return;
+		}
+		out->rows = xreallocarray(out->rows, out->n + 1,
+		    sizeof(*out->rows));
+		r = &out->rows[out->n++];
+		memset(r, 0, sizeof(*r));
+		r->ls = ev->series[i];
+		r->t = s.t;
+		r->v = s.v;
+		r->nsamples = s.n;
 	}
 }
 
@@ -756,13 +822,10 @@ promql_eval_node(struct promql_ctx *c, const struct promql_node *n,
 		}
 		break;
 	case PQ_SELECTOR:
-		if (n->range > 0) {
-			promql_eval_fail(c, PQE_BAD_DATA, "a range vector "
-			    "(char %d) can only be the argument of a function "
-			    "here", n->pos + 1);
-			return;
-		}
-		promql_select(c, n, -1, out);
+		if (n->range > 0)
+			promql_raw(c, n, out);
+		else
+			promql_select(c, n, -1, out);
 		break;
 	case PQ_CALL:
 		promql_select(c, n->arg[0], (int)n->func, out);
@@ -824,7 +887,9 @@ promql_eval(const struct promql_node *n, const struct promql_eval *ev,
 		return;
 	}
 	/* Rows with no point at all are not part of the answer. */
-	for (i = 0, keep = 0; i < v.n; i++) {
+	for (i = 0, keep = 0; i < v.n && v.type == PQT_MATRIX; i++)
+		points += v.rows[i].nsamples;
+	for (i = 0, keep = 0; i < v.n && v.type != PQT_MATRIX; i++) {
 		for (k = 0; k < c.nsteps; k++)
 			points += v.rows[i].have[k];
 		for (k = 0; k < c.nsteps && !v.rows[i].have[k]; k++)
@@ -836,6 +901,8 @@ promql_eval(const struct promql_node *n, const struct promql_eval *ev,
 		}
 		v.rows[keep++] = v.rows[i];
 	}
+	if (v.type == PQT_MATRIX)
+		keep = v.n;	/* rows without samples were never added */
 	res->type = v.type;
 	res->rows = v.rows;
 	res->nrows = keep;

@@ -158,6 +158,7 @@ instant|tally_coop_members||$DAY_N|||
 instant|sum(tally_coop_members) / count(tally_coop_members)||$DAY_N|||
 instant|tally_coop_members offset 1y||$DAY_N|||
 instant|rate(tally_site_hits[5m])||$MIN_N|||
+instant|tally_site_visitors[10m]||$MIN_N|||
 EOF
 
 cat >"$T/compare.py" <<'EOF'
@@ -339,8 +340,8 @@ ok $(perr 400 bad_data '2:20: parse error: unexpected \\")\\", expected a durati
     "on the second line: 2:20"
 s=$(get "$U/api/v1/query" --data-urlencode 'query=histogram_quantile(0.9, x)')
 ok $(perr 400 bad_data 'function \\"histogram_quantile\\" is not supported'; echo $?) "unsupported function named"
-s=$(get "$U/api/v1/query" --data-urlencode 'query=tally_site_hits[5m]')
-ok $(perr 400 bad_data 'range vector'; echo $?) "a bare range vector is refused"
+s=$(get "$U/api/v1/query_range?query=tally_site_hits%5B5m%5D&start=$M0&end=$MIN_N&step=60")
+ok $(perr 400 bad_data 'range vector'; echo $?) "a bare range vector in a range query is refused"
 s=$(get "$U/api/v1/query_range?query=1&start=0&end=100000&step=1")
 ok $(perr 400 bad_data 'exceeded maximum resolution of 11000 points'; echo $?) "too many steps"
 s=$(get "$U/api/v1/query_range?query=1&start=10&end=5&step=1")

@@ -513,8 +513,20 @@ test_eval(void)
 	    strstr(r.error, "points") != NULL, "points limit");
 	ok(eval("tally_web_hits", 10, 0, 1000, &r) == -1 &&
 	    r.errtype == PQE_BAD_DATA, "end before start");
-	ok(eval("tally_web_hits[5m]", 0, 0, 1000, &r) == -1 &&
-	    r.errtype == PQE_BAD_DATA, "a bare range vector is refused");
+	ok(eval("tally_web_hits[5m]", 0, 60000, 60000, &r) == -1 &&
+	    r.errtype == PQE_BAD_DATA && strstr(r.error, "range query") !=
+	    NULL, "a bare range vector in a range query is refused");
+	ok(eval("tally_web_hits{instance=\"a\"}[3m]", 600000, 600000, 1000,
+	    &r) == 0 && r.type == PQT_MATRIX && r.nrows == 1 &&
+	    r.rows[0].nsamples == 3 && r.rows[0].t[0] == 480000 &&
+	    r.rows[0].v[2] == 100 && strcmp(promql_label(&r.rows[0].ls,
+	    "__name__"), "tally_web_hits") == 0,
+	    "instant x[3m]: the raw samples in (t - 3m, t], name kept");
+	promql_result_free(&r);
+	ok(eval("tally_web_hits[1m] offset 5m", 600000, 600000, 1000, &r) ==
+	    0 && r.nrows == 2 && r.rows[0].nsamples == 1 &&
+	    r.rows[0].t[0] == 300000, "with offset: samples at their times");
+	promql_result_free(&r);
 	ts_reads = 0;
 	ok(eval("tally_web_hits", 0, 600000, 60000, &r) == 0 &&
 	    ts_reads == 2, "one read a series for the whole span");
