@@ -2,9 +2,9 @@
  * fuzz_promql.c - libFuzzer target for the PromQL parser and evaluator.
  * The input is a query.  A parse error must name a byte inside the
  * query and end its message; a tree must be well typed (a range vector
- * only as a function's argument) and is evaluated over a few steps of
- * two small in-memory series, so the evaluator meets every shape the
- * parser accepts.  Build: tests/fuzz/build.sh.
+ * only as a function's argument or the whole query) and is evaluated
+ * over a few steps of two small in-memory series, and at one instant,
+ * so the evaluator meets every shape the parser accepts.  Build: tests/fuzz/build.sh.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -99,6 +99,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.limits.points_max = 10000;
 	promql_eval(n, &ev, &res);
 	if (res.errtype == PQE_NONE && res.nrows > 0 && res.nsteps != 6)
+		abort();
+	promql_result_free(&res);
+	/* and as an instant query: a bare range vector answers samples */
+	ev.start = ev.end = 600000;
+	promql_eval(n, &ev, &res);
+	if (res.errtype == PQE_NONE && res.type != n->type)
 		abort();
 	promql_result_free(&res);
 	promql_free(n);
