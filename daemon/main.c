@@ -33,6 +33,7 @@
 #include "notify.h"
 #include "plugin.h"
 #include "proc.h"
+#include "prom.h"
 #include "query.h"
 #include "retention.h"
 #include "series.h"
@@ -275,6 +276,7 @@ main_run(int foreground)
 	listen_start(main_base, main_conf, main_request);
 	graphite_start(main_base, main_conf);
 	http_start(main_base, main_conf);
+	prom_start();
 	alert_start(main_base, main_store, main_conf);
 	plugins_start(main_base, main_conf);
 	log_info("tallyd %s running: %d plugin instance(s), data in %s%s%s",

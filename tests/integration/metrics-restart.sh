@@ -34,7 +34,7 @@ read_done() {
 	log_has 'coop.registry: registry.csv: .* points added'
 }
 check "the registry was read" wait_until 30 read_done
-members=tally_coop_registry_members
+members='tally_coop_members{instance="registry"}'
 check "/metrics has the members figure" wait_until 10 test -n "$(prom $members)"
 before=$(prom $members)
 echo "# before: $members $before"
@@ -51,7 +51,7 @@ ok $? "nothing new submitted: memory has no coop figure"
 after=$(prom $members)
 ok $([ -n "$after" ] && [ "$after" = "$before" ]; echo $?) \
     "/metrics after the restart: $members $after (was $before)"
-n=$(curl -s "$U/metrics" | grep -c '^tally_coop_registry_')
+n=$(curl -s "$U/metrics" | grep -c '^tally_coop_[a-z_0-9]*{instance="registry"')
 j=$(curl -s "$U/api/v1/metrics" | grep -o '"name":"coop\.registry\.[^"]*","kind":"[a-z]*","unit":"[^"]*","time":[0-9]' | wc -l)
 ok $([ "$n" -gt 10 ] && [ "$n" -eq "$j" ]; echo $?) \
     "every coop figure with a value, as /api/v1/metrics ($n and $j)"
