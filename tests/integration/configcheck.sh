@@ -79,6 +79,8 @@ notify = nobody
 metric = demo.main.wave
 critical = 1
 warning = 2
+[graphite]
+listen = 2003
 EOT
 out=$("$TALLYD" -t -c "$T/all.conf" 2>&1)
 rc=$?
@@ -92,6 +94,7 @@ for want in "all.conf:2: .*read_threads" \
     "all.conf:13: \[alert a1\]: kind = change needs a window" \
     "all.conf:17: unknown notifier 'nobody'" \
     "all.conf:18: \[alert a2\]: critical must be at or above warning" \
+    "all.conf:23: bad value '2003' for listen: want host:port" \
     "all.conf: render_helper $T/no-render: No such file"; do
 	n=$((n + 1))
 	echo "$out" | grep -q "^$T/$want"
