@@ -64,6 +64,10 @@ ts_free(struct tstats *s)
 	}
 	free(s->days);
 	tseen_free(&s->seen);
+	if (s->b != NULL)
+		free(s->b->out);
+	free(s->b);
+	s->b = NULL;
 	s->days = NULL;
 	s->ndays = s->capdays = 0;
 }
@@ -172,9 +176,10 @@ ts_bad(struct tstats *s, enum tp_error e)
 		return;
 	s->tot.malformed++;
 	s->tot.bad[e]++;
+	tb_bad(s);
 }
 
-/* Whether a line's time stamp is acceptable; counts it as bad if not. */
+/* Whether a line's time stamp is acceptable. */
 static enum tp_error
 ts_check_time(struct tstats *s, int64_t when, int64_t now, int64_t *newest)
 {
@@ -182,11 +187,17 @@ ts_check_time(struct tstats *s, int64_t when, int64_t now, int64_t *newest)
 		return (TP_E_FUTURE);
 	if (s->max_lag > 0 && *newest != 0 && when < *newest - s->max_lag)
 		return (TP_E_ORDER);
+	return (TP_OK);
+}
+
+/* Take a counted line's time stamp as the newest if it is. */
+static void
+ts_newest(struct tstats *s, int64_t when, int64_t *newest)
+{
 	if (when > *newest)
 		*newest = when;
 	if (when > s->newest)
 		s->newest = when;
-	return (TP_OK);
 }
 
 /* Count a visitor in its day, month and year; bump the day's figure. */
@@ -222,9 +233,22 @@ ts_add(struct tstats *s, const struct tp_rec *r, int64_t now,
 		ts_bad(s, e);
 		return (e);
 	}
+	if (tb_late(s, r, now))
+		return (TP_OK);
+	ts_newest(s, r->when, file_newest);
 	cls = r->status / 100;
 	crawler = tp_is_crawler(r->agent, r->agentlen);
 	pv = !crawler && tp_is_pageview(r);
+	if (s->b != NULL) {
+		tb_count(s, r, TS_F_HITS, 1);
+		tb_count(s, r, TS_F_BYTES, r->bytes);
+		if (cls >= 1)
+			tb_count(s, r, TS_F_S1 + cls - 1, 1);
+		if (crawler)
+			tb_count(s, r, TS_F_CRAWLERS, 1);
+		if (pv)
+			tb_count(s, r, TS_F_PAGEVIEWS, 1);
+	}
 	s->tot.hits++;
 	s->tot.bytes += r->bytes;
 	s->tot.status[cls]++;
@@ -245,10 +269,14 @@ ts_add(struct tstats *s, const struct tp_rec *r, int64_t now,
 		ts_count_visitor(s, d, r->date, key);
 	if (pv) {
 		last = tseen_get(&s->seen, key);
-		if (last == 0 || r->when - last > s->visit_idle)
+		if (last == 0 || r->when - last > s->visit_idle) {
 			s->tot.visits++;
+			tb_count(s, r, TS_F_VISITS, 1);
+		}
 		(void)tseen_put(&s->seen, key, r->when);
 	}
+	if (s->b != NULL)
+		tb_close(s, s->newest - s->b->grace);
 	return (TP_OK);
 }
 

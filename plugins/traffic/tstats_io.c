@@ -59,6 +59,7 @@ ts_save(const struct tstats *s, FILE *f)
 			fprintf(f, "seen %" PRIx64 " %" PRId64 "\n",
 			    s->seen.keys[i], s->seen.when[i]);
 	}
+	tb_save(s, f);
 }
 
 /* Parse up to max numbers (base 10, or 16 if hex) after a keyword. */
@@ -149,6 +150,10 @@ ts_load_line(struct tstats *s, const char *line)
 	char		 kw[16];
 	size_t		 kl = strcspn(line, " \n"), n;
 
+	int		 rc;
+
+	if ((rc = tb_load_line(s, line)) != 0)
+		return (rc);
 	if (kl == 0 || kl >= sizeof(kw))
 		return (0);
 	memcpy(kw, line, kl);
