@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive.h"
 
@@ -293,19 +295,33 @@ archive_plan(struct archive *a, char *err, size_t errlen)
 	return ((int)a->nplan);
 }
 
-/* Open the next file of the plan, at the offset reached if resuming. */
+/*
+ * Open the next file of the plan, at the offset reached if resuming; 1 if
+ * it is no longer at its name.
+ */
 static int
 archive_open(struct archive *a, char *err, size_t errlen)
 {
 	struct archive_file	*c = &a->cache[a->plan[a->next]];
+	struct stat		 st;
+	int			 fd;
 
 	if (a->buf == NULL && (a->buf = malloc(a->bufsize)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	if ((a->gz = gzopen(c->path, "rb")) == NULL) {
+	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1 || st.st_dev != c->dev || st.st_ino !=
+	    c->ino) {
+		/* renamed since the plan was made: plan again */
+		if (fd != -1)
+			close(fd);
+		return (1);
+	}
+	if ((a->gz = gzdopen(fd, "rb")) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", c->path,
 		    strerror(errno));
+		close(fd);
 		return (-1);
 	}
 	(void)gzbuffer(a->gz, 256 * 1024);
@@ -378,14 +394,18 @@ archive_read(struct archive *a, size_t budget, tail_line_cb cb, void *arg,
 {
 	struct archive_file	*c;
 	size_t			 got = 0;
-	int			 n, zerr;
+	int			 n, zerr, rc;
 
 	while (got < budget) {
 		if (a->gz == NULL) {
 			if (a->next >= a->nplan)
 				return (0);
-			if (archive_open(a, err, errlen) == -1)
+			if ((rc = archive_open(a, err, errlen)) == -1)
 				return (-1);
+			if (rc == 1) {
+				a->nplan = a->next = 0;	/* renamed */
+				return (0);
+			}
 		}
 		n = gzread(a->gz, a->buf + a->have, (unsigned)(a->bufsize -
 		    a->have));

@@ -898,10 +898,10 @@ traffic_import_plan(struct traffic *tr)
 		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "archive %s", err);
 	if (n <= 0)
 		return (0);
-	for (i = 0; i < a->nplan; i++) {
-		a->files_total++;
+	a->files_total = a->files_done + a->nplan;
+	a->bytes_total = a->bytes_done;
+	for (i = 0; i < a->nplan; i++)
 		a->bytes_total += (uint64_t)a->cache[a->plan[i]].size;
-	}
 	if (!tr->import_logged) {
 		tr->import_logged = 1;
 		tr->import_t0 = traffic_clock();
