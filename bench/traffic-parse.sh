@@ -47,6 +47,8 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 theirs=$(rate "$lines" "$secs")
 echo "goaccess $(goaccess --version 2>/dev/null | head -n 1 |
     sed 's/.*- //; s/\.$//'): lines $lines seconds $secs rate $theirs"
+# One expression per line: mawk (Debian's awk) ends a statement at a
+# newline even inside parentheses.
 awk -v a="$ours" -v b="$theirs" 'BEGIN {
-	printf "ratio (tallyd goaccess profile / goaccess): %.1fx\n", (b > 0 ?
-	    a / b : 0) }'
+	r = b > 0 ? a / b : 0
+	printf "ratio (tallyd goaccess profile / goaccess): %.1fx\n", r }'
