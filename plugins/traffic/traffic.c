@@ -39,6 +39,8 @@
 #define TRAFFIC_MAGIC		"tallyd-traffic 1"
 #define TRAFFIC_CHUNK		(8 * 1024 * 1024)	/* import step */
 #define TRAFFIC_QUEUE_HIGH	200000	/* store queue: wait above this */
+#define TRAFFIC_COARSE		180	/* fast preset: heartbeat */
+#define TRAFFIC_FINE_SPAN	(8 * 86400)	/* fast preset: minute rows */
 
 struct traffic {
 	struct tally_ctx		*ctx;
@@ -57,6 +59,7 @@ struct traffic {
 	int64_t				 step;		/* of log-time buckets */
 	int64_t				 grace;
 	int64_t				 import_time;	/* per read, at most */
+	uint64_t			 import_rate;	/* lines/s; 0: any */
 	double				 import_t0;	/* monotonic start */
 	uint64_t			 import_lines0;
 	uint64_t			 live_key[TRAFFIC_MAX_LOGS];
@@ -239,6 +242,8 @@ traffic_configure_number(struct traffic *tr, const char *key,
 		min = 2, max = 100000;
 	else if (strcmp(key, "visits_start") == 0)
 		min = 0, max = UINT64_MAX / 2;
+	else if (strcmp(key, "import_rate") == 0)
+		min = 0, max = 1000000000;
 	else
 		return (1);
 	if (traffic_count(value, min, max, &v) == -1) {
@@ -250,6 +255,8 @@ traffic_configure_number(struct traffic *tr, const char *key,
 		tr->max_line = (size_t)v;
 	else if (strcmp(key, "keep_days") == 0)
 		tr->keep_days = (size_t)v;
+	else if (strcmp(key, "import_rate") == 0)
+		tr->import_rate = v;
 	else
 		tr->visits_start = v;
 	return (0);
@@ -369,7 +376,8 @@ traffic_configure(void *arg, const char *key, const char *value, char *err,
 	snprintf(err, errlen, "unknown key (traffic takes log, archive, "
 	    "format, profile, online_window, visit_timeout, max_future, "
 	    "max_lag, max_line, rotated_suffix, start, keep_days, "
-	    "visits_start, preset, daily_preset, step, grace, import_time)");
+	    "visits_start, preset, daily_preset, step, grace, import_time, "
+	    "import_rate)");
 	return (-1);
 }
 
@@ -793,6 +801,30 @@ traffic_put(struct traffic *tr, const char *metric, time_t when, double v)
 		tr->dropped++;
 }
 
+/*
+ * Whether a bucket's point may be left out: on the fast preset, minutes
+ * older than its minute archive (8 days) are only kept as hours and days,
+ * which one point every heartbeat (3 minutes) gives exactly, a third of
+ * the writes in an import.  The next point, at most two steps later,
+ * carries the left-out bucket's counts in its running totals.
+ */
+static int
+traffic_coarse(const struct traffic *tr, const struct ts_buckets *b,
+    size_t i)
+{
+	const struct ts_out	*o = &b->out[i];
+
+	if (strcmp(tr->preset, "fast") != 0 || tr->step != 60 ||
+	    o->when % TRAFFIC_COARSE == 0 || o->when >= tr->now -
+	    TRAFFIC_FINE_SPAN)
+		return (0);
+	/* only between two points of the same run of buckets */
+	return (i + 1 < b->nout && b->out[i + 1].kind == TS_O_BUCKET &&
+	    b->out[i + 1].when == o->when + tr->step && i > 0 &&
+	    b->out[i - 1].kind == TS_O_BUCKET && b->out[i - 1].when ==
+	    o->when - tr->step);
+}
+
 /* Submit what closing queued, in order: log-time points. */
 static void
 traffic_emit(struct traffic *tr)
@@ -807,6 +839,8 @@ traffic_emit(struct traffic *tr)
 			traffic_pace(tr, traffic_clock() + 60);
 		switch (o->kind) {
 		case TS_O_BUCKET:
+			if (traffic_coarse(tr, b, i))
+				break;
 			for (f = 0; f < TS_NFIG; f++)
 				traffic_put(tr, traffic_totals[f], o->when,
 				    (double)o->v[f]);
@@ -910,6 +944,23 @@ traffic_import_plan(struct traffic *tr)
 	return (n);
 }
 
+/* Sleep while the import runs ahead of import_rate (a gentler import). */
+static void
+traffic_throttle(struct traffic *tr, double deadline)
+{
+	struct timespec	 nap = { 0, 10 * 1000 * 1000 };
+	double		 ahead;
+
+	if (tr->import_rate == 0)
+		return;
+	ahead = (double)(tr->arch.lines - tr->import_lines0) /
+	    (double)tr->import_rate - (traffic_clock() - tr->import_t0);
+	while (ahead > 0 && traffic_clock() < deadline) {
+		nanosleep(&nap, NULL);
+		ahead -= 0.01;
+	}
+}
+
 /*
  * Import archives for up to import_time: returns when they are all done
  * (and none appeared meanwhile) or the time is up.
@@ -928,8 +979,9 @@ traffic_import(struct traffic *tr)
 		return;
 	}
 	while (traffic_clock() < deadline) {
-		rc = archive_read(a, TRAFFIC_CHUNK, traffic_line, tr, err,
-		    sizeof(err));
+		rc = archive_read(a, tr->import_rate > 0 ? 64 * 1024 :
+		    TRAFFIC_CHUNK, traffic_line, tr, err, sizeof(err));
+		traffic_throttle(tr, deadline);
 		traffic_emit(tr);
 		if (rc == -1) {
 			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s; "

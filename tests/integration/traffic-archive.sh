@@ -106,6 +106,7 @@ closed() {	# the daily series reached the last day of the log
 	    -ge "$2" ]
 }
 
+rate=40000	# lines/s: the import lasts about 5 s, long enough to interrupt
 # conf DIR: an instance reading DIR's access.log and its archives.
 conf() {
 	write_config "$T/$2.conf" <<EOT
@@ -117,6 +118,7 @@ profile = goaccess
 log = $1/access.log
 archive = $1/access.log.*
 import_time = 1s
+import_rate = $rate
 EOT
 }
 last_day=$(tail -n 1 "$T/ga.days" | cut -d' ' -f1)
@@ -184,6 +186,7 @@ uniq_of() {	# uniq_of PATTERN: visitors whose lines' dates match
 	    if (int(st[1] / 100) != 4) { split($1, a, " "); print a[1], $6 } }' |
 	    sort -u | wc -l
 }
+rate=0
 conf "$T/y" year
 start_tallyd "$T/year.conf"
 R=$T/rrd/traffic/year
