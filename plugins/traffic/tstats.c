@@ -100,7 +100,8 @@ ts_period_pend(struct ts_period *p, uint64_t key)
 
 /*
  * Add a visitor to the period of granularity g that holds id; a newer id
- * closes the previous period.  Returns 1 if the visitor is new there.
+ * closes the previous period.  Returns 1 if the visitor is new there, 0 if
+ * not, -1 if the period is closed.
  */
 static int
 ts_visitor_add(struct tstats *s, int g, int32_t id, uint64_t key)
@@ -118,7 +119,7 @@ ts_visitor_add(struct tstats *s, int g, int32_t id, uint64_t key)
 	} else if (id == s->prev[g].id)
 		p = &s->prev[g];
 	else
-		return (0);	/* closed long ago: documented */
+		return (-1);	/* closed long ago: documented */
 	if (tset_add(&p->set, key) != 1)
 		return (0);
 	(void)ts_period_pend(p, key);
@@ -200,18 +201,42 @@ ts_newest(struct tstats *s, int64_t when, int64_t *newest)
 		s->newest = when;
 }
 
-/* Count a visitor in its day, month and year; bump the day's figure. */
+/*
+ * Count a visitor in its day, month and year; bump the day's figure.  A
+ * visitor already in its day's set is in the month's and year's too.
+ */
 static void
 ts_count_visitor(struct tstats *s, struct ts_day *d, int32_t date,
     uint64_t key)
 {
-	int	 g;
+	int	 g, rc;
 
 	for (g = 0; g < TS_NGRAN; g++) {
-		if (ts_visitor_add(s, g, ts_period_id(date, g), key) &&
-		    g == TS_DAY && d != NULL)
+		rc = ts_visitor_add(s, g, ts_period_id(date, g), key);
+		if (rc == 0 && g == TS_DAY)
+			return;
+		if (rc == 1 && g == TS_DAY && d != NULL)
 			d->visitors++;
 	}
+}
+
+/*
+ * Whether a line's user agent is a crawler.  Agents repeat line after
+ * line, so the answer is kept per agent hash (the crawler test scans the
+ * whole agent; the hash reads it eight bytes at a time).
+ */
+static int
+ts_crawler(struct tstats *s, const struct tp_rec *r)
+{
+	uint64_t	 h = th_hash(r->agent, r->agentlen, 0x6372617766ULL) | 1;
+	uint64_t	*slot = &s->agents[(h >> 40) & (TS_AGENTS - 1)];
+	int		 c;
+
+	if (*slot != 0 && (*slot | 1) == h)
+		return ((int)(*slot & 1) ^ 1);
+	c = tp_is_crawler(r->agent, r->agentlen);
+	*slot = c ? h & ~1ULL : h;
+	return (c);
 }
 
 /*
@@ -237,7 +262,7 @@ ts_add(struct tstats *s, const struct tp_rec *r, int64_t now,
 		return (TP_OK);
 	ts_newest(s, r->when, file_newest);
 	cls = r->status / 100;
-	crawler = tp_is_crawler(r->agent, r->agentlen);
+	crawler = ts_crawler(s, r);
 	pv = !crawler && tp_is_pageview(r);
 	if (s->b != NULL) {
 		tb_count(s, r, TS_F_HITS, 1);

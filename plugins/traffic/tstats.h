@@ -87,8 +87,11 @@ struct ts_buckets {
 	size_t		 nout, capout;
 };
 
+#define TS_AGENTS	1024	/* user agents whose crawler test is kept */
+
 struct tstats {
 	int		 profile;
+	uint64_t	 agents[TS_AGENTS];	/* hash | crawler bit, 0 empty */
 	int64_t		 visit_idle;	/* seconds that end a visit */
 	int64_t		 max_future;	/* 0: any time stamp */
 	int64_t		 max_lag;	/* 0: accept any order */
