@@ -1052,6 +1052,13 @@ traffic_read(void *arg)
 	tr->now = time(NULL);
 	tr->complained = 0;
 	tr->bad_this_read = 0;
+	if (!tr->importing && tr->arch.nglobs > 0) {
+		/* archives that appeared since, other than live files */
+		traffic_mark_live(tr);
+		tr->import_logged = 0;
+		if (traffic_import_plan(tr) > 0)
+			tr->importing = 1;
+	}
 	if (tr->importing)
 		traffic_import(tr);
 	if (!tr->importing) {

@@ -140,6 +140,18 @@ start_tallyd "$T/kill.conf"
 check "import finished after the restart" wait_until 120 imported
 R=$T/rrd/traffic/kill
 check "daily series closed to the last day" wait_until 60 closed "$R" "$last_t"
+# The live file rotated while running: its copy (.1, then .2.gz) is not
+# imported again.
+hits_before=$(lastv "$R/hits")
+logrotate_once "$T/a"
+check "rotation of the live file noticed" \
+    wait_until 30 log_has 'traffic.kill: .*access.log: renamed away'
+t_rot=$(date +%s)
+reads_after() { [ "$("$RRDTOOL" last "$R/online.rrd")" -gt $((t_rot + 3)) ]; }
+check "reads went on after the rotation" wait_until 30 reads_after
+ok "$([ "$(lastv "$R/hits")" -eq "$hits_before" ] &&
+    [ "$(lastv "$R/late")" -eq 0 ]; echo $?)" \
+    "the live file's rotated copy is not imported again ($(lastv "$R/hits") hits)"
 stop_tallyd TERM
 daily "$R" >"$T/kill.days"
 cmp -s "$T/kill.days" "$T/ga.days"
