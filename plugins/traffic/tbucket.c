@@ -98,7 +98,7 @@ tb_out(struct ts_buckets *b, int64_t when, int kind, const uint64_t *v,
 
 /* Start the buckets and calendars at a first line. */
 static void
-tb_start(struct ts_buckets *b, const struct tp_rec *r)
+tb_start(struct ts_buckets *b, const struct ts_fact *r)
 {
 	int	 y = r->date / 10000, m = r->date / 100 % 100;
 
@@ -121,15 +121,19 @@ tb_start(struct ts_buckets *b, const struct tp_rec *r)
  * is counted in the late figure only.
  */
 int
-tb_late(struct tstats *s, const struct tp_rec *r, int64_t now)
+tb_late(struct tstats *s, const struct ts_fact *r, int64_t now)
 {
 	struct ts_buckets	*b = s->b;
 	int64_t			 start;
 
 	if (b == NULL)
 		return (0);
+	if (r->date != b->lastdate) {
+		b->lastdate = r->date;
+		b->lastdays = tb_days(r->date);
+	}
 	if (r->when > now + b->horizon || (b->sub != 0 && (r->when < b->sub ||
-	    tb_days(r->date) < b->dnext))) {
+	    b->lastdays < b->dnext))) {
 		if (b->sub == 0)
 			b->heldlate++;	/* counted in the first bucket */
 		else
@@ -146,12 +150,12 @@ tb_late(struct tstats *s, const struct tp_rec *r, int64_t now)
 	return (0);
 }
 
-/* Add n to a figure of the line's bucket. */
+/* Add n to a figure of the bucket of time when. */
 void
-tb_count(struct tstats *s, const struct tp_rec *r, int fig, uint64_t n)
+tb_count(struct tstats *s, int64_t when, int fig, uint64_t n)
 {
 	if (s->b != NULL && s->b->sub != 0)
-		tb_slot(s->b, r->when)[fig] += n;
+		tb_slot(s->b, when)[fig] += n;
 }
 
 /* A malformed line: counted in the newest open bucket. */

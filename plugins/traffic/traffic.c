@@ -29,6 +29,7 @@
 #include <tally/plugin.h>
 
 #include "archive.h"
+#include "import.h"
 #include "logparse.h"
 #include "tail.h"
 #include "tstats.h"
@@ -37,7 +38,7 @@
 #define TRAFFIC_COMPLAIN	5	/* malformed lines logged per read */
 #define TRAFFIC_STATE		"traffic.state"
 #define TRAFFIC_MAGIC		"tallyd-traffic 1"
-#define TRAFFIC_CHUNK		(8 * 1024 * 1024)	/* import step */
+#define TRAFFIC_CHUNK		(1024 * 1024)	/* import batch, text */
 #define TRAFFIC_QUEUE_HIGH	200000	/* store queue: wait above this */
 #define TRAFFIC_COARSE		180	/* fast preset: heartbeat */
 #define TRAFFIC_FINE_SPAN	(8 * 86400)	/* fast preset: minute rows */
@@ -54,6 +55,9 @@ struct traffic {
 	char				 preset[64];
 	char				 daily_preset[64];
 	struct archive			 arch;
+	struct import			 imp;		/* its worker */
+	uint64_t			 imp_lines;	/* counted */
+	int64_t				 imp_newest;	/* of the file */
 	int				 importing;	/* archives first */
 	int				 import_logged;
 	int64_t				 step;		/* of log-time buckets */
@@ -903,7 +907,7 @@ traffic_import_progress(struct traffic *tr, int done)
 {
 	struct archive	*a = &tr->arch;
 	double		 secs = traffic_clock() - tr->import_t0;
-	double		 rate = secs > 0 ? (double)(a->lines -
+	double		 rate = secs > 0 ? (double)(tr->imp_lines -
 			    tr->import_lines0) / secs : 0;
 
 	tr->host->log(tr->ctx, TALLY_LOG_NOTICE, "import%s: %" PRIu64 " of %"
@@ -939,7 +943,7 @@ traffic_import_plan(struct traffic *tr)
 	if (!tr->import_logged) {
 		tr->import_logged = 1;
 		tr->import_t0 = traffic_clock();
-		tr->import_lines0 = a->lines;
+		tr->import_lines0 = tr->imp_lines;
 	}
 	return (n);
 }
@@ -953,7 +957,7 @@ traffic_throttle(struct traffic *tr, double deadline)
 
 	if (tr->import_rate == 0)
 		return;
-	ahead = (double)(tr->arch.lines - tr->import_lines0) /
+	ahead = (double)(tr->imp_lines - tr->import_lines0) /
 	    (double)tr->import_rate - (traffic_clock() - tr->import_t0);
 	while (ahead > 0 && traffic_clock() < deadline) {
 		nanosleep(&nap, NULL);
@@ -961,17 +965,55 @@ traffic_throttle(struct traffic *tr, double deadline)
 	}
 }
 
+/* Count a batch of facts from the import worker, in order. */
+static void
+traffic_count_batch(struct traffic *tr, const struct import_batch *b)
+{
+	const struct ts_fact	*f;
+	const struct import_bad	*bad;
+	enum tp_error		 e;
+	size_t			 i, j;
+
+	for (i = 0; i < b->n; i++) {
+		f = &b->facts[i];
+		if (f->first)
+			tr->imp_newest = 0;
+		if (f->status >= 0 && (e = ts_add_fact(&tr->st, f, tr->now,
+		    &tr->imp_newest)) == TP_OK)
+			continue;
+		if (f->status < 0)
+			ts_bad(&tr->st, (e = (enum tp_error)-f->status));
+		tr->bad_this_read++;
+		if (tr->complained >= TRAFFIC_COMPLAIN)
+			continue;
+		for (j = 0, bad = NULL; j < b->nbad && bad == NULL; j++)
+			bad = b->bad[j].idx == i ? &b->bad[j] : NULL;
+		if (bad == NULL)
+			continue;
+		tr->complained++;
+		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "%s:%" PRIu64 ": "
+		    "malformed line (%s)%s%s", bad->file, bad->lineno,
+		    tp_error_name(e), bad->text[0] != '\0' ? ": " : "",
+		    bad->text);
+	}
+	tr->imp_lines += b->n;
+}
+
 /*
  * Import archives for up to import_time: returns when they are all done
- * (and none appeared meanwhile) or the time is up.
+ * (and none appeared meanwhile) or the time is up.  A worker thread reads
+ * and parses (import.c) while this one counts.
  */
 static void
 traffic_import(struct traffic *tr)
 {
-	struct archive	*a = &tr->arch;
-	char		 err[512];
-	double		 deadline = traffic_clock() + (double)tr->import_time;
-	int		 rc;
+	struct archive		*a = &tr->arch;
+	struct import		*im = &tr->imp;
+	struct import_batch	*b;
+	char			 err[512];
+	double			 deadline = traffic_clock() +
+				    (double)tr->import_time;
+	int			 rc, stopping;
 
 	if (a->next >= a->nplan && a->gz == NULL && traffic_import_plan(tr) ==
 	    0) {
@@ -979,10 +1021,29 @@ traffic_import(struct traffic *tr)
 		return;
 	}
 	while (traffic_clock() < deadline) {
-		rc = archive_read(a, tr->import_rate > 0 ? 64 * 1024 :
-		    TRAFFIC_CHUNK, traffic_line, tr, err, sizeof(err));
-		traffic_throttle(tr, deadline);
-		traffic_emit(tr);
+		im->arch = a;
+		im->fmt = &tr->fmt;
+		im->mode = tr->mode;
+		im->seed = tr->st.seed;
+		im->profile = tr->profile;
+		im->chunk = tr->import_rate > 0 ? 64 * 1024 : TRAFFIC_CHUNK;
+		if (import_start(im) == -1) {
+			tr->host->log(tr->ctx, TALLY_LOG_ERR, "import: cannot "
+			    "start a thread");
+			break;
+		}
+		stopping = 0;
+		while ((b = import_next(im)) != NULL) {
+			traffic_count_batch(tr, b);
+			import_release(im);
+			traffic_emit(tr);
+			traffic_throttle(tr, deadline);
+			if (!stopping && traffic_clock() >= deadline) {
+				import_stop(im);
+				stopping = 1;
+			}
+		}
+		rc = import_finish(im, err, sizeof(err));
 		if (rc == -1) {
 			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s; "
 			    "tried again at the next read", err);
@@ -1096,6 +1157,7 @@ traffic_destroy(void *arg)
 	for (i = 0; i < tr->npaths; i++)
 		free(tr->paths[i]);
 	archive_free(&tr->arch);
+	import_free(&tr->imp);
 	ts_free(&tr->st);
 	free(tr);
 }

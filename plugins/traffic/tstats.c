@@ -222,14 +222,15 @@ ts_count_visitor(struct tstats *s, struct ts_day *d, int32_t date,
 
 /*
  * Whether a line's user agent is a crawler.  Agents repeat line after
- * line, so the answer is kept per agent hash (the crawler test scans the
- * whole agent; the hash reads it eight bytes at a time).
+ * line, so the answer is kept per agent hash in agents (TS_AGENTS slots;
+ * the crawler test scans the whole agent, the hash reads it eight bytes at
+ * a time).
  */
 static int
-ts_crawler(struct tstats *s, const struct tp_rec *r)
+ts_crawler(uint64_t *agents, const struct tp_rec *r)
 {
 	uint64_t	 h = th_hash(r->agent, r->agentlen, 0x6372617766ULL) | 1;
-	uint64_t	*slot = &s->agents[(h >> 40) & (TS_AGENTS - 1)];
+	uint64_t	*slot = &agents[(h >> 40) & (TS_AGENTS - 1)];
 	int		 c;
 
 	if (*slot != 0 && (*slot | 1) == h)
@@ -237,6 +238,30 @@ ts_crawler(struct tstats *s, const struct tp_rec *r)
 	c = tp_is_crawler(r->agent, r->agentlen);
 	*slot = c ? h & ~1ULL : h;
 	return (c);
+}
+
+/*
+ * Reduce a parsed line to what counting needs: the part of the work that
+ * needs no counting state, so another thread can do it (import.c).
+ */
+void
+ts_fact_of(uint64_t seed, int profile, uint64_t *agents,
+    const struct tp_rec *r, struct ts_fact *f)
+{
+	int	 cls = r->status / 100, isvis;
+
+	f->when = r->when;
+	f->bytes = r->bytes;
+	f->date = r->date;
+	f->tzoff = r->tzoff;
+	f->status = (int16_t)r->status;
+	f->crawler = (uint8_t)ts_crawler(agents, r);
+	f->pv = !f->crawler && tp_is_pageview(r);
+	f->first = 0;
+	isvis = profile == TS_GOACCESS ? cls != 4 : f->pv;
+	f->vis = (uint8_t)isvis;
+	f->key = isvis || f->pv ? th_visitor(seed, r->addr, r->addrlen,
+	    r->agent, r->agentlen) : 0;
 }
 
 /*
@@ -248,57 +273,60 @@ enum tp_error
 ts_add(struct tstats *s, const struct tp_rec *r, int64_t now,
     int64_t *file_newest)
 {
+	struct ts_fact	 f;
+
+	ts_fact_of(s->seed, s->profile, s->agents, r, &f);
+	return (ts_add_fact(s, &f, now, file_newest));
+}
+
+/* Count one line reduced by ts_fact_of; as ts_add. */
+enum tp_error
+ts_add_fact(struct tstats *s, const struct ts_fact *f, int64_t now,
+    int64_t *file_newest)
+{
 	struct ts_day	*d;
 	enum tp_error	 e;
-	uint64_t	 key = 0;
-	int		 cls, crawler, pv, isvis;
+	int		 cls = f->status / 100;
 	int64_t		 last;
 
-	if ((e = ts_check_time(s, r->when, now, file_newest)) != TP_OK) {
+	if ((e = ts_check_time(s, f->when, now, file_newest)) != TP_OK) {
 		ts_bad(s, e);
 		return (e);
 	}
-	if (tb_late(s, r, now))
+	if (tb_late(s, f, now))
 		return (TP_OK);
-	ts_newest(s, r->when, file_newest);
-	cls = r->status / 100;
-	crawler = ts_crawler(s, r);
-	pv = !crawler && tp_is_pageview(r);
+	ts_newest(s, f->when, file_newest);
 	if (s->b != NULL) {
-		tb_count(s, r, TS_F_HITS, 1);
-		tb_count(s, r, TS_F_BYTES, r->bytes);
+		tb_count(s, f->when, TS_F_HITS, 1);
+		tb_count(s, f->when, TS_F_BYTES, f->bytes);
 		if (cls >= 1)
-			tb_count(s, r, TS_F_S1 + cls - 1, 1);
-		if (crawler)
-			tb_count(s, r, TS_F_CRAWLERS, 1);
-		if (pv)
-			tb_count(s, r, TS_F_PAGEVIEWS, 1);
+			tb_count(s, f->when, TS_F_S1 + cls - 1, 1);
+		if (f->crawler)
+			tb_count(s, f->when, TS_F_CRAWLERS, 1);
+		if (f->pv)
+			tb_count(s, f->when, TS_F_PAGEVIEWS, 1);
 	}
 	s->tot.hits++;
-	s->tot.bytes += r->bytes;
+	s->tot.bytes += f->bytes;
 	s->tot.status[cls]++;
-	s->tot.crawlers += crawler;
-	s->tot.pageviews += pv;
-	if ((d = ts_day_get(s, r->date)) != NULL) {
+	s->tot.crawlers += f->crawler;
+	s->tot.pageviews += f->pv;
+	if ((d = ts_day_get(s, f->date)) != NULL) {
 		d->hits++;
-		d->bytes += r->bytes;
+		d->bytes += f->bytes;
 		d->status[cls]++;
-		d->crawlers += crawler;
-		d->pageviews += pv;
+		d->crawlers += f->crawler;
+		d->pageviews += f->pv;
 	}
-	isvis = s->profile == TS_GOACCESS ? cls != 4 : pv;
-	if (isvis || pv)
-		key = th_visitor(s->seed, r->addr, r->addrlen, r->agent,
-		    r->agentlen);
-	if (isvis)
-		ts_count_visitor(s, d, r->date, key);
-	if (pv) {
-		last = tseen_get(&s->seen, key);
-		if (last == 0 || r->when - last > s->visit_idle) {
+	if (f->vis)
+		ts_count_visitor(s, d, f->date, f->key);
+	if (f->pv) {
+		last = tseen_get(&s->seen, f->key);
+		if (last == 0 || f->when - last > s->visit_idle) {
 			s->tot.visits++;
-			tb_count(s, r, TS_F_VISITS, 1);
+			tb_count(s, f->when, TS_F_VISITS, 1);
 		}
-		(void)tseen_put(&s->seen, key, r->when);
+		(void)tseen_put(&s->seen, f->key, f->when);
 	}
 	if (s->b != NULL)
 		tb_close(s, s->newest - s->b->grace);

@@ -79,6 +79,8 @@ struct ts_buckets {
 	int64_t		 ynext;		/* first open year */
 	int32_t		 tzoff;		/* of the newest line */
 	uint32_t	 empty;		/* empty buckets closed in a row */
+	int32_t		 lastdate;	/* a cache of tb_days */
+	int64_t		 lastdays;
 	uint64_t	 held;		/* malformed lines before any bucket */
 	uint64_t	 heldlate;	/* late lines before any bucket */
 	uint64_t	 run[TS_NFIG];	/* running totals submitted */
@@ -88,6 +90,18 @@ struct ts_buckets {
 };
 
 #define TS_AGENTS	1024	/* user agents whose crawler test is kept */
+
+/* A parsed line reduced to what counting needs (ts_fact_of). */
+struct ts_fact {
+	int64_t		 when;
+	uint64_t	 bytes;
+	uint64_t	 key;		/* visitor fingerprint, or 0 */
+	int32_t		 date;		/* local YYYYMMDD */
+	int32_t		 tzoff;
+	int16_t		 status;	/* < 0: malformed, -enum tp_error */
+	uint8_t		 crawler, pv, vis;
+	uint8_t		 first;		/* first line of a file */
+};
 
 struct tstats {
 	int		 profile;
@@ -110,6 +124,10 @@ void		 ts_init(struct tstats *, int profile);
 void		 ts_free(struct tstats *);
 enum tp_error	 ts_add(struct tstats *, const struct tp_rec *,
 		    int64_t now, int64_t *file_newest);
+void		 ts_fact_of(uint64_t seed, int profile, uint64_t *agents,
+		    const struct tp_rec *, struct ts_fact *);
+enum tp_error	 ts_add_fact(struct tstats *, const struct ts_fact *,
+		    int64_t now, int64_t *file_newest);
 void		 ts_bad(struct tstats *, enum tp_error);
 size_t		 ts_online(const struct tstats *, int64_t now,
 		    int64_t window);
@@ -126,9 +144,8 @@ void		 ts_write_days(const struct tstats *, FILE *);
 const char	*ts_gran_name(enum ts_gran);
 
 int		 tb_init(struct tstats *, int64_t step, int64_t grace);
-int		 tb_late(struct tstats *, const struct tp_rec *, int64_t now);
-void		 tb_count(struct tstats *, const struct tp_rec *, int fig,
-		    uint64_t n);
+int		 tb_late(struct tstats *, const struct ts_fact *, int64_t now);
+void		 tb_count(struct tstats *, int64_t when, int fig, uint64_t n);
 void		 tb_bad(struct tstats *);
 void		 tb_close(struct tstats *, int64_t upto);
 void		 tb_save(const struct tstats *, FILE *);
