@@ -25,17 +25,19 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 mkdir -p "$out" || exit 1
 
-# The core files the parsers reach (series_name_valid pulls in series.c).
-core="proto.c graph.c series.c hmap.c log.c xmalloc.c stats.c store.c
-    rrdcached.c clock.c config.c util.c"
-srcs=
-for f in $core; do srcs="$srcs $top/daemon/$f"; done
+# Each target links its parser and the leaves it uses, nothing else of
+# the core (tests/integration/layering.sh keeps them leaves).
+core_proto="proto.c names.c xmalloc.c log.c"
+core_graph="graph.c $core_proto"
 # shellcheck disable=SC2046
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 
 for t in proto graph; do
 	echo "== fuzz_$t: build"
+	srcs=
+	eval "core=\$core_$t"
+	for f in $core; do srcs="$srcs $top/daemon/$f"; done
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \

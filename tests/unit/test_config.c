@@ -12,7 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alertconf.h"
 #include "config.h"
+#include "http.h"
+#include "notify.h"
+#include "plugin.h"
+#include "retention.h"
+#include "util.h"
 #include "tap.h"
 
 #ifndef TALLY_PLUGIN_DIR
@@ -134,14 +140,14 @@ is_path(const char *got, const char *rel, const char *name)
 	free(want);
 }
 
-static const struct plugin_conf *
+static struct plugin_conf *
 plugin_nth(const struct config *cf, int n)
 {
-	const struct plugin_conf	*pc;
+	struct config_item	*it;
 
-	TAILQ_FOREACH(pc, &cf->plugins, entry) {
+	CONFIG_FOREACH(it, cf, &plugin_section) {
 		if (n-- == 0)
-			return (pc);
+			return (config_data(it));
 	}
 	return (NULL);
 }
@@ -209,7 +215,7 @@ test_good(void)
 	is_int(cf->write_delay, 1500, "write_delay 1s500ms");
 	is_str(cf->default_retention, "mine", "storage retention");
 
-	r = config_retention(cf, "mine");
+	r = retention_find(cf, "mine");
 	ok(r != NULL, "retention mine exists");
 	if (r != NULL) {
 		is_int(r->step, 300, "mine: step 5m in seconds");
@@ -300,7 +306,7 @@ test_defaults(void)
 	is_int(cf->queue_max, 1000000, "default queue_max");
 	is_int(cf->write_delay, 0, "default write_delay");
 	is_str(cf->default_retention, "fast", "default retention");
-	ok(TAILQ_EMPTY(&cf->plugins), "no plugins");
+	ok(plugin_nth(cf, 0) == NULL, "no plugins");
 	config_free(cf);
 
 	cf = load_good("none.conf", "[daemon]\npidfile =\nuser =\n"
@@ -348,10 +354,10 @@ test_builtins(void)
 
 	if ((cf = load_good("builtin.conf", "")) == NULL)
 		return;
-	r = TAILQ_FIRST(&cf->retentions);
+	r = config_data(config_next(cf, &retention_section, NULL));
 	ok(r != NULL && strcmp(r->name, "fast") == 0 && r->builtin,
 	    "fast is the first preset, built in");
-	if ((r = config_retention(cf, "fast")) != NULL) {
+	if ((r = retention_find(cf, "fast")) != NULL) {
 		is_int(r->step, 60, "fast: step");
 		is_int(r->heartbeat, 180, "fast: heartbeat");
 		is_int(r->nrra, 5, "fast: 5 rras");
@@ -362,7 +368,7 @@ test_builtins(void)
 		check_rra(r, 4, "MAX", 1440, 7300);
 		ok(longest(r) >= 10 * YEAR_S, "fast keeps 10 years or more");
 	}
-	ok((r = config_retention(cf, "slow")) != NULL && r->builtin,
+	ok((r = retention_find(cf, "slow")) != NULL && r->builtin,
 	    "slow is built in");
 	if (r != NULL) {
 		is_int(r->step, 86400, "slow: step");
@@ -375,7 +381,7 @@ test_builtins(void)
 		check_rra(r, 4, "LAST", 365, 100);
 		ok(longest(r) >= 10 * YEAR_S, "slow keeps 10 years or more");
 	}
-	ok(config_retention(cf, "nosuch") == NULL, "no preset nosuch");
+	ok(retention_find(cf, "nosuch") == NULL, "no preset nosuch");
 	config_free(cf);
 }
 
@@ -550,7 +556,7 @@ check_duration(const char *s, unsigned long long want, const char *why)
 	unsigned long long	 v;
 	char			 name[128];
 
-	v = config_duration(s, &errstr);
+	v = util_duration(s, &errstr);
 	snprintf(name, sizeof(name), "duration '%s'", s);
 	if (why == NULL) {
 		ok(errstr == NULL && v == want, "%s = %llu ms", name, want);
@@ -610,7 +616,7 @@ test_rra(void)
 	cf = load_good("rra.conf", "[retention r]\nstep = 60\n"
 	    "rra = AVERAGE:1h:5y\nrra = MIN:1w:1y\n[retention s]\n"
 	    "rra = AVERAGE:1d:1y\n");
-	if (cf != NULL && (r = config_retention(cf, "r")) != NULL &&
+	if (cf != NULL && (r = retention_find(cf, "r")) != NULL &&
 	    r->nrra == 2) {
 		is_int(r->heartbeat, 180, "heartbeat defaults to 3 * step");
 		is_int(r->rra[0].steps, 60, "1h rows of a 60 s step: 60 steps");
@@ -620,7 +626,7 @@ test_rra(void)
 		ok(r->rra[0].xff == 0.5, "xff defaults to 0.5");
 	} else
 		ok(0, "retention r with two rras");
-	if (cf != NULL && (r = config_retention(cf, "s")) != NULL)
+	if (cf != NULL && (r = retention_find(cf, "s")) != NULL)
 		is_int(r->step, 60, "step defaults to 60 s");
 	config_free(cf);
 }
@@ -834,44 +840,44 @@ test_same(void)
 	    "[plugin demo other]\nperiod = 60\nrate = 2\n");
 	if (a == NULL || b == NULL || c == NULL)
 		goto out;
-	pa = TAILQ_FIRST(&a->plugins);
-	pb = TAILQ_FIRST(&b->plugins);
-	ok(config_plugin_same(pa, pb), "same keys on other lines: same");
-	ok(!config_plugin_same(pa, TAILQ_FIRST(&c->plugins)),
+	pa = plugin_nth(a, 0);
+	pb = plugin_nth(b, 0);
+	ok(plugin_conf_same(pa, pb), "same keys on other lines: same");
+	ok(!plugin_conf_same(pa, plugin_nth(c, 0)),
 	    "opts in another order: not same");
-	ok(!config_plugin_same(pa, plugin_nth(c, 1)),
+	ok(!plugin_conf_same(pa, plugin_nth(c, 1)),
 	    "other instance: not same");
 
 	s = pb->opts[1].value;
 	pb->opts[1].value = three;
-	ok(!config_plugin_same(pa, pb), "other opt value: not same");
+	ok(!plugin_conf_same(pa, pb), "other opt value: not same");
 	pb->opts[1].value = s;
 	o = pb->opts[1];
 	pb->nopts = 1;
-	ok(!config_plugin_same(pa, pb), "fewer opts: not same");
+	ok(!plugin_conf_same(pa, pb), "fewer opts: not same");
 	pb->nopts = 2;
 	pb->opts[1] = o;
 
 	v = pb->interval;
 	pb->interval = 11000;
-	ok(!config_plugin_same(pa, pb), "other interval: not same");
+	ok(!plugin_conf_same(pa, pb), "other interval: not same");
 	pb->interval = v;
 	pb->timeout++;
-	ok(!config_plugin_same(pa, pb), "other timeout: not same");
+	ok(!plugin_conf_same(pa, pb), "other timeout: not same");
 	pb->timeout--;
 	pb->jitter++;
-	ok(!config_plugin_same(pa, pb), "other jitter: not same");
+	ok(!plugin_conf_same(pa, pb), "other jitter: not same");
 	pb->jitter--;
 	pb->max_backoff++;
-	ok(!config_plugin_same(pa, pb), "other max_backoff: not same");
+	ok(!plugin_conf_same(pa, pb), "other max_backoff: not same");
 	pb->max_backoff--;
 	pb->retention = slow;
-	ok(!config_plugin_same(pa, pb), "other retention: not same");
+	ok(!plugin_conf_same(pa, pb), "other retention: not same");
 	pb->retention = NULL;
 	pb->file = file;
-	ok(!config_plugin_same(pa, pb), "other file: not same");
+	ok(!plugin_conf_same(pa, pb), "other file: not same");
 	pb->file = NULL;
-	ok(config_plugin_same(pa, pb), "restored: same again");
+	ok(plugin_conf_same(pa, pb), "restored: same again");
 out:
 	config_free(a);
 	config_free(b);
@@ -960,6 +966,11 @@ main(void)
 {
 	char	*real;
 
+	config_register(&http_section);
+	config_register(&retention_section);
+	config_register(&plugin_section);
+	config_register(&alertconf_section);
+	config_register(&notify_section);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL || (real = realpath(tmpdir, NULL)) ==
