@@ -1014,6 +1014,7 @@ traffic_import(struct traffic *tr)
 	double			 deadline = traffic_clock() +
 				    (double)tr->import_time;
 	int			 rc, stopping;
+	unsigned int		 batches = 0;
 
 	if (a->next >= a->nplan && a->gz == NULL && traffic_import_plan(tr) ==
 	    0) {
@@ -1037,6 +1038,8 @@ traffic_import(struct traffic *tr)
 			traffic_count_batch(tr, b);
 			import_release(im);
 			traffic_emit(tr);
+			if (++batches % 64 == 0)	/* bound the visit map */
+				ts_expire(&tr->st, tr->now, tr->online_window);
 			traffic_throttle(tr, deadline);
 			if (!stopping && traffic_clock() >= deadline) {
 				import_stop(im);
