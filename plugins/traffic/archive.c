@@ -73,6 +73,7 @@ archive_free(struct archive *a)
 	free(a->plan);
 	free(a->buf);
 	tset_free(&a->done);
+	tset_free(&a->failed);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -263,7 +264,8 @@ archive_plan(struct archive *a, char *err, size_t errlen)
 		for (j = 0; j < g.gl_pathc; j++) {
 			if (archive_is_live(a, g.gl_pathv[j]) ||
 			    (c = archive_lookup(a, g.gl_pathv[j], err,
-			    errlen)) == NULL || tset_has(&a->done, c->key))
+			    errlen)) == NULL || tset_has(&a->done, c->key) ||
+			    tset_has(&a->failed, c->key))
 				continue;
 			k = (size_t)(c - a->cache);
 			for (dup = 0, np = a->plan; np != NULL && np < a->plan +
@@ -322,6 +324,8 @@ archive_open(struct archive *a, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", c->path,
 		    strerror(errno));
 		close(fd);
+		(void)tset_add(&a->failed, c->key);
+		a->next++;
 		return (-1);
 	}
 	(void)gzbuffer(a->gz, 256 * 1024);
@@ -330,9 +334,12 @@ archive_open(struct archive *a, char *err, size_t errlen)
 	a->f.name = c->path;
 	if (c->key == a->curkey && a->curoff > 0) {
 		if (gzseek(a->gz, (z_off_t)a->curoff, SEEK_SET) == -1) {
-			snprintf(err, errlen, "%s: cannot skip to %" PRIu64,
+			snprintf(err, errlen, "%s: cannot skip to %" PRIu64
+			    " (file changed?); skipped until a restart",
 			    c->path, a->curoff);
 			archive_close(a);
+			(void)tset_add(&a->failed, c->key);
+			a->next++;
 			return (-1);
 		}
 	} else {
@@ -386,7 +393,8 @@ archive_lines(struct archive *a, tail_line_cb cb, void *arg, int eof)
 
 /*
  * Import up to budget bytes of text.  Returns 1 if the plan has more, 0
- * once it is done, -1 on a read error (the file is tried again later).
+ * once it is done, -1 on an error (in err): a file that cannot be opened
+ * is left for the next start, a damaged one is done with what it gave.
  */
 int
 archive_read(struct archive *a, size_t budget, tail_line_cb cb, void *arg,
@@ -409,11 +417,25 @@ archive_read(struct archive *a, size_t budget, tail_line_cb cb, void *arg,
 		}
 		n = gzread(a->gz, a->buf + a->have, (unsigned)(a->bufsize -
 		    a->have));
-		if (n < 0) {
+		if (n == 0)	/* a cut gzip file ends without an error */
+			(void)gzerror(a->gz, &zerr);
+		if (n < 0 || (n == 0 && zerr != Z_OK)) {
+			/*
+			 * A damaged file: what was read is counted, the rest
+			 * cannot be; it is done, so a restart does not count
+			 * its first part twice.
+			 */
 			c = &a->cache[a->plan[a->next]];
-			snprintf(err, errlen, "%s: %s", c->path,
-			    gzerror(a->gz, &zerr));
+			snprintf(err, errlen, "%s: after line %" PRIu64 ": %s; "
+			    "the rest of the file is skipped", c->path,
+			    a->f.lines, gzerror(a->gz, &zerr));
 			archive_close(a);
+			archive_mark(a, a->curkey);
+			a->curkey = 0;
+			a->curoff = 0;
+			a->files_done++;
+			a->bytes_done += (uint64_t)c->size;
+			a->next++;
 			return (-1);
 		}
 		a->have += (size_t)n;

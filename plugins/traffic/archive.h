@@ -41,6 +41,7 @@ struct archive {
 	archive_time_cb	 timeof;
 	void		*timearg;
 	struct tset	 done;		/* keys imported, or read as live */
+	struct tset	 failed;	/* could not be opened: not this run */
 	struct archive_file *cache;	/* every file seen, by identity */
 	size_t		 ncache;
 	size_t		*plan;		/* cache indexes to import, in order */

@@ -56,6 +56,7 @@ struct traffic {
 	char				 daily_preset[64];
 	struct archive			 arch;
 	struct import			 imp;		/* its worker */
+	char				 arch_err[512];	/* last logged */
 	uint64_t			 imp_lines;	/* counted */
 	int64_t				 imp_newest;	/* of the file */
 	int				 importing;	/* archives first */
@@ -866,8 +867,9 @@ traffic_emit(struct traffic *tr)
 	}
 	b->nout = 0;
 	if (tr->dropped > 0) {
-		tr->host->log(tr->ctx, TALLY_LOG_ERR, "%" PRIu64 " log-time "
-		    "points refused by the store (queue full)", tr->dropped);
+		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "%" PRIu64 " points "
+		    "refused by the store (already stored before a restart, "
+		    "or its queue was full)", tr->dropped);
 		tr->dropped = 0;
 	}
 }
@@ -932,8 +934,9 @@ traffic_import_plan(struct traffic *tr)
 	int		 n;
 
 	n = archive_plan(a, err, sizeof(err));
-	if (err[0] != '\0')
+	if (err[0] != '\0' && strcmp(err, tr->arch_err) != 0)	/* once */
 		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "archive %s", err);
+	snprintf(tr->arch_err, sizeof(tr->arch_err), "%s", err);
 	if (n <= 0)
 		return (0);
 	a->files_total = a->files_done + a->nplan;
@@ -1047,12 +1050,9 @@ traffic_import(struct traffic *tr)
 			}
 		}
 		rc = import_finish(im, err, sizeof(err));
-		if (rc == -1) {
-			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s; "
-			    "tried again at the next read", err);
-			break;
-		}
-		if (rc == 0 && traffic_import_plan(tr) == 0) {
+		if (rc == -1)
+			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s", err);
+		if (rc != 1 && traffic_import_plan(tr) == 0) {
 			tr->importing = 0;
 			break;
 		}
