@@ -351,6 +351,19 @@ archive_open(struct archive *a, char *err, size_t errlen)
 	return (0);
 }
 
+/* zlib's error text without the "<fd:N>: " it puts first. */
+static const char *
+archive_gzerror(gzFile gz)
+{
+	const char	*m, *p;
+	int		 zerr;
+
+	m = gzerror(gz, &zerr);
+	if (strncmp(m, "<fd:", 4) == 0 && (p = strstr(m, ": ")) != NULL)
+		m = p + 2;
+	return (m);
+}
+
 /* Hand over the complete lines in the buffer; keep a partial one. */
 static void
 archive_lines(struct archive *a, tail_line_cb cb, void *arg, int eof)
@@ -428,7 +441,7 @@ archive_read(struct archive *a, size_t budget, tail_line_cb cb, void *arg,
 			c = &a->cache[a->plan[a->next]];
 			snprintf(err, errlen, "%s: after line %" PRIu64 ": %s; "
 			    "the rest of the file is skipped", c->path,
-			    a->f.lines, gzerror(a->gz, &zerr));
+			    a->f.lines, archive_gzerror(a->gz));
 			archive_close(a);
 			archive_mark(a, a->curkey);
 			a->curkey = 0;
