@@ -222,20 +222,16 @@ archive_is_gz(const char *path)
 	return (n > 3 && strcmp(path + n - 3, ".gz") == 0);
 }
 
-static struct archive *archive_sorting;
-
 /* Oldest first line first; the file being read before all others. */
 static int
-archive_cmp(const void *x, const void *y)
+archive_cmp(const void *x, const void *y, void *arg)
 {
-	const struct archive_file	*a = &archive_sorting->cache[*(const
-					    size_t *)x];
-	const struct archive_file	*b = &archive_sorting->cache[*(const
-					    size_t *)y];
+	const struct archive		*ar = arg;
+	const struct archive_file	*a = &ar->cache[*(const size_t *)x];
+	const struct archive_file	*b = &ar->cache[*(const size_t *)y];
 
-	if ((a->key == archive_sorting->curkey) != (b->key ==
-	    archive_sorting->curkey))
-		return (a->key == archive_sorting->curkey ? -1 : 1);
+	if ((a->key == ar->curkey) != (b->key == ar->curkey))
+		return (a->key == ar->curkey ? -1 : 1);
 	if (a->first != b->first)
 		return (a->first < b->first ? -1 : 1);
 	return (strcmp(a->path, b->path));
@@ -291,9 +287,8 @@ archive_plan(struct archive *a, char *err, size_t errlen)
 		}
 		globfree(&g);
 	}
-	archive_sorting = a;
-	qsort(a->plan, a->nplan, sizeof(*a->plan), archive_cmp);
-	archive_sorting = NULL;
+	/* qsort_r: instances plan on different threads at once */
+	qsort_r(a->plan, a->nplan, sizeof(*a->plan), archive_cmp, a);
 	return ((int)a->nplan);
 }
 
