@@ -349,6 +349,7 @@ tb_load_line(struct tstats *s, const char *line)
 		b->empty = (uint32_t)v[6];
 		b->held = (uint64_t)v[7];
 		b->heldlate = (uint64_t)v[8];
+		b->loaded = 1;
 		if (b->sub % b->step != 0 || b->top - b->sub >= TS_RING *
 		    b->step)
 			return (-1);

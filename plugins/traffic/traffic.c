@@ -740,6 +740,28 @@ traffic_setup(struct traffic *tr)
 	return (0);
 }
 
+/*
+ * A state file of a version that stamped totals with the read's time:
+ * the log-time totals go on from its totals, so the stored series have no
+ * step back to 0.
+ */
+static void
+traffic_upgrade(struct traffic *tr)
+{
+	const struct ts_totals	*t = &tr->st.tot;
+	uint64_t		*run = tr->st.b->run;
+	size_t			 i;
+
+	run[TS_F_HITS] = t->hits;
+	run[TS_F_PAGEVIEWS] = t->pageviews;
+	run[TS_F_BYTES] = t->bytes;
+	run[TS_F_CRAWLERS] = t->crawlers;
+	run[TS_F_MALFORMED] = t->malformed;
+	run[TS_F_VISITS] = t->visits;
+	for (i = 1; i <= 5; i++)
+		run[TS_F_S1 + i - 1] = t->status[i];
+}
+
 static int
 traffic_init(void *arg)
 {
@@ -754,7 +776,8 @@ traffic_init(void *arg)
 		traffic_seed(tr);
 		for (i = 0; i < tr->npaths; i++)
 			tr->tails[i].start_at_end = tr->start_at_end;
-	}
+	} else if (!tr->st.b->loaded)
+		traffic_upgrade(tr);
 	return (traffic_declare(tr));
 }
 

@@ -79,6 +79,7 @@ struct ts_buckets {
 	int64_t		 ynext;		/* first open year */
 	int32_t		 tzoff;		/* of the newest line */
 	uint32_t	 empty;		/* empty buckets closed in a row */
+	int		 loaded;	/* a state file gave "tb" */
 	int32_t		 lastdate;	/* a cache of tb_days */
 	int64_t		 lastdays;
 	uint64_t	 held;		/* malformed lines before any bucket */
