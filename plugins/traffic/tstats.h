@@ -27,6 +27,8 @@ struct ts_period {
 	uint64_t	*pending;	/* keys added since the last flush */
 	size_t		 npending, cappending;
 	int		 dirty;		/* pending holds keys */
+	uint64_t	 nfile;		/* keys in its file (flushed) */
+	int		 limit;		/* load only nfile keys (a "setlen") */
 };
 
 struct ts_day {

@@ -204,6 +204,18 @@ uniq_of() {	# uniq_of PATTERN: visitors whose lines' dates match
 head -c $(($(wc -c <"$T/cut.gz") / 2)) "$T/cut.gz" >"$T/y/access.log.98.gz"
 rate=0
 conf "$T/y" year
+# A second instance imports another site (a copy) at the same time.
+cp -r "$T/y" "$T/y2"
+cat >>"$T/year.conf" <<EOT
+
+[plugin traffic year2]
+interval = 1s
+jitter = 0
+timeout = 30s
+profile = goaccess
+log = $T/y2/access.log
+archive = $T/y2/access.log.*
+EOT
 start_tallyd "$T/year.conf"
 R=$T/rrd/traffic/year
 check "the damaged archive is named, with the line it broke after" \
@@ -221,5 +233,10 @@ ok "$([ "$(ymonth visitors.monthly "$t2024dec")" -eq "$(uniq_of '/Dec/2024:')" ]
     "visitors in December 2024 = awk's count ($(uniq_of '/Dec/2024:'))"
 ok "$([ "$(lastv "$R/visitors.year")" -eq "$(uniq_of '/2025:')" ]; echo $?)" \
     "visitors of 2025 so far = awk's count ($(uniq_of '/2025:'))"
+check "the second instance closed 2024 too" \
+    wait_until 60 closed "$T/rrd/traffic/year2" 1736380800
+ok "$([ "$(R=$T/rrd/traffic/year2 ymonth visitors.yearly "$t2025")" -eq \
+    "$(uniq_of '/2024:')" ]; echo $?)" \
+    "... with the same visitors in 2024"
 stop_tallyd TERM
 done_testing
