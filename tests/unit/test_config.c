@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -961,6 +962,155 @@ test_help(void)
 	free(buf);
 }
 
+/* ---- a section registered by an owner, as http.c or notify.c do */
+
+extern const struct config_section widget_section;
+
+struct widget {
+	char		*name;
+	unsigned long	 size;
+	int		 colour;
+	char		*parent;
+	int		 extras;		/* keys the table lacks */
+	int		 ended;
+};
+
+static int	 widgets_freed;
+static const char *const widget_colours[] = { "red", "blue", NULL };
+
+static const struct config_key widget_keys[] = {
+	{ .name = "size", .type = CONFIG_COUNT, .min = 1, .max = 100,
+	  .def = "10", .off = offsetof(struct widget, size),
+	  .help = "how big" },
+	{ .name = "colour", .type = CONFIG_ENUM, .choices = widget_colours,
+	  .def = "red", .flags = CONFIG_RELOAD,
+	  .off = offsetof(struct widget, colour), .help = "which colour" },
+	{ .name = "parent", .type = CONFIG_STRING, .ref = "widget",
+	  .off = offsetof(struct widget, parent), .help = "another widget" },
+};
+
+static void *
+widget_begin(struct config_parse *p, const char *name, const char *instance)
+{
+	struct widget	*w;
+
+	(void)instance;
+	w = calloc(1, sizeof(*w));
+	w->name = strdup(name);
+	(void)p;
+	return (w);
+}
+
+/* Keys the table lacks: "x-" ones are the widget's, others unknown. */
+static int
+widget_value(struct config_parse *p, void *base, const char *key,
+    const char *value)
+{
+	struct widget	*w = base;
+
+	(void)p;
+	(void)value;
+	if (strncmp(key, "x-", 2) != 0)
+		return (-1);
+	w->extras++;
+	return (0);
+}
+
+static void *
+widget_end(struct config_parse *p, void *base)
+{
+	struct widget	*w = base;
+
+	w->ended++;
+	if (w->size == 13)
+		config_perr(p, config_seen(p, "size"), "unlucky size");
+	return (w);
+}
+
+/* Across sections: a widget may not be its own parent. */
+static void
+widget_check(struct config_parse *p)
+{
+	struct config_item	*it;
+	struct widget		*w;
+
+	CONFIG_FOREACH(it, config_loading(p), &widget_section) {
+		w = config_data(it);
+		if (w->parent != NULL && strcmp(w->parent, w->name) == 0)
+			config_perr(p, config_line(p), "widget %s is its own "
+			    "parent", w->name);
+	}
+}
+
+static void
+widget_free(void *arg)
+{
+	struct widget	*w = arg;
+
+	config_free_keys(&widget_section, w);
+	free(w->name);
+	free(w);
+	widgets_freed++;
+}
+
+const struct config_section widget_section = {
+	.word = "widget", .minw = 2, .maxw = 2, .usage = "[widget NAME]",
+	.head = "[widget NAME]", .noun = { "widget", NULL },
+	.keys = widget_keys, .nkeys = sizeof(widget_keys) /
+	    sizeof(widget_keys[0]),
+	.begin = widget_begin, .value = widget_value, .end = widget_end,
+	.check = widget_check, .free = widget_free
+};
+
+static void
+test_registered(void)
+{
+	static const char *const bad[] = {
+		"3: bad value 'green' for colour: use one of red, blue",
+		"4: unknown key 'y-thing' in [widget a]",
+		"5: duplicate section [widget a] (first at line 1)",
+		"6: bad widget name 'B': use 1 to 64 of a-z, 0-9, _ and -",
+		"8: unknown widget 'nosuch'",
+		"10: unlucky size",
+		NULL
+	};
+	struct config		*cf;
+	struct config_item	*it;
+	struct widget		*w;
+	int			 n = 0;
+
+	widgets_freed = 0;
+	cf = load_good("widget.conf", "[widget a]\nsize = 5\nx-one = 1\n"
+	    "x-two = 2\n[widget b]\nparent = c\n[widget c]\ncolour = blue\n");
+	if (cf != NULL) {
+		CONFIG_FOREACH(it, cf, &widget_section) {
+			w = config_data(it);
+			n++;
+			if (n == 1)
+				ok(strcmp(w->name, "a") == 0 && w->size == 5 &&
+				    w->colour == 0 && w->extras == 2 &&
+				    w->ended == 1, "widget a: keys, extras, "
+				    "ended once");
+			if (n == 2)
+				ok(w->size == 10 && w->parent != NULL &&
+				    strcmp(w->parent, "c") == 0, "widget b: "
+				    "default size, parent defined after it");
+		}
+		is_int(n, 3, "three widgets, in file order");
+		ok(config_find(cf, "widget", "c") != NULL &&
+		    ((struct widget *)config_find(cf, "widget", "c"))->colour
+		    == 1, "config_find: widget c is blue");
+		ok(config_find(cf, "widget", "d") == NULL, "no widget d");
+	}
+	config_free(cf);
+	is_int(widgets_freed, 3, "config_free frees each widget once");
+	load_bad("widget errors", "[widget a]\nsize = 5\ncolour = green\n"
+	    "y-thing = 1\n[widget a]\n[widget B]\n[widget c]\n"
+	    "parent = nosuch\n[widget d]\nsize = 13\n", bad);
+	load_bad("widget check", "[widget e]\nparent = e\n", (const char
+	    *const []){ "2: widget e is its own parent", NULL });
+}
+
 int
 main(void)
 {
@@ -971,6 +1121,7 @@ main(void)
 	config_register(&plugin_section);
 	config_register(&alertconf_section);
 	config_register(&notify_section);
+	config_register(&widget_section);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL || (real = realpath(tmpdir, NULL)) ==
@@ -997,6 +1148,7 @@ main(void)
 	test_same();
 	test_unreloadable();
 	test_help();
+	test_registered();
 
 	if (getenv("TEST_KEEP") == NULL) {
 		char	 cmd[PATH_MAX + 16];
