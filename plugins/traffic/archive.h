@@ -35,7 +35,7 @@ struct archive_file {
 struct archive {
 	char		*globs[ARCHIVE_GLOBS];
 	size_t		 nglobs;
-	const char	*const *live;	/* the live logs' paths: never archives */
+	const char	*const *live;	/* the live logs: never archives */
 	size_t		 nlive;
 	size_t		 max_line;
 	archive_time_cb	 timeof;

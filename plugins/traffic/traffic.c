@@ -62,7 +62,7 @@ struct traffic {
 	int64_t				 imp_newest;	/* of the file */
 	int				 importing;	/* archives first */
 	int				 import_logged;
-	int64_t				 step;		/* of log-time buckets */
+	int64_t				 step;		/* log-time bucket */
 	int64_t				 grace;
 	int64_t				 import_time;	/* per read, at most */
 	uint64_t			 import_rate;	/* lines/s; 0: any */
@@ -1088,8 +1088,10 @@ traffic_import(struct traffic *tr)
 			traffic_count_batch(tr, b);
 			import_release(im);
 			traffic_emit(tr);
-			if (++batches % 64 == 0)	/* bound the visit map */
-				ts_expire(&tr->st, tr->now, tr->online_window);
+			/* bound the visit map */
+			if (++batches % 64 == 0)
+				ts_expire(&tr->st, tr->now,
+				    tr->online_window);
 			traffic_throttle(tr, deadline);
 			if (!stopping && traffic_clock() >= deadline) {
 				import_stop(im);
@@ -1098,7 +1100,8 @@ traffic_import(struct traffic *tr)
 		}
 		rc = import_finish(im, err, sizeof(err));
 		if (rc == -1)
-			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s", err);
+			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s",
+			    err);
 		if (rc != 1 && traffic_import_plan(tr) == 0) {
 			tr->importing = 0;
 			break;

@@ -229,10 +229,11 @@ ts_count_visitor(struct tstats *s, struct ts_day *d, int32_t date,
 static int
 ts_crawler(uint64_t *agents, const struct tp_rec *r)
 {
-	uint64_t	 h = th_hash(r->agent, r->agentlen, 0x6372617766ULL) | 1;
-	uint64_t	*slot = &agents[(h >> 40) & (TS_AGENTS - 1)];
+	uint64_t	 h, *slot;
 	int		 c;
 
+	h = th_hash(r->agent, r->agentlen, 0x6372617766ULL) | 1;
+	slot = &agents[(h >> 40) & (TS_AGENTS - 1)];
 	if (*slot != 0 && (*slot | 1) == h)
 		return ((int)(*slot & 1) ^ 1);
 	c = tp_is_crawler(r->agent, r->agentlen);

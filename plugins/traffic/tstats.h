@@ -73,7 +73,7 @@ struct ts_out {
 struct ts_buckets {
 	int64_t		 step;		/* seconds; 0: no log-time figures */
 	int64_t		 grace;		/* a bucket closes this long after */
-	int64_t		 horizon;	/* lines this far past the clock: late */
+	int64_t		 horizon;	/* this far past the clock: late */
 	int64_t		 sub;		/* start of the first open bucket */
 	int64_t		 top;		/* start of the newest bucket used */
 	int64_t		 dnext;		/* day number of the first open day */
@@ -108,7 +108,7 @@ struct ts_fact {
 
 struct tstats {
 	int		 profile;
-	uint64_t	 agents[TS_AGENTS];	/* hash | crawler bit, 0 empty */
+	uint64_t	 agents[TS_AGENTS];	/* hash | crawler bit */
 	int64_t		 visit_idle;	/* seconds that end a visit */
 	int64_t		 max_future;	/* 0: any time stamp */
 	int64_t		 max_lag;	/* 0: accept any order */

@@ -88,7 +88,8 @@ test_close(void)
 	add(&s, 70, "1.1.1.1", 200);
 	is_int(s.b->nout, 0, "nothing closes within the grace");
 	add(&s, 60 + 300, "1.1.1.3", 200);
-	is_int(nout(&s, TS_O_BUCKET), 1, "the first minute closes 5 min after its end");
+	is_int(nout(&s, TS_O_BUCKET), 1,
+	    "the first minute closes 5 min after its end");
 	o = lastout(&s, TS_O_BUCKET);
 	ok(o != NULL && o->when == T0 + 60 && o->v[TS_F_HITS] == 2 &&
 	    o->v[TS_F_S4] == 1 && o->v[TS_F_BYTES] == 200,
@@ -100,7 +101,8 @@ test_close(void)
 	o = lastout(&s, TS_O_BUCKET);
 	ok(o != NULL && o->when == T0 + 180 && o->v[TS_F_HITS] == 4 &&
 	    o->v[TS_F_LATE] == 1, "running totals: 4 hits, 1 late line");
-	is_int(nout(&s, TS_O_BUCKET), 3, "the empty third minute is queued too");
+	is_int(nout(&s, TS_O_BUCKET), 3,
+	    "the empty third minute is queued too");
 	ts_free(&s);
 }
 
@@ -117,7 +119,8 @@ test_calendar(void)
 	add(&s, 7300, "1.1.1.1", 200);
 	add(&s, 7400, "1.1.1.3", 404);
 	add(&s, 86400 + 100, "1.1.1.4", 200);	/* 1 January */
-	is_int(nout(&s, TS_O_DAY), 0, "the day is open until the grace is over");
+	is_int(nout(&s, TS_O_DAY), 0,
+	    "the day is open until the grace is over");
 	add(&s, 86400 + 400, "1.1.1.4", 200);
 	o = lastout(&s, TS_O_DAY);
 	ok(o != NULL && o->when == 1735689600 && o->v[0] == 2 && o->v[1] == 4,
