@@ -1,8 +1,8 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_graphite, fuzz_promql) with clang straight from the sources, then run
-# each for SECONDS (default 30) on a scratch copy of its seeds in
-# tests/fuzz/corpus/<target>/.
+# fuzz_graphite, fuzz_promql, fuzz_traffic) with clang straight from the
+# sources, then run each for SECONDS (default 30) on a scratch copy of its
+# seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
 # $OUT/crash-*); exits 1 if a target crashed or failed to build.
 #
@@ -32,22 +32,26 @@ core_proto="proto.c names.c xmalloc.c log.c"
 core_graph="graph.c $core_proto"
 core_graphite="plaintext.c names.c xmalloc.c log.c"
 core_promql="promql.c promql_eval.c xmalloc.c log.c"
+# The traffic plugin's parsers: its own directory, zlib for archive.c.
+core_traffic="logparse.c tstats.c tstats_io.c tbucket.c tset.c archive.c"
+dir_proto=daemon dir_graph=daemon dir_graphite=daemon dir_promql=daemon
+dir_traffic=plugins/traffic
 # shellcheck disable=SC2046
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 
-for t in proto graph graphite promql; do
+for t in proto graph graphite promql traffic; do
 	echo "== fuzz_$t: build"
 	srcs=
-	eval "core=\$core_$t"
-	for f in $core; do srcs="$srcs $top/daemon/$f"; done
+	eval "core=\$core_$t dir=\$dir_$t"
+	for f in $core; do srcs="$srcs $top/$dir/$f"; done
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
-	    -I"$top/include" -iquote "$top/daemon" -w \
+	    -I"$top/include" -iquote "$top/$dir" -w \
 	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $libs \
-	    -pthread -lm; then
+	    -pthread -lm -lz; then
 		echo "== fuzz_$t: BUILD FAILED"
 		rc=1
 		continue
