@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "graph.h"
+#include "journal.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
@@ -34,6 +35,7 @@
 static char		*cmd_token;
 static char		*cmd_retention;
 static struct store	*cmd_store;
+static struct journal	*cmd_journal;
 
 void
 cmd_set_config(const struct config *conf)
@@ -48,6 +50,12 @@ void
 cmd_set_store(struct store *store)
 {
 	cmd_store = store;
+}
+
+void
+cmd_set_journal(struct journal *j)
+{
+	cmd_journal = j;
 }
 
 void
@@ -205,16 +213,45 @@ cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
-/* PUT: each value accepted or refused on its own, with the reason. */
+struct cmd_put_wait {
+	uint64_t	 id;
+	struct evbuffer	*answer;
+};
+
+/* The journal has PUT's values on disk (or failed to): answer. */
+static void
+cmd_put_durable(void *arg, int error, const char *why)
+{
+	struct cmd_put_wait	*w = arg;
+	struct evbuffer		*b;
+
+	if (error) {
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "ERR %s values not made durable: %s\n",
+		    proto_err_name(PERR_STORE), why);
+		evbuffer_free(w->answer);
+	} else
+		b = w->answer;
+	client_resume(w->id, b);
+	free(w);
+}
+
+/*
+ * PUT: each value accepted or refused on its own, with the reason.  With
+ * a journal the answer waits (off the loop) until the accepted values
+ * are durable in it; then "accepted" is a promise (docs/PROTOCOL.md).
+ */
 static enum cmd_result
 cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
 	struct proto_error	 err;
 	struct series		*s;
-	struct evbuffer		*refused;
+	struct evbuffer		*refused, *answer;
+	struct cmd_put_wait	*w;
 	char			 why[256];
 	time_t			 now = time(NULL), when;
 	double			 v;
+	uint64_t		 lsn, maxlsn = 0;
 	enum series_rc		 rc;
 	int			 i, nok = 0, nbad = 0;
 
@@ -233,18 +270,33 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 			nbad++;
 			continue;
 		}
-		if ((rc = series_submit(s, when, v)) != SERIES_OK) {
-			evbuffer_add_printf(refused, "%s %s\n", req->argv[i],
-			    series_rc_name(rc));
+		if ((rc = series_submit(s, when, v, &lsn)) != SERIES_OK) {
+			evbuffer_add_printf(refused, "%s %s%s%s\n",
+			    req->argv[i], series_rc_name(rc),
+			    cmd_journal != NULL && rc != SERIES_STALE &&
+			    rc != SERIES_KIND ? " " : "",
+			    cmd_journal != NULL && rc != SERIES_STALE &&
+			    rc != SERIES_KIND ? journal_error(cmd_journal) :
+			    "");
 			nbad++;
-		} else
+		} else {
 			nok++;
+			if (lsn > maxlsn)
+				maxlsn = lsn;
+		}
 	}
-	evbuffer_add_printf(out, "OK %d accepted=%d refused=%d\n", nbad, nok,
-	    nbad);
-	evbuffer_add_buffer(out, refused);
+	answer = maxlsn != 0 ? evbuffer_new() : out;
+	evbuffer_add_printf(answer, "OK %d accepted=%d refused=%d\n", nbad,
+	    nok, nbad);
+	evbuffer_add_buffer(answer, refused);
 	evbuffer_free(refused);
-	return (CMD_DONE);
+	if (maxlsn == 0)
+		return (CMD_DONE);
+	w = xcalloc(1, sizeof(*w));
+	w->id = client_id(c);
+	w->answer = answer;
+	journal_notify(cmd_journal, maxlsn, cmd_put_durable, w);
+	return (CMD_WAIT);
 }
 
 static enum cmd_result
@@ -419,13 +471,13 @@ cmd_graph_done(const struct query_result *res, void *arg)
 }
 
 static void
-cmd_flush_done(void *arg, int error)
+cmd_flush_done(void *arg, int error, const char *why)
 {
 	struct evbuffer	*b = evbuffer_new();
 
 	if (error)
-		evbuffer_add_printf(b, "ERR store flush failed; see the "
-		    "daemon log\n");
+		evbuffer_add_printf(b, "ERR store not every accepted value is "
+		    "in its file yet (kept, retried): %s\n", why);
 	else
 		evbuffer_add_printf(b, "OK 0 flushed\n");
 	cmd_answer(arg, b);

@@ -8,6 +8,7 @@
 
 struct client;
 struct config;
+struct journal;
 struct proto_req;
 struct store;
 
@@ -19,6 +20,8 @@ enum cmd_result {
 void		 cmd_set_config(const struct config *);
 void		 cmd_shutdown(void);
 void		 cmd_set_store(struct store *);
+/* PUT answers once its values are durable in j (NULL: at once). */
+void		 cmd_set_journal(struct journal *);
 /* 1 if TCP clients must AUTH first. */
 int		 cmd_token_required(void);
 /* Answer a line that could not be parsed, or a request. */

@@ -130,6 +130,9 @@ struct config_rsec {
 };
 
 static const char *const config_loglevels[] = { "info", "debug", NULL };
+/* In the order of enum journal_mode. */
+static const char *const config_durability[] = { "fsync", "os", "memory",
+    NULL };
 
 #define D(f)	offsetof(struct config, f)
 #define P(f)	offsetof(struct plugin_conf, f)
@@ -247,6 +250,17 @@ static const struct config_key config_keys[] = {
 	  .off = D(write_delay),
 	  .help = "how long a value may wait so that one update writes "
 	  "several values of a file" },
+	{ .sec = CONFIG_STORAGE, .name = "durability", .type = CONFIG_ENUM,
+	  .def = "fsync", .choices = config_durability, .off = D(durability),
+	  .help = "when a value is acknowledged: fsync (in the journal on "
+	  "disk), os (in the journal, in the system's cache: survives a "
+	  "crash of tallyd, not of the machine) or memory (queued; no "
+	  "journal)" },
+	{ .sec = CONFIG_STORAGE, .name = "journal_max", .type = CONFIG_COUNT,
+	  .min = 1000000, .max = 1000000000000ULL, .def = "1G",
+	  .off = D(journal_max),
+	  .help = "bytes of journal at most (STATEDIR/journal); when full, "
+	  "new values are refused (busy) until storage catches up" },
 	{ .sec = CONFIG_STORAGE, .name = "retention", .type = CONFIG_STRING,
 	  .def = "fast", .flags = CONFIG_RELOAD | CONFIG_PRESET,
 	  .off = D(default_retention),

@@ -138,6 +138,8 @@ struct config {
 	char		*rrdcached;		/* NULL: write files directly */
 	unsigned long	 queue_max;		/* values */
 	unsigned long	 write_delay;		/* ms a value may wait to batch */
+	int		 durability;		/* enum journal_mode */
+	unsigned long	 journal_max;		/* bytes */
 	char		*default_retention;
 
 	/* [http] */

@@ -48,6 +48,7 @@
 #include "config.h"
 #include "graph.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "proto.h"
 #include "query.h"
@@ -88,6 +89,7 @@ struct http_wait {
 	char				 metric[SERIES_NAME_MAX + 1];
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
+	struct evbuffer			*body;	/* /api/v1/put: the answer */
 	TAILQ_ENTRY(http_wait)		 entry;
 };
 
@@ -162,6 +164,7 @@ static char			*http_token;
 static char			*http_counter_total;
 static char			*http_counter_online;
 static char			*http_retention;
+static struct journal		*http_journal;
 static struct log_limit		 http_ll_busy;
 
 static void	http_error(struct evhttp_request *, int, int, const char *,
@@ -432,6 +435,8 @@ http_wait_free(struct http_wait *w)
 	if (w->req != NULL && w->orphan)
 		evhttp_request_free(w->req);
 	http_batch_free(w->batch);
+	if (w->body != NULL)
+		evbuffer_free(w->body);
 	free(w);
 }
 
@@ -1055,6 +1060,12 @@ http_counter(struct http_call *c)
 
 /* ---- /api/v1/put */
 
+void
+http_set_journal(struct journal *j)
+{
+	http_journal = j;
+}
+
 /* "Authorization: Bearer TOKEN", compared in constant time. */
 static int
 http_authorized(struct evhttp_request *req)
@@ -1076,11 +1087,38 @@ http_authorized(struct evhttp_request *req)
 	return (diff == 0);
 }
 
+/* The journal has a put's values on disk (or failed to): answer. */
+static void
+http_put_durable(void *arg, int error, const char *why)
+{
+	struct http_wait	*w;
+	struct evhttp_request	*req;
+	struct evbuffer		*b;
+	int			 head;
+
+	if ((w = http_wait_find((uintptr_t)arg)) == NULL)
+		return;
+	b = w->body;
+	w->body = NULL;
+	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL) {
+		evbuffer_free(b);
+		return;
+	}
+	if (error) {
+		evbuffer_free(b);
+		http_error(req, head, 503, proto_err_name(PERR_STORE),
+		    "values not made durable: %s", why);
+		return;
+	}
+	http_json(req, head, b);
+}
+
 /* Store one "TIME:VALUE"; a refusal is added to refused as JSON. */
 static int
 http_put_one(struct series *s, const char *word, time_t now,
-    struct evbuffer *refused)
+    struct evbuffer *refused, uint64_t *maxlsn)
 {
+	uint64_t		 lsn;
 	struct proto_error	 err;
 	enum series_rc		 rc;
 	time_t			 when;
@@ -1089,10 +1127,13 @@ http_put_one(struct series *s, const char *word, time_t now,
 
 	if (proto_put_value(word, now, &when, &v, &err) == -1)
 		why = err.msg;
-	else if ((rc = series_submit(s, when, v)) != SERIES_OK)
+	else if ((rc = series_submit(s, when, v, &lsn)) != SERIES_OK)
 		why = series_rc_name(rc);
-	else
+	else {
+		if (lsn > *maxlsn)
+			*maxlsn = lsn;
 		return (1);
+	}
 	evbuffer_add_printf(refused, "%s{\"value\":",
 	    evbuffer_get_length(refused) > 0 ? "," : "");
 	http_json_str(refused, word);
@@ -1139,10 +1180,12 @@ http_put(struct http_call *c)
 	static const char *const names[] = { "metric", "value", NULL };
 	struct series	*s;
 	struct evbuffer	*b, *refused;
+	struct http_wait *w;
 	const char	*metric;
 	char		**words, *body, why[256], show[4 * HTTP_SHOW_MAX + 4];
 	size_t		 n, i, nok = 0;
 	time_t		 now = time(NULL);
+	uint64_t	 maxlsn = 0;
 
 	if (!http_authorized(c->req)) {
 		http_header(c->req, "WWW-Authenticate",
@@ -1173,7 +1216,8 @@ http_put(struct http_call *c)
 	} else {
 		refused = evbuffer_new();
 		for (i = 0; i < n; i++)
-			nok += http_put_one(s, words[i], now, refused);
+			nok += http_put_one(s, words[i], now, refused,
+			    &maxlsn);
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "{\"metric\":");
 		http_json_str(b, metric);
@@ -1181,7 +1225,16 @@ http_put(struct http_call *c)
 		evbuffer_add_buffer(b, refused);
 		evbuffer_add_printf(b, "]}\n");
 		evbuffer_free(refused);
-		http_json(c->req, c->head, b);
+		/* Accepted means durable: answer once the journal says so. */
+		if (maxlsn == 0 || http_journal == NULL)
+			http_json(c->req, c->head, b);
+		else if ((w = http_wait_new(c)) == NULL)
+			evbuffer_free(b);
+		else {
+			w->body = b;
+			journal_notify(http_journal, maxlsn, http_put_durable,
+			    (void *)(uintptr_t)w->id);
+		}
 	}
 	free(words);
 	free(body);

@@ -4,14 +4,18 @@
  * Start-up: parse and check the config (errors to stderr as file:line),
  * load-check the plugins, make directories, lock the pidfile, then fork;
  * only then create the event base and threads (neither survives fork).
+ * Start-up of storage: the store's writer, then the journal's replay
+ * (values an earlier run acknowledged), a flush of what it replayed, and
+ * only then clients and plugins.
  * Shutdown: stop scheduling, wait for running reads (bounded), flush the
- * store, free, exit 0.  Reload (SIGHUP) parses into a fresh config and
+ * store; the journal is emptied only if everything reached the files.  Reload (SIGHUP) parses into a fresh config and
  * swaps it in only if it is good.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "http.h"
+#include "journal.h"
 #include "listen.h"
 #include "log.h"
 #include "plugin.h"
@@ -39,6 +44,8 @@
 static struct config		*main_conf;
 static struct event_base	*main_base;
 static struct store		*main_store;
+static struct journal		*main_journal;
+static int			 main_replayed;	/* its flush answered */
 static int			 main_verbose;
 
 static void __attribute__((noreturn))
@@ -158,6 +165,73 @@ main_dirs(const struct config *conf, uid_t uid, gid_t gid, int chown_them)
 }
 
 static void
+main_replay_cb(void *arg, const struct journal_rec *rec)
+{
+	series_replay(rec);
+}
+
+struct main_sync {
+	uint64_t	 token;
+};
+
+static void
+main_stored_cb(void *arg, int error, const char *why)
+{
+	struct main_sync	*ms = arg;
+
+	if (error)
+		log_warnx("journal: kept until storage works: %s", why);
+	journal_stored(main_journal, ms->token, error);
+	free(ms);
+}
+
+/* Journal thread: have everything queued so far written. */
+static void
+main_sync_cb(void *arg, uint64_t token)
+{
+	struct main_sync	*ms = xcalloc(1, sizeof(*ms));
+
+	ms->token = token;
+	store_flush(main_store, NULL, main_stored_cb, ms);
+}
+
+static void
+main_replayed_cb(void *arg, int error, const char *why)
+{
+	if (error)
+		log_warnx("journal: replayed values not all stored yet (kept, "
+		    "retried): %s", why);
+	else
+		journal_stored(main_journal, UINT64_MAX, 0);
+	main_replayed = 1;
+}
+
+/* Replay the journal into the store and wait until it is written. */
+static void
+main_journal_start(void)
+{
+	char	 dir[PATH_MAX], err[512];
+	size_t	 n;
+
+	snprintf(dir, sizeof(dir), "%s/journal", main_conf->statedir);
+	if ((main_journal = journal_open(dir, main_conf->durability,
+	    main_conf->journal_max, 0, err, sizeof(err))) == NULL)
+		fatalx("journal: %s", err);
+	if ((n = journal_replay(main_journal, main_replay_cb, NULL)) > 0) {
+		store_flush(main_store, NULL, main_replayed_cb, NULL);
+		while (!main_replayed)
+			event_base_loop(main_base, EVLOOP_ONCE);
+	}
+	if (journal_start(main_journal, main_base, main_sync_cb, NULL) == -1)
+		fatalx("journal: cannot start");
+	if (main_conf->durability != JOURNAL_MEMORY)
+		series_set_journal(main_journal);
+	cmd_set_journal(main_journal);
+	http_set_journal(main_journal);
+	plugins_set_storage(main_store, main_journal);
+}
+
+static void
 main_run(int foreground)
 {
 	struct store_opts	 so;
@@ -165,6 +239,7 @@ main_run(int foreground)
 	struct event		*sig[4];
 	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t			 i;
+	unsigned long		 left;
 	int			 stuck;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -201,6 +276,7 @@ main_run(int foreground)
 	series_init(main_store, main_conf->datadir);
 	series_set_config(main_conf);
 	cmd_set_store(main_store);
+	main_journal_start();
 	query_init(main_base, main_store, main_conf->datadir,
 	    main_conf->rrdcached);
 	query_set_config(main_conf);
@@ -223,7 +299,10 @@ main_run(int foreground)
 		    main_conf->shutdown_timeout);
 	alert_stop();
 	query_shutdown();
-	store_stop(main_store);
+	if ((left = store_stop(main_store)) > 0)
+		log_warnx("store: %lu values not in their files; the journal "
+		    "keeps them for the next start", left);
+	journal_close(main_journal, left == 0);
 	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "
 	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),

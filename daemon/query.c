@@ -565,7 +565,7 @@ query_submit(struct query_job *q)
 }
 
 static void
-query_flushed_cb(void *arg, int error)
+query_flushed_cb(void *arg, int error, const char *why)
 {
 	struct query_job	*q = arg;
 
@@ -617,7 +617,7 @@ query_start(struct query_job *q, const char *const *names, int n)
 		q->flushes++;
 		store_flush(query_store, series_file(s), query_flushed_cb, q);
 	}
-	query_flushed_cb(q, 0);
+	query_flushed_cb(q, 0, NULL);
 }
 
 static struct query_job *

@@ -46,8 +46,17 @@
  * mostly before the start, so librrd would make it unknown).  A file whose
  * layout differs from its retention is kept as it is and reported once.
  * After a failed update the file is read again before its next write.
- * STAT_STORE_ERRORS counts the values that did not reach storage (failed
- * create, update or connection).
+ *
+ * Failures keep values.  A file whose create, update, read or rrdcached
+ * exchange failed keeps its pending values and waits in s->retry, tried
+ * again after a backoff (1 s doubling to 30 s; at once for a flush or
+ * the stop), still counted in depth, so a long outage ends in "busy",
+ * never in loss.  Values a retry finds already in the file (an UPDATE
+ * that rrdcached applied before the connection broke) are dropped by the
+ * usual last-update check.  A failed rewrite waits in s->redo the same
+ * way.  STAT_STORE_ERRORS counts failed attempts per value.  A flush
+ * answers an error with the file's last failure while anything it asked
+ * for is still pending.
  *
  * Completions.  store_flush queues a request; the writer answers it after
  * the cycle that wrote the file by appending it to s->done and activating
@@ -91,6 +100,8 @@
 #define STORE_LOG_EVERY		60	/* s between repeats of a complaint */
 #define STORE_TIME_MIN		315360000 /* librrd: no start before 1980 */
 #define STORE_NUM_MAX		400	/* "time:value", even "%.0f" of 1e308 */
+#define STORE_RETRY_MIN		1000	/* ms before a failed file is retried */
+#define STORE_RETRY_MAX		30000
 
 /* A value in the queue. */
 struct store_value {
@@ -126,7 +137,11 @@ struct store_file {
 	struct store_pv		*pend;
 	size_t			 npend;
 	size_t			 pendsize;
+	size_t			 nsel;		/* pending when selected */
 	msec_t			 due;
+	msec_t			 backoff;	/* of its retries */
+	char			 err[256];	/* its last failure */
+	time_t			 rewrite_last;	/* last point of the rewrite */
 	int			 flags;
 #define STORE_F_DIRTY	0x1	/* in s->dirty */
 #define STORE_F_FLUSH	0x2	/* a store_flush asked for it */
@@ -134,6 +149,7 @@ struct store_file {
 #define STORE_F_CACHED	0x8	/* in s->cached: sent, not FLUSHed */
 #define STORE_F_LAYOUT	0x10	/* layout difference reported */
 #define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
+#define STORE_F_RETRY	0x40	/* in s->retry (and DIRTY) */
 	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
 	struct log_limit	 ll_stale;
@@ -148,6 +164,7 @@ struct store_req {
 	store_done_cb		 done;
 	void			*arg;
 	int			 error;
+	char			 why[256];
 	struct store_pv		*points;	/* a rewrite: the new history */
 	size_t			 npoints;
 	size_t			 qpos;		/* queue length when asked */
@@ -208,6 +225,8 @@ struct store {
 
 	/* Writer only. */
 	struct store_files	 dirty;
+	struct store_files	 retry;
+	struct store_reqs	 redo;		/* failed rewrites */
 	struct store_files	 cached;
 	struct store_file	**batch;
 	size_t			 nbatch;
@@ -215,6 +234,7 @@ struct store {
 	unsigned long		 finished;
 	int			 failed;	/* in this cycle */
 	int			 lost;		/* rrdcached failed in it */
+	char			 why[256];	/* first failure of the cycle */
 	char			*text;		/* formatted values */
 	size_t			 textsize;
 	size_t			*offs;
@@ -288,6 +308,8 @@ store_new(struct event_base *base, const struct store_opts *opts)
 	TAILQ_INIT(&s->reqs);
 	TAILQ_INIT(&s->done);
 	TAILQ_INIT(&s->dirty);
+	TAILQ_INIT(&s->retry);
+	TAILQ_INIT(&s->redo);
 	TAILQ_INIT(&s->cached);
 	return (s);
 }
@@ -486,7 +508,8 @@ store_reply_cb(evutil_socket_t fd, short events, void *arg)
 	while ((r = TAILQ_FIRST(&list)) != NULL) {
 		TAILQ_REMOVE(&list, r, entry);
 		if (r->done != NULL)
-			r->done(r->arg, r->error);
+			r->done(r->arg, r->error, r->error ? (r->why[0] != '\0' ?
+			    r->why : "store stopped") : NULL);
 		free(r->points);
 		free(r);
 	}
@@ -496,10 +519,10 @@ store_reply_cb(evutil_socket_t fd, short events, void *arg)
  * Stops the writer after its last cycle and runs every completion left.  A
  * store never started drops what was queued (counted as dropped).
  */
-void
+unsigned long
 store_stop(struct store *s)
 {
-	unsigned long	 lost = 0;
+	unsigned long	 lost = 0, left;
 
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
@@ -517,15 +540,19 @@ store_stop(struct store *s)
 		s->depth = s->nq = 0;
 		stats_sub(STAT_QUEUE_DEPTH, lost);
 	}
+	left = s->depth + (TAILQ_EMPTY(&s->redo) ? 0 : 1);
 	pthread_mutex_unlock(&s->lock);
 	stats_add(STAT_VALUES_DROPPED, lost);
 	store_reply_cb(-1, 0, s);
+	return (left);
 }
 
 /* Stops if needed, runs completions left, frees every record. */
 void
 store_free(struct store *s)
 {
+	struct store_req	*r;
+
 	if (s == NULL)
 		return;
 	store_stop(s);
@@ -543,7 +570,31 @@ store_free(struct store *s)
 	free(s->offs);
 	free(s->argv);
 	free(s->cmds);
+	while ((r = TAILQ_FIRST(&s->redo)) != NULL) {
+		TAILQ_REMOVE(&s->redo, r, entry);
+		free(r->points);
+		free(r);
+	}
 	free(s);
+}
+
+/* Writer: the earliest retry due, or -1. */
+static msec_t
+store_retry_due(struct store *s)
+{
+	struct store_file	*f;
+	struct store_req	*r;
+	msec_t			 due = -1;
+
+	TAILQ_FOREACH(f, &s->retry, dirty_entry) {
+		if (due == -1 || f->due < due)
+			due = f->due;
+	}
+	TAILQ_FOREACH(r, &s->redo, entry) {
+		if (due == -1 || r->file->due < due)
+			due = r->file->due;
+	}
+	return (due);
 }
 
 /* Writer, s->lock held: sleeps until a flush, a stop or a due file. */
@@ -551,11 +602,12 @@ static void
 store_writer_wait(struct store *s)
 {
 	struct timespec	 ts;
-	msec_t		 deadline, now;
+	msec_t		 deadline, now, retry;
+	int		 has;
 
 	for (;;) {
 		if (s->stopping || !TAILQ_EMPTY(&s->reqs) ||
-		    s->depth >= s->hiwat)
+		    (s->nq > 0 && s->depth >= s->hiwat))
 			return;
 		deadline = -1;
 		if (s->nq > 0)
@@ -563,11 +615,16 @@ store_writer_wait(struct store *s)
 		if (!TAILQ_EMPTY(&s->dirty) && (deadline == -1 ||
 		    TAILQ_FIRST(&s->dirty)->due < deadline))
 			deadline = TAILQ_FIRST(&s->dirty)->due;
+		/* A put wakes us only if no queue deadline is set. */
+		has = deadline != -1;
+		retry = store_retry_due(s);
+		if (retry != -1 && (deadline == -1 || retry < deadline))
+			deadline = retry;
 		now = clock_mono();
 		if (deadline != -1 && deadline <= now)
 			return;
 		s->waiting = 1;
-		s->has_deadline = deadline != -1;
+		s->has_deadline = has;
 		if (deadline == -1)
 			pthread_cond_wait(&s->cond, &s->lock);
 		else {
@@ -590,7 +647,8 @@ store_distribute(struct store *s, struct store_value *q, size_t nq,
 
 	for (i = 0; i < nq; i++) {
 		f = q[i].file;
-		if ((f->flags & STORE_F_REWRITE) && i < f->rewrite_qpos) {
+		if ((f->flags & STORE_F_REWRITE) && i < f->rewrite_qpos &&
+		    q[i].when <= f->rewrite_last) {
 			s->finished++;		/* superseded by the rewrite */
 			stats_add(STAT_VALUES_STALE, 1);
 			continue;
@@ -618,6 +676,7 @@ store_complain(struct store_file *f, const char *what, const char *cause)
 {
 	unsigned long	 suppressed;
 
+	snprintf(f->err, sizeof(f->err), "%s %s: %s", what, f->path, cause);
 	if (log_limit_ok(&f->ll_err, time(NULL), STORE_LOG_EVERY, &suppressed))
 		log_warnx("store: %s %s: %s%s", what, f->path, cause,
 		    suppressed > 0 ? " (and more)" : "");
@@ -631,12 +690,14 @@ store_complain_errno(struct store_file *f, const char *what, int e)
 	store_complain(f, what, strerror_r(e, buf, sizeof(buf)));
 }
 
-/* Counts n values of f as lost. */
+/* n values of f failed this time; they stay pending. */
 static void
 store_fail(struct store *s, struct store_file *f, size_t n)
 {
 	stats_add(STAT_STORE_ERRORS, n);
 	f->flags |= STORE_F_FAILED;
+	if (!s->failed && f->err[0] != '\0')
+		snprintf(s->why, sizeof(s->why), "%s", f->err);
 	s->failed = 1;
 }
 
@@ -802,8 +863,10 @@ store_rc_down(struct store *s, const char *err)
 
 	s->rc_down = 1;
 	if (log_limit_ok(&s->ll_rc, time(NULL), STORE_LOG_EVERY, &suppressed))
-		log_warnx("store: rrdcached %s: %s; its values are lost "
-		    "until it is back", rrdcached_address(s->rc), err);
+		log_warnx("store: rrdcached %s: %s; values wait for it",
+		    rrdcached_address(s->rc), err);
+	snprintf(s->why, sizeof(s->why), "rrdcached %s: %s",
+	    rrdcached_address(s->rc), err);
 }
 
 struct store_info_arg {
@@ -883,7 +946,6 @@ store_prepare(struct store *s, struct store_file *f)
 		    store_sync_direct(f);
 		if (r == -1) {
 			store_fail(s, f, f->npend);
-			f->npend = 0;
 			return (0);
 		}
 	}
@@ -1253,6 +1315,8 @@ store_batch_results(struct store *s, int lost)
 		c = &s->cmds[i];
 		f = c->file;
 		if (lost || c->failed) {
+			if (lost)
+				snprintf(f->err, sizeof(f->err), "%s", s->why);
 			if (c->type == STORE_CMD_UPDATE)
 				store_fail(s, f, c->n);
 			f->flags |= STORE_F_FAILED;
@@ -1287,8 +1351,11 @@ store_write_cached(struct store *s, int all)
 		return;
 	if (rrdcached_connect(s->rc, err, sizeof(err)) == -1) {
 		store_rc_down(s, err);
-		for (i = 0; i < s->nbatch; i++)
+		for (i = 0; i < s->nbatch; i++) {
+			snprintf(s->batch[i]->err, sizeof(s->batch[i]->err),
+			    "%s", s->why);
 			store_fail(s, s->batch[i], s->batch[i]->npend);
+		}
 		s->failed = s->lost = 1;
 		return;
 	}
@@ -1297,7 +1364,8 @@ store_write_cached(struct store *s, int all)
 	rrdcached_batch_begin(s->rc);
 	s->ncmds = 0;
 	for (i = 0; i < s->nbatch; i++) {
-		if (s->batch[i]->npend > 0)
+		if (s->batch[i]->npend > 0 &&
+		    !(s->batch[i]->flags & STORE_F_FAILED))
 			store_batch_file(s, s->batch[i], s->batch[i]->npend);
 	}
 	TAILQ_FOREACH(f, &s->cached, cached_entry) {
@@ -1320,9 +1388,25 @@ store_write_cached(struct store *s, int all)
 	store_batch_results(s, r == -1);
 }
 
-/* Picks the files to write now: due ones, flushed ones, or all. */
 static void
-store_select(struct store *s, int all)
+store_batch_add(struct store *s, struct store_file *f)
+{
+	f->flags &= ~(STORE_F_DIRTY | STORE_F_RETRY | STORE_F_FAILED);
+	if (s->nbatch == s->batchsize) {
+		s->batchsize = s->batchsize == 0 ? 64 : s->batchsize * 2;
+		s->batch = xreallocarray(s->batch, s->batchsize,
+		    sizeof(*s->batch));
+	}
+	s->batch[s->nbatch++] = f;
+	f->nsel = f->npend;
+}
+
+/*
+ * Picks the files to write now: due ones, flushed ones, or all (all, or
+ * flushall: failed ones too).
+ */
+static void
+store_select(struct store *s, int all, int flushall)
 {
 	struct store_file	*f, *next;
 	msec_t			 now = clock_mono();
@@ -1333,15 +1417,15 @@ store_select(struct store *s, int all)
 		if (!all && f->due > now && !(f->flags & STORE_F_FLUSH))
 			continue;
 		TAILQ_REMOVE(&s->dirty, f, dirty_entry);
-		f->flags &= ~(STORE_F_DIRTY | STORE_F_FAILED);
-		if (s->nbatch == s->batchsize) {
-			s->batchsize = s->batchsize == 0 ? 64 :
-			    s->batchsize * 2;
-			s->batch = xreallocarray(s->batch, s->batchsize,
-			    sizeof(*s->batch));
-		}
-		s->batch[s->nbatch++] = f;
-		s->finished += f->npend;
+		store_batch_add(s, f);
+	}
+	/* A failed file waits for its backoff, unless a flush asks. */
+	for (f = TAILQ_FIRST(&s->retry); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, dirty_entry);
+		if (f->due > now && !flushall && !(f->flags & STORE_F_FLUSH))
+			continue;
+		TAILQ_REMOVE(&s->retry, f, dirty_entry);
+		store_batch_add(s, f);
 	}
 }
 
@@ -1354,10 +1438,21 @@ store_answer(struct store *s, struct store_reqs *reqs)
 	if (TAILQ_EMPTY(reqs))
 		return;
 	TAILQ_FOREACH(r, reqs, entry) {
-		if (r->file == NULL || s->lost)
-			r->error = s->failed || s->lost ? -1 : 0;
-		else
+		if (r->points != NULL) {
+			r->error = 0;
+			continue;
+		}
+		if (r->file == NULL || s->lost) {
+			r->error = s->failed || s->lost ||
+			    !TAILQ_EMPTY(&s->redo) ? -1 : 0;
+			snprintf(r->why, sizeof(r->why), "%s", s->why[0] !=
+			    '\0' ? s->why : "a history rewrite is pending");
+		} else {
 			r->error = r->file->flags & STORE_F_FAILED ? -1 : 0;
+			snprintf(r->why, sizeof(r->why), "%s",
+			    r->file->err[0] != '\0' ? r->file->err :
+			    "write failed");
+		}
 	}
 	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->file != NULL)
@@ -1370,22 +1465,31 @@ store_answer(struct store *s, struct store_reqs *reqs)
 }
 
 /*
- * Writer: a rewrite supersedes the values of its file that came before it,
- * those pending from earlier rounds and those queued ahead of it.
+ * Writer: a rewrite supersedes the values of its file that came before it
+ * and are not newer than its last point, those pending from earlier
+ * rounds and those queued ahead of it; newer ones are written after it.
  */
 static void
 store_mark_rewrites(struct store *s, struct store_reqs *reqs)
 {
 	struct store_req	*r;
+	struct store_file	*f;
+	size_t			 i, keep;
 
 	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->points == NULL)
 			continue;
-		r->file->flags |= STORE_F_REWRITE;
-		r->file->rewrite_qpos = r->qpos;
-		s->finished += r->file->npend;
-		stats_add(STAT_VALUES_STALE, r->file->npend);
-		r->file->npend = 0;
+		f = r->file;
+		f->flags |= STORE_F_REWRITE;
+		f->rewrite_qpos = r->qpos;
+		f->rewrite_last = r->points[r->npoints - 1].when;
+		for (i = keep = 0; i < f->npend; i++) {
+			if (f->pend[i].when > f->rewrite_last)
+				f->pend[keep++] = f->pend[i];
+		}
+		s->finished += f->npend - keep;
+		stats_add(STAT_VALUES_STALE, f->npend - keep);
+		f->npend = keep;
 	}
 }
 
@@ -1394,7 +1498,7 @@ store_mark_rewrites(struct store *s, struct store_reqs *reqs)
  * over the old one, so readers see the old file or the new, never half.
  * With rrdcached, its cached values of the file are flushed first.
  */
-static void
+static int
 store_rebuild(struct store *s, struct store_req *r)
 {
 	struct store_file	*f = r->file;
@@ -1441,6 +1545,60 @@ store_rebuild(struct store *s, struct store_req *r)
 		f->state = STORE_UNKNOWN;
 		f->flags |= STORE_F_FAILED;
 	}
+	return (ok ? 0 : -1);
+}
+
+static int
+flushall_asked(struct store_reqs *reqs)
+{
+	struct store_req	*r;
+
+	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->file == NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/* Writer: keeps a copy of a failed rewrite to try again later. */
+static void
+store_redo_keep(struct store *s, struct store_req *r)
+{
+	struct store_req	*k = xcalloc(1, sizeof(*k));
+	struct store_file	*f = r->file;
+
+	k->file = f;
+	k->points = r->points;
+	k->npoints = r->npoints;
+	r->points = NULL;
+	f->backoff = f->backoff == 0 ? STORE_RETRY_MIN : f->backoff * 2 >
+	    STORE_RETRY_MAX ? STORE_RETRY_MAX : f->backoff * 2;
+	f->due = clock_mono() + f->backoff;
+	TAILQ_INSERT_TAIL(&s->redo, k, entry);
+}
+
+/* Writer: tries again the failed rewrites that are due (all: every one). */
+static void
+store_redo(struct store *s, int all)
+{
+	struct store_req	*r, *next;
+	msec_t			 now = clock_mono();
+
+	for (r = TAILQ_FIRST(&s->redo); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (!all && r->file->due > now)
+			continue;
+		if (store_rebuild(s, r) == -1) {
+			r->file->backoff = r->file->backoff * 2 >
+			    STORE_RETRY_MAX ? STORE_RETRY_MAX :
+			    r->file->backoff * 2;
+			r->file->due = now + r->file->backoff;
+			continue;
+		}
+		TAILQ_REMOVE(&s->redo, r, entry);
+		free(r->points);
+		free(r);
+	}
 }
 
 /*
@@ -1457,9 +1615,11 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 	int			 flushall = 0;
 
 	s->failed = s->lost = 0;
+	s->why[0] = '\0';
+	store_redo(s, stop || flushall_asked(reqs));
 	TAILQ_FOREACH(r, reqs, entry) {
-		if (r->points != NULL)
-			store_rebuild(s, r);
+		if (r->points != NULL && store_rebuild(s, r) == -1)
+			store_redo_keep(s, r);
 	}
 	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->file == NULL)
@@ -1469,7 +1629,7 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 			r->file->flags &= ~STORE_F_FAILED;
 		}
 	}
-	store_select(s, force || flushall);
+	store_select(s, force || flushall, flushall || stop);
 	if (s->rc != NULL)
 		store_write_cached(s, flushall || stop);
 	else {
@@ -1478,6 +1638,19 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 	}
 	for (i = 0; i < s->nbatch; i++) {
 		f = s->batch[i];
+		if ((f->flags & STORE_F_FAILED) && f->npend > 0) {
+			/* Kept: tried again after a backoff. */
+			s->finished += f->nsel - f->npend;
+			f->backoff = f->backoff == 0 ? STORE_RETRY_MIN :
+			    f->backoff * 2 > STORE_RETRY_MAX ?
+			    STORE_RETRY_MAX : f->backoff * 2;
+			f->due = clock_mono() + f->backoff;
+			f->flags |= STORE_F_DIRTY | STORE_F_RETRY;
+			TAILQ_INSERT_TAIL(&s->retry, f, dirty_entry);
+			continue;
+		}
+		s->finished += f->nsel;
+		f->backoff = 0;
 		f->npend = 0;
 		if (f->pendsize > STORE_PEND_KEEP) {
 			free(f->pend);

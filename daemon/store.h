@@ -6,6 +6,7 @@
  * rrd_update_r call (or one rrdcached UPDATE line inside a BATCH), creates
  * a file on first sight from its retention preset with a start before its
  * first value, and drops values not newer than the file's last update.
+ * Values that fail to reach a file stay pending and are retried.
  */
 #ifndef TALLY_STORE_H
 #define TALLY_STORE_H
@@ -24,7 +25,8 @@ struct store_opts {
 	unsigned long	 write_delay;	/* ms a value may wait to be batched */
 };
 
-typedef void (*store_done_cb)(void *arg, int error);
+/* error 0, or -1 with why (borrowed for the call). */
+typedef void (*store_done_cb)(void *arg, int error, const char *why);
 
 /* Loop thread.  base is used to run flush completions on the loop. */
 struct store		*store_new(struct event_base *base,
@@ -47,7 +49,8 @@ int			 store_put(struct store *, struct store_file *,
 /*
  * Loop thread: write what is pending for file (NULL: all files) now, and
  * call done on the loop once it is in the files (with rrdcached: flushed
- * by rrdcached).  error is 0 or -1.
+ * by rrdcached).  error is 0, or -1 when something accepted before the
+ * call is still pending (it stays pending and is retried).  Any thread.
  */
 void			 store_flush(struct store *, struct store_file *,
 			    store_done_cb done, void *arg);
@@ -62,8 +65,12 @@ void			 store_rewrite(struct store *, struct store_file *,
 			    size_t n, const time_t *when, const double *value,
 			    store_done_cb done, void *arg);
 
-/* Loop thread: write everything pending and stop the writer.  Blocks. */
-void			 store_stop(struct store *);
+/*
+ * Loop thread: write everything pending and stop the writer.  Blocks.
+ * Returns how many values (or rewrites) could not be stored: 0 means
+ * everything accepted is in the files.
+ */
+unsigned long		 store_stop(struct store *);
 void			 store_free(struct store *);
 
 #endif
