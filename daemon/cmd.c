@@ -215,7 +215,7 @@ cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 
 struct cmd_put_wait {
 	uint64_t	 id;
-	struct evbuffer	*answer;
+	uint64_t	 lsn;
 };
 
 /* The journal has PUT's values on disk (or failed to): answer. */
@@ -223,23 +223,20 @@ static void
 cmd_put_durable(void *arg, int error, const char *why)
 {
 	struct cmd_put_wait	*w = arg;
-	struct evbuffer		*b;
+	char			 line[512];
 
-	if (error) {
-		b = evbuffer_new();
-		evbuffer_add_printf(b, "ERR %s values not made durable: %s\n",
-		    proto_err_name(PERR_STORE), why);
-		evbuffer_free(w->answer);
-	} else
-		b = w->answer;
-	client_resume(w->id, b);
+	if (error)
+		snprintf(line, sizeof(line), "ERR %s values not made durable: "
+		    "%s", proto_err_name(PERR_STORE), why);
+	client_release(w->id, w->lsn, error ? line : NULL);
 	free(w);
 }
 
 /*
  * PUT: each value accepted or refused on its own, with the reason.  With
- * a journal the answer waits (off the loop) until the accepted values
- * are durable in it; then "accepted" is a promise (docs/PROTOCOL.md).
+ * a journal the answer is held until the accepted values are durable in
+ * it (the client's next requests are served meanwhile); then "accepted"
+ * is a promise (docs/PROTOCOL.md).
  */
 static enum cmd_result
 cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
@@ -273,11 +270,8 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 		if ((rc = series_submit(s, when, v, &lsn)) != SERIES_OK) {
 			evbuffer_add_printf(refused, "%s %s%s%s\n",
 			    req->argv[i], series_rc_name(rc),
-			    cmd_journal != NULL && rc != SERIES_STALE &&
-			    rc != SERIES_KIND ? " " : "",
-			    cmd_journal != NULL && rc != SERIES_STALE &&
-			    rc != SERIES_KIND ? journal_error(cmd_journal) :
-			    "");
+			    rc == SERIES_DISK ? " " : "", rc == SERIES_DISK ?
+			    journal_error(cmd_journal) : "");
 			nbad++;
 		} else {
 			nok++;
@@ -285,18 +279,18 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 				maxlsn = lsn;
 		}
 	}
-	answer = maxlsn != 0 ? evbuffer_new() : out;
+	answer = maxlsn != 0 ? client_hold(c, maxlsn) : out;
 	evbuffer_add_printf(answer, "OK %d accepted=%d refused=%d\n", nbad,
 	    nok, nbad);
 	evbuffer_add_buffer(answer, refused);
 	evbuffer_free(refused);
-	if (maxlsn == 0)
-		return (CMD_DONE);
-	w = xcalloc(1, sizeof(*w));
-	w->id = client_id(c);
-	w->answer = answer;
-	journal_notify(cmd_journal, maxlsn, cmd_put_durable, w);
-	return (CMD_WAIT);
+	if (maxlsn != 0) {
+		w = xcalloc(1, sizeof(*w));
+		w->id = client_id(c);
+		w->lsn = maxlsn;
+		journal_notify(cmd_journal, maxlsn, cmd_put_durable, w);
+	}
+	return (CMD_DONE);
 }
 
 static enum cmd_result

@@ -240,6 +240,7 @@ main_run(int foreground)
 	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t			 i;
 	unsigned long		 left;
+	char			 undo[PATH_MAX];
 	int			 stuck;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -270,6 +271,8 @@ main_run(int foreground)
 	so.rrdcached = main_conf->rrdcached;
 	so.queue_max = main_conf->queue_max;
 	so.write_delay = main_conf->write_delay;
+	snprintf(undo, sizeof(undo), "%s/store.undo", main_conf->statedir);
+	so.undo = undo;
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)
 		fatalx("store: cannot start the writer");

@@ -58,6 +58,18 @@
  * answers an error with the file's last failure while anything it asked
  * for is still pending.
  *
+ * Interrupted updates.  librrd's update is not atomic: it writes the new
+ * rows, then last_update, the consolidation state and each archive's
+ * current row, all in place; a kill -9 between those writes leaves a file
+ * whose rows no longer match their times (we saw every older row shifted
+ * by one).  So before each rrd_update_r the writer copies the file's
+ * header (everything before the first row) into STATEDIR/store.undo with
+ * a crc, and clears the copy after; at the next start a valid copy is
+ * written back, returning the file to its state before that update, and
+ * the journal replays the values.  Rows the torn update wrote lie after
+ * the restored current row and are written again by the replay.  A new
+ * file is created aside and renamed into place, so it is whole or absent.
+ *
  * Completions.  store_flush queues a request; the writer answers it after
  * the cycle that wrote the file by appending it to s->done and activating
  * s->ev_done, whose callback runs the completions on the loop thread.
@@ -73,6 +85,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -84,6 +97,8 @@
 
 #include <event2/event.h>
 #include <rrd.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "clock.h"
 #include "config.h"
@@ -245,6 +260,9 @@ struct store {
 	size_t			 ncmds;
 	size_t			 cmdsize;
 	struct rrdcached	*rc;
+	int			 undo_fd;	/* -1: no undo copies */
+	unsigned char		*undo;
+	size_t			 undosize;
 	int			 rc_down;
 	struct log_limit	 ll_rc;
 };
@@ -277,6 +295,135 @@ store_file_free(void *p)
 	free(f);
 }
 
+#define STORE_UNDO_MAGIC	"tundo1\n"
+#define STORE_UNDO_HDR		20	/* magic, path length, size, crc */
+
+/*
+ * Start-up: a valid undo copy means an update was interrupted; write the
+ * saved header back so the file is as it was before it.
+ */
+static void
+store_undo_restore(const char *undo)
+{
+	unsigned char	*buf;
+	char		*path;
+	size_t		 len;
+	uint32_t	 plen, n, crc;
+	struct stat	 sb;
+	int		 fd;
+
+	if ((fd = open(undo, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (fstat(fd, &sb) == -1 || sb.st_size < STORE_UNDO_HDR) {
+		close(fd);
+		return;
+	}
+	len = (size_t)sb.st_size;
+	buf = xmalloc(len + 1);
+	if (pread(fd, buf, len, 0) != (ssize_t)len ||
+	    memcmp(buf, STORE_UNDO_MAGIC, 8) != 0) {
+		close(fd);
+		free(buf);
+		return;
+	}
+	close(fd);
+	memcpy(&plen, buf + 8, 4);
+	memcpy(&n, buf + 12, 4);
+	memcpy(&crc, buf + 16, 4);
+	if (plen == 0 || (size_t)plen + n > len - STORE_UNDO_HDR ||
+	    crc32(0L, buf + STORE_UNDO_HDR, plen + n) != crc) {
+		free(buf);
+		return;
+	}
+	path = xstrndup((char *)buf + STORE_UNDO_HDR, plen);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1 ||
+	    pwrite(fd, buf + STORE_UNDO_HDR + plen, n, 0) != (ssize_t)n ||
+	    fsync(fd) == -1)
+		log_warn("store: %s: restore its header after an interrupted "
+		    "update", path);
+	else
+		log_warnx("store: %s: an update was interrupted; header "
+		    "restored (%u bytes), the journal writes its values again",
+		    path, n);
+	if (fd != -1)
+		close(fd);
+	if (truncate(undo, 0) == -1)
+		log_warn("store: %s", undo);
+	free(path);
+	free(buf);
+}
+
+/* Bytes before the first row of an RRD file (librrd 1.x layout). */
+static size_t
+store_undo_size(const unsigned char *head, size_t len)
+{
+	uint64_t	 ds, rra;
+
+	if (len < 40)
+		return (len);
+	memcpy(&ds, head + 24, 8);
+	memcpy(&rra, head + 32, 8);
+	if (ds > 1000 || rra > 1000)
+		return (len);
+	/* stat, ds and rra defs, live head, pdp and cdp prep, rra ptrs */
+	return (128 + 120 * ds + 120 * rra + 16 + 112 * ds + 80 * rra * ds +
+	    8 * rra);
+}
+
+/* Writer: save f's header before an update; -1 if it could not be. */
+static int
+store_undo_save(struct store *s, struct store_file *f)
+{
+	unsigned char	 head[40];
+	size_t		 plen = strlen(f->path), n, len;
+	uint32_t	 u, crc;
+	ssize_t		 r;
+	int		 fd;
+
+	if (s->undo_fd == -1)
+		return (0);
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if ((r = pread(fd, head, sizeof(head), 0)) < 0) {
+		close(fd);
+		return (-1);
+	}
+	n = store_undo_size(head, (size_t)r);
+	len = STORE_UNDO_HDR + plen + n;
+	if (len > s->undosize) {
+		s->undo = xreallocarray(s->undo, 1, len);
+		s->undosize = len;
+	}
+	r = pread(fd, s->undo + STORE_UNDO_HDR + plen, n, 0);
+	close(fd);
+	if (r < 0)
+		return (-1);
+	n = (size_t)r;
+	len = STORE_UNDO_HDR + plen + n;
+	memcpy(s->undo, STORE_UNDO_MAGIC, 8);
+	u = (uint32_t)plen;
+	memcpy(s->undo + 8, &u, 4);
+	u = (uint32_t)n;
+	memcpy(s->undo + 12, &u, 4);
+	memcpy(s->undo + STORE_UNDO_HDR, f->path, plen);
+	crc = (uint32_t)crc32(0L, s->undo + STORE_UNDO_HDR, (uInt)(plen + n));
+	memcpy(s->undo + 16, &crc, 4);
+	if (pwrite(s->undo_fd, s->undo, len, 0) != (ssize_t)len)
+		return (-1);
+	return (0);
+}
+
+/* Writer: the update is whole; the copy must not be restored. */
+static void
+store_undo_clear(struct store *s)
+{
+	static const char	 zero[8];
+
+	if (s->undo_fd != -1 && pwrite(s->undo_fd, zero, sizeof(zero), 0) !=
+	    (ssize_t)sizeof(zero))
+		log_warn("store: clear the undo copy");
+}
+
 /* The store and its completion event; the writer starts in store_start. */
 struct store *
 store_new(struct event_base *base, const struct store_opts *opts)
@@ -295,6 +442,14 @@ store_new(struct event_base *base, const struct store_opts *opts)
 	s->base = base;
 	s->opts = *opts;
 	s->opts.rrdcached = NULL;	/* not ours; s->rc has a copy */
+	s->opts.undo = NULL;
+	s->undo_fd = -1;
+	if (opts->undo != NULL && s->rc == NULL) {
+		store_undo_restore(opts->undo);
+		if ((s->undo_fd = open(opts->undo, O_RDWR | O_CREAT |
+		    O_CLOEXEC, 0600)) == -1)
+			log_warn("store: %s", opts->undo);
+	}
 	s->hiwat = opts->queue_max / 2 > 0 ? opts->queue_max / 2 : 1;
 	s->files = hmap_new();
 	if ((s->ev_done = event_new(base, -1, 0, store_reply_cb, s)) == NULL)
@@ -561,6 +716,9 @@ store_free(struct store *s)
 	event_free(s->ev_done);
 	hmap_free(s->files, store_file_free);
 	rrdcached_free(s->rc);
+	if (s->undo_fd != -1)
+		close(s->undo_fd);
+	free(s->undo);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s->q);
@@ -1162,7 +1320,7 @@ static int
 store_create_direct(struct store_file *f)
 {
 	const char	**argv;
-	char		 *spec, *p;
+	char		 *spec, *p, *tmp;
 	int		  argc = 0, r;
 
 	if (store_mkdir_parent(f->path) == -1) {
@@ -1173,12 +1331,19 @@ store_create_direct(struct store_file *f)
 	argv = xcalloc(f->nrra + 1, sizeof(*argv));
 	for (p = spec; p != NULL && argc < (int)f->nrra + 1;)
 		argv[argc++] = strsep(&p, " ");
+	/* Aside, then renamed: a crash never leaves half a file. */
+	xasprintf(&tmp, "%s.create", f->path);
+	(void)unlink(tmp);
 	rrd_clear_error();
-	r = rrd_create_r2(f->path, f->step, f->last, 1, NULL, NULL, argc,
+	r = rrd_create_r2(tmp, f->step, f->last, 1, NULL, NULL, argc,
 	    argv);
 	if (r != 0)
 		store_complain(f, "create", rrd_get_error());
-	else {
+	else if ((r = link(tmp, f->path)) == -1)
+		store_complain_errno(f, "create", errno);
+	(void)unlink(tmp);
+	free(tmp);
+	if (r == 0) {
 		stats_add(STAT_FILES_CREATED, 1);
 		f->state = STORE_EXISTS;
 		log_debug("%s: created %s from %lld", __func__, f->path,
@@ -1203,14 +1368,22 @@ store_write_direct(struct store *s, struct store_file *f)
 		return;
 	}
 	store_format(s, f, n);
+	if (store_undo_save(s, f) == -1) {
+		store_complain_errno(f, "save the header of", errno);
+		store_fail(s, f, n);
+		f->state = STORE_UNKNOWN;
+		return;
+	}
 	stats_add(STAT_STORE_UPDATES, 1);
 	rrd_clear_error();
 	if (rrd_update_r(f->path, NULL, (int)n, s->argv) != 0) {
+		store_undo_clear(s);
 		store_complain(f, "update", rrd_get_error());
 		store_fail(s, f, n);
 		f->state = STORE_UNKNOWN;	/* read it again */
 		return;
 	}
+	store_undo_clear(s);
 	stats_add(STAT_VALUES_WRITTEN, n);
 	f->last = f->pend[n - 1].when;
 }

@@ -23,6 +23,7 @@ struct store_opts {
 	const char	*rrdcached;	/* NULL, "unix:/path", "/path", "host:port" */
 	unsigned long	 queue_max;	/* values queued at most; then drop new */
 	unsigned long	 write_delay;	/* ms a value may wait to be batched */
+	const char	*undo;		/* header copy of the file being updated */
 };
 
 /* error 0, or -1 with why (borrowed for the call). */

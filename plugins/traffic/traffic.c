@@ -674,7 +674,10 @@ traffic_read(void *arg)
 		    tr->complained);
 	ts_expire(&tr->st, tr->now, tr->online_window);
 	traffic_submit(tr);
-	if (traffic_save(tr) == -1)
+	/* The checkpoint must not say more than storage holds. */
+	if (TALLY_HOST_HAS(tr->host, sync) && tr->host->sync(tr->ctx) == -1)
+		failed = 1;
+	else if (traffic_save(tr) == -1)
 		failed = 1;
 	return (failed ? -1 : 0);
 }
