@@ -54,7 +54,16 @@
  * never in loss.  Values a retry finds already in the file (an UPDATE
  * that rrdcached applied before the connection broke) are dropped by the
  * usual last-update check.  A failed rewrite waits in s->redo the same
- * way.  STAT_STORE_ERRORS counts failed attempts per value.  A flush
+ * way.  STAT_STORE_ERRORS counts failed attempts per value.
+ *
+ * rrdcached forgets.  Values rrdcached accepted are only in its memory
+ * until it writes them (FLUSH, or its own timer); if it dies they are
+ * gone.  So each file keeps the values sent since its last FLUSH
+ * answered (f->unfl).  When the connection is a new one (rrdcached may
+ * have restarted), every such file takes them back as pending, is read
+ * again (FLUSH, INFO) and sends what its file lacks.  The journal keeps a
+ * segment until a FLUSH of every file answered, so a crash of both is
+ * covered too.  A flush
  * answers an error with the file's last failure while anything it asked
  * for is still pending.
  *
@@ -153,6 +162,9 @@ struct store_file {
 	size_t			 npend;
 	size_t			 pendsize;
 	size_t			 nsel;		/* pending when selected */
+	struct store_pv		*unfl;		/* sent, not FLUSHed */
+	size_t			 nunfl;
+	size_t			 unflsize;
 	msec_t			 due;
 	msec_t			 backoff;	/* of its retries */
 	char			 err[256];	/* its last failure */
@@ -196,6 +208,7 @@ struct store_cmd {
 	}			 type;
 	struct store_file	*file;
 	size_t			 n;	/* values in an UPDATE */
+	size_t			 first;	/* index of its first in pend */
 	time_t			 last;	/* last of them */
 	int			 failed;
 };
@@ -260,6 +273,7 @@ struct store {
 	size_t			 ncmds;
 	size_t			 cmdsize;
 	struct rrdcached	*rc;
+	unsigned long		 rc_gen;	/* connection values went to */
 	int			 undo_fd;	/* -1: no undo copies */
 	unsigned char		*undo;
 	size_t			 undosize;
@@ -291,6 +305,7 @@ store_file_free(void *p)
 	free(f->path);
 	free(f->rra);
 	free(f->pend);
+	free(f->unfl);
 	free(f->qpath);
 	free(f);
 }
@@ -1453,6 +1468,8 @@ store_batch_file(struct store *s, struct store_file *f, size_t n)
 			return;
 		}
 		store_cmd(s, STORE_CMD_UPDATE, f, j - i, f->pend[j - 1].when);
+		if (s->ncmds > 0 && s->cmds[s->ncmds - 1].file == f)
+			s->cmds[s->ncmds - 1].first = i;
 	}
 	if (!(f->flags & STORE_F_CACHED)) {
 		f->flags |= STORE_F_CACHED;
@@ -1474,6 +1491,69 @@ store_batch_error(void *arg, unsigned long no, const char *msg)
 	if (!c->failed)
 		store_complain(c->file, what[c->type], msg);
 	c->failed = 1;
+}
+
+/* Writer: n values of f from pend[first] are in rrdcached's memory. */
+static void
+store_unfl_add(struct store_file *f, size_t first, size_t n)
+{
+	if (first + n > f->npend)
+		return;
+	if (f->nunfl + n > f->unflsize) {
+		f->unflsize = f->unflsize == 0 ? 64 : f->unflsize;
+		while (f->nunfl + n > f->unflsize)
+			f->unflsize *= 2;
+		f->unfl = xreallocarray(f->unfl, f->unflsize,
+		    sizeof(*f->unfl));
+	}
+	memcpy(f->unfl + f->nunfl, f->pend + first, n * sizeof(*f->unfl));
+	f->nunfl += n;
+}
+
+/*
+ * Writer: the connection is new, so rrdcached may have lost what it had
+ * not written: every file sent since its last FLUSH takes those values
+ * back as pending and is read again before its next write.
+ */
+static void
+store_unfl_requeue(struct store *s)
+{
+	struct store_file	*f;
+	unsigned long		 n = 0;
+	size_t			 i;
+
+	TAILQ_FOREACH(f, &s->cached, cached_entry) {
+		if (f->nunfl == 0)
+			continue;
+		for (i = 0; i < f->nunfl; i++) {
+			if (f->npend == f->pendsize) {
+				f->pendsize = f->pendsize == 0 ? 16 :
+				    f->pendsize * 2;
+				f->pend = xreallocarray(f->pend, f->pendsize,
+				    sizeof(*f->pend));
+			}
+			f->pend[f->npend] = f->unfl[i];
+			f->pend[f->npend].seq = f->npend;
+			f->npend++;
+		}
+		n += f->nunfl;
+		f->nunfl = 0;
+		f->state = STORE_UNKNOWN;
+		f->nsel = f->npend;	/* counted in depth again below */
+		if (!(f->flags & STORE_F_DIRTY)) {
+			f->flags |= STORE_F_DIRTY;
+			f->due = clock_mono();
+			TAILQ_INSERT_TAIL(&s->dirty, f, dirty_entry);
+		}
+	}
+	if (n == 0)
+		return;
+	log_warnx("store: rrdcached %s: a new connection; sending again %lu "
+	    "values it may not have written", rrdcached_address(s->rc), n);
+	pthread_mutex_lock(&s->lock);
+	s->depth += n;
+	stats_add(STAT_QUEUE_DEPTH, n);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Applies the outcome of each command of the batch; lost: all failed. */
@@ -1504,9 +1584,11 @@ store_batch_results(struct store *s, int lost)
 			stats_add(STAT_VALUES_WRITTEN, c->n);
 			if (c->last > f->last)
 				f->last = c->last;
+			store_unfl_add(f, c->first, c->n);
 		} else if (f->flags & STORE_F_CACHED) {
 			f->flags &= ~STORE_F_CACHED;
 			TAILQ_REMOVE(&s->cached, f, cached_entry);
+			f->nunfl = 0;
 		}
 	}
 }
@@ -1531,6 +1613,11 @@ store_write_cached(struct store *s, int all)
 		}
 		s->failed = s->lost = 1;
 		return;
+	}
+	if (rrdcached_generation(s->rc) != s->rc_gen) {
+		if (s->rc_gen != 0)
+			store_unfl_requeue(s);
+		s->rc_gen = rrdcached_generation(s->rc);
 	}
 	for (i = 0; i < s->nbatch; i++)
 		store_prepare(s, s->batch[i]);
