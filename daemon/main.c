@@ -273,6 +273,7 @@ main_run(int foreground)
 	so.write_delay = main_conf->write_delay;
 	snprintf(undo, sizeof(undo), "%s/store.undo", main_conf->statedir);
 	so.undo = undo;
+	so.fsync = main_conf->durability == JOURNAL_FSYNC;
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)
 		fatalx("store: cannot start the writer");

@@ -63,7 +63,12 @@
  * have restarted), every such file takes them back as pending, is read
  * again (FLUSH, INFO) and sends what its file lacks.  The journal keeps a
  * segment until a FLUSH of every file answered, so a crash of both is
- * covered too.  A flush
+ * covered too.
+ *
+ * fsync.  With opts.fsync a flush of all files (the journal's checkpoint)
+ * also fsyncs every file written since the last one (through rrdcached
+ * too, when the file is local), so a journal segment is removed only when
+ * its values would survive a power cut.  A flush
  * answers an error with the file's last failure while anything it asked
  * for is still pending.
  *
@@ -177,12 +182,14 @@ struct store_file {
 #define STORE_F_LAYOUT	0x10	/* layout difference reported */
 #define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
 #define STORE_F_RETRY	0x40	/* in s->retry (and DIRTY) */
+#define STORE_F_UNSYNC	0x80	/* in s->unsynced: written, no fsync */
 	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
 	struct log_limit	 ll_stale;
 	struct log_limit	 ll_err;
 	TAILQ_ENTRY(store_file)	 dirty_entry;
 	TAILQ_ENTRY(store_file)	 cached_entry;
+	TAILQ_ENTRY(store_file)	 unsync_entry;
 };
 TAILQ_HEAD(store_files, store_file);
 
@@ -254,6 +261,7 @@ struct store {
 	/* Writer only. */
 	struct store_files	 dirty;
 	struct store_files	 retry;
+	struct store_files	 unsynced;	/* fsync at the next flush all */
 	struct store_reqs	 redo;		/* failed rewrites */
 	struct store_files	 cached;
 	struct store_file	**batch;
@@ -283,6 +291,7 @@ struct store {
 
 static void	*store_writer_main(void *);
 static void	 store_reply_cb(evutil_socket_t, short, void *);
+static void	 store_unsynced(struct store *, struct store_file *);
 
 static const char *
 store_kind_name(enum tally_kind kind)
@@ -479,6 +488,7 @@ store_new(struct event_base *base, const struct store_opts *opts)
 	TAILQ_INIT(&s->done);
 	TAILQ_INIT(&s->dirty);
 	TAILQ_INIT(&s->retry);
+	TAILQ_INIT(&s->unsynced);
 	TAILQ_INIT(&s->redo);
 	TAILQ_INIT(&s->cached);
 	return (s);
@@ -1399,6 +1409,7 @@ store_write_direct(struct store *s, struct store_file *f)
 		return;
 	}
 	store_undo_clear(s);
+	store_unsynced(s, f);
 	stats_add(STAT_VALUES_WRITTEN, n);
 	f->last = f->pend[n - 1].when;
 }
@@ -1493,6 +1504,40 @@ store_batch_error(void *arg, unsigned long no, const char *msg)
 	c->failed = 1;
 }
 
+/* Writer: f was written; fsync it at the next flush of all files. */
+static void
+store_unsynced(struct store *s, struct store_file *f)
+{
+	if (!s->opts.fsync || (f->flags & STORE_F_UNSYNC))
+		return;
+	f->flags |= STORE_F_UNSYNC;
+	TAILQ_INSERT_TAIL(&s->unsynced, f, unsync_entry);
+}
+
+/* Writer: fsync every file written since the last call. */
+static void
+store_fsync_all(struct store *s)
+{
+	struct store_file	*f;
+	int			 fd;
+
+	while ((f = TAILQ_FIRST(&s->unsynced)) != NULL) {
+		TAILQ_REMOVE(&s->unsynced, f, unsync_entry);
+		f->flags &= ~STORE_F_UNSYNC;
+		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1) {
+			if (errno == ENOENT && s->rc != NULL)
+				continue;	/* rrdcached's, not here */
+		} else if (fsync(fd) == 0) {
+			close(fd);
+			continue;
+		}
+		store_complain_errno(f, "fsync", errno);
+		store_fail(s, f, 0);
+		if (fd != -1)
+			close(fd);
+	}
+}
+
 /* Writer: n values of f from pend[first] are in rrdcached's memory. */
 static void
 store_unfl_add(struct store_file *f, size_t first, size_t n)
@@ -1585,6 +1630,7 @@ store_batch_results(struct store *s, int lost)
 			if (c->last > f->last)
 				f->last = c->last;
 			store_unfl_add(f, c->first, c->n);
+			store_unsynced(s, f);
 		} else if (f->flags & STORE_F_CACHED) {
 			f->flags &= ~STORE_F_CACHED;
 			TAILQ_REMOVE(&s->cached, f, cached_entry);
@@ -1896,6 +1942,8 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 		for (i = 0; i < s->nbatch; i++)
 			store_write_direct(s, s->batch[i]);
 	}
+	if (flushall || stop)
+		store_fsync_all(s);
 	for (i = 0; i < s->nbatch; i++) {
 		f = s->batch[i];
 		if ((f->flags & STORE_F_FAILED) && f->npend > 0) {
