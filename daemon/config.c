@@ -244,7 +244,8 @@ static const struct config_key config_keys[] = {
 	{ .sec = CONFIG_STORAGE, .name = "queue_max", .type = CONFIG_COUNT,
 	  .min = 100, .max = 100000000, .def = "1000000",
 	  .off = D(queue_max),
-	  .help = "values waiting to be written at most; more are dropped" },
+	  .help = "values waiting to be written at most; more are refused "
+	  "(busy)" },
 	{ .sec = CONFIG_STORAGE, .name = "write_delay",
 	  .type = CONFIG_DURATION, .max = CONFIG_MS_H, .def = "0",
 	  .off = D(write_delay),
