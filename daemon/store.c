@@ -131,6 +131,7 @@
 #define STORE_NUM_MAX		400	/* "time:value", even "%.0f" of 1e308 */
 #define STORE_RETRY_MIN		1000	/* ms before a failed file is retried */
 #define STORE_RETRY_MAX		30000
+#define STORE_SYNCFS_MIN	16	/* more files written: one syncfs */
 
 /* A value in the queue. */
 struct store_value {
@@ -1514,19 +1515,34 @@ store_unsynced(struct store *s, struct store_file *f)
 	TAILQ_INSERT_TAIL(&s->unsynced, f, unsync_entry);
 }
 
-/* Writer: fsync every file written since the last call. */
+/*
+ * Writer: fsync every file written since the last call.  Past a few
+ * files one syncfs of their file system is much cheaper than an fsync
+ * each (thousands of files: seconds); the files are all under datadir.
+ */
 static void
 store_fsync_all(struct store *s)
 {
 	struct store_file	*f;
-	int			 fd;
+	size_t			 n = 0;
+	int			 fd, fs = -1;
 
+	TAILQ_FOREACH(f, &s->unsynced, unsync_entry)
+		n++;
 	while ((f = TAILQ_FIRST(&s->unsynced)) != NULL) {
 		TAILQ_REMOVE(&s->unsynced, f, unsync_entry);
 		f->flags &= ~STORE_F_UNSYNC;
+		if (fs == 1)
+			continue;	/* its file system was synced */
 		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1) {
 			if (errno == ENOENT && s->rc != NULL)
 				continue;	/* rrdcached's, not here */
+		} else if (n > STORE_SYNCFS_MIN && fs == -1) {
+			if (syncfs(fd) == 0) {
+				fs = 1;
+				close(fd);
+				continue;
+			}
 		} else if (fsync(fd) == 0) {
 			close(fd);
 			continue;
