@@ -127,6 +127,7 @@ struct journal {
 	int			 stopping;
 	uint64_t		 stored;	/* sync answered ok up to token */
 	int			 asked;		/* a sync is outstanding */
+	uint64_t		 replayed;	/* last segment replayed */
 	msec_t			 retry_at;
 	msec_t			 backoff;
 	struct journal_waiters	 waiters;
@@ -433,7 +434,14 @@ journal_replay(struct journal *j, journal_replay_fn fn, void *arg)
 	if (n > 0)
 		log_info("journal: replayed %zu records from %zu segments",
 		    count, n);
+	j->replayed = j->seq;
 	return (count);
+}
+
+uint64_t
+journal_replayed(const struct journal *j)
+{
+	return (j->replayed);
 }
 
 /* ---- the thread */

@@ -72,6 +72,8 @@ struct journal	*journal_open(const char *dir, enum journal_mode,
  * number of records replayed.  Before journal_start.
  */
 size_t		 journal_replay(struct journal *, journal_replay_fn, void *);
+/* The token covering every replayed segment (for journal_stored). */
+uint64_t	 journal_replayed(const struct journal *);
 /*
  * Start the journal thread.  base runs deferred acknowledgements; sync is
  * how the journal asks for its segments to be stored.

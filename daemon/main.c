@@ -202,7 +202,7 @@ main_replayed_cb(void *arg, int error, const char *why)
 		log_warnx("journal: replayed values not all stored yet (kept, "
 		    "retried): %s", why);
 	else
-		journal_stored(main_journal, UINT64_MAX, 0);
+		journal_stored(main_journal, journal_replayed(main_journal), 0);
 	main_replayed = 1;
 }
 

@@ -168,6 +168,8 @@ render_helper = $top_builddir/tally-render
 [storage]
 datadir = $1/rrd
 retention = crash
+# small segments (1 MiB), so rounds close and remove several
+journal_max = 8M
 ${2:+rrdcached = unix:$2}
 
 [retention crash]
