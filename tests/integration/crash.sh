@@ -1,7 +1,7 @@
 #!/bin/sh
 # Nothing acknowledged is lost by a kill -9.  Rounds of: 4 clients PUT
-# while the coop, creditfund and traffic plugins run, kill -9 of tallyd
-# at a random moment, restart.  Afterwards every value a PUT answered
+# while the coop, creditfund and traffic plugins run (coop rewriting a
+# corrected year), kill -9 of tallyd at a random moment, restart.  Afterwards every value a PUT answered
 # "accepted" for is in its file (rrdtool fetch), every point the coop and
 # creditfund histories claim is in its file, and the traffic totals equal
 # the lines written.  Then the same with rrdcached writing the files,
@@ -262,6 +262,12 @@ r=0
 while [ $r -lt "$ROUNDS" ]; do
 	sed -n "$((r * per + 1)),$(((r + 1) * per))p" "$T/all.log" \
 	    >>"$T/access.log"
+	# From the second round on, 2021 gains 1000 members: the coop
+	# plugin rewrites that history while the PUTs run and the kill comes.
+	[ $r -gt 0 ] && awk 'BEGIN { FS = OFS = "," }
+	    $1 == "HTX-0001" && $11 == "2021" { $8 += 1000 } { print }' \
+	    "$T/data/registry.csv" >"$T/new.csv" &&
+	    mv "$T/new.csv" "$T/data/registry.csv"
 	round "$D1" $r || break
 	r=$((r + 1))
 done
@@ -293,6 +299,11 @@ act=$("$RRDTOOL" fetch "$D1/rrd/coop/reg/cooperatives.active.rrd" LAST \
     -r 86400 -s 1640822400 -e 1640995200 2>/dev/null |
     awk -F': ' '$1 == 1640995200 { printf "%.0f\n", $2 }')
 ok $([ "$act" = 458 ]; echo $?) "coop: 2021 active cooperatives as the source says (458, got $act)"
+mem=$("$RRDTOOL" fetch "$D1/rrd/coop/reg/members.rrd" LAST \
+    -r 86400 -s 1640822400 -e 1640995200 2>/dev/null |
+    awk -F': ' '$1 == 1640995200 { printf "%.0f\n", $2 }')
+want=$((565874 + 1000 * (ROUNDS - 1)))
+ok $([ "$mem" = "$want" ]; echo $?) "coop: 2021 members after $((ROUNDS - 1)) corrections rewritten mid-crash ($want, got $mem)"
 tt=$(traffic_total "$D1/rrd")
 ok $([ "$tt" -eq "$LOGLINES" ]; echo $?) "traffic: hits + malformed = lines written ($tt of $LOGLINES)"
 ! grep -q "torn tail" "$T/tallyd.log" || echo "# a torn journal tail was seen and skipped"
