@@ -23,7 +23,8 @@
  * holds wait go into a plain hold behind them; holds leave for the
  * socket strictly in order, a PUT's once client_release says its LSN is
  * durable (or replaces it with the error).  A client is not closed while
- * holds wait.
+ * holds wait, and one with LISTEN_HOLD_MAX of them is not served until
+ * some are released (a stalled disk must not grow them without bound).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,6 +69,7 @@ struct client {
 	int			 eof;		/* it sent all it will send */
 	char			 peer[64];
 	TAILQ_HEAD(client_held_q, client_held) holds;
+	int			 nholds;
 	TAILQ_ENTRY(client)	 entry;
 };
 
@@ -97,6 +99,8 @@ static unsigned long		 listen_timeout = 300000;
 static unsigned long		 listen_max_output = 16000000;
 static int			 listen_per_wake = 16;
 static struct log_limit		 listen_ll_full;
+
+#define LISTEN_HOLD_MAX	4096	/* answers held per client at most */
 
 static void	client_process(struct client *);
 
@@ -246,7 +250,7 @@ client_process(struct client *c)
 	size_t		 len;
 	int		 n = 0;
 
-	while (!c->waiting && !c->closing) {
+	while (!c->waiting && !c->closing && c->nholds < LISTEN_HOLD_MAX) {
 		if (n == listen_per_wake) {
 			if (evbuffer_get_length(in) > 0)
 				event_active(c->more_ev, EV_TIMEOUT, 0);
@@ -439,6 +443,7 @@ client_held_new(struct client *c, uint64_t lsn)
 	if ((h->b = evbuffer_new()) == NULL)
 		fatalx("listen: evbuffer_new failed");
 	TAILQ_INSERT_TAIL(&c->holds, h, entry);
+	c->nholds++;
 	return (h);
 }
 
@@ -467,6 +472,7 @@ client_release(uint64_t id, uint64_t lsn, const char *error)
 	struct client_held	*h;
 	struct evbuffer		*out;
 	char			 key[32];
+	int			 paused;
 
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
 	if (listen_ids == NULL || (c = hmap_get(listen_ids, key)) == NULL)
@@ -482,9 +488,11 @@ client_release(uint64_t id, uint64_t lsn, const char *error)
 		}
 	}
 	out = bufferevent_get_output(c->bev);
+	paused = c->nholds >= LISTEN_HOLD_MAX;
 	while ((h = TAILQ_FIRST(&c->holds)) != NULL &&
 	    (h->lsn == 0 || h->done)) {
 		TAILQ_REMOVE(&c->holds, h, entry);
+		c->nholds--;
 		evbuffer_add_buffer(out, h->b);
 		evbuffer_free(h->b);
 		free(h);
@@ -492,6 +500,8 @@ client_release(uint64_t id, uint64_t lsn, const char *error)
 	if (c->closing && TAILQ_EMPTY(&c->holds) &&
 	    evbuffer_get_length(out) == 0)
 		client_free(c);
+	else if (paused && c->nholds < LISTEN_HOLD_MAX)
+		client_process(c);	/* its next lines waited for room */
 }
 
 int
