@@ -2,13 +2,18 @@
  * test_journal.c - the write-ahead journal on a real directory: records
  * come back in order after a "crash" (no clean close), a torn tail and a
  * flipped byte end their segment and are reported with the offset, replay
- * twice gives the same records, a full journal refuses, and a segment is
- * removed only once a sync for it answered success.
+ * twice gives the same records, a full journal refuses, a disk that
+ * refuses a write (RLIMIT_FSIZE standing in for a full disk) fails those
+ * values' acknowledgements and refuses new ones with the reason while
+ * every value acknowledged before is replayed, and a segment is removed
+ * only once a sync for it answered success.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +237,52 @@ main(void)
 	is_int((int)journal_replay(j, collect, &a), i - 1, "every value "
 	    "accepted before it is replayed");
 	journal_close(j, 1);
+
+	/* A disk that refuses writes: acknowledged values survive it. */
+	{
+		struct rlimit	 rl, small;
+		int		 acked = 0, failed = 0, refused = 0;
+
+		signal(SIGXFSZ, SIG_IGN);
+		getrlimit(RLIMIT_FSIZE, &rl);
+		j = journal_open(jdir, JOURNAL_FSYNC, 1 << 24, 1 << 22, err,
+		    sizeof(err));
+		journal_replay(j, collect, &a);
+		journal_start(j, base, NULL, NULL);
+		small = rl;
+		small.rlim_cur = 16384;
+		setrlimit(RLIMIT_FSIZE, &small);
+		for (i = 0; i < 2000 && !refused; i++) {
+			t = 9000 + i;
+			v = i;
+			r.name = "a.b.disk";
+			switch (journal_append(j, &r, NULL, NULL, &lsn)) {
+			case JOURNAL_OK:
+				if (journal_wait(j, lsn) == 0)
+					acked++;
+				else
+					failed++;
+				break;
+			case JOURNAL_FAILED:
+				refused = 1;
+				break;
+			}
+		}
+		setrlimit(RLIMIT_FSIZE, &rl);
+		ok(failed > 0, "a failed write fails its acknowledgement (%d "
+		    "acknowledged first)", acked);
+		ok(refused, "then new values are refused");
+		ok(strstr(journal_error(j), "journal write failed") != NULL,
+		    "with the reason: %s", journal_error(j));
+		journal_close(j, 0);
+		memset(&a, 0, sizeof(a));
+		j = journal_open(jdir, JOURNAL_FSYNC, 1 << 24, 1 << 22, err,
+		    sizeof(err));
+		n = (int)journal_replay(j, collect, &a);
+		is_int(n, acked, "every acknowledged value is replayed, no "
+		    "half record");
+		journal_close(j, 1);
+	}
 
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	(void)system(path);
