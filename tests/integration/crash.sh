@@ -247,6 +247,7 @@ finish() {
 	RUNNING=$((RUNNING + 1))
 	[ -n "${SETTLE:-}" ] && $SETTLE
 	stop_tallyd
+	ok $([ "$daemon_rc" -eq 0 ]; echo $?) "clean stop after the rounds: exit 0 (got $daemon_rc)"
 }
 
 # ---- phase 1: files written by tallyd, plugins running
