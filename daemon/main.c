@@ -46,6 +46,7 @@ static struct event_base	*main_base;
 static struct store		*main_store;
 static struct journal		*main_journal;
 static int			 main_replayed;	/* its flush answered */
+static volatile int		 main_stopping;
 static int			 main_verbose;
 
 static void __attribute__((noreturn))
@@ -137,6 +138,7 @@ main_signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("%s: shutting down", strsignal(sig));
+		main_stopping = 1;	/* also during the journal's replay */
 		event_base_loopbreak(main_base);
 		break;
 	}
@@ -179,6 +181,11 @@ main_stored_cb(void *arg, int error, const char *why)
 {
 	struct main_sync	*ms = arg;
 
+	/* After journal_close (a request the stopped store answers late). */
+	if (main_journal == NULL) {
+		free(ms);
+		return;
+	}
 	if (error)
 		log_warnx("journal: kept until storage works: %s", why);
 	journal_stored(main_journal, ms->token, error);
@@ -219,7 +226,7 @@ main_journal_start(void)
 		fatalx("journal: %s", err);
 	if ((n = journal_replay(main_journal, main_replay_cb, NULL)) > 0) {
 		store_flush(main_store, NULL, main_replayed_cb, NULL);
-		while (!main_replayed)
+		while (!main_replayed && !main_stopping)
 			event_base_loop(main_base, EVLOOP_ONCE);
 	}
 	if (journal_start(main_journal, main_base, main_sync_cb, NULL) == -1)
@@ -294,7 +301,8 @@ main_run(int foreground)
 	    main_conf->rrdcached != NULL ? main_conf->rrdcached : "");
 	proc_ready();
 
-	event_base_dispatch(main_base);
+	if (!main_stopping)
+		event_base_dispatch(main_base);
 
 	listen_stop();
 	http_stop();
@@ -307,6 +315,7 @@ main_run(int foreground)
 		log_warnx("store: %lu values not in their files; the journal "
 		    "keeps them for the next start", left);
 	journal_close(main_journal, left == 0);
+	main_journal = NULL;
 	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "
 	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),
