@@ -340,6 +340,9 @@ cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
 	    "render.spawned %lu\nrender.recycled %lu\nrender.lost %lu\n",
 	    rs.helpers, rs.busy, rs.queued, rs.renders, rs.failed, rs.spawned,
 	    rs.recycled, rs.lost);
+	if (cmd_journal != NULL && journal_mode(cmd_journal) != JOURNAL_MEMORY)
+		evbuffer_add_printf(b, "journal.bytes %llu\n",
+		    (unsigned long long)journal_bytes(cmd_journal));
 	alert_counts(&warning, &critical);
 	evbuffer_add_printf(b, "alert.warning %d\nalert.critical %d\n"
 	    "notify.pending %d\n", warning, critical, notify_pending());
