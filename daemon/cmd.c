@@ -245,12 +245,12 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 	struct series		*s;
 	struct evbuffer		*refused, *answer;
 	struct cmd_put_wait	*w;
+	enum series_rc		*rc;
 	char			 why[256];
-	time_t			 now = time(NULL), when;
-	double			 v;
-	uint64_t		 lsn, maxlsn = 0;
-	enum series_rc		 rc;
-	int			 i, nok = 0, nbad = 0;
+	time_t			 now = time(NULL), *when;
+	double			*v;
+	uint64_t		 lsn = 0;
+	int			 i, n = 0, nok = 0, nbad = 0, *bad;
 
 	if (!series_name_valid(req->argv[0]))
 		return (cmd_err(out, PERR_NAME, "metric names are "
@@ -259,36 +259,55 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 	    (s = series_declare(req->argv[0], TALLY_GAUGE, "", cmd_retention,
 	    why, sizeof(why))) == NULL)
 		return (cmd_err(out, PERR_NAME, why));
+	/* Parse all, then submit the good ones as one journal record. */
+	when = xreallocarray(NULL, req->argc, sizeof(*when));
+	v = xreallocarray(NULL, req->argc, sizeof(*v));
+	rc = xreallocarray(NULL, req->argc, sizeof(*rc));
+	bad = xcalloc(req->argc, sizeof(*bad));
 	refused = evbuffer_new();
 	for (i = 1; i < req->argc; i++) {
-		if (proto_put_value(req->argv[i], now, &when, &v, &err) == -1) {
+		if (proto_put_value(req->argv[i], now, &when[n], &v[n],
+		    &err) == -1)
+			bad[i] = 1;
+		else
+			n++;
+	}
+	if (n > 0)
+		(void)series_submit_many(s, (size_t)n, when, v, rc, &lsn);
+	/* Refusals in the order of the values. */
+	for (i = 1, n = 0; i < req->argc; i++) {
+		if (bad[i]) {
+			(void)proto_put_value(req->argv[i], now, &when[0],
+			    &v[0], &err);
 			evbuffer_add_printf(refused, "%s bad-value %s\n",
 			    req->argv[i], err.msg);
 			nbad++;
 			continue;
 		}
-		if ((rc = series_submit(s, when, v, &lsn)) != SERIES_OK) {
+		if (rc[n] != SERIES_OK) {
 			evbuffer_add_printf(refused, "%s %s%s%s\n",
-			    req->argv[i], series_rc_name(rc),
-			    rc == SERIES_DISK ? " " : "", rc == SERIES_DISK ?
+			    req->argv[i], series_rc_name(rc[n]),
+			    rc[n] == SERIES_DISK ? " " : "", rc[n] == SERIES_DISK ?
 			    journal_error(cmd_journal) : "");
 			nbad++;
-		} else {
+		} else
 			nok++;
-			if (lsn > maxlsn)
-				maxlsn = lsn;
-		}
+		n++;
 	}
-	answer = maxlsn != 0 ? client_hold(c, maxlsn) : out;
+	free(when);
+	free(v);
+	free(rc);
+	free(bad);
+	answer = lsn != 0 ? client_hold(c, lsn) : out;
 	evbuffer_add_printf(answer, "OK %d accepted=%d refused=%d\n", nbad,
 	    nok, nbad);
 	evbuffer_add_buffer(answer, refused);
 	evbuffer_free(refused);
-	if (maxlsn != 0) {
+	if (lsn != 0) {
 		w = xcalloc(1, sizeof(*w));
 		w->id = client_id(c);
-		w->lsn = maxlsn;
-		journal_notify(cmd_journal, maxlsn, cmd_put_durable, w);
+		w->lsn = lsn;
+		journal_notify(cmd_journal, lsn, cmd_put_durable, w);
 	}
 	return (CMD_DONE);
 }

@@ -260,7 +260,11 @@ series_put_value(void *arg)
 {
 	struct series_put	*p = arg;
 
-	return (store_put(series_store, p->s->file, p->when[0], p->value[0]));
+	if (p->n == 1)
+		return (store_put(series_store, p->s->file, p->when[0],
+		    p->value[0]));
+	return (store_put_many(series_store, p->s->file, p->n, p->when,
+	    p->value));
 }
 
 static int
@@ -339,6 +343,70 @@ series_submit(struct series *s, time_t when, double value, uint64_t *lsn)
 	pthread_mutex_unlock(&series_lock);
 	stats_add(STAT_VALUES_DROPPED, 1);
 	return (r == JOURNAL_FAILED ? SERIES_DISK : SERIES_BUSY);
+}
+
+enum series_rc
+series_submit_many(struct series *s, size_t n, const time_t *when,
+    const double *value, enum series_rc *rc, uint64_t *lsn)
+{
+	time_t		*tw, before, now = 0;
+	double		*vw, before_value;
+	size_t		 i, k = 0, nrefused = 0;
+	int		 r;
+
+	*lsn = 0;
+	tw = xreallocarray(NULL, n, sizeof(*tw));
+	vw = xreallocarray(NULL, n, sizeof(*vw));
+	pthread_mutex_lock(&series_lock);
+	before = s->last_time;
+	before_value = s->last_value;
+	for (i = 0; i < n; i++) {
+		tw[k] = when[i];
+		if (tw[k] == 0) {
+			if (now == 0)
+				now = (time_t)(clock_wall() / 1000);
+			tw[k] = now;
+		}
+		if (s->kind != TALLY_GAUGE && isfinite(value[i]) &&
+		    value[i] != floor(value[i])) {
+			rc[i] = SERIES_KIND;
+			nrefused++;
+			continue;
+		}
+		if (s->last_time != 0 && tw[k] <= s->last_time) {
+			rc[i] = SERIES_STALE;
+			stats_add(STAT_VALUES_STALE, 1);
+			continue;
+		}
+		rc[i] = SERIES_OK;
+		s->last_time = tw[k];
+		s->last_value = value[i];
+		vw[k++] = value[i];
+	}
+	pthread_mutex_unlock(&series_lock);
+	stats_add(STAT_VALUES_REFUSED, nrefused);
+	r = k == 0 ? JOURNAL_OK : series_append(s, JOURNAL_VALUE, k, tw, vw,
+	    lsn);
+	if (r == JOURNAL_OK)
+		stats_add(STAT_VALUES_RECEIVED, k);
+	else {
+		/* None accepted: later values at these times are not stale. */
+		pthread_mutex_lock(&series_lock);
+		if (s->last_time == tw[k - 1]) {
+			s->last_time = before;
+			s->last_value = before_value;
+		}
+		pthread_mutex_unlock(&series_lock);
+		for (i = 0; i < n; i++) {
+			if (rc[i] == SERIES_OK)
+				rc[i] = r == JOURNAL_FAILED ? SERIES_DISK :
+				    SERIES_BUSY;
+		}
+	}
+	free(tw);
+	free(vw);
+	return (r == JOURNAL_OK ? SERIES_OK : r == JOURNAL_FAILED ?
+	    SERIES_DISK : SERIES_BUSY);
 }
 
 int

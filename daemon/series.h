@@ -66,6 +66,14 @@ enum series_rc {
  */
 enum series_rc	 series_submit(struct series *, time_t when, double value,
 		    uint64_t *lsn);
+/*
+ * The same for n values of one series in one journal record (PUT): rc[i]
+ * says what became of value i.  Those that pass the checks are accepted
+ * or refused together (busy, disk).  Thread-safe.
+ */
+enum series_rc	 series_submit_many(struct series *, size_t n,
+		    const time_t *when, const double *value, enum series_rc *rc,
+		    uint64_t *lsn);
 const char	*series_rc_name(enum series_rc);
 /*
  * Replace the series' whole stored history with n points; when[] must be

@@ -612,6 +612,46 @@ store_put(struct store *s, struct store_file *f, time_t when, double value)
 	return (0);
 }
 
+/* As store_put for n values of one file, all or none. */
+int
+store_put_many(struct store *s, struct store_file *f, size_t n,
+    const time_t *when, const double *value)
+{
+	struct store_value	*v;
+	size_t			 i;
+	int			 wake;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->depth + n > s->opts.queue_max || s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		stats_add(STAT_VALUES_DROPPED, n);
+		return (-1);
+	}
+	while (s->nq + n > s->qsize) {
+		s->qsize = s->qsize == 0 ? STORE_QUEUE_FIRST : s->qsize * 2;
+		s->q = xreallocarray(s->q, s->qsize, sizeof(*s->q));
+	}
+	for (i = 0; i < n; i++) {
+		v = &s->q[s->nq++];
+		v->file = f;
+		v->when = when[i];
+		v->value = value[i];
+	}
+	wake = s->depth < s->hiwat && s->depth + n >= s->hiwat;
+	s->depth += n;
+	stats_add(STAT_QUEUE_DEPTH, n);
+	if (s->nq == n) {
+		if (s->opts.write_delay != 0)
+			s->q_first = clock_mono();
+		if (s->opts.write_delay == 0 || !s->has_deadline)
+			wake = 1;
+	}
+	if (wake && s->waiting)
+		pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return (0);
+}
+
 /*
  * Hand a request to the writer, recording how much of the queue came
  * before it; a store already stopped answers it at once (with an error).

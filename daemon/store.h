@@ -47,6 +47,9 @@ const char		*store_file_path(const struct store_file *);
 /* Any thread: queue one value.  0, or -1 when the queue is full. */
 int			 store_put(struct store *, struct store_file *,
 			    time_t when, double value);
+/* Any thread: queue n values of one file, all or none (-1: full). */
+int			 store_put_many(struct store *, struct store_file *,
+			    size_t n, const time_t *when, const double *value);
 
 /*
  * Loop thread: write what is pending for file (NULL: all files) now, and

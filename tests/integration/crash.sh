@@ -208,16 +208,10 @@ EOT
 	} >"$1/t.conf"
 }
 
-rand_ms() {	# rand_ms ROUND MIN MAX
-	awk -v s="$SEED" -v r="$1" -v lo="$2" -v hi="$3" \
-	    'BEGIN { srand(s * 131 + r); printf "%.3f\n", (lo + rand() * (hi - lo)) / 1000 }'
-}
-
 # round DIR R: tallyd up, 4 clients PUT; a callback may act mid-ingest;
-# kill -9 of tallyd after a random delay.
+# kill -9 of tallyd once a random share of the PUTs is answered.
 round() {
 	start_tallyd "$1/t.conf"
-	n_before=$2
 	wait_until 60 sh -c "[ \$(grep -c ' running: ' '$T/tallyd.log') -gt \
 	    $RUNNING ]" || { echo "# tallyd did not start"; return 1; }
 	RUNNING=$((RUNNING + 1))
@@ -228,8 +222,22 @@ round() {
 		    >"$1/ans.$2.$c" &
 		pids="$pids $!"
 	done
-	[ -n "${MIDWAY:-}" ] && $MIDWAY "$2"
-	sleep "$(rand_ms "$2" 20 "${KILL_MAX:-500}")"
+	# The kill comes mid-ingest on any machine: once the first client
+	# has a random 5..95% of its answers (MIDWAY at half of that).
+	want=$(awk -v s="$SEED" -v r="$2" -v l="$LINES" \
+	    'BEGIN { srand(s * 7 + r); printf "%d\n", l * (0.05 + 0.9 * rand()) }')
+	i=0
+	mid=
+	while [ $i -lt 3000 ]; do
+		got=$(wc -l <"$1/ans.$2.0")
+		if [ -z "$mid" ] && [ "$got" -ge $((want / 2)) ]; then
+			[ -n "${MIDWAY:-}" ] && $MIDWAY "$2"
+			mid=1
+		fi
+		[ "$got" -ge "$want" ] && break
+		sleep 0.01
+		i=$((i + 1))
+	done
 	kill -KILL "$daemon_pid"
 	wait "$daemon_pid" 2>/dev/null
 	daemon_pid=
@@ -345,7 +353,6 @@ rc_kill() {
 	rm -f "$RC" "$T/rc.pid"
 }
 rc_bounce() {	# mid-ingest: kill -9 rrdcached, start it again
-	sleep "$(rand_ms "$1" 10 150)"
 	rc_kill
 	rc_start
 }
@@ -355,7 +362,6 @@ rc_start
 r=0
 while [ $r -lt $((ROUNDS / 2)) ]; do
 	MIDWAY=rc_bounce
-	KILL_MAX=300
 	round "$D2" $r || break
 	r=$((r + 1))
 done
