@@ -260,7 +260,8 @@ journal_decode(const unsigned char *p, size_t len, struct journal_rec *rec,
 	n = (size_t)p[4] | (size_t)p[5] << 8 | (size_t)p[6] << 16 |
 	    (size_t)p[7] << 24;
 	if (len != JOURNAL_FIXED + nl + pl + n * 16 || nl == 0 ||
-	    (p[0] != JOURNAL_VALUE && p[0] != JOURNAL_REWRITE))
+	    (p[0] != JOURNAL_VALUE && p[0] != JOURNAL_REWRITE) ||
+	    memchr(p + JOURNAL_FIXED, '\0', nl + pl) != NULL)
 		return (-1);
 	memcpy(name, p + JOURNAL_FIXED, nl);
 	name[nl] = '\0';

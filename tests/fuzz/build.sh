@@ -1,5 +1,6 @@
 #!/bin/sh
-# build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph)
+# build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
+# fuzz_journal)
 # with clang straight from the sources, then run each for SECONDS (default
 # 30) on a scratch copy of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
@@ -27,15 +28,20 @@ mkdir -p "$out" || exit 1
 
 # The core files the parsers reach (series_name_valid pulls in series.c).
 core="proto.c graph.c series.c hmap.c log.c xmalloc.c stats.c store.c
-    rrdcached.c clock.c config.c util.c"
-srcs=
-for f in $core; do srcs="$srcs $top/daemon/$f"; done
+    rrdcached.c clock.c config.c util.c journal.c"
+# The journal's replay links only its own leaves.
+core_journal="journal.c log.c xmalloc.c util.c clock.c"
 # shellcheck disable=SC2046
-libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
+libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih \
+    zlib) ||
     exit 1
 
-for t in proto graph; do
+for t in proto graph journal; do
 	echo "== fuzz_$t: build"
+	srcs=
+	files=$core
+	[ "$t" = journal ] && files=$core_journal
+	for f in $files; do srcs="$srcs $top/daemon/$f"; done
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
