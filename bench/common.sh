@@ -98,6 +98,7 @@ shutdown_timeout = 2s
 [storage]
 datadir = $1/rrd
 queue_max = ${TALLY_QUEUE_MAX:-20M}
+durability = ${TALLY_DURABILITY:-fsync}
 retention = bench
 
 [retention bench]

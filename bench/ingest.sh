@@ -9,10 +9,15 @@
 #            polled by bench/rrdcheck.c wait).
 # Same files (layout, paths, values) for all three; each then has every
 # point read back and checked (bench/rrdcheck.c count).
+# Then the acknowledgement rate of tallyd's durability modes: rows
+# MODE/CLIENTS (fsync, os, memory x 1, 4, 32 connections), the time until
+# every PUT is answered (each answer waits for the journal in fsync and
+# os), and the ratio fsync/memory per client count (goal >= 0.8 with 4+).
 #
 # Env (defaults finish in a few minutes on 2 cores):
 #   BENCH_SERIES="1000 10000"  BENCH_VALUES=60  BENCH_CLIENTS=4
 #   BENCH_RUNS=3 (runs of each size; the summary gives medians)  BENCH_COLLECTD=1 (0: skip it)
+#   BENCH_DURABILITY="fsync os memory" (empty: skip)  BENCH_DCLIENTS="1 4 32"
 #   COLLECTD=collectd  COLLECTD_WRITE_THREADS=4  COLLECTD_CACHE_TIMEOUT=120
 #   TALLYD, TMPDIR, BENCH_KEEP (see common.sh)
 # Prints a table per size and the ratios; exit 1 if a run failed outright.
@@ -24,6 +29,8 @@
 : "${BENCH_CLIENTS:=4}"
 : "${BENCH_RUNS:=3}"
 : "${BENCH_COLLECTD:=1}"
+: "${BENCH_DURABILITY=fsync os memory}"
+: "${BENCH_DCLIENTS:=1 4 32}"
 : "${COLLECTD:=collectd}"
 : "${COLLECTD_WRITE_THREADS:=4}"
 : "${COLLECTD_CACHE_TIMEOUT:=120}"
@@ -197,6 +204,24 @@ run_collectd() {
 	rm -rf "$W/c"
 }
 
+# run_durability MODE CLIENTS: PUT everything, time until all answered.
+run_durability() {
+	sync	# no writeback of an earlier phase during this one
+	rm -rf "$W/d"
+	TALLY_DURABILITY=$1 tallyd_config "$W/d"
+	tallyd_start "$W/d"
+	c0=$(cpu_s "$tallyd_pid")
+	"$W/bin/putload" -U "$W/d/tallyd.sock" -s "$S" -u "$U" -t "$t0" \
+	    -c "$2" >"$W/d.out" || die "putload (tallyd $1) failed"
+	d_cpu=$(calc "$(cpu_s "$tallyd_pid") - $c0" %.2f)
+	d_hwm=$(hwm_mib "$tallyd_pid")
+	d_sec=$(calc "$(kv "$W/d.out" answered) - $(kv "$W/d.out" start)" %.6f)
+	tallyd_stop
+	row "$1/$2" "$d_sec" "$d_cpu" "$d_hwm" "$(kv "$W/d.out" accepted)"
+	echo "$1 $2 $d_sec" >>"$W/durability"
+	rm -rf "$W/d"
+}
+
 echo "# bench/ingest.sh $(date -u +%Y-%m-%dT%H:%MZ) on $(machine)"
 echo "# tallyd $("$TALLYD" -V 2>/dev/null | head -1) ($TALLYD); $("$COLLECTD" -h 2>/dev/null | grep -m1 '^collectd')"
 echo "# values=$U clients=$C runs=$BENCH_RUNS files in $W collectd_write_threads=$COLLECTD_WRITE_THREADS collectd_cache_timeout=$COLLECTD_CACHE_TIMEOUT"
@@ -220,6 +245,22 @@ for S in $BENCH_SERIES; do
 			echo "ratio tallyd/collectd rate: $(calc "$c_sec / $t_sec" %.1f)x"
 			echo "ratio tallyd/collectd peak RSS: $(calc "$t_hwm / $c_hwm" %.2f) (goal < 0.5 at 10000 series)"
 			echo "points lost: tallyd $((S * U - t_ok)), collectd $((S * U - c_ok)), limit $((S * U - l_ok)); collectd stored $(calc "$c_ok / $c_sec" %.0f) values/s"
+		fi
+		if [ -n "$BENCH_DURABILITY" ]; then
+			: >"$W/durability"
+			echo "-- acknowledged (all PUT answered), by durability/clients"
+			for m in $BENCH_DURABILITY; do
+				for dc in $BENCH_DCLIENTS; do
+					run_durability "$m" "$dc"
+				done
+			done
+			awk '{ t[$1 "/" $2] = $3; c[$2] = 1 }
+			    END { for (k in c) if (t["memory/" k] > 0 &&
+				t["fsync/" k] > 0)
+				printf "ratio fsync/memory rate, %d clients: " \
+				    "%.2f (goal >= 0.8 with 4+)\n", k,
+				    t["memory/" k] / t["fsync/" k] }' \
+			    "$W/durability" | sort -t, -k1,1 -n
 		fi
 		r=$((r + 1))
 	done

@@ -1080,7 +1080,7 @@ alert_done(struct work_job *wj)
 /* ---- starting evaluations */
 
 static void
-alert_flushed_cb(void *arg, int error)
+alert_flushed_cb(void *arg, int error, const char *why)
 {
 	struct alert_job	*j = arg;
 
@@ -1132,7 +1132,7 @@ alert_job_start(struct alert_job *j)
 		store_flush(alert_store, series_file(f.s[i]), alert_flushed_cb,
 		    j);
 	free(f.s);
-	alert_flushed_cb(j, 0);
+	alert_flushed_cb(j, 0, NULL);
 }
 
 static struct alert_job *

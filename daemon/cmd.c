@@ -26,6 +26,7 @@
 #include "command.h"
 #include "config.h"
 #include "graph.h"
+#include "journal.h"
 #include "listen.h"
 #include "log.h"
 #include "names.h"
@@ -43,6 +44,7 @@
 
 static const struct config *cmd_cf;	/* in force: main's */
 static struct store	*cmd_store;
+static struct journal	*cmd_journal;
 
 void
 cmd_set_config(const struct config *conf)
@@ -54,6 +56,12 @@ void
 cmd_set_store(struct store *store)
 {
 	cmd_store = store;
+}
+
+void
+cmd_set_journal(struct journal *j)
+{
+	cmd_journal = j;
 }
 
 void
@@ -124,6 +132,25 @@ cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
+struct cmd_put_wait {
+	uint64_t	 id;
+	uint64_t	 lsn;
+};
+
+/* The journal has PUT's values on disk (or failed to): answer. */
+static void
+cmd_put_durable(void *arg, int error, const char *why)
+{
+	struct cmd_put_wait	*w = arg;
+	char			 line[512];
+
+	if (error)
+		snprintf(line, sizeof(line), "ERR %s values not made durable: "
+		    "%s", proto_err_name(PERR_STORE), why);
+	client_release(w->id, w->lsn, error ? line : NULL);
+	free(w);
+}
+
 /* A refused PUT value: "VALUE reason" lines after the OK line. */
 static void
 cmd_put_refused(void *arg, const char *value, int bad_value, const char *why)
@@ -134,14 +161,21 @@ cmd_put_refused(void *arg, const char *value, int bad_value, const char *why)
 	    bad_value ? "bad-value " : "", why);
 }
 
-/* PUT: each value accepted or refused on its own, with the reason. */
+/*
+ * PUT: each value accepted or refused on its own, with the reason.  With
+ * a journal the answer is held until the accepted values are durable in
+ * it (the client's next requests are served meanwhile); then "accepted"
+ * is a promise (docs/PROTOCOL.md).
+ */
 static enum cmd_result
 cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
 	struct command_put	 put;
 	struct command_put_reply reply;
-	struct evbuffer		*refused;
+	struct cmd_put_wait	*w;
+	struct evbuffer		*refused, *answer;
 	char			 why[256];
+	uint64_t		 lsn = 0;
 	int			 nok, nbad;
 
 	put.metric = req->argv[0];
@@ -152,16 +186,25 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 	refused = evbuffer_new();
 	reply.refused = cmd_put_refused;
 	reply.arg = refused;
-	if ((nok = command_put(&put, &reply, why, sizeof(why))) == -1) {
+	if ((nok = command_put(&put, &reply, &lsn, why, sizeof(why))) == -1) {
 		evbuffer_free(refused);
 		return (cmd_err(out, PERR_NAME, why[0] != '\0' ? why :
 		    "metric names are plugin.instance.metric of [a-z0-9_-]"));
 	}
+	if (cmd_journal == NULL)
+		lsn = 0;
 	nbad = (int)put.nvalues - nok;
-	evbuffer_add_printf(out, "OK %d accepted=%d refused=%d\n", nbad, nok,
-	    nbad);
-	evbuffer_add_buffer(out, refused);
+	answer = lsn != 0 ? client_hold(c, lsn) : out;
+	evbuffer_add_printf(answer, "OK %d accepted=%d refused=%d\n", nbad,
+	    nok, nbad);
+	evbuffer_add_buffer(answer, refused);
 	evbuffer_free(refused);
+	if (lsn != 0) {
+		w = xcalloc(1, sizeof(*w));
+		w->id = client_id(c);
+		w->lsn = lsn;
+		journal_notify(cmd_journal, lsn, cmd_put_durable, w);
+	}
 	return (CMD_DONE);
 }
 
@@ -212,6 +255,9 @@ cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
 	    "render.spawned %lu\nrender.recycled %lu\nrender.lost %lu\n",
 	    rs.helpers, rs.busy, rs.queued, rs.renders, rs.failed, rs.spawned,
 	    rs.recycled, rs.lost);
+	if (cmd_journal != NULL && journal_mode(cmd_journal) != JOURNAL_MEMORY)
+		evbuffer_add_printf(b, "journal.bytes %llu\n",
+		    (unsigned long long)journal_bytes(cmd_journal));
 	alert_counts(&warning, &critical);
 	evbuffer_add_printf(b, "alert.warning %d\nalert.critical %d\n"
 	    "notify.pending %d\n", warning, critical, notify_pending());
@@ -339,13 +385,13 @@ cmd_graph_done(const struct query_result *res, void *arg)
 }
 
 static void
-cmd_flush_done(void *arg, int error)
+cmd_flush_done(void *arg, int error, const char *why)
 {
 	struct evbuffer	*b = evbuffer_new();
 
 	if (error)
-		evbuffer_add_printf(b, "ERR store flush failed; see the "
-		    "daemon log\n");
+		evbuffer_add_printf(b, "ERR store not every accepted value is "
+		    "in its file yet (kept, retried): %s\n", why);
 	else
 		evbuffer_add_printf(b, "OK 0 flushed\n");
 	cmd_answer(arg, b);

@@ -10,6 +10,7 @@
 
 struct client;
 struct config;
+struct journal;
 struct proto_req;
 struct store;
 
@@ -22,6 +23,8 @@ enum cmd_result {
 void		 cmd_set_config(const struct config *);
 void		 cmd_shutdown(void);
 void		 cmd_set_store(struct store *);
+/* PUT answers once its values are durable in j (NULL: at once). */
+void		 cmd_set_journal(struct journal *);
 /* Answer a line that could not be parsed, or a request. */
 enum cmd_result	 cmd_exec(struct client *, char *line, size_t len);
 

@@ -11,10 +11,19 @@
 #include <time.h>
 
 #include "command.h"
+#include "journal.h"
 #include "names.h"
 #include "proto.h"
 #include "series.h"
 #include "xmalloc.h"
+
+static struct journal	*command_journal;
+
+void
+command_set_journal(struct journal *j)
+{
+	command_journal = j;
+}
 
 struct series *
 command_series(const char *metric, const char *retention, char *why,
@@ -34,35 +43,72 @@ command_series(const char *metric, const char *retention, char *why,
 }
 
 int
-command_submit(struct series *s, time_t when, double value)
+command_submit(struct series *s, time_t when, double value, uint64_t *lsn)
 {
-	return (series_submit(s, when, value));
+	return (series_submit(s, when, value, lsn));
+}
+
+/* Why a value was not stored, in the words PUT answers with. */
+static void
+command_refusal(char *buf, size_t len, enum series_rc rc)
+{
+	if (rc == SERIES_DISK && command_journal != NULL)
+		snprintf(buf, len, "disk %s", journal_error(command_journal));
+	else
+		snprintf(buf, len, "%s", series_rc_name(rc));
 }
 
 int
 command_put(const struct command_put *req,
-    const struct command_put_reply *reply, char *why, size_t len)
+    const struct command_put_reply *reply, uint64_t *lsn, char *why,
+    size_t len)
 {
 	struct proto_error	 err;
 	struct series		*s;
-	time_t			 when;
-	double			 v;
-	size_t			 i;
-	int			 nok = 0, rc;
+	enum series_rc		*rc;
+	time_t			*when;
+	double			*v;
+	char			 reason[256];
+	size_t			 i, n = 0;
+	int			 nok = 0, *bad;
 
+	*lsn = 0;
 	if ((s = command_series(req->metric, req->retention, why, len)) ==
 	    NULL)
 		return (-1);
+	/* Parse all, then submit the good ones as one journal record. */
+	when = xreallocarray(NULL, req->nvalues + 1, sizeof(*when));
+	v = xreallocarray(NULL, req->nvalues + 1, sizeof(*v));
+	rc = xreallocarray(NULL, req->nvalues + 1, sizeof(*rc));
+	bad = xcalloc(req->nvalues + 1, sizeof(*bad));
 	for (i = 0; i < req->nvalues; i++) {
-		if (proto_put_value(req->values[i], req->now, &when, &v,
+		if (proto_put_value(req->values[i], req->now, &when[n], &v[n],
 		    &err) == -1)
-			reply->refused(reply->arg, req->values[i], 1, err.msg);
-		else if ((rc = command_submit(s, when, v)) != SERIES_OK)
-			reply->refused(reply->arg, req->values[i], 0,
-			    series_rc_name(rc));
+			bad[i] = 1;
 		else
-			nok++;
+			n++;
 	}
+	if (n > 0)
+		(void)series_submit_many(s, n, when, v, rc, lsn);
+	/* Refusals in the order of the values. */
+	for (i = 0, n = 0; i < req->nvalues; i++) {
+		if (bad[i]) {
+			(void)proto_put_value(req->values[i], req->now,
+			    &when[0], &v[0], &err);
+			reply->refused(reply->arg, req->values[i], 1, err.msg);
+			continue;
+		}
+		if (rc[n] != SERIES_OK) {
+			command_refusal(reason, sizeof(reason), rc[n]);
+			reply->refused(reply->arg, req->values[i], 0, reason);
+		} else
+			nok++;
+		n++;
+	}
+	free(when);
+	free(v);
+	free(rc);
+	free(bad);
 	return (nok);
 }
 

@@ -9,9 +9,14 @@
 #define TALLY_COMMAND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
+struct journal;
 struct series;
+
+/* Values are journaled (series.c); a DISK refusal says the journal's why. */
+void	command_set_journal(struct journal *);
 
 /* PUT: values of one metric, each "TIME:VALUE" as proto_put_value reads. */
 struct command_put {
@@ -35,12 +40,16 @@ struct command_put_reply {
 };
 
 /*
- * Store the values: each accepted or refused on its own.  Returns how many
- * were accepted, or -1 if the metric is refused (an invalid name: why is
- * empty, the front end says it its way; else why from series_declare).
+ * Store the values: each accepted or refused on its own, the accepted ones
+ * as one journal record.  Returns how many were accepted, or -1 if the
+ * metric is refused (an invalid name: why is empty, the front end says it
+ * its way; else why from series_declare).  *lsn is the journal position
+ * the answer must wait for (journal_notify) before it says "accepted", or
+ * 0 if there is nothing to wait for.
  */
 int	command_put(const struct command_put *,
-	    const struct command_put_reply *, char *why, size_t len);
+	    const struct command_put_reply *, uint64_t *lsn, char *why,
+	    size_t len);
 
 /*
  * The series named metric, declared as a GAUGE of preset retention if it
@@ -50,10 +59,12 @@ int	command_put(const struct command_put *,
 struct series	*command_series(const char *metric, const char *retention,
 		    char *why, size_t len);
 /*
- * Store one value of a client: the one way PUT, /api/v1/put and Graphite
- * lines go in.  SERIES_OK (0) or the enum series_rc of its refusal.
+ * Store one value of a client (/api/v1/put's values, Graphite lines).
+ * SERIES_OK (0) or the enum series_rc of its refusal; *lsn (if not NULL)
+ * as in command_put.
  */
-int		 command_submit(struct series *, time_t when, double value);
+int		 command_submit(struct series *, time_t when, double value,
+		    uint64_t *lsn);
 
 /*
  * LIST: the series whose names match glob (NULL: all), sorted by name, in

@@ -61,6 +61,9 @@
 #define CONFIG_SECS_MAX		16	/* registered kinds of section */
 
 static const char *const config_loglevels[] = { "info", "debug", NULL };
+/* In the order of enum journal_mode. */
+static const char *const config_durability[] = { "fsync", "os", "memory",
+    NULL };
 
 #define D(f)	offsetof(struct config, f)
 
@@ -179,12 +182,24 @@ static const struct config_key config_storage_keys[] = {
 	{ .name = "queue_max", .type = CONFIG_COUNT,
 	  .min = 100, .max = 100000000, .def = "1000000",
 	  .off = D(queue_max),
-	  .help = "values waiting to be written at most; more are dropped" },
+	  .help = "values waiting to be written at most; more are refused "
+	  "(busy)" },
 	{ .name = "write_delay",
 	  .type = CONFIG_DURATION, .max = CONFIG_MS_H, .def = "0",
 	  .off = D(write_delay),
 	  .help = "how long a value may wait so that one update writes "
 	  "several values of a file" },
+	{ .name = "durability", .type = CONFIG_ENUM,
+	  .def = "fsync", .choices = config_durability, .off = D(durability),
+	  .help = "when a value is acknowledged: fsync (in the journal on "
+	  "disk), os (in the journal, in the system's cache: survives a "
+	  "crash of tallyd, not of the machine) or memory (queued; no "
+	  "journal)" },
+	{ .name = "journal_max", .type = CONFIG_COUNT,
+	  .min = 1000000, .max = 1000000000000ULL, .def = "1G",
+	  .off = D(journal_max),
+	  .help = "bytes of journal at most (STATEDIR/journal); when full, "
+	  "new values are refused (busy) until storage catches up" },
 	{ .name = "retention", .type = CONFIG_STRING,
 	  .def = "fast", .flags = CONFIG_RELOAD,
 	  .ref = "retention", .off = D(default_retention),

@@ -147,6 +147,8 @@ struct config {
 	char		*rrdcached_prefix;	/* relative; NULL: datadir */
 	unsigned long	 queue_max;		/* values */
 	unsigned long	 write_delay;		/* ms a value may wait to batch */
+	int		 durability;		/* enum journal_mode */
+	unsigned long	 journal_max;		/* bytes */
 	char		*default_retention;
 
 	TAILQ_HEAD(, config_item) items;	/* sections, in file order */

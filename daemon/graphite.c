@@ -292,7 +292,7 @@ graphite_line(const char *peer, const char *line, size_t len)
 		hmap_put(graphite_series, v.name, s);
 		stats_set(STAT_GRAPHITE_SERIES, hmap_count(graphite_series));
 	}
-	if ((rc = command_submit(s, v.when, v.value)) != SERIES_OK) {
+	if ((rc = command_submit(s, v.when, v.value, NULL)) != SERIES_OK) {
 		graphite_refuse(peer, series_rc_name(rc), line, len);
 		return;
 	}

@@ -54,6 +54,7 @@
 #include "config.h"
 #include "graph.h"
 #include "http.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "names.h"
@@ -98,6 +99,7 @@ struct http_wait {
 	char				 metric[NAMES_SERIES_MAX + 1];
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
+	struct evbuffer			*body;	/* /api/v1/put: the answer */
 	TAILQ_ENTRY(http_wait)		 entry;
 };
 
@@ -173,6 +175,7 @@ static uint64_t			 http_next_id = 1;
 /* The config in force (main's, replaced on reload) and its [http]. */
 static const struct config	*http_cf;
 static const struct http_conf	*http_hc;
+static struct journal		*http_journal;
 static struct log_limit		 http_ll_busy;
 
 #define H(f)	offsetof(struct http_conf, f)
@@ -467,6 +470,8 @@ http_wait_free(struct http_wait *w)
 	if (w->req != NULL && w->orphan)
 		evhttp_request_free(w->req);
 	http_batch_free(w->batch);
+	if (w->body != NULL)
+		evbuffer_free(w->body);
 	free(w);
 }
 
@@ -1117,6 +1122,12 @@ http_counter(struct http_call *c)
 
 /* ---- /api/v1/put */
 
+void
+http_set_journal(struct journal *j)
+{
+	http_journal = j;
+}
+
 /* "Authorization: Bearer TOKEN", compared in constant time. */
 static int
 http_authorized(struct evhttp_request *req)
@@ -1136,6 +1147,32 @@ http_authorized(struct evhttp_request *req)
 	for (i = 0; i < n; i++)
 		diff |= http_hc->token[i] ^ (i < m ? t[i] : 0);
 	return (diff == 0);
+}
+
+/* The journal has a put's values on disk (or failed to): answer. */
+static void
+http_put_durable(void *arg, int error, const char *why)
+{
+	struct http_wait	*w;
+	struct evhttp_request	*req;
+	struct evbuffer		*b;
+	int			 head;
+
+	if ((w = http_wait_find((uintptr_t)arg)) == NULL)
+		return;
+	b = w->body;
+	w->body = NULL;
+	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL) {
+		evbuffer_free(b);
+		return;
+	}
+	if (error) {
+		evbuffer_free(b);
+		http_error(req, head, 503, proto_err_name(PERR_STORE),
+		    "values not made durable: %s", why);
+		return;
+	}
+	http_json(req, head, b);
 }
 
 /* A refused value, added to the "refused" array. */
@@ -1196,6 +1233,8 @@ http_put(struct http_call *c)
 	char			 show[4 * HTTP_SHOW_MAX + 4];
 	size_t			 n;
 	int			 nok;
+	struct http_wait	*w;
+	uint64_t		 maxlsn = 0;
 
 	if (!http_authorized(c->req)) {
 		http_header(c->req, "WWW-Authenticate",
@@ -1227,7 +1266,8 @@ http_put(struct http_call *c)
 		refused = evbuffer_new();
 		reply.refused = http_put_refused;
 		reply.arg = refused;
-		if ((nok = command_put(&put, &reply, why, sizeof(why))) == -1) {
+		if ((nok = command_put(&put, &reply, &maxlsn, why,
+		    sizeof(why))) == -1) {
 			evbuffer_free(refused);
 			http_error(c->req, c->head, 400,
 			    proto_err_name(PERR_NAME), "%s", why);
@@ -1240,7 +1280,16 @@ http_put(struct http_call *c)
 		evbuffer_add_buffer(b, refused);
 		evbuffer_add_printf(b, "]}\n");
 		evbuffer_free(refused);
-		http_json(c->req, c->head, b);
+		/* Accepted means durable: answer once the journal says so. */
+		if (maxlsn == 0 || http_journal == NULL)
+			http_json(c->req, c->head, b);
+		else if ((w = http_wait_new(c)) == NULL)
+			evbuffer_free(b);
+		else {
+			w->body = b;
+			journal_notify(http_journal, maxlsn, http_put_durable,
+			    (void *)(uintptr_t)w->id);
+		}
 	}
 out:
 	free(words);

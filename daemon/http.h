@@ -48,6 +48,9 @@ void	http_reload(const struct config *);
  * listener.  Query answers that arrive later find nothing and are dropped.
  */
 void	http_stop(void);
+/* A put answers once its values are durable in j (NULL: at once). */
+struct journal;
+void	http_set_journal(struct journal *);
 
 /*
  * For the Prometheus API (prom.c), on the loop.  http_hold keeps req

@@ -15,6 +15,16 @@
  * reads nothing for client_timeout while answers wait is closed.
  * Asynchronous answers find their client by id; a client that left is
  * simply not found.
+ *
+ * Held answers.  A PUT's answer must wait until its values are durable in
+ * the journal, but the client's next lines need not: the answer goes into
+ * a hold (client_hold) and the connection keeps being served, so one
+ * pipelining client fills a group commit by itself.  Answers made while
+ * holds wait go into a plain hold behind them; holds leave for the
+ * socket strictly in order, a PUT's once client_release says its LSN is
+ * durable (or replaces it with the error).  A client is not closed while
+ * holds wait, and one with LISTEN_HOLD_MAX of them is not served until
+ * some are released (a stalled disk must not grow them without bound).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,7 +67,16 @@ struct client {
 	int			 closing;	/* close once output is sent */
 	int			 eof;		/* it sent all it will send */
 	char			 peer[64];
+	TAILQ_HEAD(client_held_q, client_held) holds;
+	int			 nholds;
 	TAILQ_ENTRY(client)	 entry;
+};
+
+struct client_held {
+	uint64_t		 lsn;	/* 0: plain answers, go when first */
+	int			 done;
+	struct evbuffer		*b;
+	TAILQ_ENTRY(client_held) entry;
 };
 
 struct listener {
@@ -77,6 +96,8 @@ static int			 listen_nclients;
 static const struct config	*listen_cf;	/* in force: main's */
 static listen_request_cb	 listen_request;
 static struct log_limit		 listen_ll_full;
+
+#define LISTEN_HOLD_MAX	4096	/* answers held per client at most */
 
 static void	client_process(struct client *);
 
@@ -169,12 +190,18 @@ listen_set_config(const struct config *conf)
 static void
 client_free(struct client *c)
 {
-	char	 key[32];
+	struct client_held	*h;
+	char			 key[32];
 
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
 	hmap_del(listen_ids, key);
 	TAILQ_REMOVE(&listen_list, c, entry);
 	listen_nclients--;
+	while ((h = TAILQ_FIRST(&c->holds)) != NULL) {
+		TAILQ_REMOVE(&c->holds, h, entry);
+		evbuffer_free(h->b);
+		free(h);
+	}
 	bufferevent_free(c->bev);
 	event_free(c->more_ev);
 	log_debug("client %llu (%s): closed", (unsigned long long)c->id,
@@ -216,7 +243,7 @@ client_process(struct client *c)
 	size_t		 len;
 	int		 n = 0;
 
-	while (!c->waiting && !c->closing) {
+	while (!c->waiting && !c->closing && c->nholds < LISTEN_HOLD_MAX) {
 		if (n == listen_cf->requests_per_wake) {
 			if (evbuffer_get_length(in) > 0)
 				event_active(c->more_ev, EV_TIMEOUT, 0);
@@ -244,7 +271,7 @@ client_process(struct client *c)
 			c->waiting = 1;
 		free(line);
 	}
-	if (c->closing &&
+	if (c->closing && TAILQ_EMPTY(&c->holds) &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		client_free(c);
 }
@@ -266,7 +293,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->closing &&
+	if (c->closing && TAILQ_EMPTY(&c->holds) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_free(c);
 }
@@ -315,6 +342,7 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
+	TAILQ_INIT(&c->holds);
 	c->id = listen_next_id++;
 	c->tcp = ls->tcp;
 	if (ls->tcp && sa->sa_family == AF_INET)
@@ -401,10 +429,74 @@ client_id(const struct client *c)
 	return (c->id);
 }
 
+static struct client_held *
+client_held_new(struct client *c, uint64_t lsn)
+{
+	struct client_held	*h = xcalloc(1, sizeof(*h));
+
+	h->lsn = lsn;
+	if ((h->b = evbuffer_new()) == NULL)
+		fatalx("listen: evbuffer_new failed");
+	TAILQ_INSERT_TAIL(&c->holds, h, entry);
+	c->nholds++;
+	return (h);
+}
+
 struct evbuffer *
 client_output(struct client *c)
 {
-	return (bufferevent_get_output(c->bev));
+	struct client_held	*h;
+
+	if (TAILQ_EMPTY(&c->holds))
+		return (bufferevent_get_output(c->bev));
+	if ((h = TAILQ_LAST(&c->holds, client_held_q))->lsn != 0)
+		h = client_held_new(c, 0);
+	return (h->b);
+}
+
+struct evbuffer *
+client_hold(struct client *c, uint64_t lsn)
+{
+	return (client_held_new(c, lsn)->b);
+}
+
+void
+client_release(uint64_t id, uint64_t lsn, const char *error)
+{
+	struct client		*c;
+	struct client_held	*h;
+	struct evbuffer		*out;
+	char			 key[32];
+	int			 paused;
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	if (listen_ids == NULL || (c = hmap_get(listen_ids, key)) == NULL)
+		return;
+	TAILQ_FOREACH(h, &c->holds, entry) {
+		if (h->lsn == lsn && !h->done) {
+			h->done = 1;
+			if (error != NULL) {
+				evbuffer_drain(h->b, evbuffer_get_length(h->b));
+				evbuffer_add_printf(h->b, "%s\n", error);
+			}
+			break;
+		}
+	}
+	out = bufferevent_get_output(c->bev);
+	paused = c->nholds >= LISTEN_HOLD_MAX;
+	while ((h = TAILQ_FIRST(&c->holds)) != NULL &&
+	    (h->lsn == 0 || h->done)) {
+		TAILQ_REMOVE(&c->holds, h, entry);
+		c->nholds--;
+		evbuffer_add_buffer(out, h->b);
+		evbuffer_free(h->b);
+		free(h);
+	}
+	if (c->closing && TAILQ_EMPTY(&c->holds) &&
+	    evbuffer_get_length(out) == 0)
+		client_free(c);
+	else if (paused && c->nholds < LISTEN_HOLD_MAX)
+		client_process(c);	/* its next lines waited for room */
 }
 
 int
@@ -437,7 +529,7 @@ client_resume(uint64_t id, struct evbuffer *out)
 		evbuffer_free(out);	/* it left; nobody to answer */
 		return;
 	}
-	evbuffer_add_buffer(bufferevent_get_output(c->bev), out);
+	evbuffer_add_buffer(client_output(c), out);
 	evbuffer_free(out);
 	c->waiting = 0;
 	client_process(c);

@@ -48,5 +48,13 @@ void		 client_close_after(struct client *);
  * and go on with its next requests.  Dropped if the client has gone.
  */
 void		 client_resume(uint64_t id, struct evbuffer *out);
+/*
+ * An answer that waits until lsn is durable (PUT): write it into the
+ * buffer returned; later answers queue behind it, and the client's next
+ * requests are served meanwhile.  client_release(id, lsn, NULL) sends it
+ * (and what waits behind it); with error, that line replaces it.
+ */
+struct evbuffer	*client_hold(struct client *, uint64_t lsn);
+void		 client_release(uint64_t id, uint64_t lsn, const char *error);
 
 #endif

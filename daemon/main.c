@@ -4,8 +4,11 @@
  * Start-up: parse and check the config (errors to stderr as file:line),
  * load-check the plugins, make directories, lock the pidfile, then fork;
  * only then create the event base and threads (neither survives fork).
+ * Start-up of storage: the store's writer, then the journal's replay
+ * (values an earlier run acknowledged), a flush of what it replayed, and
+ * only then clients and plugins.
  * Shutdown: stop scheduling, wait for running reads (bounded), flush the
- * store, free, exit 0.  Reload (SIGHUP) parses into a fresh config and
+ * store; the journal is emptied only if everything reached the files.  Reload (SIGHUP) parses into a fresh config and
  * swaps it in only if it is good.
  */
 #include <sys/stat.h>
@@ -13,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +29,11 @@
 #include "alert.h"
 #include "alertconf.h"
 #include "cmd.h"
+#include "command.h"
 #include "config.h"
 #include "graphite.h"
 #include "http.h"
+#include "journal.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
@@ -45,6 +51,9 @@
 static struct config		*main_conf;
 static struct event_base	*main_base;
 static struct store		*main_store;
+static struct journal		*main_journal;
+static int			 main_replayed;	/* its flush answered */
+static volatile int		 main_stopping;
 static int			 main_verbose;
 
 /* listen.c hands each request line to cmd.c through this. */
@@ -199,6 +208,7 @@ main_signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("%s: shutting down", strsignal(sig));
+		main_stopping = 1;	/* also during the journal's replay */
 		event_base_loopbreak(main_base);
 		break;
 	}
@@ -227,6 +237,79 @@ main_dirs(const struct config *conf, uid_t uid, gid_t gid, int chown_them)
 }
 
 static void
+main_replay_cb(void *arg, const struct journal_rec *rec)
+{
+	series_replay(rec);
+}
+
+struct main_sync {
+	uint64_t	 token;
+};
+
+static void
+main_stored_cb(void *arg, int error, const char *why)
+{
+	struct main_sync	*ms = arg;
+
+	/* After journal_close (a request the stopped store answers late). */
+	if (main_journal == NULL) {
+		free(ms);
+		return;
+	}
+	if (error)
+		log_warnx("journal: kept until storage works: %s", why);
+	journal_stored(main_journal, ms->token, error);
+	free(ms);
+}
+
+/* Journal thread: have everything queued so far written. */
+static void
+main_sync_cb(void *arg, uint64_t token)
+{
+	struct main_sync	*ms = xcalloc(1, sizeof(*ms));
+
+	ms->token = token;
+	store_flush(main_store, NULL, main_stored_cb, ms);
+}
+
+static void
+main_replayed_cb(void *arg, int error, const char *why)
+{
+	if (error)
+		log_warnx("journal: replayed values not all stored yet (kept, "
+		    "retried): %s", why);
+	else
+		journal_stored(main_journal, journal_replayed(main_journal), 0);
+	main_replayed = 1;
+}
+
+/* Replay the journal into the store and wait until it is written. */
+static void
+main_journal_start(void)
+{
+	char	 dir[PATH_MAX], err[512];
+	size_t	 n;
+
+	snprintf(dir, sizeof(dir), "%s/journal", main_conf->statedir);
+	if ((main_journal = journal_open(dir, main_conf->durability,
+	    main_conf->journal_max, 0, err, sizeof(err))) == NULL)
+		fatalx("journal: %s", err);
+	if ((n = journal_replay(main_journal, main_replay_cb, NULL)) > 0) {
+		store_flush(main_store, NULL, main_replayed_cb, NULL);
+		while (!main_replayed && !main_stopping)
+			event_base_loop(main_base, EVLOOP_ONCE);
+	}
+	if (journal_start(main_journal, main_base, main_sync_cb, NULL) == -1)
+		fatalx("journal: cannot start");
+	if (main_conf->durability != JOURNAL_MEMORY)
+		series_set_journal(main_journal);
+	cmd_set_journal(main_journal);
+	command_set_journal(main_journal);
+	http_set_journal(main_journal);
+	plugins_set_storage(main_store, main_journal);
+}
+
+static void
 main_run(int foreground)
 {
 	struct store_opts	 so;
@@ -234,6 +317,8 @@ main_run(int foreground)
 	struct event		*sig[4];
 	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t			 i;
+	unsigned long		 left;
+	char			 undo[PATH_MAX];
 	int			 stuck;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -264,12 +349,16 @@ main_run(int foreground)
 	so.rrdcached = main_conf->rrdcached;
 	so.queue_max = main_conf->queue_max;
 	so.write_delay = main_conf->write_delay;
+	snprintf(undo, sizeof(undo), "%s/store.undo", main_conf->statedir);
+	so.undo = undo;
+	so.fsync = main_conf->durability == JOURNAL_FSYNC;
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)
 		fatalx("store: cannot start the writer");
 	series_init(main_store);
 	series_set_config(main_conf);
 	cmd_set_store(main_store);
+	main_journal_start();
 	query_init(main_base, main_store);
 	query_set_config(main_conf);
 	cmd_set_config(main_conf);
@@ -285,7 +374,8 @@ main_run(int foreground)
 	    main_conf->rrdcached != NULL ? main_conf->rrdcached : "");
 	proc_ready();
 
-	event_base_dispatch(main_base);
+	if (!main_stopping)
+		event_base_dispatch(main_base);
 
 	listen_stop();
 	graphite_stop();
@@ -299,8 +389,12 @@ main_run(int foreground)
 	 * waited for; a FETCH, INFO or GRAPH among them submits to the query
 	 * pool, so that pool (and the render helpers) must outlive it.
 	 */
-	store_stop(main_store);
+	if ((left = store_stop(main_store)) > 0)
+		log_warnx("store: %lu values not in their files; the journal "
+		    "keeps them for the next start", left);
 	query_shutdown();
+	journal_close(main_journal, left == 0);
+	main_journal = NULL;
 	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "
 	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),

@@ -16,26 +16,38 @@
  * A read past its deadline is logged once, counted, and the pool lends
  * itself one more thread until it returns, so a hung plugin costs a
  * thread, never another instance's schedule.
+ *
+ * Durability.  host_submit and host_rewrite remember the journal LSN of
+ * the instance's last value (only its read submits, one at a time);
+ * host_sync waits for it on the journal's condition, or, with no journal,
+ * for a store flush whose completion (on the loop) signals the worker.
+ * A worker never waits for the loop without a bound: at shutdown the
+ * loop no longer runs completions, so such a wait gives up.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
+#include <rrd.h>
 
 #include "compat.h"
 #include "config.h"
+#include "journal.h"
 #include "log.h"
 #include "names.h"
 #include "plugin.h"
 #include "sched.h"
 #include "series.h"
 #include "stats.h"
+#include "store.h"
 #include "util.h"
 #include "work.h"
 #include "xmalloc.h"
@@ -66,6 +78,7 @@ struct tally_ctx {
 	int			 read_rc;
 	int			 lent;		/* holds a lent thread */
 	int			 removed;	/* destroy when the read ends */
+	uint64_t		 lsn;		/* of its last submitted value */
 	struct log_limit	 refuse_limit;	/* worker or loop, never both */
 	TAILQ_ENTRY(tally_ctx)	 entry;
 };
@@ -79,7 +92,9 @@ static TAILQ_HEAD(, tally_ctx)	 plugin_retiring =	/* reads running */
 static struct event_base	*plugin_base;
 static struct work_pool		*plugin_pool;
 static const struct config	*plugin_config;
-static int			 plugin_stopping;
+static volatile int		 plugin_stopping;
+static struct store		*plugin_store;
+static struct journal		*plugin_journal;
 
 static void	plugin_tick_cb(evutil_socket_t, short, void *);
 static void	plugin_deadline_cb(evutil_socket_t, short, void *);
@@ -138,6 +153,7 @@ host_submit(struct tally_ctx *ctx, const char *metric, time_t when,
 	char		 name[NAMES_SERIES_MAX + 1];
 	struct series	*s = NULL;
 	unsigned long	 n;
+	uint64_t	 lsn;
 
 	if (host_fullname(ctx, metric, name, sizeof(name)) == 0)
 		s = series_find(name);
@@ -149,7 +165,11 @@ host_submit(struct tally_ctx *ctx, const char *metric, time_t when,
 			    metric != NULL ? metric : "(null)", n);
 		return (-1);
 	}
-	return (series_submit(s, when, value) == SERIES_OK ? 0 : -1);
+	if (series_submit(s, when, value, &lsn) != SERIES_OK)
+		return (-1);
+	if (lsn > ctx->lsn)
+		ctx->lsn = lsn;
+	return (0);
 }
 
 static int
@@ -158,6 +178,8 @@ host_rewrite(struct tally_ctx *ctx, const char *metric, size_t n,
 {
 	char		 name[NAMES_SERIES_MAX + 1];
 	struct series	*s = NULL;
+	uint64_t	 lsn = 0;
+	int		 r = -1;
 
 	if (host_fullname(ctx, metric, name, sizeof(name)) == 0)
 		s = series_find(name);
@@ -167,12 +189,125 @@ host_rewrite(struct tally_ctx *ctx, const char *metric, size_t n,
 		return (-1);
 	}
 	if (n == 0 || when == NULL || value == NULL ||
-	    series_rewrite(s, n, when, value) == -1) {
-		host_log(ctx, TALLY_LOG_ERR, "rewrite %s: need points in "
-		    "increasing time (integral for counters)", metric);
+	    (r = series_rewrite(s, n, when, value, &lsn)) != 0) {
+		if (r == -2)
+			host_log(ctx, TALLY_LOG_ERR, "rewrite %s: %s", metric,
+			    plugin_journal != NULL ?
+			    journal_error(plugin_journal) : "refused");
+		else
+			host_log(ctx, TALLY_LOG_ERR, "rewrite %s: need points "
+			    "in increasing time (integral for counters)",
+			    metric);
 		return (-1);
 	}
+	if (lsn > ctx->lsn)
+		ctx->lsn = lsn;
 	return (0);
+}
+
+/* A worker waiting for a store flush that completes on the loop. */
+struct host_flush {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 done;
+	int		 error;
+	int		 abandoned;
+};
+
+static void
+host_flush_cb(void *arg, int error, const char *why)
+{
+	struct host_flush	*w = arg;
+	int			 gone;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = 1;
+	w->error = error;
+	gone = w->abandoned;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (gone) {
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+	}
+}
+
+/* Worker: store_flush(f) and wait for it; 0 or -1. */
+static int
+host_flush_wait(struct tally_ctx *ctx, struct store_file *f)
+{
+	struct host_flush	*w;
+	struct timespec		 ts;
+	int			 r, gone = 0;
+
+	if (plugin_store == NULL)
+		return (-1);
+	w = xcalloc(1, sizeof(*w));
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	store_flush(plugin_store, f, host_flush_cb, w);
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		if (plugin_stopping) {
+			w->abandoned = gone = 1;
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+	}
+	r = w->done && !w->error ? 0 : -1;
+	pthread_mutex_unlock(&w->lock);
+	if (!gone) {
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+	} else
+		host_log(ctx, TALLY_LOG_WARNING, "shutting down: not waiting "
+		    "for storage");
+	return (r);
+}
+
+static int
+host_sync(struct tally_ctx *ctx)
+{
+	if (plugin_journal != NULL &&
+	    journal_mode(plugin_journal) != JOURNAL_MEMORY) {
+		if (journal_wait(plugin_journal, ctx->lsn) == 0)
+			return (0);
+		host_log(ctx, TALLY_LOG_ERR, "sync: %s",
+		    journal_error(plugin_journal));
+		return (-1);
+	}
+	if (host_flush_wait(ctx, NULL) == 0)
+		return (0);
+	host_log(ctx, TALLY_LOG_ERR, "sync: values not yet in their files; "
+	    "see the store's warnings");
+	return (-1);
+}
+
+static time_t
+host_stored_last(struct tally_ctx *ctx, const char *metric)
+{
+	char		 name[NAMES_SERIES_MAX + 1];
+	struct series	*s = NULL;
+	const char	*path;
+	time_t		 t;
+
+	if (host_fullname(ctx, metric, name, sizeof(name)) == 0)
+		s = series_find(name);
+	if (s == NULL || host_flush_wait(ctx, series_file(s)) == -1)
+		return (-1);
+	path = store_file_path(series_file(s));
+	if (access(path, F_OK) == -1)
+		return (errno == ENOENT ? 0 : -1);
+	rrd_clear_error();
+	if ((t = rrd_last_r(path)) == -1) {
+		host_log(ctx, TALLY_LOG_ERR, "%s: %s", path, rrd_get_error());
+		return (-1);
+	}
+	return (t);
 }
 
 static const char *
@@ -203,6 +338,8 @@ static const struct tally_host plugin_host = {
 	.stats = host_stats,
 	.rewrite = host_rewrite,
 	.config_dir = host_config_dir,
+	.sync = host_sync,
+	.stored_last = host_stored_last,
 };
 
 /* ---- modules */
@@ -804,6 +941,13 @@ plugin_find_retiring(const char *plugin, const char *instance)
 			return (ctx);
 	}
 	return (NULL);
+}
+
+void
+plugins_set_storage(struct store *store, struct journal *j)
+{
+	plugin_store = store;
+	plugin_journal = j;
 }
 
 void

@@ -54,6 +54,10 @@ int	plugin_conf_same(const struct plugin_conf *,
 int	plugins_check(const struct config *, struct config_errors *errs);
 
 /* Start every instance of conf (loop thread). */
+struct journal;
+struct store;
+/* Where host sync and stored_last look; before plugins_start. */
+void	plugins_set_storage(struct store *, struct journal *);
 void	plugins_start(struct event_base *, const struct config *);
 /*
  * Apply a new config: instances whose section is unchanged keep running

@@ -757,7 +757,7 @@ query_submit(struct query_job *q)
 }
 
 static void
-query_flushed_cb(void *arg, int error)
+query_flushed_cb(void *arg, int error, const char *why)
 {
 	struct query_job	*q = arg;
 
@@ -820,7 +820,7 @@ query_start(struct query_job *q, const char *const *names, int n)
 		q->flushes++;
 		store_flush(query_store, series_file(s), query_flushed_cb, q);
 	}
-	query_flushed_cb(q, 0);
+	query_flushed_cb(q, 0, NULL);
 }
 
 static struct query_job *
@@ -1017,7 +1017,7 @@ query_exec_done(struct work_job *job)
 }
 
 static void
-query_exec_flushed_cb(void *arg, int error)
+query_exec_flushed_cb(void *arg, int error, const char *why)
 {
 	struct query_exec	*x = arg;
 
@@ -1052,7 +1052,7 @@ query_exec(const char *const *names, size_t n, query_exec_fn run,
 		store_flush(query_store, series_file(s),
 		    query_exec_flushed_cb, x);
 	}
-	query_exec_flushed_cb(x, 0);
+	query_exec_flushed_cb(x, 0, NULL);
 }
 
 const char *

@@ -49,6 +49,7 @@ struct rrdcached {
 	char		*port;
 
 	int		 fd;
+	unsigned long	 generation;	/* connections made */
 	int		 used;		/* an exchange succeeded on fd */
 	int		 got;		/* reply bytes read in this exchange */
 	msec_t		 next_try;
@@ -295,7 +296,14 @@ rrdcached_connect(struct rrdcached *rc, char *err, size_t errlen)
 	}
 	rc->backoff = 0;
 	rc->rpos = rc->rlen = 0;
+	rc->generation++;
 	return (0);
+}
+
+unsigned long
+rrdcached_generation(const struct rrdcached *rc)
+{
+	return (rc->generation);
 }
 
 /* Writes rc->out whole, waiting while the socket is full. */

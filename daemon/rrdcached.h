@@ -38,6 +38,12 @@ int			 rrdcached_connect(struct rrdcached *, char *err,
 			    size_t errlen);
 
 /*
+ * Connections made so far.  A new one may be to a restarted rrdcached
+ * that lost what it had not written: its caller sends that again.
+ */
+unsigned long		 rrdcached_generation(const struct rrdcached *);
+
+/*
  * Send one command line (without '\n') and read its reply.  Returns the
  * status (>= 0: success, the lines that followed are skipped unless cb is
  * set, then each is passed to cb with cmd 0), -1 if rrdcached refused the

@@ -7,6 +7,11 @@
  * queries.  Store calls made under it (store_file_get) take only the
  * store's own locks, never ours: lock order is series_lock, then store.
  * Series are freed only by series_shutdown, after every reader stopped.
+ *
+ * Every accepted value and rewrite goes through the journal first
+ * (journal_append with the store call as its put), so what the store
+ * holds is always in the journal, in the same order; the registry's last
+ * time is taken back if the journal or the store refuses the value.
  */
 #include <limits.h>
 #include <math.h>
@@ -14,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
 #include "hmap.h"
+#include "journal.h"
 #include "log.h"
 #include "retention.h"
 #include "names.h"
@@ -29,6 +36,7 @@
 struct series {
 	char			*name;
 	char			*unit;
+	char			*preset;
 	enum tally_kind		 kind;
 	struct store_file	*file;
 	time_t			 last_time;	/* 0: nothing yet */
@@ -38,6 +46,7 @@ struct series {
 static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hmap		*series_table;
 static struct store		*series_store;
+static struct journal		*series_journal;
 static const struct config	*series_config;	/* in force */
 
 void
@@ -45,6 +54,12 @@ series_init(struct store *store)
 {
 	series_table = hmap_new();
 	series_store = store;
+}
+
+void
+series_set_journal(struct journal *j)
+{
+	series_journal = j;
 }
 
 void
@@ -62,6 +77,7 @@ series_free(void *arg)
 
 	free(s->name);
 	free(s->unit);
+	free(s->preset);
 	free(s);
 }
 
@@ -110,6 +126,7 @@ series_new(const char *name, enum tally_kind kind, const char *unit,
 	s = xcalloc(1, sizeof(*s));
 	s->name = xstrdup(name);
 	s->unit = xstrdup(unit != NULL ? unit : "");
+	s->preset = xstrdup(preset);
 	s->kind = kind;
 	s->file = store_file_get(series_store, path, kind, ret);
 	hmap_put(series_table, name, s);
@@ -155,11 +172,71 @@ series_find(const char *name)
 	return (s);
 }
 
-enum series_rc
-series_submit(struct series *s, time_t when, double value)
-{
-	int	 stale;
+struct series_put {
+	struct series	*s;
+	size_t		 n;
+	const time_t	*when;
+	const double	*value;
+};
 
+/* Under the journal lock: the store side of an append. */
+static int
+series_put_value(void *arg)
+{
+	struct series_put	*p = arg;
+
+	if (p->n == 1)
+		return (store_put(series_store, p->s->file, p->when[0],
+		    p->value[0]));
+	return (store_put_many(series_store, p->s->file, p->n, p->when,
+	    p->value));
+}
+
+static int
+series_put_rewrite(void *arg)
+{
+	struct series_put	*p = arg;
+
+	store_rewrite(series_store, p->s->file, p->n, p->when, p->value, NULL,
+	    NULL);
+	return (0);
+}
+
+/* Journal and queue; JOURNAL_* code. */
+static int
+series_append(struct series *s, enum journal_type type, size_t n,
+    const time_t *when, const double *value, uint64_t *lsn)
+{
+	struct journal_rec	 rec;
+	struct series_put	 p = { s, n, when, value };
+	uint64_t		 dummy;
+
+	if (lsn == NULL)
+		lsn = &dummy;
+	*lsn = 0;
+	if (series_journal == NULL)
+		return (type == JOURNAL_VALUE ? (series_put_value(&p) == 0 ?
+		    JOURNAL_OK : JOURNAL_PUT) : series_put_rewrite(&p));
+	memset(&rec, 0, sizeof(rec));
+	rec.type = type;
+	rec.kind = (int)s->kind;
+	rec.name = s->name;
+	rec.preset = s->preset;
+	rec.n = n;
+	rec.when = when;
+	rec.value = value;
+	return (journal_append(series_journal, &rec, type == JOURNAL_VALUE ?
+	    series_put_value : series_put_rewrite, &p, lsn));
+}
+
+enum series_rc
+series_submit(struct series *s, time_t when, double value, uint64_t *lsn)
+{
+	time_t	 before = 0;
+	int	 stale, r;
+
+	if (lsn != NULL)
+		*lsn = 0;
 	if (when == 0)
 		when = (time_t)(clock_wall() / 1000);
 	if (s->kind != TALLY_GAUGE && isfinite(value) &&
@@ -170,6 +247,7 @@ series_submit(struct series *s, time_t when, double value)
 	pthread_mutex_lock(&series_lock);
 	stale = s->last_time != 0 && when <= s->last_time;
 	if (!stale) {
+		before = s->last_time;
 		s->last_time = when;
 		s->last_value = value;
 	}
@@ -178,16 +256,90 @@ series_submit(struct series *s, time_t when, double value)
 		stats_add(STAT_VALUES_STALE, 1);
 		return (SERIES_STALE);
 	}
-	stats_add(STAT_VALUES_RECEIVED, 1);
-	return (store_put(series_store, s->file, when, value) == 0 ?
-	    SERIES_OK : SERIES_BUSY);
+	if ((r = series_append(s, JOURNAL_VALUE, 1, &when, &value, lsn)) ==
+	    JOURNAL_OK) {
+		stats_add(STAT_VALUES_RECEIVED, 1);
+		return (SERIES_OK);
+	}
+	/* Not accepted: a later value at this time must not be stale. */
+	pthread_mutex_lock(&series_lock);
+	if (s->last_time == when)
+		s->last_time = before;
+	pthread_mutex_unlock(&series_lock);
+	stats_add(STAT_VALUES_DROPPED, 1);
+	return (r == JOURNAL_FAILED ? SERIES_DISK : SERIES_BUSY);
+}
+
+enum series_rc
+series_submit_many(struct series *s, size_t n, const time_t *when,
+    const double *value, enum series_rc *rc, uint64_t *lsn)
+{
+	time_t		*tw, before, now = 0;
+	double		*vw, before_value;
+	size_t		 i, k = 0, nrefused = 0;
+	int		 r;
+
+	*lsn = 0;
+	tw = xreallocarray(NULL, n, sizeof(*tw));
+	vw = xreallocarray(NULL, n, sizeof(*vw));
+	pthread_mutex_lock(&series_lock);
+	before = s->last_time;
+	before_value = s->last_value;
+	for (i = 0; i < n; i++) {
+		tw[k] = when[i];
+		if (tw[k] == 0) {
+			if (now == 0)
+				now = (time_t)(clock_wall() / 1000);
+			tw[k] = now;
+		}
+		if (s->kind != TALLY_GAUGE && isfinite(value[i]) &&
+		    value[i] != floor(value[i])) {
+			rc[i] = SERIES_KIND;
+			nrefused++;
+			continue;
+		}
+		if (s->last_time != 0 && tw[k] <= s->last_time) {
+			rc[i] = SERIES_STALE;
+			stats_add(STAT_VALUES_STALE, 1);
+			continue;
+		}
+		rc[i] = SERIES_OK;
+		s->last_time = tw[k];
+		s->last_value = value[i];
+		vw[k++] = value[i];
+	}
+	pthread_mutex_unlock(&series_lock);
+	stats_add(STAT_VALUES_REFUSED, nrefused);
+	r = k == 0 ? JOURNAL_OK : series_append(s, JOURNAL_VALUE, k, tw, vw,
+	    lsn);
+	if (r == JOURNAL_OK)
+		stats_add(STAT_VALUES_RECEIVED, k);
+	else {
+		/* None accepted: later values at these times are not stale. */
+		pthread_mutex_lock(&series_lock);
+		if (s->last_time == tw[k - 1]) {
+			s->last_time = before;
+			s->last_value = before_value;
+		}
+		pthread_mutex_unlock(&series_lock);
+		for (i = 0; i < n; i++) {
+			if (rc[i] == SERIES_OK)
+				rc[i] = r == JOURNAL_FAILED ? SERIES_DISK :
+				    SERIES_BUSY;
+		}
+	}
+	free(tw);
+	free(vw);
+	return (r == JOURNAL_OK ? SERIES_OK : r == JOURNAL_FAILED ?
+	    SERIES_DISK : SERIES_BUSY);
 }
 
 int
 series_rewrite(struct series *s, size_t n, const time_t *when,
-    const double *value)
+    const double *value, uint64_t *lsn)
 {
 	size_t	 i;
+	int	 r;
 
 	if (n == 0 || when[0] <= 0)
 		return (-1);
@@ -200,12 +352,57 @@ series_rewrite(struct series *s, size_t n, const time_t *when,
 			return (-1);
 	}
 	pthread_mutex_lock(&series_lock);
-	s->last_time = when[n - 1];
-	s->last_value = value[n - 1];
+	/* Values accepted after the rewrite's last point stay the last. */
+	if (when[n - 1] > s->last_time) {
+		s->last_time = when[n - 1];
+		s->last_value = value[n - 1];
+	}
 	/* Under our lock, so a submit racing with us queues after it. */
-	store_rewrite(series_store, s->file, n, when, value, NULL, NULL);
+	r = series_append(s, JOURNAL_REWRITE, n, when, value, lsn);
 	pthread_mutex_unlock(&series_lock);
-	return (0);
+	return (r == JOURNAL_OK ? 0 : -2);
+}
+
+/*
+ * Start-up, before the journal thread: one record of an earlier run goes
+ * to the store again (the store skips what its file already holds).
+ */
+void
+series_replay(const struct journal_rec *rec)
+{
+	struct series	*s;
+	char		 err[256];
+	const char	*preset = rec->preset;
+	size_t		 i;
+
+	if ((s = series_find(rec->name)) == NULL) {
+		if (series_config != NULL &&
+		    retention_find(series_config, preset) == NULL)
+			preset = series_config->default_retention;
+		if ((s = series_declare(rec->name, (enum tally_kind)rec->kind,
+		    "", preset, err, sizeof(err))) == NULL) {
+			log_warnx("journal: %s; its values are not replayed",
+			    err);
+			return;
+		}
+	}
+	if (rec->type == JOURNAL_REWRITE)
+		store_rewrite(series_store, s->file, rec->n, rec->when,
+		    rec->value, NULL, NULL);
+	else {
+		for (i = 0; i < rec->n; i++) {
+			/* A full queue drains: a replay is never dropped. */
+			while (store_put(series_store, s->file, rec->when[i],
+			    rec->value[i]) == -1)
+				usleep(10000);
+		}
+	}
+	pthread_mutex_lock(&series_lock);
+	if (rec->n > 0 && rec->when[rec->n - 1] > s->last_time) {
+		s->last_time = rec->when[rec->n - 1];
+		s->last_value = rec->value[rec->n - 1];
+	}
+	pthread_mutex_unlock(&series_lock);
 }
 
 const char *
@@ -220,6 +417,8 @@ series_rc_name(enum series_rc rc)
 		return ("kind");
 	case SERIES_BUSY:
 		return ("busy");
+	case SERIES_DISK:
+		return ("disk");
 	}
 	return ("unknown");
 }

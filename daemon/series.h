@@ -11,14 +11,19 @@
 #ifndef TALLY_SERIES_H
 #define TALLY_SERIES_H
 
+#include <stdint.h>
 #include <time.h>
 #include <tally/plugin.h>
 
 struct config;
+struct journal;
+struct journal_rec;
 struct store;
 struct series;
 
 void	series_init(struct store *);
+/* Values are journaled before they are queued (NULL: memory mode). */
+void	series_set_journal(struct journal *);
 /*
  * The config in force (its datadir and retention presets); at start and on
  * reload, before the old one is freed.
@@ -41,22 +46,36 @@ enum series_rc {
 	SERIES_OK = 0,
 	SERIES_STALE = -1,	/* not newer than the series' last value */
 	SERIES_KIND = -2,	/* a counter value that is not an integer */
-	SERIES_BUSY = -3	/* the store queue is full */
+	SERIES_BUSY = -3,	/* the store queue or the journal is full */
+	SERIES_DISK = -4	/* the journal could not be written */
 };
 
 /*
- * Queue one value (when 0 = now).  Values not newer than the last
- * submitted one are refused here (counted stale), so the writer rarely
- * sees them.  Thread-safe.
+ * Journal and queue one value (when 0 = now).  Values not newer than the
+ * last submitted one are refused here (counted stale), so the writer
+ * rarely sees them.  *lsn (may be NULL) is what to wait for in the
+ * journal before acknowledging.  Thread-safe.
  */
-enum series_rc	 series_submit(struct series *, time_t when, double value);
+enum series_rc	 series_submit(struct series *, time_t when, double value,
+		    uint64_t *lsn);
+/*
+ * The same for n values of one series in one journal record (PUT): rc[i]
+ * says what became of value i.  Those that pass the checks are accepted
+ * or refused together (busy, disk).  Thread-safe.
+ */
+enum series_rc	 series_submit_many(struct series *, size_t n,
+		    const time_t *when, const double *value, enum series_rc *rc,
+		    uint64_t *lsn);
 const char	*series_rc_name(enum series_rc);
 /*
  * Replace the series' whole stored history with n points; when[] must be
- * strictly increasing (-1 otherwise).  Thread-safe.
+ * strictly increasing (-1 otherwise; -2 if the journal refused it).
+ * Values accepted that are newer than when[n - 1] are kept.  Thread-safe.
  */
 int		 series_rewrite(struct series *, size_t n, const time_t *when,
-		    const double *value);
+		    const double *value, uint64_t *lsn);
+/* Start-up: a journal record of an earlier run, into the store again. */
+void		 series_replay(const struct journal_rec *);
 
 /* Accessors (thread-safe copies). */
 const char	*series_name(const struct series *);

@@ -46,8 +46,43 @@
  * mostly before the start, so librrd would make it unknown).  A file whose
  * layout differs from its retention is kept as it is and reported once.
  * After a failed update the file is read again before its next write.
- * STAT_STORE_ERRORS counts the values that did not reach storage (failed
- * create, update or connection).
+ *
+ * Failures keep values.  A file whose create, update, read or rrdcached
+ * exchange failed keeps its pending values and waits in s->retry, tried
+ * again after a backoff (1 s doubling to 30 s; at once for a flush or
+ * the stop), still counted in depth, so a long outage ends in "busy",
+ * never in loss.  Values a retry finds already in the file (an UPDATE
+ * that rrdcached applied before the connection broke) are dropped by the
+ * usual last-update check.  A failed rewrite waits in s->redo the same
+ * way.  STAT_STORE_ERRORS counts failed attempts per value.
+ *
+ * rrdcached forgets.  Values rrdcached accepted are only in its memory
+ * until it writes them (FLUSH, or its own timer); if it dies they are
+ * gone.  So each file keeps the values sent since its last FLUSH
+ * answered (f->unfl).  When the connection is a new one (rrdcached may
+ * have restarted), every such file takes them back as pending, is read
+ * again (FLUSH, INFO) and sends what its file lacks.  The journal keeps a
+ * segment until a FLUSH of every file answered, so a crash of both is
+ * covered too.
+ *
+ * fsync.  With opts.fsync a flush of all files (the journal's checkpoint)
+ * also fsyncs every file written since the last one (through rrdcached
+ * too, when the file is local), so a journal segment is removed only when
+ * its values would survive a power cut.  A flush
+ * answers an error with the file's last failure while anything it asked
+ * for is still pending.
+ *
+ * Interrupted updates.  librrd's update is not atomic: it writes the new
+ * rows, then last_update, the consolidation state and each archive's
+ * current row, all in place; a kill -9 between those writes leaves a file
+ * whose rows no longer match their times (we saw every older row shifted
+ * by one).  So before each rrd_update_r the writer copies the file's
+ * header (everything before the first row) into STATEDIR/store.undo with
+ * a crc, and clears the copy after; at the next start a valid copy is
+ * written back, returning the file to its state before that update, and
+ * the journal replays the values.  Rows the torn update wrote lie after
+ * the restored current row and are written again by the replay.  A new
+ * file is created aside and renamed into place, so it is whole or absent.
  *
  * Backends.  How the writer reaches the files is a struct store_backend
  * (OpenSMTPD's queue backends are the model): direct (librrd on the files)
@@ -78,6 +113,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -89,6 +125,8 @@
 
 #include <event2/event.h>
 #include <rrd.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "clock.h"
 #include "retention.h"
@@ -106,6 +144,9 @@
 #define STORE_LOG_EVERY		60	/* s between repeats of a complaint */
 #define STORE_TIME_MIN		315360000 /* librrd: no start before 1980 */
 #define STORE_NUM_MAX		400	/* "time:value", even "%.0f" of 1e308 */
+#define STORE_RETRY_MIN		1000	/* ms before a failed file is retried */
+#define STORE_RETRY_MAX		30000
+#define STORE_SYNCFS_MIN	16	/* more files written: one syncfs */
 
 /* A value in the queue. */
 struct store_value {
@@ -147,7 +188,14 @@ struct store_file {
 	struct store_pv		*pend;
 	size_t			 npend;
 	size_t			 pendsize;
+	size_t			 nsel;		/* pending when selected */
+	struct store_pv		*unfl;		/* sent, not FLUSHed */
+	size_t			 nunfl;
+	size_t			 unflsize;
 	msec_t			 due;
+	msec_t			 backoff;	/* of its retries */
+	char			 err[256];	/* its last failure */
+	time_t			 rewrite_last;	/* last point of the rewrite */
 	int			 flags;
 #define STORE_F_DIRTY	0x1	/* in s->dirty */
 #define STORE_F_FLUSH	0x2	/* a store_flush asked for it */
@@ -155,12 +203,15 @@ struct store_file {
 #define STORE_F_CACHED	0x8	/* in s->cached: sent, not FLUSHed */
 #define STORE_F_LAYOUT	0x10	/* layout difference reported */
 #define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
+#define STORE_F_RETRY	0x40	/* in s->retry (and DIRTY) */
+#define STORE_F_UNSYNC	0x80	/* in s->unsynced: written, no fsync */
 	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
 	struct log_limit	 ll_stale;
 	struct log_limit	 ll_err;
 	TAILQ_ENTRY(store_file)	 dirty_entry;
 	TAILQ_ENTRY(store_file)	 cached_entry;
+	TAILQ_ENTRY(store_file)	 unsync_entry;
 };
 TAILQ_HEAD(store_files, store_file);
 
@@ -170,6 +221,7 @@ struct store_req {
 	store_done_cb		 done;
 	void			*arg;
 	int			 error;
+	char			 why[256];
 	struct store_pv		*points;	/* a rewrite: the new history */
 	size_t			 npoints;
 	size_t			 qpos;		/* queue length when asked */
@@ -186,6 +238,7 @@ struct store_cmd {
 	}			 type;
 	struct store_file	*file;
 	size_t			 n;	/* values in an UPDATE */
+	size_t			 first;	/* index of its first in pend */
 	time_t			 last;	/* last of them */
 	int			 failed;
 };
@@ -230,6 +283,9 @@ struct store {
 
 	/* Writer only. */
 	struct store_files	 dirty;
+	struct store_files	 retry;
+	struct store_files	 unsynced;	/* fsync at the next flush all */
+	struct store_reqs	 redo;		/* failed rewrites */
 	struct store_files	 cached;
 	struct store_file	**batch;
 	size_t			 nbatch;
@@ -237,6 +293,7 @@ struct store {
 	unsigned long		 finished;
 	int			 failed;	/* in this cycle */
 	int			 lost;		/* rrdcached failed in it */
+	char			 why[256];	/* first failure of the cycle */
 	char			*text;		/* formatted values */
 	size_t			 textsize;
 	size_t			*offs;
@@ -248,6 +305,10 @@ struct store {
 	size_t			 cmdsize;
 	const struct store_backend *be;
 	struct rrdcached	*rc;
+	unsigned long		 rc_gen;	/* connection values went to */
+	int			 undo_fd;	/* -1: no undo copies */
+	unsigned char		*undo;
+	size_t			 undosize;
 	int			 rc_down;
 	struct log_limit	 ll_rc;
 };
@@ -266,6 +327,7 @@ static const struct store_backend store_direct, store_cached;
 
 static void	*store_writer_main(void *);
 static void	 store_reply_cb(evutil_socket_t, short, void *);
+static void	 store_unsynced(struct store *, struct store_file *);
 
 static const char *
 store_kind_name(enum tally_kind kind)
@@ -288,8 +350,138 @@ store_file_free(void *p)
 	free(f->path);
 	free(f->rra);
 	free(f->pend);
+	free(f->unfl);
 	free(f->qpath);
 	free(f);
+}
+
+#define STORE_UNDO_MAGIC	"tundo1\n"
+#define STORE_UNDO_HDR		20	/* magic, path length, size, crc */
+
+/*
+ * Start-up: a valid undo copy means an update was interrupted; write the
+ * saved header back so the file is as it was before it.
+ */
+static void
+store_undo_restore(const char *undo)
+{
+	unsigned char	*buf;
+	char		*path;
+	size_t		 len;
+	uint32_t	 plen, n, crc;
+	struct stat	 sb;
+	int		 fd;
+
+	if ((fd = open(undo, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (fstat(fd, &sb) == -1 || sb.st_size < STORE_UNDO_HDR) {
+		close(fd);
+		return;
+	}
+	len = (size_t)sb.st_size;
+	buf = xmalloc(len + 1);
+	if (pread(fd, buf, len, 0) != (ssize_t)len ||
+	    memcmp(buf, STORE_UNDO_MAGIC, 8) != 0) {
+		close(fd);
+		free(buf);
+		return;
+	}
+	close(fd);
+	memcpy(&plen, buf + 8, 4);
+	memcpy(&n, buf + 12, 4);
+	memcpy(&crc, buf + 16, 4);
+	if (plen == 0 || (size_t)plen + n > len - STORE_UNDO_HDR ||
+	    crc32(0L, buf + STORE_UNDO_HDR, plen + n) != crc) {
+		free(buf);
+		return;
+	}
+	path = xstrndup((char *)buf + STORE_UNDO_HDR, plen);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1 ||
+	    pwrite(fd, buf + STORE_UNDO_HDR + plen, n, 0) != (ssize_t)n ||
+	    fsync(fd) == -1)
+		log_warn("store: %s: restore its header after an interrupted "
+		    "update", path);
+	else
+		log_warnx("store: %s: an update was interrupted; header "
+		    "restored (%u bytes), the journal writes its values again",
+		    path, n);
+	if (fd != -1)
+		close(fd);
+	if (truncate(undo, 0) == -1)
+		log_warn("store: %s", undo);
+	free(path);
+	free(buf);
+}
+
+/* Bytes before the first row of an RRD file (librrd 1.x layout). */
+static size_t
+store_undo_size(const unsigned char *head, size_t len)
+{
+	uint64_t	 ds, rra;
+
+	if (len < 40)
+		return (len);
+	memcpy(&ds, head + 24, 8);
+	memcpy(&rra, head + 32, 8);
+	if (ds > 1000 || rra > 1000)
+		return (len);
+	/* stat, ds and rra defs, live head, pdp and cdp prep, rra ptrs */
+	return (128 + 120 * ds + 120 * rra + 16 + 112 * ds + 80 * rra * ds +
+	    8 * rra);
+}
+
+/* Writer: save f's header before an update; -1 if it could not be. */
+static int
+store_undo_save(struct store *s, struct store_file *f)
+{
+	unsigned char	 head[40];
+	size_t		 plen = strlen(f->path), n, len;
+	uint32_t	 u, crc;
+	ssize_t		 r;
+	int		 fd;
+
+	if (s->undo_fd == -1)
+		return (0);
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if ((r = pread(fd, head, sizeof(head), 0)) < 0) {
+		close(fd);
+		return (-1);
+	}
+	n = store_undo_size(head, (size_t)r);
+	len = STORE_UNDO_HDR + plen + n;
+	if (len > s->undosize) {
+		s->undo = xreallocarray(s->undo, 1, len);
+		s->undosize = len;
+	}
+	r = pread(fd, s->undo + STORE_UNDO_HDR + plen, n, 0);
+	close(fd);
+	if (r < 0)
+		return (-1);
+	n = (size_t)r;
+	len = STORE_UNDO_HDR + plen + n;
+	memcpy(s->undo, STORE_UNDO_MAGIC, 8);
+	u = (uint32_t)plen;
+	memcpy(s->undo + 8, &u, 4);
+	u = (uint32_t)n;
+	memcpy(s->undo + 12, &u, 4);
+	memcpy(s->undo + STORE_UNDO_HDR, f->path, plen);
+	crc = (uint32_t)crc32(0L, s->undo + STORE_UNDO_HDR, (uInt)(plen + n));
+	memcpy(s->undo + 16, &crc, 4);
+	if (pwrite(s->undo_fd, s->undo, len, 0) != (ssize_t)len)
+		return (-1);
+	return (0);
+}
+
+/* Writer: the update is whole; the copy must not be restored. */
+static void
+store_undo_clear(struct store *s)
+{
+	static const char	 zero[8];
+
+	if (s->undo_fd != -1 && pwrite(s->undo_fd, zero, sizeof(zero), 0) !=
+	    (ssize_t)sizeof(zero))
+		log_warn("store: clear the undo copy");
 }
 
 /* The store and its completion event; the writer starts in store_start. */
@@ -311,6 +503,14 @@ store_new(struct event_base *base, const struct store_opts *opts)
 	s->base = base;
 	s->opts = *opts;
 	s->opts.rrdcached = NULL;	/* not ours; s->rc has a copy */
+	s->opts.undo = NULL;
+	s->undo_fd = -1;
+	if (opts->undo != NULL && s->rc == NULL) {
+		store_undo_restore(opts->undo);
+		if ((s->undo_fd = open(opts->undo, O_RDWR | O_CREAT |
+		    O_CLOEXEC, 0600)) == -1)
+			log_warn("store: %s", opts->undo);
+	}
 	s->hiwat = opts->queue_max / 2 > 0 ? opts->queue_max / 2 : 1;
 	s->files = hmap_new();
 	if ((s->ev_done = event_new(base, -1, 0, store_reply_cb, s)) == NULL)
@@ -324,6 +524,9 @@ store_new(struct event_base *base, const struct store_opts *opts)
 	TAILQ_INIT(&s->reqs);
 	TAILQ_INIT(&s->done);
 	TAILQ_INIT(&s->dirty);
+	TAILQ_INIT(&s->retry);
+	TAILQ_INIT(&s->unsynced);
+	TAILQ_INIT(&s->redo);
 	TAILQ_INIT(&s->cached);
 	return (s);
 }
@@ -446,6 +649,47 @@ store_put(struct store *s, struct store_file *f, time_t when, double value)
 	return (0);
 }
 
+/* As store_put for n values of one file, all or none. */
+int
+store_put_many(struct store *s, struct store_file *f, size_t n,
+    const time_t *when, const double *value)
+{
+	struct store_value	*v;
+	size_t			 i;
+	int			 wake;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->depth + n > s->opts.queue_max || s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		stats_add(STAT_VALUES_DROPPED, n);
+		return (-1);
+	}
+	while (s->nq + n > s->qsize) {
+		s->qsize = s->qsize == 0 ? STORE_QUEUE_FIRST : s->qsize * 2;
+		s->q = xreallocarray(s->q, s->qsize, sizeof(*s->q));
+	}
+	for (i = 0; i < n; i++) {
+		v = &s->q[s->nq++];
+		v->file = f;
+		v->when = when[i];
+		v->value = value[i];
+	}
+	f->put_seq++;		/* news for store_quiet */
+	wake = s->depth < s->hiwat && s->depth + n >= s->hiwat;
+	s->depth += n;
+	stats_add(STAT_QUEUE_DEPTH, n);
+	if (s->nq == n) {
+		if (s->opts.write_delay != 0)
+			s->q_first = clock_mono();
+		if (s->opts.write_delay == 0 || !s->has_deadline)
+			wake = 1;
+	}
+	if (wake && s->waiting)
+		pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return (0);
+}
+
 /*
  * Hand a request to the writer, recording how much of the queue came
  * before it; a store already stopped answers it at once (with an error).
@@ -495,7 +739,7 @@ store_flushed_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	r->done(r->arg, 0);
+	r->done(r->arg, 0, NULL);
 	free(r);
 }
 
@@ -571,7 +815,8 @@ store_reply_cb(evutil_socket_t fd, short events, void *arg)
 			r->file->flushed_known = 1;
 		}
 		if (r->done != NULL)
-			r->done(r->arg, r->error);
+			r->done(r->arg, r->error, r->error ? (r->why[0] != '\0' ?
+			    r->why : "store stopped") : NULL);
 		free(r->points);
 		free(r);
 	}
@@ -581,10 +826,10 @@ store_reply_cb(evutil_socket_t fd, short events, void *arg)
  * Stops the writer after its last cycle and runs every completion left.  A
  * store never started drops what was queued (counted as dropped).
  */
-void
+unsigned long
 store_stop(struct store *s)
 {
-	unsigned long	 lost = 0;
+	unsigned long	 lost = 0, left;
 
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
@@ -602,15 +847,19 @@ store_stop(struct store *s)
 		s->depth = s->nq = 0;
 		stats_sub(STAT_QUEUE_DEPTH, lost);
 	}
+	left = s->depth + (TAILQ_EMPTY(&s->redo) ? 0 : 1);
 	pthread_mutex_unlock(&s->lock);
 	stats_add(STAT_VALUES_DROPPED, lost);
 	store_reply_cb(-1, 0, s);
+	return (left);
 }
 
 /* Stops if needed, runs completions left, frees every record. */
 void
 store_free(struct store *s)
 {
+	struct store_req	*r;
+
 	if (s == NULL)
 		return;
 	store_stop(s);
@@ -619,6 +868,9 @@ store_free(struct store *s)
 	event_free(s->ev_done);
 	hmap_free(s->files, store_file_free);
 	rrdcached_free(s->rc);
+	if (s->undo_fd != -1)
+		close(s->undo_fd);
+	free(s->undo);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s->q);
@@ -628,7 +880,31 @@ store_free(struct store *s)
 	free(s->offs);
 	free(s->argv);
 	free(s->cmds);
+	while ((r = TAILQ_FIRST(&s->redo)) != NULL) {
+		TAILQ_REMOVE(&s->redo, r, entry);
+		free(r->points);
+		free(r);
+	}
 	free(s);
+}
+
+/* Writer: the earliest retry due, or -1. */
+static msec_t
+store_retry_due(struct store *s)
+{
+	struct store_file	*f;
+	struct store_req	*r;
+	msec_t			 due = -1;
+
+	TAILQ_FOREACH(f, &s->retry, dirty_entry) {
+		if (due == -1 || f->due < due)
+			due = f->due;
+	}
+	TAILQ_FOREACH(r, &s->redo, entry) {
+		if (due == -1 || r->file->due < due)
+			due = r->file->due;
+	}
+	return (due);
 }
 
 /* Writer, s->lock held: sleeps until a flush, a stop or a due file. */
@@ -636,11 +912,12 @@ static void
 store_writer_wait(struct store *s)
 {
 	struct timespec	 ts;
-	msec_t		 deadline, now;
+	msec_t		 deadline, now, retry;
+	int		 has;
 
 	for (;;) {
 		if (s->stopping || !TAILQ_EMPTY(&s->reqs) ||
-		    s->depth >= s->hiwat)
+		    (s->nq > 0 && s->depth >= s->hiwat))
 			return;
 		deadline = -1;
 		if (s->nq > 0)
@@ -648,11 +925,16 @@ store_writer_wait(struct store *s)
 		if (!TAILQ_EMPTY(&s->dirty) && (deadline == -1 ||
 		    TAILQ_FIRST(&s->dirty)->due < deadline))
 			deadline = TAILQ_FIRST(&s->dirty)->due;
+		/* A put wakes us only if no queue deadline is set. */
+		has = deadline != -1;
+		retry = store_retry_due(s);
+		if (retry != -1 && (deadline == -1 || retry < deadline))
+			deadline = retry;
 		now = clock_mono();
 		if (deadline != -1 && deadline <= now)
 			return;
 		s->waiting = 1;
-		s->has_deadline = deadline != -1;
+		s->has_deadline = has;
 		if (deadline == -1)
 			pthread_cond_wait(&s->cond, &s->lock);
 		else {
@@ -675,7 +957,8 @@ store_distribute(struct store *s, struct store_value *q, size_t nq,
 
 	for (i = 0; i < nq; i++) {
 		f = q[i].file;
-		if ((f->flags & STORE_F_REWRITE) && i < f->rewrite_qpos) {
+		if ((f->flags & STORE_F_REWRITE) && i < f->rewrite_qpos &&
+		    q[i].when <= f->rewrite_last) {
 			s->finished++;		/* superseded by the rewrite */
 			stats_add(STAT_VALUES_STALE, 1);
 			continue;
@@ -703,6 +986,7 @@ store_complain(struct store_file *f, const char *what, const char *cause)
 {
 	unsigned long	 suppressed;
 
+	snprintf(f->err, sizeof(f->err), "%s %s: %s", what, f->path, cause);
 	if (log_limit_ok(&f->ll_err, time(NULL), STORE_LOG_EVERY, &suppressed))
 		log_warnx("store: %s %s: %s%s", what, f->path, cause,
 		    suppressed > 0 ? " (and more)" : "");
@@ -716,12 +1000,14 @@ store_complain_errno(struct store_file *f, const char *what, int e)
 	store_complain(f, what, strerror_r(e, buf, sizeof(buf)));
 }
 
-/* Counts n values of f as lost. */
+/* n values of f failed this time; they stay pending. */
 static void
 store_fail(struct store *s, struct store_file *f, size_t n)
 {
 	stats_add(STAT_STORE_ERRORS, n);
 	f->flags |= STORE_F_FAILED;
+	if (!s->failed && f->err[0] != '\0')
+		snprintf(s->why, sizeof(s->why), "%s", f->err);
 	s->failed = 1;
 }
 
@@ -888,8 +1174,10 @@ store_rc_down(struct store *s, const char *err)
 
 	s->rc_down = 1;
 	if (log_limit_ok(&s->ll_rc, time(NULL), STORE_LOG_EVERY, &suppressed))
-		log_warnx("store: rrdcached %s: %s; its values are lost "
-		    "until it is back", rrdcached_address(s->rc), err);
+		log_warnx("store: rrdcached %s: %s; values wait for it",
+		    rrdcached_address(s->rc), err);
+	snprintf(s->why, sizeof(s->why), "rrdcached %s: %s",
+	    rrdcached_address(s->rc), err);
 }
 
 struct store_info_arg {
@@ -968,7 +1256,6 @@ store_prepare(struct store *s, struct store_file *f)
 		r = s->be->sync(s, f);
 		if (r == -1) {
 			store_fail(s, f, f->npend);
-			f->npend = 0;
 			return (0);
 		}
 	}
@@ -1059,7 +1346,7 @@ static int
 store_create_direct(struct store_file *f)
 {
 	const char	**argv;
-	char		 *spec, *p;
+	char		 *spec, *p, *tmp;
 	int		  argc = 0, r;
 
 	if (store_mkdir_parent(f->path) == -1) {
@@ -1070,12 +1357,19 @@ store_create_direct(struct store_file *f)
 	argv = xcalloc(f->nrra + 1, sizeof(*argv));
 	for (p = spec; p != NULL && argc < (int)f->nrra + 1;)
 		argv[argc++] = strsep(&p, " ");
+	/* Aside, then renamed: a crash never leaves half a file. */
+	xasprintf(&tmp, "%s.create", f->path);
+	(void)unlink(tmp);
 	rrd_clear_error();
-	r = rrd_create_r2(f->path, f->step, f->last, 1, NULL, NULL, argc,
+	r = rrd_create_r2(tmp, f->step, f->last, 1, NULL, NULL, argc,
 	    argv);
 	if (r != 0)
 		store_complain(f, "create", rrd_get_error());
-	else {
+	else if ((r = link(tmp, f->path)) == -1)
+		store_complain_errno(f, "create", errno);
+	(void)unlink(tmp);
+	free(tmp);
+	if (r == 0) {
 		stats_add(STAT_FILES_CREATED, 1);
 		f->state = STORE_EXISTS;
 		log_debug("%s: created %s from %lld", __func__, f->path,
@@ -1100,14 +1394,23 @@ store_write_direct(struct store *s, struct store_file *f)
 		return;
 	}
 	store_format(s, f, n);
+	if (store_undo_save(s, f) == -1) {
+		store_complain_errno(f, "save the header of", errno);
+		store_fail(s, f, n);
+		f->state = STORE_UNKNOWN;
+		return;
+	}
 	stats_add(STAT_STORE_UPDATES, 1);
 	rrd_clear_error();
 	if (rrd_update_r(f->path, NULL, (int)n, s->argv) != 0) {
+		store_undo_clear(s);
 		store_complain(f, "update", rrd_get_error());
 		store_fail(s, f, n);
 		f->state = STORE_UNKNOWN;	/* read it again */
 		return;
 	}
+	store_undo_clear(s);
+	store_unsynced(s, f);
 	stats_add(STAT_VALUES_WRITTEN, n);
 	f->last = f->pend[n - 1].when;
 }
@@ -1201,6 +1504,8 @@ store_batch_file(struct store *s, struct store_file *f, size_t n)
 			return;
 		}
 		store_cmd(s, STORE_CMD_UPDATE, f, j - i, f->pend[j - 1].when);
+		if (s->ncmds > 0 && s->cmds[s->ncmds - 1].file == f)
+			s->cmds[s->ncmds - 1].first = i;
 	}
 	if (!(f->flags & STORE_F_CACHED)) {
 		f->flags |= STORE_F_CACHED;
@@ -1224,6 +1529,118 @@ store_batch_error(void *arg, unsigned long no, const char *msg)
 	c->failed = 1;
 }
 
+/* Writer: f was written; fsync it at the next flush of all files. */
+static void
+store_unsynced(struct store *s, struct store_file *f)
+{
+	if (!s->opts.fsync || (f->flags & STORE_F_UNSYNC))
+		return;
+	f->flags |= STORE_F_UNSYNC;
+	TAILQ_INSERT_TAIL(&s->unsynced, f, unsync_entry);
+}
+
+/*
+ * Writer: fsync every file written since the last call.  Past a few
+ * files one syncfs of their file system is much cheaper than an fsync
+ * each (thousands of files: seconds); the files are all under datadir.
+ */
+static void
+store_fsync_all(struct store *s)
+{
+	struct store_file	*f;
+	size_t			 n = 0;
+	int			 fd, fs = -1;
+
+	TAILQ_FOREACH(f, &s->unsynced, unsync_entry)
+		n++;
+	while ((f = TAILQ_FIRST(&s->unsynced)) != NULL) {
+		TAILQ_REMOVE(&s->unsynced, f, unsync_entry);
+		f->flags &= ~STORE_F_UNSYNC;
+		if (fs == 1)
+			continue;	/* its file system was synced */
+		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1) {
+			if (errno == ENOENT && s->rc != NULL)
+				continue;	/* rrdcached's, not here */
+		} else if (n > STORE_SYNCFS_MIN && fs == -1) {
+			if (syncfs(fd) == 0) {
+				fs = 1;
+				close(fd);
+				continue;
+			}
+		} else if (fsync(fd) == 0) {
+			close(fd);
+			continue;
+		}
+		store_complain_errno(f, "fsync", errno);
+		store_fail(s, f, 0);
+		if (fd != -1)
+			close(fd);
+	}
+}
+
+/* Writer: n values of f from pend[first] are in rrdcached's memory. */
+static void
+store_unfl_add(struct store_file *f, size_t first, size_t n)
+{
+	if (first + n > f->npend)
+		return;
+	if (f->nunfl + n > f->unflsize) {
+		f->unflsize = f->unflsize == 0 ? 64 : f->unflsize;
+		while (f->nunfl + n > f->unflsize)
+			f->unflsize *= 2;
+		f->unfl = xreallocarray(f->unfl, f->unflsize,
+		    sizeof(*f->unfl));
+	}
+	memcpy(f->unfl + f->nunfl, f->pend + first, n * sizeof(*f->unfl));
+	f->nunfl += n;
+}
+
+/*
+ * Writer: the connection is new, so rrdcached may have lost what it had
+ * not written: every file sent since its last FLUSH takes those values
+ * back as pending and is read again before its next write.
+ */
+static void
+store_unfl_requeue(struct store *s)
+{
+	struct store_file	*f;
+	unsigned long		 n = 0;
+	size_t			 i;
+
+	TAILQ_FOREACH(f, &s->cached, cached_entry) {
+		if (f->nunfl == 0)
+			continue;
+		for (i = 0; i < f->nunfl; i++) {
+			if (f->npend == f->pendsize) {
+				f->pendsize = f->pendsize == 0 ? 16 :
+				    f->pendsize * 2;
+				f->pend = xreallocarray(f->pend, f->pendsize,
+				    sizeof(*f->pend));
+			}
+			f->pend[f->npend] = f->unfl[i];
+			f->pend[f->npend].seq = f->npend;
+			f->npend++;
+		}
+		n += f->nunfl;
+		f->nunfl = 0;
+		f->state = STORE_UNKNOWN;
+		f->nsel = f->npend;	/* counted in depth again below */
+		if (!(f->flags & STORE_F_DIRTY)) {
+			f->flags |= STORE_F_DIRTY;
+			f->due = clock_mono();
+			TAILQ_INSERT_TAIL(&s->dirty, f, dirty_entry);
+		}
+	}
+	if (n == 0)
+		return;
+	log_warnx("store: rrdcached %s: a new connection; sending again %lu "
+	    "values it may not have written", rrdcached_address(s->rc), n);
+	pthread_mutex_lock(&s->lock);
+	s->depth += n;
+	stats_add(STAT_QUEUE_DEPTH, n);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* Applies the outcome of each command of the batch; lost: all failed. */
 static void
 store_batch_results(struct store *s, int lost)
@@ -1236,6 +1653,8 @@ store_batch_results(struct store *s, int lost)
 		c = &s->cmds[i];
 		f = c->file;
 		if (lost || c->failed) {
+			if (lost)
+				snprintf(f->err, sizeof(f->err), "%s", s->why);
 			if (c->type == STORE_CMD_UPDATE)
 				store_fail(s, f, c->n);
 			f->flags |= STORE_F_FAILED;
@@ -1250,9 +1669,12 @@ store_batch_results(struct store *s, int lost)
 			stats_add(STAT_VALUES_WRITTEN, c->n);
 			if (c->last > f->last)
 				f->last = c->last;
+			store_unfl_add(f, c->first, c->n);
+			store_unsynced(s, f);
 		} else if (f->flags & STORE_F_CACHED) {
 			f->flags &= ~STORE_F_CACHED;
 			TAILQ_REMOVE(&s->cached, f, cached_entry);
+			f->nunfl = 0;
 		}
 	}
 }
@@ -1270,17 +1692,26 @@ store_write_cached(struct store *s, int all)
 		return;
 	if (rrdcached_connect(s->rc, err, sizeof(err)) == -1) {
 		store_rc_down(s, err);
-		for (i = 0; i < s->nbatch; i++)
+		for (i = 0; i < s->nbatch; i++) {
+			snprintf(s->batch[i]->err, sizeof(s->batch[i]->err),
+			    "%s", s->why);
 			store_fail(s, s->batch[i], s->batch[i]->npend);
+		}
 		s->failed = s->lost = 1;
 		return;
+	}
+	if (rrdcached_generation(s->rc) != s->rc_gen) {
+		if (s->rc_gen != 0)
+			store_unfl_requeue(s);
+		s->rc_gen = rrdcached_generation(s->rc);
 	}
 	for (i = 0; i < s->nbatch; i++)
 		store_prepare(s, s->batch[i]);
 	rrdcached_batch_begin(s->rc);
 	s->ncmds = 0;
 	for (i = 0; i < s->nbatch; i++) {
-		if (s->batch[i]->npend > 0)
+		if (s->batch[i]->npend > 0 &&
+		    !(s->batch[i]->flags & STORE_F_FAILED))
 			store_batch_file(s, s->batch[i], s->batch[i]->npend);
 	}
 	TAILQ_FOREACH(f, &s->cached, cached_entry) {
@@ -1324,9 +1755,25 @@ static const struct store_backend store_cached = {
 	"rrdcached", store_sync_cached, store_write_cached, store_forget_cached
 };
 
-/* Picks the files to write now: due ones, flushed ones, or all. */
 static void
-store_select(struct store *s, int all)
+store_batch_add(struct store *s, struct store_file *f)
+{
+	f->flags &= ~(STORE_F_DIRTY | STORE_F_RETRY | STORE_F_FAILED);
+	if (s->nbatch == s->batchsize) {
+		s->batchsize = s->batchsize == 0 ? 64 : s->batchsize * 2;
+		s->batch = xreallocarray(s->batch, s->batchsize,
+		    sizeof(*s->batch));
+	}
+	s->batch[s->nbatch++] = f;
+	f->nsel = f->npend;
+}
+
+/*
+ * Picks the files to write now: due ones, flushed ones, or all (all, or
+ * flushall: failed ones too).
+ */
+static void
+store_select(struct store *s, int all, int flushall)
 {
 	struct store_file	*f, *next;
 	msec_t			 now = clock_mono();
@@ -1337,15 +1784,15 @@ store_select(struct store *s, int all)
 		if (!all && f->due > now && !(f->flags & STORE_F_FLUSH))
 			continue;
 		TAILQ_REMOVE(&s->dirty, f, dirty_entry);
-		f->flags &= ~(STORE_F_DIRTY | STORE_F_FAILED);
-		if (s->nbatch == s->batchsize) {
-			s->batchsize = s->batchsize == 0 ? 64 :
-			    s->batchsize * 2;
-			s->batch = xreallocarray(s->batch, s->batchsize,
-			    sizeof(*s->batch));
-		}
-		s->batch[s->nbatch++] = f;
-		s->finished += f->npend;
+		store_batch_add(s, f);
+	}
+	/* A failed file waits for its backoff, unless a flush asks. */
+	for (f = TAILQ_FIRST(&s->retry); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, dirty_entry);
+		if (f->due > now && !flushall && !(f->flags & STORE_F_FLUSH))
+			continue;
+		TAILQ_REMOVE(&s->retry, f, dirty_entry);
+		store_batch_add(s, f);
 	}
 }
 
@@ -1358,10 +1805,21 @@ store_answer(struct store *s, struct store_reqs *reqs)
 	if (TAILQ_EMPTY(reqs))
 		return;
 	TAILQ_FOREACH(r, reqs, entry) {
-		if (r->file == NULL || s->lost)
-			r->error = s->failed || s->lost ? -1 : 0;
-		else
+		if (r->points != NULL) {
+			r->error = 0;
+			continue;
+		}
+		if (r->file == NULL || s->lost) {
+			r->error = s->failed || s->lost ||
+			    !TAILQ_EMPTY(&s->redo) ? -1 : 0;
+			snprintf(r->why, sizeof(r->why), "%s", s->why[0] !=
+			    '\0' ? s->why : "a history rewrite is pending");
+		} else {
 			r->error = r->file->flags & STORE_F_FAILED ? -1 : 0;
+			snprintf(r->why, sizeof(r->why), "%s",
+			    r->file->err[0] != '\0' ? r->file->err :
+			    "write failed");
+		}
 	}
 	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->file != NULL)
@@ -1374,22 +1832,31 @@ store_answer(struct store *s, struct store_reqs *reqs)
 }
 
 /*
- * Writer: a rewrite supersedes the values of its file that came before it,
- * those pending from earlier rounds and those queued ahead of it.
+ * Writer: a rewrite supersedes the values of its file that came before it
+ * and are not newer than its last point, those pending from earlier
+ * rounds and those queued ahead of it; newer ones are written after it.
  */
 static void
 store_mark_rewrites(struct store *s, struct store_reqs *reqs)
 {
 	struct store_req	*r;
+	struct store_file	*f;
+	size_t			 i, keep;
 
 	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->points == NULL)
 			continue;
-		r->file->flags |= STORE_F_REWRITE;
-		r->file->rewrite_qpos = r->qpos;
-		s->finished += r->file->npend;
-		stats_add(STAT_VALUES_STALE, r->file->npend);
-		r->file->npend = 0;
+		f = r->file;
+		f->flags |= STORE_F_REWRITE;
+		f->rewrite_qpos = r->qpos;
+		f->rewrite_last = r->points[r->npoints - 1].when;
+		for (i = keep = 0; i < f->npend; i++) {
+			if (f->pend[i].when > f->rewrite_last)
+				f->pend[keep++] = f->pend[i];
+		}
+		s->finished += f->npend - keep;
+		stats_add(STAT_VALUES_STALE, f->npend - keep);
+		f->npend = keep;
 	}
 }
 
@@ -1398,7 +1865,7 @@ store_mark_rewrites(struct store *s, struct store_reqs *reqs)
  * over the old one, so readers see the old file or the new, never half.
  * With rrdcached, its cached values of the file are flushed first.
  */
-static void
+static int
 store_rebuild(struct store *s, struct store_req *r)
 {
 	struct store_file	*f = r->file;
@@ -1412,8 +1879,7 @@ store_rebuild(struct store *s, struct store_req *r)
 		/* A shared rrdcached's file: not on a disk of ours. */
 		store_complain(f, "rewrite", "a history is rewritten only in "
 		    "files on this machine, not through a shared rrdcached");
-		f->flags |= STORE_F_FAILED;
-		return;
+		return (0);	/* never possible: not kept for a retry */
 	}
 	s->be->forget(s, f);
 	xasprintf(&tmp, "%s.rewrite", path);
@@ -1448,6 +1914,60 @@ store_rebuild(struct store *s, struct store_req *r)
 		f->state = STORE_UNKNOWN;
 		f->flags |= STORE_F_FAILED;
 	}
+	return (ok ? 0 : -1);
+}
+
+static int
+flushall_asked(struct store_reqs *reqs)
+{
+	struct store_req	*r;
+
+	TAILQ_FOREACH(r, reqs, entry) {
+		if (r->file == NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/* Writer: keeps a copy of a failed rewrite to try again later. */
+static void
+store_redo_keep(struct store *s, struct store_req *r)
+{
+	struct store_req	*k = xcalloc(1, sizeof(*k));
+	struct store_file	*f = r->file;
+
+	k->file = f;
+	k->points = r->points;
+	k->npoints = r->npoints;
+	r->points = NULL;
+	f->backoff = f->backoff == 0 ? STORE_RETRY_MIN : f->backoff * 2 >
+	    STORE_RETRY_MAX ? STORE_RETRY_MAX : f->backoff * 2;
+	f->due = clock_mono() + f->backoff;
+	TAILQ_INSERT_TAIL(&s->redo, k, entry);
+}
+
+/* Writer: tries again the failed rewrites that are due (all: every one). */
+static void
+store_redo(struct store *s, int all)
+{
+	struct store_req	*r, *next;
+	msec_t			 now = clock_mono();
+
+	for (r = TAILQ_FIRST(&s->redo); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (!all && r->file->due > now)
+			continue;
+		if (store_rebuild(s, r) == -1) {
+			r->file->backoff = r->file->backoff * 2 >
+			    STORE_RETRY_MAX ? STORE_RETRY_MAX :
+			    r->file->backoff * 2;
+			r->file->due = now + r->file->backoff;
+			continue;
+		}
+		TAILQ_REMOVE(&s->redo, r, entry);
+		free(r->points);
+		free(r);
+	}
 }
 
 /*
@@ -1464,9 +1984,11 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 	int			 flushall = 0;
 
 	s->failed = s->lost = 0;
+	s->why[0] = '\0';
+	store_redo(s, stop || flushall_asked(reqs));
 	TAILQ_FOREACH(r, reqs, entry) {
-		if (r->points != NULL)
-			store_rebuild(s, r);
+		if (r->points != NULL && store_rebuild(s, r) == -1)
+			store_redo_keep(s, r);
 	}
 	TAILQ_FOREACH(r, reqs, entry) {
 		if (r->file == NULL)
@@ -1476,10 +1998,25 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 			r->file->flags &= ~STORE_F_FAILED;
 		}
 	}
-	store_select(s, force || flushall);
+	store_select(s, force || flushall, flushall || stop);
 	s->be->write(s, flushall || stop);
+	if (flushall || stop)
+		store_fsync_all(s);
 	for (i = 0; i < s->nbatch; i++) {
 		f = s->batch[i];
+		if ((f->flags & STORE_F_FAILED) && f->npend > 0) {
+			/* Kept: tried again after a backoff. */
+			s->finished += f->nsel - f->npend;
+			f->backoff = f->backoff == 0 ? STORE_RETRY_MIN :
+			    f->backoff * 2 > STORE_RETRY_MAX ?
+			    STORE_RETRY_MAX : f->backoff * 2;
+			f->due = clock_mono() + f->backoff;
+			f->flags |= STORE_F_DIRTY | STORE_F_RETRY;
+			TAILQ_INSERT_TAIL(&s->retry, f, dirty_entry);
+			continue;
+		}
+		s->finished += f->nsel;
+		f->backoff = 0;
 		f->npend = 0;
 		if (f->pendsize > STORE_PEND_KEEP) {
 			free(f->pend);

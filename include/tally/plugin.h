@@ -130,7 +130,33 @@ struct tally_host {
 	 * wherever tallyd was started (a daemon runs in "/").
 	 */
 	const char	*(*config_dir)(struct tally_ctx *ctx);
+
+	/*
+	 * Block until every value and rewrite this instance has submitted
+	 * is durable: in the core's journal (replayed into the files after
+	 * a crash) or, in durability = memory, in the files.  Call it from
+	 * read before recording anywhere that values were stored (a
+	 * history, a log checkpoint); record nothing if it fails.  Returns
+	 * 0, or -1 if something submitted may be lost (the core logs why).
+	 * Added in ABI 1 after config_dir: check host->size.
+	 */
+	int		(*sync)(struct tally_ctx *ctx);
+
+	/*
+	 * The time of the last value of a declared metric that is in its
+	 * file (after writing what the core still holds for it), 0 if the
+	 * file has none yet, -1 on error.  For a plugin that keeps its own
+	 * history: at start, a history claiming more than the file holds
+	 * (a crash of an older tallyd, a restored backup) is resubmitted.
+	 * From init or read only.  Added with sync: check host->size.
+	 */
+	time_t		(*stored_last)(struct tally_ctx *ctx, const char *metric);
 };
+
+/* 1 if host lends member m (a later minor may have appended it). */
+#define TALLY_HOST_HAS(host, m) \
+	((host)->size >= offsetof(struct tally_host, m) + \
+	    sizeof((host)->m) && (host)->m != NULL)
 
 /*
  * The one exported symbol.  Callbacks other than read may be NULL.

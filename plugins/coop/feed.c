@@ -35,6 +35,7 @@ struct feed {
 	char				*hist_path;
 	struct history_table		 last;	/* last reading, if it waits */
 	int				 waiting; /* periods not yet ended */
+	int				 verified; /* history checked */
 	unsigned long			 nreported;
 };
 
@@ -144,6 +145,20 @@ feed_store(struct feed *f, const struct history_table *t,
 	int	 rc;
 
 	rc = history_apply(f->hist, f->ctx, f->host, t, time(NULL), st);
+	/*
+	 * The history says "stored": only once the core has it durably.
+	 * If not, forget what this reading claimed and store it all again.
+	 */
+	if (TALLY_HOST_HAS(f->host, sync) && f->host->sync(f->ctx) == -1) {
+		f->host->log(f->ctx, TALLY_LOG_ERR, "figures not durable; "
+		    "the history is not saved and will be stored again");
+		if (history_load(f->hist, f->hist_path, err, sizeof(err)) ==
+		    -1)
+			f->host->log(f->ctx, TALLY_LOG_WARNING, "%s", err);
+		history_suspect(f->hist);
+		f->waiting = 1;
+		return (-1);
+	}
 	if (history_save(f->hist, f->hist_path, err, sizeof(err)) == -1) {
 		f->host->log(f->ctx, TALLY_LOG_ERR, "%s", err);
 		rc = -1;
@@ -202,6 +217,10 @@ feed_read(void *arg)
 	size_t			 len;
 	int			 rc;
 
+	if (!f->verified) {
+		f->verified = 1;
+		(void)history_verify(f->hist, f->ctx, f->host);
+	}
 	if ((rc = source_fetch(&f->src, &buf, &len, err, sizeof(err))) ==
 	    -1) {
 		f->host->log(f->ctx, TALLY_LOG_ERR, "%s; figures unchanged",

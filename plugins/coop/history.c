@@ -506,3 +506,47 @@ history_table_free(struct history_table *t)
 	free(t->value);
 	memset(t, 0, sizeof(*t));
 }
+
+/* Nothing recorded can be trusted to be stored: rewrite every metric. */
+void
+history_suspect(struct history *h)
+{
+	size_t	 i;
+
+	h->suspect = 1;
+	for (i = 0; i < h->n; i++)
+		h->m[i].suspect = 1;
+}
+
+/*
+ * At start: a metric whose history claims a later point than its file
+ * holds (values lost by an older tallyd, a restored backup) is rewritten
+ * whole by the next reading.  Returns how many were found.
+ */
+size_t
+history_verify(struct history *h, struct tally_ctx *ctx,
+    const struct tally_host *host)
+{
+	struct history_metric	*m;
+	char			 day[32];
+	size_t			 i, found = 0;
+	time_t			 t;
+
+	if (!TALLY_HOST_HAS(host, stored_last))
+		return (0);
+	for (i = 0; i < h->n; i++) {
+		m = &h->m[i];
+		if (m->n == 0 || m->suspect)
+			continue;
+		if ((t = host->stored_last(ctx, m->name)) == -1 ||
+		    t >= m->when[m->n - 1])
+			continue;
+		history_when_str(m->when[m->n - 1], day, sizeof(day));
+		host->log(ctx, TALLY_LOG_WARNING, "%s: the history says the "
+		    "period ending %s was stored, its file ends earlier; "
+		    "storing the history again", m->name, day);
+		m->suspect = 1;
+		found++;
+	}
+	return (found);
+}

@@ -51,5 +51,8 @@ size_t		 history_points(const struct history *, const char *,
 int		 history_table_init(struct history_table *, size_t, size_t);
 void		 history_table_free(struct history_table *);
 void		 history_when_str(time_t, char *, size_t);
+void		 history_suspect(struct history *);
+size_t		 history_verify(struct history *, struct tally_ctx *,
+		    const struct tally_host *);
 
 #endif

@@ -41,7 +41,6 @@
 #define TRAFFIC_CHUNK		(1024 * 1024)	/* import batch, text */
 #define TRAFFIC_QUEUE_HIGH	200000	/* store queue: wait above this */
 #define TRAFFIC_COARSE		180	/* fast preset: heartbeat */
-#define TRAFFIC_DRAIN		10	/* s: checkpoint waits for the store */
 #define TRAFFIC_FINE_SPAN	(8 * 86400)	/* fast preset: minute rows */
 
 struct traffic {
@@ -915,38 +914,20 @@ traffic_gauges_submit(struct traffic *tr)
 }
 
 /*
- * Wait (at most TRAFFIC_DRAIN seconds) until the store's queue is empty,
- * so the points submitted before are in their files.  The core has no
- * per-plugin "written" answer yet; an empty queue is the nearest sign.
- */
-static void
-traffic_drain(struct traffic *tr)
-{
-	struct timespec	 nap = { 0, 2 * 1000 * 1000 };
-	double		 depth, deadline = traffic_clock() + TRAFFIC_DRAIN;
-
-	do {
-		depth = 0;
-		tr->host->stats(tr->ctx, traffic_queue_stat, &depth);
-		if (depth == 0)
-			return;
-		nanosleep(&nap, NULL);
-	} while (traffic_clock() < deadline);
-}
-
-/*
  * The one place where a read's work becomes durable: submit the points
- * closed so far, wait until they are written, then save the checkpoint
- * that says they were.  A crash before the save re-reads the lines and
- * submits the same points again, which the store drops as not newer; a
- * point queued but not written when the checkpoint was saved would be
- * lost, hence the wait.
+ * closed so far, wait until the core says they are durable (host sync:
+ * in the journal, or in their files without one), then save the
+ * checkpoint that says they were.  A crash before the save re-reads the
+ * lines and submits the same points again, which the store drops as not
+ * newer.
  */
 static int
 traffic_checkpoint(struct traffic *tr)
 {
 	traffic_emit(tr);
-	traffic_drain(tr);
+	/* The checkpoint must not say more than storage holds. */
+	if (TALLY_HOST_HAS(tr->host, sync) && tr->host->sync(tr->ctx) == -1)
+		return (-1);
 	return (traffic_save(tr));
 }
 

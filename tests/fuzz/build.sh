@@ -1,8 +1,8 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_graphite, fuzz_promql, fuzz_traffic) with clang straight from the
-# sources, then run each for SECONDS (default 30) on a scratch copy of its
-# seeds in tests/fuzz/corpus/<target>/.
+# fuzz_graphite, fuzz_promql, fuzz_traffic, fuzz_journal) with clang straight
+# from the sources, then run each for SECONDS (default 30) on a scratch copy
+# of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
 # $OUT/crash-*); exits 1 if a target crashed or failed to build.
 #
@@ -36,11 +36,15 @@ core_promql="promql.c promql_eval.c xmalloc.c log.c"
 core_traffic="logparse.c tstats.c tstats_io.c tbucket.c tset.c archive.c"
 dir_proto=daemon dir_graph=daemon dir_graphite=daemon dir_promql=daemon
 dir_traffic=plugins/traffic
+# The journal's replay links only its own leaves.
+core_journal="journal.c log.c xmalloc.c util.c clock.c"
+dir_journal=daemon
 # shellcheck disable=SC2046
-libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
+libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih \
+    zlib) ||
     exit 1
 
-for t in proto graph graphite promql traffic; do
+for t in proto graph graphite promql traffic journal; do
 	echo "== fuzz_$t: build"
 	srcs=
 	eval "core=\$core_$t dir=\$dir_$t"

@@ -35,7 +35,7 @@
 #include "store.h"
 
 #define BIG_DELAY	60000	/* ms: the writer holds values this long */
-#define RRDCACHED_TESTS	22	/* assertions in test_rrdcached */
+#define RRDCACHED_TESTS	23	/* assertions in test_rrdcached */
 
 static struct event_base	*base;
 static pthread_t		 main_thread;
@@ -61,6 +61,7 @@ struct waiter {
 	int	called;
 	int	error;
 	int	on_loop;
+	char	why[256];
 };
 
 static void
@@ -79,10 +80,12 @@ delta(enum stat_id id)
 }
 
 static void
-flush_done(void *arg, int error)
+flush_done(void *arg, int error, const char *why)
 {
 	struct waiter	*w = arg;
 
+	if (why != NULL)
+		snprintf(w->why, sizeof(w->why), "%s", why);
 	w->called++;
 	w->error = error;
 	w->on_loop = pthread_equal(pthread_self(), main_thread);
@@ -200,7 +203,7 @@ static struct store *
 new_store(const char *rrdcached, unsigned long qmax, unsigned long delay,
     int start)
 {
-	struct store_opts	 o = { rrdcached, qmax, delay };
+	struct store_opts	 o = { rrdcached, qmax, delay, NULL, 0 };
 	struct store		*s;
 
 	if ((s = store_new(base, &o)) != NULL && start && store_start(s) != 0)
@@ -273,7 +276,7 @@ test_rewrite(time_t T)
 	memset(&w, 0, sizeof(w));
 	ok(run_until(&w, 8000) && w.error == 0, "first rewrite creates the file");
 	ok(fetch_at(p, "AVERAGE", T + 1, 1) == 11, "first history stored");
-	store_put(s, f, T + 4, 555);		/* superseded by the next */
+	store_put(s, f, T + 4, 555);		/* newer than it: kept */
 	memset(&w, 0, sizeof(w));
 	mark();
 	store_rewrite(s, f, 4, when, v2, flush_done, &w);
@@ -284,12 +287,43 @@ test_rewrite(time_t T)
 	ok(fetch_at(p, "AVERAGE", T + 2, 1) == 12, "other points kept");
 	ok(fetch_at(p, "AVERAGE", T, 1) == 10, "first point kept");
 	ok(fetch_at(p, "AVERAGE", T + 5, 1) == 14, "value put after it lands");
-	ok(isnan(fetch_at(p, "AVERAGE", T + 4, 1)) ||
-	    fetch_at(p, "AVERAGE", T + 4, 1) == 14,
-	    "value put before it is gone");
-	is_int(delta(STAT_VALUES_STALE), 1, "superseded value counted");
+	ok(fetch_at(p, "AVERAGE", T + 4, 1) == 555,
+	    "value put before it but newer than its last point is kept");
+	is_int(delta(STAT_VALUES_STALE), 0, "nothing superseded");
 	ok(access(path_of("rw/hist.rrd.rewrite"), F_OK) == -1,
 	    "no file left aside");
+	store_free(s);
+}
+
+/*
+ * A write that fails keeps its values: FLUSH says why, and once the cause
+ * is gone the retry writes them (here the file's directory is blocked by
+ * a plain file, then unblocked).
+ */
+static void
+test_failure_keeps(time_t T)
+{
+	struct store		*s = new_store(NULL, 100000, BIG_DELAY, 1);
+	struct store_file	*f;
+	const char		*dir = path_of("blocked");
+	const char		*p = path_of("blocked/x.rrd");
+	struct waiter		 w;
+	FILE			*fp;
+
+	if ((fp = fopen(dir, "w")) != NULL)
+		fclose(fp);
+	f = store_file_get(s, p, TALLY_GAUGE, &ret_sec);
+	store_put(s, f, T, 1);
+	store_put(s, f, T + 1, 2);
+	memset(&w, 0, sizeof(w));
+	is_int(flush(s, f, &w), -1, "FLUSH fails while the file cannot be "
+	    "made");
+	ok(strstr(w.why, "blocked") != NULL, "and says why: %s", w.why);
+	unlink(dir);
+	memset(&w, 0, sizeof(w));
+	is_int(flush(s, f, &w), 0, "FLUSH succeeds once the cause is gone");
+	ok(fetch_at(p, "AVERAGE", T + 1, 1) == 2, "the values kept are "
+	    "written");
 	store_free(s);
 }
 
@@ -530,7 +564,7 @@ test_queue_max(time_t T)
 	store_free(s);
 }
 
-/* Unreachable rrdcached: values counted as errors, the writer lives on. */
+/* Unreachable rrdcached: values kept and retried, the writer lives on. */
 static void
 test_rrdcached_down(time_t T)
 {
@@ -544,12 +578,12 @@ test_rrdcached_down(time_t T)
 	store_put(s, f, T, 1);
 	store_put(s, f, T + 1, 2);
 	is_int(flush(s, f, NULL), -1, "flush fails without rrdcached");
-	is_int(delta(STAT_STORE_ERRORS), 2, "two values lost, counted");
+	is_int(delta(STAT_STORE_ERRORS), 2, "two values failed, counted");
+	is_int(stats_get(STAT_QUEUE_DEPTH), 2, "and kept, not dropped");
 	store_put(s, f, T + 2, 3);
-	/* The put may be written (and fail) before the flush comes: only
-	 * that the writer still answers is certain. */
-	ok(flush(s, NULL, NULL) != -2, "writer alive: the flush is answered");
-	is_int(delta(STAT_STORE_ERRORS), 3, "third value counted");
+	is_int(flush(s, NULL, NULL), -1, "writer alive: the flush of all "
+	    "is answered, failed");
+	is_int(stats_get(STAT_QUEUE_DEPTH), 3, "all three kept");
 	store_free(s);
 }
 
@@ -688,7 +722,7 @@ test_rrdcached_restart(const char *bin, time_t T, struct store *s, pid_t pid)
 	for (i = 68; i < 71; i++)
 		store_put(s, f, T + i, i);
 	is_int(flush(s, f, NULL), -1, "flush fails while it is down");
-	is_int(delta(STAT_STORE_ERRORS), 3, "three values lost, counted");
+	ok(delta(STAT_STORE_ERRORS) >= 3, "three values failed, counted");
 	ok((pid = rrdcached_spawn(bin)) > 0, "rrdcached started again");
 	for (r = -1, i = 80, end = clock_mono() + 5000;
 	    r != 0 && clock_mono() < end; i++) {
@@ -699,6 +733,9 @@ test_rrdcached_restart(const char *bin, time_t T, struct store *s, pid_t pid)
 	}
 	is_int(r, 0, "reconnected after the backoff");
 	is_int(last_of(p), T + n0, "values reach the file again");
+	ok(fetch_at(p, "AVERAGE", T + 68, 1) == 68 &&
+	    fetch_at(p, "AVERAGE", T + 70, 1) == 70, "the values put while it "
+	    "was down were kept and written");
 	store_free(s);
 	ok(pid > 0 && rrdcached_kill(pid), "rrdcached stopped at the end");
 }
@@ -777,6 +814,7 @@ main(void)
 	test_basic(T);
 	test_stale(T);
 	test_rewrite(T + 1000);
+	test_failure_keeps(T + 2000);
 	test_existing(T);
 	test_kinds(T + 100);
 	test_backfill();
