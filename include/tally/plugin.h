@@ -130,6 +130,15 @@ struct tally_host {
 	 * wherever tallyd was started (a daemon runs in "/").
 	 */
 	const char	*(*config_dir)(struct tally_ctx *ctx);
+
+	/*
+	 * Set the instance's status: one line that PLUGINS shows after
+	 * status= until the next call (an empty format clears it).  For
+	 * what a person must see without reading the log, such as a
+	 * reading refused as unsafe.  Added in 1.1: check host->size.
+	 */
+	void		(*status)(struct tally_ctx *ctx, const char *fmt, ...)
+			    __attribute__((format(printf, 2, 3)));
 };
 
 /*

@@ -20,13 +20,24 @@ struct history;
  * whose rows were partly bad is "kept": a figure stored for it before
  * stands, and only a period never stored takes the new figure.
  */
+#define HISTORY_WHY_MAX	400
+
+/* How well a period was read: its rows, the bad ones, the first fault. */
+struct history_quality {
+	unsigned long	 rows;		/* rows of the period, bad included */
+	unsigned long	 bad;
+	char		 why[HISTORY_WHY_MAX];	/* "line 17, column 9 ..." */
+};
+
 struct history_table {
-	size_t		 nmetrics;
-	size_t		 nperiods;
-	char		**metric;
-	time_t		*when;
-	unsigned char	*keep;
-	double		*value;
+	size_t			 nmetrics;
+	size_t			 nperiods;
+	char			**metric;
+	time_t			*when;
+	unsigned char		*keep;
+	double			*value;
+	struct history_quality	*quality;	/* per period */
+	struct history_quality	 unplaced;	/* bad rows of no known period */
 };
 
 /* What one history_apply did. */
@@ -51,5 +62,7 @@ size_t		 history_points(const struct history *, const char *,
 int		 history_table_init(struct history_table *, size_t, size_t);
 void		 history_table_free(struct history_table *);
 void		 history_when_str(time_t, char *, size_t);
+int		 history_stored(const struct history *, const char *, time_t,
+		    double *);
 
 #endif
