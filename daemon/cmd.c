@@ -24,6 +24,7 @@
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
+#include "report.h"
 #include "render.h"
 #include "series.h"
 #include "stats.h"
@@ -490,6 +491,59 @@ cmd_graph(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_WAIT);
 }
 
+/* What a REPORT waits with: its client and format. */
+struct cmd_report {
+	struct cmd_wait		*wait;
+	enum report_format	 format;
+};
+
+static void
+cmd_report_done(struct report *r, const char *err, void *arg)
+{
+	struct cmd_report	*cr = arg;
+	struct evbuffer		*b = evbuffer_new(), *data = evbuffer_new();
+	const char		*mime;
+	char			 why[256];
+
+	if (err != NULL)
+		evbuffer_add_printf(b, "ERR not-found %s\n", err);
+	else if (report_render(r, cr->format, data, &mime, why,
+	    sizeof(why)) == -1)
+		evbuffer_add_printf(b, "ERR store %s\n", why);
+	else {
+		evbuffer_add_printf(b, "DATA %zu %s\n",
+		    evbuffer_get_length(data), mime);
+		evbuffer_add_buffer(b, data);
+	}
+	evbuffer_free(data);
+	report_free(r);
+	cmd_answer(cr->wait, b);
+	free(cr);
+}
+
+/* REPORT [from|-] [to|-] [format]: the annual report, as DATA. */
+static enum cmd_result
+cmd_report(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	struct cmd_report	*cr;
+	enum report_format	 f;
+	const char		*a[3] = { NULL, NULL, NULL };
+	char			 err[160];
+	int			 i, from, to;
+
+	for (i = 0; i < req->argc; i++)
+		a[i] = strcmp(req->argv[i], "-") == 0 ? NULL : req->argv[i];
+	if (report_format_parse(a[2], &f) == -1)
+		return (cmd_err(out, PERR_ARGS, "format is text, csv or xlsx"));
+	if (report_years(a[0], a[1], &from, &to, err, sizeof(err)) == -1)
+		return (cmd_err(out, PERR_ARGS, err));
+	cr = xcalloc(1, sizeof(*cr));
+	cr->format = f;
+	cr->wait = cmd_wait_new(c, NULL);
+	report_run(from, to, cmd_report_done, cr);
+	return (CMD_WAIT);
+}
+
 static enum cmd_result
 cmd_flush(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
@@ -594,6 +648,8 @@ cmd_exec(struct client *c, char *line, size_t len)
 		return (cmd_plugins(c, req, out));
 	case PROTO_STATS:
 		return (cmd_stats(c, req, out));
+	case PROTO_REPORT:
+		return (cmd_report(c, req, out));
 	default:
 		return (cmd_simple(c, req, out));
 	}

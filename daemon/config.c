@@ -74,6 +74,7 @@ enum config_sec {
 	CONFIG_HTTP,
 	CONFIG_ALERT,
 	CONFIG_NOTIFY,
+	CONFIG_REPORT,			/* series = label, any series */
 	CONFIG_BAD			/* bad header: its keys are skipped */
 };
 
@@ -517,6 +518,7 @@ static const struct config_section {
 	  "[plugin NAME] or [plugin NAME INSTANCE]" },
 	{ "alert", CONFIG_ALERT, 2, 2, "[alert NAME]" },
 	{ "notify", CONFIG_NOTIFY, 2, 2, "[notify NAME]" },
+	{ "report", CONFIG_REPORT, 1, 1, "[report]" },
 };
 
 /* Built-in retention presets, as the keys of a [retention] section. */
@@ -1827,6 +1829,35 @@ config_plugin_opt(struct config_parse *p, const char *key, const char *value)
 	o->line = p->line;
 }
 
+/* [report]: an indicator of the annual report, SERIES = label. */
+static void
+config_report_opt(struct config_parse *p, const char *key, const char *value)
+{
+	struct config		*cf = p->cf;
+	struct plugin_opt	*o;
+	size_t			 i;
+
+	if (!series_name_valid(key) || *value == '\0') {
+		config_perr(p, p->line, "bad indicator '%s = %s' in [report]: "
+		    "use SERIES = label, SERIES a metric name "
+		    "(plugin.instance.metric)", key, value);
+		return;
+	}
+	for (i = 0; i < cf->nreport; i++)
+		if (strcmp(cf->report[i].key, key) == 0) {
+			config_perr(p, p->line, "duplicate indicator '%s' in "
+			    "[report] (first at line %d)", key,
+			    cf->report[i].line);
+			return;
+		}
+	cf->report = xreallocarray(cf->report, cf->nreport + 1,
+	    sizeof(*cf->report));
+	o = &cf->report[cf->nreport++];
+	o->key = xstrdup(key);
+	o->value = xstrdup(value);
+	o->line = p->line;
+}
+
 /* One key of a known section: check it against the table and store it. */
 static void
 config_key(struct config_parse *p, const char *name, const char *value)
@@ -1836,6 +1867,10 @@ config_key(struct config_parse *p, const char *name, const char *value)
 	int			*seen = p->seen_top;
 	char			 why[160];
 
+	if (p->sec == CONFIG_REPORT) {
+		config_report_opt(p, name, value);
+		return;
+	}
 	if (p->sec == CONFIG_RETENTION || p->sec == CONFIG_PLUGIN) {
 		seen = p->seen_sec;
 		base = p->sec == CONFIG_PLUGIN ? (void *)p->pc :
@@ -1937,6 +1972,7 @@ config_free(struct config *cf)
 	struct plugin_conf	*pc;
 	struct alert_conf	*ac;
 	struct notify_conf	*nc;
+	size_t			 i;
 
 	if (cf == NULL)
 		return;
@@ -1959,6 +1995,11 @@ config_free(struct config *cf)
 	config_free_keys(CONFIG_DAEMON, cf);
 	config_free_keys(CONFIG_STORAGE, cf);
 	config_free_keys(CONFIG_HTTP, cf);
+	for (i = 0; i < cf->nreport; i++) {
+		free(cf->report[i].key);
+		free(cf->report[i].value);
+	}
+	free(cf->report);
 	free(cf->path);
 	free(cf);
 }

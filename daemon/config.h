@@ -155,6 +155,10 @@ struct config {
 	TAILQ_HEAD(, plugin_conf) plugins;	/* in file order */
 	TAILQ_HEAD(, alert_conf)  alerts;	/* in file order */
 	TAILQ_HEAD(, notify_conf) notifiers;
+
+	/* [report]: indicators of the annual report, in file order */
+	struct plugin_opt	*report;	/* key series, value label */
+	size_t			 nreport;
 };
 
 /*

@@ -30,6 +30,7 @@
 #include "plugin.h"
 #include "proc.h"
 #include "query.h"
+#include "report.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -113,6 +114,7 @@ main_reload(void)
 	series_set_config(conf);
 	listen_set_config(conf);
 	query_set_config(conf);
+	report_set_config(conf);
 	http_reload(conf);
 	alert_reload(conf);
 	plugins_reload(conf);
@@ -204,6 +206,7 @@ main_run(int foreground)
 	query_init(main_base, main_store, main_conf->datadir,
 	    main_conf->rrdcached);
 	query_set_config(main_conf);
+	report_set_config(main_conf);
 	listen_start(main_base, main_conf);
 	http_start(main_base, main_conf);
 	alert_start(main_base, main_store, main_conf);

@@ -30,6 +30,7 @@ enum proto_cmd {
 	PROTO_STATS,
 	PROTO_ALERTS,
 	PROTO_ALERT,		/* ALERT HISTORY [name] | ALERT TEST name from */
+	PROTO_REPORT,		/* REPORT [from|-] [to|-] [text|csv|xlsx] */
 	PROTO__MAX
 };
 
