@@ -414,6 +414,25 @@ report_cell(const struct report *r, size_t i, int m, int y, double *v)
 	return (!isnan(*v));
 }
 
+/*
+ * A cell as the CSV and the spreadsheet hold it: figures of 1000 or more
+ * to two decimals (an average in đồng), smaller ones to six, so both
+ * formats carry the same number (a spreadsheet keeps 15 digits).
+ */
+static int
+report_cell_rounded(const struct report *r, size_t i, int m, int y,
+    double *v)
+{
+	double	 k;
+
+	if (!report_cell(r, i, m, y, v))
+		return (0);
+	k = fabs(*v) >= 1000 ? 100 : 1e6;
+	if (*v != nearbyint(*v))
+		*v = nearbyint(*v * k) / k;
+	return (1);
+}
+
 /* A CSV field, quoted when it must be. */
 static void
 report_csv_field(struct evbuffer *b, const char *s)
@@ -459,7 +478,7 @@ report_csv(const struct report *r, struct evbuffer *b)
 			report_csv_field(b, report_measure[m]);
 			for (y = r->from; y <= r->to; y++) {
 				evbuffer_add(b, ",", 1);
-				if (!report_cell(r, i, m, y, &v))
+				if (!report_cell_rounded(r, i, m, y, &v))
 					continue;
 				report_number(num, sizeof(num), v);
 				evbuffer_add(b, num, strlen(num));
@@ -603,7 +622,7 @@ report_xlsx(const struct report *r, struct evbuffer *b, char *err,
 			    NULL);
 			for (y = r->from; y <= r->to; y++) {
 				col = (lxw_col_t)(3 + y - r->from);
-				if (report_cell(r, i, m, y, &v))
+				if (report_cell_rounded(r, i, m, y, &v))
 					worksheet_write_number(ws, row, col, v,
 					    v == nearbyint(v) ? whole : frac);
 			}
