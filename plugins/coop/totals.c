@@ -109,6 +109,27 @@ totals_grid_free(struct totals_grid *g)
 	memset(g, 0, sizeof(*g));
 }
 
+/* Room for one more record; -1 without memory (the grid stays whole). */
+static int
+totals_grid_grow(struct totals_grid *g)
+{
+	char		***cell;
+	size_t		 *ncells;
+	unsigned long	 *line;
+
+	if ((cell = reallocarray(g->cell, g->n + 1, sizeof(*cell))) == NULL)
+		return (-1);
+	g->cell = cell;
+	if ((ncells = reallocarray(g->ncells, g->n + 1, sizeof(*ncells))) ==
+	    NULL)
+		return (-1);
+	g->ncells = ncells;
+	if ((line = reallocarray(g->line, g->n + 1, sizeof(*line))) == NULL)
+		return (-1);
+	g->line = line;
+	return (0);
+}
+
 /* Reads every record; -1 (err set) on a malformed one or without memory. */
 static int
 totals_grid_read(struct totals_grid *g, const char *buf, size_t len, char sep,
@@ -128,11 +149,7 @@ totals_grid_read(struct totals_grid *g, const char *buf, size_t len, char sep,
 			rc = -1;
 			break;
 		}
-		g->cell = reallocarray(g->cell, g->n + 1, sizeof(*g->cell));
-		g->ncells = reallocarray(g->ncells, g->n + 1,
-		    sizeof(*g->ncells));
-		g->line = reallocarray(g->line, g->n + 1, sizeof(*g->line));
-		if (g->cell == NULL || g->ncells == NULL || g->line == NULL ||
+		if (totals_grid_grow(g) == -1 ||
 		    (g->cell[g->n] = calloc(c.nfields, sizeof(char *))) ==
 		    NULL)
 			goto nomem;
@@ -144,9 +161,12 @@ totals_grid_read(struct totals_grid *g, const char *buf, size_t len, char sep,
 				goto nomem;
 	}
 	csv_free(&c);
+	if (rc == -1)
+		totals_grid_free(g);
 	return (rc);
 nomem:
 	csv_free(&c);
+	totals_grid_free(g);
 	snprintf(err, errlen, "out of memory");
 	return (-1);
 }

@@ -1,5 +1,6 @@
 #!/bin/sh
-# build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph)
+# build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
+# fuzz_coop)
 # with clang straight from the sources, then run each for SECONDS (default
 # 30) on a scratch copy of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
@@ -34,14 +35,29 @@ for f in $core; do srcs="$srcs $top/daemon/$f"; done
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 
-for t in proto graph; do
+# The coop and creditfund readers (plugins/coop, plugins/creditfund).
+coop="$top/plugins/coop/csv.c $top/plugins/coop/text.c
+    $top/plugins/coop/totals.c $top/plugins/coop/history.c
+    $top/plugins/coop/registry.c $top/plugins/creditfund/funds.c"
+icu=$(pkg-config --cflags --libs icu-uc) || exit 1
+
+for t in proto graph coop; do
 	echo "== fuzz_$t: build"
+	if [ $t = coop ]; then
+		tsrcs=$coop
+		tlibs=$icu
+		tinc="-iquote $top/plugins/coop -iquote $top/plugins/creditfund"
+	else
+		tsrcs=$srcs
+		tlibs=$libs
+		tinc="-iquote $top/daemon"
+	fi
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
-	    -I"$top/include" -iquote "$top/daemon" -w \
-	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $libs \
+	    -I"$top/include" $tinc -w \
+	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $tsrcs $tlibs \
 	    -pthread -lm; then
 		echo "== fuzz_$t: BUILD FAILED"
 		rc=1
