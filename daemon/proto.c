@@ -434,6 +434,33 @@ proto_iso(const char *s, long long *out)
 	return (0);
 }
 
+/*
+ * The dates people write, as their first instant (UTC): a year "2021",
+ * a month "2021-07", a Vietnamese date "31/12/2021".  A 4-digit number is
+ * a year, not seconds after 1970 (nobody means 1970-01-01 00:33).  -1 if
+ * s is none of these.
+ */
+static int
+proto_calendar(const char *s, long long *out)
+{
+	char	 iso[16];
+	size_t	 n = strlen(s);
+	int	 y;
+
+	if (n == 4 && (y = proto_fixed(s, 4)) >= 1970 && y <= 2199)
+		snprintf(iso, sizeof(iso), "%s-01-01", s);
+	else if (n == 7 && s[4] == '-' && proto_fixed(s, 4) >= 0 &&
+	    proto_fixed(s + 5, 2) >= 0)
+		snprintf(iso, sizeof(iso), "%.7s-01", s);
+	else if (n == 10 && s[2] == '/' && s[5] == '/' &&
+	    proto_fixed(s, 2) >= 0 && proto_fixed(s + 3, 2) >= 0 &&
+	    proto_fixed(s + 6, 4) >= 0)
+		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", s + 6, s + 3, s);
+	else
+		return (-1);
+	return (proto_iso(iso, out));
+}
+
 int
 proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 {
@@ -451,7 +478,9 @@ proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 			bad = __builtin_sub_overflow((long long)now, d, &v);
 		else
 			bad = __builtin_add_overflow((long long)now, d, &v);
-	} else if (strlen(s) >= 10 && s[4] == '-')
+	} else if (proto_calendar(s, &v) == 0)
+		;
+	else if (strlen(s) >= 10 && s[4] == '-')
 		bad = proto_iso(s, &v) == -1;
 	else
 		bad = proto_number(s, &end, PROTO_TIME_MAX, &v) == -1 ||
@@ -459,7 +488,7 @@ proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 	proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
 	if (bad)
 		return (proto_error_set(err, PERR_TIME, "bad time \"%s\" "
-		    "(epoch seconds, now, -1h, or "
+		    "(epoch seconds, now, -1h, YYYY, YYYY-MM, DD/MM/YYYY or "
 		    "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]])", show));
 	if (v < 0 || v >= PROTO_TIME_MAX)
 		return (proto_error_set(err, PERR_TIME, "time \"%s\" is not "
