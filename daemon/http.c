@@ -90,6 +90,7 @@ struct http_wait {
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
 	int				 csv;	/* /api/v1/series?format=csv */
+	int				 prom;	/* /metrics, not /api/v1/metrics */
 	int				 json;	/* /api/v1/report as JSON */
 	enum report_format		 format; /* or as this */
 	TAILQ_ENTRY(http_wait)		 entry;
@@ -1032,6 +1033,51 @@ http_metrics_json(const struct http_batch *bt)
 	return (b);
 }
 
+static void	http_prom_text(struct evbuffer *, const char *);
+static void	http_prom_name(char *, size_t, const char *);
+
+/* The batch in the Prometheus text format; series with no value left out. */
+static struct evbuffer *
+http_prom_body(const struct http_batch *bt)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		 name[SERIES_NAME_MAX + 8];
+	double		 v;
+	size_t		 i;
+
+	for (i = 0; i < bt->n; i++) {
+		if (!bt->have[i])
+			continue;
+		v = bt->value[i];
+		http_prom_name(name, sizeof(name), series_name(bt->s[i]));
+		evbuffer_add_printf(b, "# HELP %s %s", name,
+		    series_name(bt->s[i]));
+		if (*series_unit(bt->s[i]) != '\0') {
+			evbuffer_add(b, " (", 2);
+			http_prom_text(b, series_unit(bt->s[i]));
+			evbuffer_add(b, ")", 1);
+		}
+		evbuffer_add_printf(b, "\n# TYPE %s %s\n%s ", name,
+		    series_kind(bt->s[i]) == TALLY_COUNTER ? "counter" :
+		    "gauge", name);
+		if (isnan(v))
+			evbuffer_add_printf(b, "NaN\n");
+		else if (isinf(v))
+			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
+		else
+			evbuffer_add_printf(b, "%.17g\n", v);
+	}
+	return (b);
+}
+
+static void
+http_prom_send(struct evhttp_request *req, int head, struct evbuffer *b)
+{
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, 200, "text/plain; version=0.0.4; "
+	    "charset=utf-8", b);
+}
+
 /* A LAST query of a batch answered; the last one sends the list. */
 static void
 http_metrics_last_cb(const struct query_result *res, void *arg)
@@ -1041,7 +1087,7 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 	struct http_batch	*bt;
 	struct evhttp_request	*req;
 	struct evbuffer		*b;
-	int			 head;
+	int			 head, prom;
 
 	if ((w = http_wait_find(l->id)) == NULL) {
 		free(l);
@@ -1056,21 +1102,25 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 	free(l);
 	if (--bt->pending > 0)
 		return;
-	b = http_metrics_json(bt);
+	prom = w->prom;
+	b = prom ? http_prom_body(bt) : http_metrics_json(bt);
 	if ((req = http_wait_end((void *)(uintptr_t)w->id, &head, NULL,
-	    0)) != NULL)
-		http_json(req, head, b);
-	else
+	    0)) == NULL)
 		evbuffer_free(b);
+	else if (prom)
+		http_prom_send(req, head, b);
+	else
+		http_json(req, head, b);
 }
 
 /*
  * Every series with kind, unit and last value: from the registry, or,
  * for series it has none of yet, from their files (LAST queries).  When
- * max_requests are busy the registry's answer is given as it is.
+ * max_requests are busy the registry's answer is given as it is.  For
+ * /api/v1/metrics (JSON) and /metrics (Prometheus, prom set).
  */
 static void
-http_metrics(struct http_call *c)
+http_batch_start(struct http_call *c, int prom)
 {
 	struct http_list	 l;
 	struct http_batch	*bt;
@@ -1094,10 +1144,14 @@ http_metrics(struct http_call *c)
 	}
 	if (missing == 0 || http_nwaits >= http_max_requests ||
 	    (w = http_wait_new(c)) == NULL) {
-		http_json(c->req, c->head, http_metrics_json(bt));
+		if (prom)
+			http_prom_send(c->req, c->head, http_prom_body(bt));
+		else
+			http_json(c->req, c->head, http_metrics_json(bt));
 		http_batch_free(bt);
 		return;
 	}
+	w->prom = prom;
 	w->batch = bt;
 	bt->pending = missing;
 	for (i = 0; i < l.n; i++) {
@@ -1108,6 +1162,12 @@ http_metrics(struct http_call *c)
 		last->i = i;
 		query_last(series_name(l.s[i]), http_metrics_last_cb, last);
 	}
+}
+
+static void
+http_metrics(struct http_call *c)
+{
+	http_batch_start(c, 0);
 }
 
 /* The alert engine writes its own document. */
@@ -1151,46 +1211,14 @@ http_prom_name(char *buf, size_t len, const char *name)
 			buf[i] = '_';
 }
 
-/* Last values in the text exposition format, from the registry. */
+/*
+ * Last values in the text exposition format: the registry's, or, for a
+ * series it has none of (a yearly figure after a restart), its file's.
+ */
 static void
 http_prometheus(struct http_call *c)
 {
-	struct http_list	 l;
-	struct evbuffer		*b;
-	char			 name[SERIES_NAME_MAX + 8];
-	time_t			 when;
-	double			 v;
-	size_t			 i;
-
-	if (http_no_params(c) == -1)
-		return;
-	http_list(&l);
-	b = evbuffer_new();
-	for (i = 0; i < l.n; i++) {
-		if (series_last(l.s[i], &when, &v) == -1)
-			continue;
-		http_prom_name(name, sizeof(name), series_name(l.s[i]));
-		evbuffer_add_printf(b, "# HELP %s %s", name,
-		    series_name(l.s[i]));
-		if (*series_unit(l.s[i]) != '\0') {
-			evbuffer_add(b, " (", 2);
-			http_prom_text(b, series_unit(l.s[i]));
-			evbuffer_add(b, ")", 1);
-		}
-		evbuffer_add_printf(b, "\n# TYPE %s %s\n%s ", name,
-		    series_kind(l.s[i]) == TALLY_COUNTER ? "counter" :
-		    "gauge", name);
-		if (isnan(v))
-			evbuffer_add_printf(b, "NaN\n");
-		else if (isinf(v))
-			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
-		else
-			evbuffer_add_printf(b, "%.17g\n", v);
-	}
-	free(l.s);
-	http_header(c->req, "Cache-Control", "no-store");
-	http_send(c->req, c->head, 200, "text/plain; version=0.0.4; "
-	    "charset=utf-8", b);
+	http_batch_start(c, 1);
 }
 
 /* "name":N (a whole number) or null; *updated gets the latest time. */

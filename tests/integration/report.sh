@@ -175,6 +175,21 @@ ctl report --from abc >/dev/null 2>"$T/bad.err"
 ok $([ $? -ne 0 ] && grep -q 'from: a year' "$T/bad.err"; echo $?) \
     "tallyctl report --from abc refused: $(cat "$T/bad.err")"
 
+# After a restart memory holds no yearly figure (the reading adds
+# nothing): /metrics reads them from the files, as /api/v1/metrics does.
 stop_tallyd TERM
 ok $daemon_rc "SIGTERM: exit status 0"
+start_tallyd "$T/t.conf"
+check "restarted" wait_until 20 http_up
+check "the restart's reading adds nothing" wait_until 20 log_has \
+    'coop\.registry.*8465 rows.*: 0 points added'
+curl -s "$U/metrics" >"$T/prom.txt"
+grep -q '^tally_coop_registry_members 574100$' "$T/prom.txt"
+ok $? "/metrics after a restart (2024's members): $(grep '^tally_coop_registry_members ' "$T/prom.txt")"
+grep -q '^tally_creditfund_funds_funds_reporting 85$' "$T/prom.txt"
+ok $? "/metrics after a restart: credit funds $(grep '^tally_creditfund_funds_funds_reporting ' "$T/prom.txt")"
+ctl report --from 2021 --to 2021 --format csv | grep -q '^Số hợp tác xã,coop.registry.cooperatives.active,Giá trị,458'
+ok $? "the report after a restart: 2021 still 458"
+stop_tallyd TERM
+ok $daemon_rc "SIGTERM after the restart: exit status 0"
 done_testing
