@@ -955,6 +955,32 @@ test_help(void)
 	free(buf);
 }
 
+/* [report]: indicators in file order; bad names and duplicates refused. */
+static void
+test_report(void)
+{
+	static const char *const want[] = {
+	    "3: bad indicator 'Số HTX = x' in [report]: use SERIES = label, "
+	    "SERIES a metric name (plugin.instance.metric)",
+	    "5: duplicate indicator 'coop.r.members' in [report] (first at "
+	    "line 4)", NULL };
+	struct config	*cf;
+
+	cf = load_good("report.conf", "[report]\n"
+	    "coop.r.cooperatives.active = Số hợp tác xã\n"
+	    "coop.r.members = Số thành viên\n");
+	ok(cf != NULL && cf->nreport == 2 &&
+	    strcmp(cf->report[0].key, "coop.r.cooperatives.active") == 0 &&
+	    strcmp(cf->report[1].value, "Số thành viên") == 0,
+	    "[report]: two indicators in order");
+	config_free(cf);
+	load_bad("[report] errors", "[report]\n"
+	    "coop.r.founded = Thành lập\n"
+	    "Số HTX = x\n"
+	    "coop.r.members = Số thành viên\n"
+	    "coop.r.members = again\n", want);
+}
+
 int
 main(void)
 {
@@ -977,6 +1003,7 @@ main(void)
 	test_long_lines();
 	test_missing();
 	test_relative();
+	test_report();
 	test_durations();
 	test_rra();
 	test_rra_errors();
