@@ -491,41 +491,28 @@ cmd_graph(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_WAIT);
 }
 
-/* What a REPORT waits with: its client and format. */
-struct cmd_report {
-	struct cmd_wait		*wait;
-	enum report_format	 format;
-};
-
 static void
-cmd_report_done(struct report *r, const char *err, void *arg)
+cmd_report_done(struct report *r, struct evbuffer *data, const char *mime,
+    const char *err, void *arg)
 {
-	struct cmd_report	*cr = arg;
-	struct evbuffer		*b = evbuffer_new(), *data = evbuffer_new();
-	const char		*mime;
-	char			 why[256];
+	struct evbuffer	*b = evbuffer_new();
 
-	if (err != NULL)
-		evbuffer_add_printf(b, "ERR not-found %s\n", err);
-	else if (report_render(r, cr->format, data, &mime, why,
-	    sizeof(why)) == -1)
-		evbuffer_add_printf(b, "ERR store %s\n", why);
+	if (data == NULL)
+		evbuffer_add_printf(b, "ERR %s %s\n", r->nind == 0 ?
+		    "not-found" : "store", err);
 	else {
 		evbuffer_add_printf(b, "DATA %zu %s\n",
 		    evbuffer_get_length(data), mime);
 		evbuffer_add_buffer(b, data);
 	}
-	evbuffer_free(data);
 	report_free(r);
-	cmd_answer(cr->wait, b);
-	free(cr);
+	cmd_answer(arg, b);
 }
 
 /* REPORT [from|-] [to|-] [format]: the annual report, as DATA. */
 static enum cmd_result
 cmd_report(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct cmd_report	*cr;
 	enum report_format	 f;
 	const char		*a[3] = { NULL, NULL, NULL };
 	char			 err[160];
@@ -537,10 +524,7 @@ cmd_report(struct client *c, struct proto_req *req, struct evbuffer *out)
 		return (cmd_err(out, PERR_ARGS, "format is text, csv or xlsx"));
 	if (report_years(a[0], a[1], &from, &to, err, sizeof(err)) == -1)
 		return (cmd_err(out, PERR_ARGS, err));
-	cr = xcalloc(1, sizeof(*cr));
-	cr->format = f;
-	cr->wait = cmd_wait_new(c, NULL);
-	report_run(from, to, cmd_report_done, cr);
+	report_run(from, to, f, cmd_report_done, cmd_wait_new(c, NULL));
 	return (CMD_WAIT);
 }
 

@@ -883,13 +883,12 @@ http_report_json(struct evbuffer *b, const struct report *r)
 }
 
 static void
-http_report_done(struct report *r, const char *err, void *arg)
+http_report_done(struct report *r, struct evbuffer *data, const char *mime,
+    const char *err, void *arg)
 {
 	struct evhttp_request	*req;
 	struct http_wait	*w;
 	struct evbuffer		*b;
-	const char		*mime;
-	char			 why[256];
 	int			 head, json = 0;
 	enum report_format	 f = REPORT_TEXT;
 
@@ -902,26 +901,25 @@ http_report_done(struct report *r, const char *err, void *arg)
 		return;
 	}
 	if (err != NULL) {
-		http_error(req, head, 404, proto_err_name(PERR_NOTFOUND), "%s",
-		    err);
+		if (r->nind == 0)
+			http_error(req, head, 404,
+			    proto_err_name(PERR_NOTFOUND), "%s", err);
+		else
+			http_error(req, head, 500, proto_err_name(PERR_STORE),
+			    "%s", err);
 		report_free(r);
 		return;
 	}
 	b = evbuffer_new();
-	if (json) {
+	if (json)
 		http_report_json(b, r);
-		report_free(r);
+	else
+		evbuffer_add_buffer(b, data);
+	report_free(r);
+	if (json) {
 		http_json(req, head, b);
 		return;
 	}
-	if (report_render(r, f, b, &mime, why, sizeof(why)) == -1) {
-		evbuffer_free(b);
-		report_free(r);
-		http_error(req, head, 500, proto_err_name(PERR_STORE), "%s",
-		    why);
-		return;
-	}
-	report_free(r);
 	if (f == REPORT_XLSX)
 		http_header(req, "Content-Disposition",
 		    "attachment; filename=\"bao-cao.xlsx\"");
@@ -962,7 +960,8 @@ http_report(struct http_call *c)
 		return;
 	w->json = json;
 	w->format = f;
-	report_run(from, to, http_report_done, (void *)(uintptr_t)w->id);
+	report_run(from, to, json ? REPORT_RAW : f, http_report_done,
+	    (void *)(uintptr_t)w->id);
 }
 
 /* ---- answers from the registry */

@@ -206,6 +206,7 @@ main_run(int foreground)
 	query_init(main_base, main_store, main_conf->datadir,
 	    main_conf->rrdcached);
 	query_set_config(main_conf);
+	report_init(main_base);
 	report_set_config(main_conf);
 	listen_start(main_base, main_conf);
 	http_start(main_base, main_conf);
@@ -226,6 +227,7 @@ main_run(int foreground)
 		    main_conf->shutdown_timeout);
 	alert_stop();
 	query_shutdown();
+	report_shutdown();
 	store_stop(main_store);
 	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "

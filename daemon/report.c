@@ -9,6 +9,12 @@
  * one after the other, and labels each figure by its year.  Indicators
  * and their labels come from [report], or by default from every coop and
  * yearly creditfund instance of the config.
+ *
+ * DESIGN
+ * The loop owns the indicators and every report being read.  Rendering
+ * (an XLSX goes through a temporary file) runs on the one thread of
+ * report_pool: a report_job passes to it with work_submit and comes back
+ * at its done, nobody touching it in between.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,7 @@
 #include "query.h"
 #include "report.h"
 #include "series.h"
+#include "work.h"
 #include "xmalloc.h"
 
 /* Built-in indicators of a plugin's instance: metric and label. */
@@ -69,13 +76,21 @@ static struct report_ind	*report_ind;
 static size_t			 report_nind;
 static int			 report_configured;	/* from [report] */
 
-/* A report being read: one FETCH at a time. */
+/* A report being read (one FETCH at a time), then rendered. */
 struct report_job {
-	struct report	*r;
-	size_t		 next;
-	report_cb	 cb;
-	void		*arg;
+	struct work_job		 wj;		/* first: the pool's handle */
+	struct report		*r;
+	size_t			 next;
+	enum report_format	 format;
+	report_cb		 cb;
+	void			*arg;
+	struct evbuffer		*out;
+	const char		*mime;
+	int			 failed;
+	char			 err[256];
 };
+
+static struct work_pool		*report_pool;
 
 static void	report_next(struct report_job *);
 
@@ -252,16 +267,68 @@ report_fetch_done(const struct query_result *res, void *arg)
 	report_next(j);
 }
 
-/* Reads the next indicator, or hands the finished report over. */
+void
+report_init(struct event_base *base)
+{
+	report_pool = work_pool_new(base, "report", 1);
+}
+
+/* After query_shutdown: its completions may still start renders. */
+void
+report_shutdown(void)
+{
+	if (report_pool == NULL)
+		return;
+	work_drain(report_pool, 5000);
+	work_pool_free(report_pool);
+	report_pool = NULL;
+}
+
+/* Worker: renders the report; owns the job until its done. */
+static void
+report_render_run(struct work_job *wj)
+{
+	struct report_job	*j = (struct report_job *)wj;
+
+	j->out = evbuffer_new();
+	j->failed = j->out == NULL || report_render(j->r, j->format, j->out,
+	    &j->mime, j->err, sizeof(j->err)) == -1;
+}
+
+/* Loop: hands the rendered report over. */
+static void
+report_render_done(struct work_job *wj)
+{
+	struct report_job	*j = (struct report_job *)wj;
+
+	j->cb(j->r, j->failed ? NULL : j->out, j->mime, j->failed ?
+	    j->err : NULL, j->arg);
+	if (j->out != NULL)
+		evbuffer_free(j->out);
+	free(j);
+}
+
+/* Reads the next indicator, or renders the finished report. */
 static void
 report_next(struct report_job *j)
 {
 	struct proto_fetch	 f;
 	struct report		*r = j->r;
 
-	if (j->next == r->nind) {
-		j->cb(r, NULL, j->arg);
+	if (j->next == r->nind && (j->format == REPORT_RAW ||
+	    report_pool == NULL)) {
+		j->mime = NULL;
+		if (j->format != REPORT_RAW)
+			snprintf(j->err, sizeof(j->err), "shutting down");
+		j->cb(r, NULL, NULL, j->format != REPORT_RAW ? j->err : NULL,
+		    j->arg);
 		free(j);
+		return;
+	}
+	if (j->next == r->nind) {
+		j->wj.run = report_render_run;
+		j->wj.done = report_render_done;
+		work_submit(report_pool, &j->wj);
 		return;
 	}
 	memset(&f, 0, sizeof(f));
@@ -274,12 +341,13 @@ report_next(struct report_job *j)
 }
 
 /*
- * Reads the report of years from..to and calls cb on the loop; the
- * report is the callback's to free.  Built-in indicators whose series
- * does not exist (yet) are left out; configured ones stay, empty.
+ * Reads the report of years from..to, renders it in a format and calls
+ * cb on the loop.  Built-in indicators whose series does not exist (yet)
+ * are left out; configured ones stay, empty.
  */
 void
-report_run(int from, int to, report_cb cb, void *arg)
+report_run(int from, int to, enum report_format format, report_cb cb,
+    void *arg)
 {
 	struct report_job	*j = xcalloc(1, sizeof(*j));
 	struct report		*r = xcalloc(1, sizeof(*r));
@@ -300,11 +368,12 @@ report_run(int from, int to, report_cb cb, void *arg)
 	for (k = 0; k < r->nind * (r->nyears + 1); k++)
 		r->value[k] = NAN;
 	j->r = r;
+	j->format = format;
 	j->cb = cb;
 	j->arg = arg;
 	if (r->nind == 0) {
-		cb(r, "no indicators: no coop or yearly creditfund instance "
-		    "has figures, and [report] names none", arg);
+		cb(r, NULL, NULL, "no indicators: no coop or yearly creditfund "
+		    "instance has figures, and [report] names none", arg);
 		free(j);
 		return;
 	}

@@ -31,16 +31,26 @@ struct report {
 };
 
 enum report_format {
-	REPORT_TEXT, REPORT_CSV, REPORT_XLSX
+	REPORT_TEXT, REPORT_CSV, REPORT_XLSX,
+	REPORT_RAW		/* the figures only: the caller formats */
 };
 
-/* Runs on the loop once every figure is read (err NULL) or it failed. */
-typedef void (*report_cb)(struct report *, const char *err, void *arg);
+struct event_base;
 
+/*
+ * Runs on the loop once the report is read and rendered: data (freed
+ * after the call; move what is kept) of type mime, or err.  The report
+ * is the callback's to free.
+ */
+typedef void (*report_cb)(struct report *, struct evbuffer *data,
+    const char *mime, const char *err, void *arg);
+
+void		 report_init(struct event_base *);
+void		 report_shutdown(void);
 void		 report_set_config(const struct config *);
 int		 report_years(const char *, const char *, int *, int *, char *,
 		    size_t);
-void		 report_run(int, int, report_cb, void *);
+void		 report_run(int, int, enum report_format, report_cb, void *);
 void		 report_free(struct report *);
 double		 report_value(const struct report *, size_t, int);
 int		 report_format_parse(const char *, enum report_format *);
