@@ -57,6 +57,27 @@ for n, r in enumerate(rows):
         w.writerow(r)
 EOF
 office() { "$PY" "$T/office.py" "$D/registry.csv" "$@"; }
+# funds.py SRC DST: the credit fund reports as a Vietnamese Excel saves
+# them: ';', figures grouped with '.', the bad-debt ratio "0,89 %".
+cat >"$T/funds.py" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
+w = csv.writer(open(sys.argv[2], "w", encoding="utf-8", newline=""),
+    delimiter=";", lineterminator="\r\n")
+def vi(s):
+    neg = s.startswith("-")
+    i = s.lstrip("-")
+    g = ""
+    while len(i) > 3:
+        g = "." + i[-3:] + g
+        i = i[:-3]
+    return ("-" if neg else "") + i + g
+for n, r in enumerate(rows):
+    if n > 0:
+        r[4:9] = [vi(x) for x in r[4:9]]
+        r[9] = r[9].replace(".", ",") + " %"
+    w.writerow(r)
+EOF
 office "$D/semi.utf8" ';' vi &&
     iconv -f UTF-8 -t WINDOWS-1258 "$D/semi.utf8" >"$D/semi1258.csv" &&
     office "$D/tab.utf8" '	' vi &&
@@ -64,7 +85,10 @@ office "$D/semi.utf8" ';' vi &&
     >"$D/unicode.txt" &&
     office "$D/nfd.csv" ',' nfd &&
     office "$D/quoted.csv" ',' viq &&
-    office "$D/ty.csv" ',' ty || skip_all "could not write the office files"
+    office "$D/ty.csv" ',' ty &&
+    "$PY" "$T/funds.py" "$D/creditfunds.csv" "$D/funds.utf8" &&
+    iconv -f UTF-8 -t WINDOWS-1258 "$D/funds.utf8" >"$D/funds1258.csv" ||
+    skip_all "could not write the office files"
 # The Windows-1258 file really is not UTF-8, and UTF-16 really is UTF-16.
 ok $(! iconv -f UTF-8 -t UTF-8 "$D/semi1258.csv" >/dev/null 2>&1; echo $?) \
     "semi1258.csv is not UTF-8"
@@ -137,6 +161,20 @@ $(inst baddate "$D/baddate.csv")
 $(inst forced "$D/semi.utf8" "separator = ,")
 $(inst tcols "$D/totals-cols.csv" "layout = totals")
 $(inst trows "$D/totals-rows.txt" "layout = totals")
+[plugin creditfund funds]
+interval = 1s
+jitter = 0
+source = $D/funds1258.csv
+column.id = Mã quỹ
+column.name = Tên quỹ
+column.district = Huyện/thị xã
+column.period = Kỳ báo cáo
+column.assets = Tổng tài sản (đồng)
+column.loans = Dư nợ cho vay (đồng)
+column.revenue = Tổng thu nhập (đồng)
+column.expenses = Tổng chi phí (đồng)
+column.profit = Lợi nhuận trước thuế (đồng)
+column.baddebt = Tỷ lệ nợ xấu (%)
 EOT
 
 jan1() {	# jan1 YEAR: epoch of 1 January YEAR 00:00 UTC
@@ -190,6 +228,24 @@ check_at tcols members 2019 560000
 check_at trows revenue.avg.agriculture 2020 1520000000
 check "an unmapped indicator is named" log_has \
     "coop\.tcols.*totals-cols.csv:11: indicator 'Chỉ tiêu không dùng' is not mapped"
+
+# Credit funds saved as a Vietnamese Excel does: the same figures.
+fat() {	# fat METRIC YEAR: as at, for the creditfund instance
+	t=$(jan1 $(($2 + 1)))
+	"$RRDTOOL" fetch "$T/rrd/creditfund/funds/$1.rrd" LAST -r 86400 \
+	    -s $((t - 2 * 86400)) -e "$t" 2>/dev/null |
+	    awk -F': ' -v t="$t" '$1 == t && $2 !~ /nan/ { printf "%.6f\n", $2 }'
+}
+check "credit funds in Windows-1258 with ';' read" wait_until 30 sh -c \
+    "grep -q 'creditfund\.funds.*funds1258.csv: 2789 rows (0 bad' '$T/tallyd.log'"
+wait_until 30 test -f "$T/rrd/creditfund/funds/baddebt.rrd"
+ok $([ "$(fat funds.profit 2021)" = 85.000000 ] &&
+    [ "$(fat assets.total 2021)" = 26871884000000.000000 ] &&
+    [ "$(fat loans.total 2021)" = 20614496000000.000000 ] &&
+    [ "$(fat profit.total 2021)" = 378096000000.000000 ]; echo $?) \
+    "credit funds 2021: 85 in profit, assets, loans and profit exact ($(fat assets.total 2021))"
+ok $(awk -v v="$(fat baddebt 2021)" 'BEGIN { exit !(v > 0.8089 && v < 0.8090) }'; echo $?) \
+    "credit funds 2021: bad-debt ratio from '0,89 %'-style cells ($(fat baddebt 2021))"
 
 # An impossible date, precisely.
 check "31/02/2015 named precisely" wait_until 20 log_has \
