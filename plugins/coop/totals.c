@@ -42,6 +42,7 @@ struct totals_parse {
 	void			*arg;
 	int			 years[TOTALS_YEARS_MAX];
 	size_t			 nyears;
+	unsigned long		*seen;		/* line naming each metric */
 };
 
 /* indicator.METRIC = labels: the labels of a metric, replacing any. */
@@ -309,6 +310,33 @@ totals_cell(struct totals_parse *tp, int m, int p, const char *cell,
 	    "decimal mark '%c'", col + 1, header, cell, tp->fmt->dec);
 }
 
+/*
+ * The metric a label names, once: a second row (or column) naming the
+ * same metric is warned about and left out.  -1 if none or a repeat.
+ */
+static int
+totals_metric_once(struct totals_parse *tp, const char *name,
+    unsigned long line, unsigned long where, const char *what)
+{
+	int	 m;
+
+	if ((m = totals_metric(tp, name)) == -1) {
+		totals_say(tp, line, 0, "indicator '%s' is not mapped to a "
+		    "metric (set indicator.METRIC = %s); %s left out", name,
+		    name, what);
+		return (-1);
+	}
+	if (tp->seen[m] != 0) {
+		totals_say(tp, line, 0, "indicator '%s' names %s, as %s %lu "
+		    "does; %s left out", name, tp->t->metric[m],
+		    strcmp(what, "row") == 0 ? "line" : "column",
+		    tp->seen[m], what);
+		return (-1);
+	}
+	tp->seen[m] = where;
+	return (m);
+}
+
 /* Years as columns: a header of years, a row per indicator. */
 static void
 totals_by_columns(struct totals_parse *tp, const struct totals_grid *g)
@@ -322,12 +350,9 @@ totals_by_columns(struct totals_parse *tp, const struct totals_grid *g)
 		if (g->ncells[r] == 0 || csv_blank(g->cell[r][0]))
 			continue;
 		totals_label(g->cell[r][0], name, sizeof(name), &scale);
-		if ((m = totals_metric(tp, name)) == -1) {
-			totals_say(tp, g->line[r], 0, "indicator '%s' is not "
-			    "mapped to a metric (set indicator.METRIC = %s); "
-			    "row left out", name, name);
+		if ((m = totals_metric_once(tp, name, g->line[r], g->line[r],
+		    "row")) == -1)
 			continue;
-		}
 		for (i = 1; i < g->ncells[r] && i < g->ncells[0]; i++)
 			totals_cell(tp, m, (int)(i - 1), g->cell[r][i], scale,
 			    g->line[r], i, g->cell[0][i]);
@@ -346,12 +371,9 @@ totals_by_rows(struct totals_parse *tp, const struct totals_grid *g,
 
 	for (i = 1; i < g->ncells[0]; i++) {
 		totals_label(g->cell[0][i], name, sizeof(name), &scale);
-		if ((m = totals_metric(tp, name)) == -1) {
-			totals_say(tp, g->line[0], 0, "indicator '%s' is not "
-			    "mapped to a metric (set indicator.METRIC = %s); "
-			    "column left out", name, name);
+		if ((m = totals_metric_once(tp, name, g->line[0], i + 1,
+		    "column")) == -1)
 			continue;
-		}
 		for (r = 1; r < g->n; r++)
 			if (periods[r] >= 0 && i < g->ncells[r])
 				totals_cell(tp, m, periods[r], g->cell[r][i],
@@ -470,6 +492,8 @@ totals_parse(const struct totals_map *map, char *const *metrics,
 	for (i = 0; i < nmetrics; i++)
 		if ((t->metric[i] = strdup(metrics[i])) == NULL)
 			goto nomem;
+	if ((tp.seen = calloc(nmetrics + 1, sizeof(*tp.seen))) == NULL)
+		goto nomem;
 	if ((orient = totals_orient(&tp, &g, &periods, err, errlen)) == -1)
 		goto fail;
 	if (orient == 0)
@@ -489,12 +513,14 @@ totals_parse(const struct totals_map *map, char *const *metrics,
 		t->keep[i] = t->quality[i].bad > 0;
 	}
 	free(periods);
+	free(tp.seen);
 	totals_grid_free(&g);
 	return (0);
 nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
 	free(periods);
+	free(tp.seen);
 	totals_grid_free(&g);
 	history_table_free(t);
 	return (-1);

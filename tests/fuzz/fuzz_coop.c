@@ -36,8 +36,10 @@ check_table(const struct history_table *t)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static char		*metrics[] = { "cooperatives.active",
-				    "members", "revenue.avg.agriculture" };
+	static char		 m0[] = "cooperatives.active";
+	static char		 m1[] = "members";
+	static char		 m2[] = "revenue.avg.agriculture";
+	static char		*metrics[] = { m0, m1, m2 };
 	struct registry_conf	 rc;
 	struct registry_result	 rr;
 	struct funds_conf	 fc;
