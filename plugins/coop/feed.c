@@ -332,7 +332,8 @@ feed_period_name(const struct history_table *t, size_t p, char *buf,
 	struct tm	 tm;
 	time_t		 w = t->when[p];
 	size_t		 i;
-	int		 yearly = 1;
+	char		 day[32];
+	int		 yearly = t->nperiods > 1;
 
 	for (i = 1; i < t->nperiods; i++)
 		yearly &= t->when[i] - t->when[i - 1] >= 365 * 86400;
@@ -341,11 +342,8 @@ feed_period_name(const struct history_table *t, size_t p, char *buf,
 		snprintf(buf, len, "%d", tm.tm_year + 1900 - 1);
 		return;
 	}
-	history_when_str(w, buf, len);
-	memmove(buf + 18, buf, strlen(buf) + 1 < len - 18 ? strlen(buf) + 1 :
-	    len - 19);
-	memcpy(buf, "the period ending ", 18);
-	buf[len - 1] = '\0';
+	history_when_str(w, day, sizeof(day));
+	snprintf(buf, len, "the period ending %s", day);
 }
 
 /*
