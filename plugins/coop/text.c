@@ -203,71 +203,159 @@ nomem:
 	return (-1);
 }
 
+/* Normalisation of one piece of text: ICU works in UTF-16. */
+struct text_nfc {
+	const UNormalizer2	*nfc;
+	UChar			*u, *v;		/* reused between lines */
+	int32_t			 ucap, vcap;
+	char			*out;		/* NULL until a line changes */
+	size_t			 olen, ocap;
+};
+
+/* Appends bytes to the output; -1 without memory. */
+static int
+text_nfc_put(struct text_nfc *n, const char *s, size_t len)
+{
+	char	*p;
+	size_t	 cap;
+
+	if (n->olen + len + 1 > n->ocap) {
+		cap = (n->olen + len + 1) * 2;
+		if ((p = realloc(n->out, cap)) == NULL)
+			return (-1);
+		n->out = p;
+		n->ocap = cap;
+	}
+	memcpy(n->out + n->olen, s, len);
+	n->olen += len;
+	n->out[n->olen] = '\0';
+	return (0);
+}
+
+/* Grows a UTF-16 buffer to hold need units; -1 without memory. */
+static int
+text_nfc_room(UChar **b, int32_t *cap, int32_t need)
+{
+	UChar	*p;
+
+	if (need <= *cap)
+		return (0);
+	if ((p = realloc(*b, (size_t)need * 2 * sizeof(*p))) == NULL)
+		return (-1);
+	*b = p;
+	*cap = need * 2;
+	return (0);
+}
+
 /*
- * Normalises UTF-8 text to NFC with ICU; *out is a new buffer, or NULL
- * when the text was NFC already.  -1 without memory or on an ICU error.
+ * One line (a line end is a normalisation boundary, so lines are
+ * independent): 1 and its NFC in n->v (*vlen units) if it changes, 0 if
+ * it is NFC already, -1 on an error.
+ */
+static int
+text_nfc_line(struct text_nfc *n, const char *s, int32_t len, int32_t *vlen)
+{
+	UErrorCode	 e = U_ZERO_ERROR;
+	int32_t		 nu = 0;
+
+	u_strFromUTF8(NULL, 0, &nu, s, len, &e);
+	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+		return (-1);
+	e = U_ZERO_ERROR;
+	if (text_nfc_room(&n->u, &n->ucap, nu + 1) == -1)
+		return (-1);
+	u_strFromUTF8(n->u, n->ucap, NULL, s, len, &e);
+	if (U_FAILURE(e))
+		return (-1);
+	if (unorm2_quickCheck(n->nfc, n->u, nu, &e) == UNORM_YES &&
+	    U_SUCCESS(e))
+		return (0);
+	e = U_ZERO_ERROR;
+	*vlen = unorm2_normalize(n->nfc, n->u, nu, NULL, 0, &e);
+	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+		return (-1);
+	e = U_ZERO_ERROR;
+	if (text_nfc_room(&n->v, &n->vcap, *vlen + 1) == -1)
+		return (-1);
+	unorm2_normalize(n->nfc, n->u, nu, n->v, n->vcap, &e);
+	return (U_FAILURE(e) ? -1 : 1);
+}
+
+/* Appends a normalised line (n->v) to the output as UTF-8. */
+static int
+text_nfc_put16(struct text_nfc *n, int32_t vlen)
+{
+	UErrorCode	 e = U_ZERO_ERROR;
+	int32_t		 n8 = 0;
+	char		*p;
+
+	u_strToUTF8(NULL, 0, &n8, n->v, vlen, &e);
+	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+		return (-1);
+	e = U_ZERO_ERROR;
+	if (n->olen + (size_t)n8 + 1 > n->ocap) {
+		if ((p = realloc(n->out, (n->olen + (size_t)n8 + 1) * 2)) ==
+		    NULL)
+			return (-1);
+		n->out = p;
+		n->ocap = (n->olen + (size_t)n8 + 1) * 2;
+	}
+	u_strToUTF8(n->out + n->olen, (int32_t)(n->ocap - n->olen), NULL,
+	    n->v, vlen, &e);
+	if (U_FAILURE(e))
+		return (-1);
+	n->olen += (size_t)n8;
+	n->out[n->olen] = '\0';
+	return (0);
+}
+
+/*
+ * Normalises UTF-8 text to NFC with ICU, line by line (memory for one
+ * line, not the file, in UTF-16); *out is a new buffer, or NULL when the
+ * text was NFC already.  -1 without memory or on an ICU error.
  */
 static int
 text_nfc_buf(const char *s, size_t len, char **out, size_t *outlen)
 {
-	const UNormalizer2	*nfc;
-	UErrorCode		 e = U_ZERO_ERROR;
-	UChar			*u = NULL, *v = NULL;
-	int32_t			 nu = 0, nv, n8;
-	size_t			 i;
+	struct text_nfc	 n;
+	UErrorCode	 e = U_ZERO_ERROR;
+	const char	*nl;
+	size_t		 i, start, end;
+	int32_t		 vlen;
+	int		 r, ascii;
 
 	*out = NULL;
-	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
-		;
-	if (i == len)
-		return (0);	/* ASCII is NFC */
-	if (len > INT32_MAX / 2 || (nfc = unorm2_getNFCInstance(&e)) == NULL ||
-	    U_FAILURE(e))
+	memset(&n, 0, sizeof(n));
+	if ((n.nfc = unorm2_getNFCInstance(&e)) == NULL || U_FAILURE(e))
 		return (-1);
-	u_strFromUTF8(NULL, 0, &nu, s, (int32_t)len, &e);
-	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
-		return (-1);
-	e = U_ZERO_ERROR;
-	if ((u = malloc(((size_t)nu + 1) * sizeof(*u))) == NULL)
-		return (-1);
-	u_strFromUTF8(u, nu + 1, NULL, s, (int32_t)len, &e);
-	if (U_FAILURE(e))
-		goto fail;
-	if (unorm2_quickCheck(nfc, u, nu, &e) == UNORM_YES && U_SUCCESS(e)) {
-		free(u);
-		return (0);
+	for (start = 0; start < len; start = end) {
+		nl = memchr(s + start, '\n', len - start);
+		end = nl != NULL ? (size_t)(nl - s) + 1 : len;
+		for (ascii = 1, i = start; i < end && ascii; i++)
+			ascii = (unsigned char)s[i] < 0x80;
+		r = 0;
+		if (!ascii && (end - start > INT32_MAX / 2 ||
+		    (r = text_nfc_line(&n, s + start, (int32_t)(end - start),
+		    &vlen)) == -1))
+			goto fail;
+		if (r == 1 && n.out == NULL &&
+		    text_nfc_put(&n, s, start) == -1)
+			goto fail;
+		if (r == 1 && text_nfc_put16(&n, vlen) == -1)
+			goto fail;
+		if (r == 0 && n.out != NULL &&
+		    text_nfc_put(&n, s + start, end - start) == -1)
+			goto fail;
 	}
-	e = U_ZERO_ERROR;
-	nv = unorm2_normalize(nfc, u, nu, NULL, 0, &e);
-	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
-		goto fail;
-	e = U_ZERO_ERROR;
-	if ((v = malloc(((size_t)nv + 1) * sizeof(*v))) == NULL)
-		goto fail;
-	unorm2_normalize(nfc, u, nu, v, nv + 1, &e);
-	if (U_FAILURE(e))
-		goto fail;
-	free(u);
-	u = NULL;
-	u_strToUTF8(NULL, 0, &n8, v, nv, &e);
-	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
-		goto fail;
-	e = U_ZERO_ERROR;
-	if ((*out = malloc((size_t)n8 + 1)) == NULL)
-		goto fail;
-	u_strToUTF8(*out, n8 + 1, NULL, v, nv, &e);
-	if (U_FAILURE(e)) {
-		free(*out);
-		*out = NULL;
-		goto fail;
-	}
-	(*out)[n8] = '\0';
-	*outlen = (size_t)n8;
-	free(v);
+	free(n.u);
+	free(n.v);
+	*out = n.out;
+	*outlen = n.olen;
 	return (0);
 fail:
-	free(u);
-	free(v);
+	free(n.u);
+	free(n.v);
+	free(n.out);
 	return (-1);
 }
 

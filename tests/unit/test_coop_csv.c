@@ -275,6 +275,8 @@ test_decode(void)
 	const char		*nfd = "Loa\xcc\xa3i hi\xcc\x80nh;Na\xcc\x86m\r\n"
 				    "Ho\xcc\x9b\xcc\xa3p ta\xcc\x81" "c xa\xcc\x83"
 				    ";2021\r\n";
+	const char		*mixed = "id,x\nLoa\xcc\xa3i,\xc3\xa9\n"
+				    "Na\xcc\x86m,y\n";
 	char			 buf[512], err[512], *out;
 	size_t			 n, olen;
 	struct text_info	 ti;
@@ -282,6 +284,14 @@ test_decode(void)
 	ok(text_decode(nfd, strlen(nfd), "auto", &out, &olen, &ti, err,
 	    sizeof(err)) == 0 && strcmp(out, nfc) == 0 && ti.normalised,
 	    "NFD becomes NFC");
+	free(out);
+	ok(text_decode(mixed, strlen(mixed), "auto", &out, &olen, &ti, err, sizeof(err)) == 0 &&
+	    strcmp(out, "id,x\nLoại,\xc3\xa9\nNăm,y\n") == 0 &&
+	    olen == strlen(out), "NFD lines after an ASCII line, NFC between");
+	free(out);
+	ok(text_decode("Lo\xe1\xba\xa1i\n", 7, "auto", &out, &olen, &ti,
+	    err, sizeof(err)) == 0 && !ti.normalised &&
+	    strcmp(out, "Loại\n") == 0, "NFC text left as it is");
 	free(out);
 	buf[0] = '\xff';
 	buf[1] = '\xfe';
