@@ -50,6 +50,7 @@
 #include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "plugin.h"
 #include "query.h"
 #include "report.h"
 #include "series.h"
@@ -140,6 +141,7 @@ static void	http_prometheus(struct http_call *);
 static void	http_counter(struct http_call *);
 static void	http_put(struct http_call *);
 static void	http_report(struct http_call *);
+static void	http_plugins(struct http_call *);
 
 static const struct http_route http_routes[] = {
 	{ "/", NULL, 0, 0 },
@@ -153,6 +155,7 @@ static const struct http_route http_routes[] = {
 	{ "/api/v1/alerts", http_alerts, -1, 0 },
 	{ "/api/v1/put", http_put, -1, 1 },
 	{ "/api/v1/report", http_report, -1, 0 },
+	{ "/api/v1/plugins", http_plugins, -1, 0 },
 	{ "/metrics", http_prometheus, -1, 0 },
 	{ "/counter.json", http_counter, -1, 0 },
 };
@@ -1167,6 +1170,38 @@ static void
 http_metrics(struct http_call *c)
 {
 	http_batch_start(c, 0);
+}
+
+/*
+ * Plugin instances: reads and failures, and the status an instance set
+ * (a reading refused as unsafe), for the dashboard.
+ */
+static void
+http_plugins(struct http_call *c)
+{
+	struct plugin_info	*pi;
+	struct evbuffer		*b;
+	size_t			 i, n;
+
+	if (http_no_params(c) == -1)
+		return;
+	n = plugins_info(&pi);
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "{\"plugins\":[");
+	for (i = 0; i < n; i++) {
+		evbuffer_add_printf(b, "%s{\"name\":", i > 0 ? "," : "");
+		http_json_str(b, pi[i].name);
+		evbuffer_add_printf(b, ",\"runs\":%llu,\"failed\":%llu,"
+		    "\"status\":", pi[i].runs, pi[i].failed);
+		if (pi[i].status != NULL)
+			http_json_str(b, pi[i].status);
+		else
+			evbuffer_add(b, "null", 4);
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add_printf(b, "]}\n");
+	plugins_info_free(pi, n);
+	http_json(c->req, c->head, b);
 }
 
 /* The alert engine writes its own document. */

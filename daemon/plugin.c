@@ -719,6 +719,39 @@ plugins_count(void)
 }
 
 size_t
+plugins_info(struct plugin_info **info)
+{
+	struct tally_ctx	*ctx;
+	size_t			 n = 0;
+
+	*info = NULL;
+	TAILQ_FOREACH(ctx, &plugin_insts, entry) {
+		*info = xreallocarray(*info, n + 1, sizeof(**info));
+		(*info)[n].name = xstrdup(ctx->name);
+		(*info)[n].runs = ctx->sched.runs;
+		(*info)[n].failed = ctx->sched.failed;
+		pthread_mutex_lock(&plugin_status_lock);
+		(*info)[n].status = ctx->status != NULL ?
+		    xstrdup(ctx->status) : NULL;
+		pthread_mutex_unlock(&plugin_status_lock);
+		n++;
+	}
+	return (n);
+}
+
+void
+plugins_info_free(struct plugin_info *info, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(info[i].name);
+		free(info[i].status);
+	}
+	free(info);
+}
+
+size_t
 plugins_describe(char ***lines)
 {
 	struct tally_ctx	*ctx;

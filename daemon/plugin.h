@@ -42,4 +42,13 @@ int	plugins_count(void);
  */
 size_t	plugins_describe(char ***lines);
 
+/* One running instance, for /api/v1/plugins; strings malloc'd. */
+struct plugin_info {
+	char			*name;		/* "plugin.instance" */
+	unsigned long long	 runs, failed;
+	char			*status;	/* NULL: none set */
+};
+size_t	plugins_info(struct plugin_info **);
+void	plugins_info_free(struct plugin_info *, size_t);
+
 #endif

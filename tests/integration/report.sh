@@ -167,6 +167,9 @@ curl -s "$U/api/v1/series?metric=coop.registry.members&start=1640822400&end=1640
 ok $([ "$(head -1 "$T/s.csv")" = "time,utc,coop.registry.members" ] &&
     grep -qx '1640995200,2022-01-01T00:00:00Z,565874' "$T/s.csv"; echo $?) \
     "/api/v1/series?format=csv: $(tail -1 "$T/s.csv")"
+curl -s "$U/api/v1/plugins" >"$T/p.json"
+grep -q '{"name":"coop.registry","runs":[0-9]*,"failed":0,"status":"ok: 8465 rows (0 bad), years 2012-2024 (UTF-8, separator .,., decimal mark ...)"}' "$T/p.json"
+ok $? "/api/v1/plugins: the reading's status ($(head -c 300 "$T/p.json"))"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/report?from=2030&to=2020")
 ok $([ "$code" = 400 ]; echo $?) "from after to: 400 ($code)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/report?format=pdf")
