@@ -331,13 +331,9 @@ feed_period_name(const struct history_table *t, size_t p, char *buf,
 {
 	struct tm	 tm;
 	time_t		 w = t->when[p];
-	size_t		 i;
 	char		 day[32];
-	int		 yearly = t->nperiods > 1;
 
-	for (i = 1; i < t->nperiods; i++)
-		yearly &= t->when[i] - t->when[i - 1] >= 365 * 86400;
-	if (yearly && w % 86400 == 0 && gmtime_r(&w, &tm) != NULL &&
+	if (t->yearly && w % 86400 == 0 && gmtime_r(&w, &tm) != NULL &&
 	    tm.tm_mon == 0 && tm.tm_mday == 1) {
 		snprintf(buf, len, "%d", tm.tm_year + 1900 - 1);
 		return;

@@ -38,6 +38,7 @@ struct history_table {
 	double			*value;
 	struct history_quality	*quality;	/* per period */
 	struct history_quality	 unplaced;	/* bad rows of no known period */
+	int			 yearly;	/* periods are years (names) */
 };
 
 /* What one history_apply did. */

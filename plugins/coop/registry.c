@@ -712,6 +712,7 @@ registry_table(const struct registry_conf *rc,
 		if (t->metric[i] == NULL)
 			goto fail;
 	}
+	t->yearly = 1;
 	t->unplaced.rows = t->unplaced.bad = res->unplaced;
 	snprintf(t->unplaced.why, sizeof(t->unplaced.why), "%s",
 	    res->unplaced_why);

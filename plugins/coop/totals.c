@@ -506,6 +506,7 @@ totals_parse(const struct totals_map *map, char *const *metrics,
 		memmove(t->value + i * tp.nyears, t->value + i * np,
 		    tp.nyears * sizeof(*t->value));
 	t->nperiods = tp.nyears;
+	t->yearly = 1;
 	for (i = 0; i < tp.nyears; i++) {
 		if (csv_days(tp.years[i] + 1, 1, 1, &days) == -1)
 			goto fail;

@@ -473,6 +473,9 @@ funds_table(const struct funds_result *res, struct history_table *t)
 			history_table_free(t);
 			return (-1);
 		}
+	t->yearly = 1;
+	for (i = 0; i < n; i++)
+		t->yearly &= strlen(res->periods[i].label) == 4;
 	t->unplaced.rows = t->unplaced.bad = res->unplaced;
 	snprintf(t->unplaced.why, sizeof(t->unplaced.why), "%s",
 	    res->unplaced_why);

@@ -112,6 +112,7 @@ test_figures(void)
 	ok(fabs(cell(&t, "baddebt", 1) - (1.5 * 800 + 6 * 200) / 1000) <
 	    1e-12, "bad-debt ratio weighted by loans (2.4%%)");
 	ok(cell(&t, "funds.reporting", 0) == 1, "2020 counted apart");
+	ok(t.yearly, "a table of years says so (refusals name the year)");
 	history_table_free(&t);
 	funds_result_free(&res);
 
@@ -120,6 +121,9 @@ test_figures(void)
 	    sizeof(err)) == 0 && res.nperiods == 1 && res.other == 4 &&
 	    res.periods[0].end == 1617235200, "period = quarter: only "
 	    "2021-Q1, ending 2021-04-01");
+	funds_table(&res, &t);
+	ok(!t.yearly, "a table of quarters is not yearly");
+	history_table_free(&t);
 	funds_result_free(&res);
 	funds_conf_free(&fc);
 }
