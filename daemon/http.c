@@ -117,6 +117,8 @@ static struct http_file http_files[] = {
 	{ "app.js", "text/javascript; charset=utf-8", NULL, 0, "" },
 	{ "style.css", "text/css; charset=utf-8", NULL, 0, "" },
 	{ "counter.js", "text/javascript; charset=utf-8", NULL, 0, "" },
+	{ "report.html", "text/html; charset=utf-8", NULL, 0, "" },
+	{ "report.js", "text/javascript; charset=utf-8", NULL, 0, "" },
 };
 
 /* One call to a route's handler. */
@@ -149,6 +151,8 @@ static const struct http_route http_routes[] = {
 	{ "/app.js", NULL, 1, 0 },
 	{ "/style.css", NULL, 2, 0 },
 	{ "/counter.js", NULL, 3, 0 },
+	{ "/report.html", NULL, 4, 0 },
+	{ "/report.js", NULL, 5, 0 },
 	{ "/graph", http_graph, -1, 0 },
 	{ "/api/v1/series", http_series, -1, 0 },
 	{ "/api/v1/metrics", http_metrics, -1, 0 },
@@ -1454,7 +1458,7 @@ http_file(struct http_call *c, int i)
 	}
 	http_header(c->req, "ETag", f->etag);
 	http_header(c->req, "Cache-Control", "no-cache");
-	if (i == 0) {
+	if (i == 0 || i == 4) {		/* the pages */
 		http_header(c->req, "Content-Security-Policy", "default-src "
 		    "'none'; script-src 'self'; style-src 'self'; img-src "
 		    "'self' data:; connect-src 'self'; base-uri 'none'; "
