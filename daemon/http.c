@@ -91,7 +91,7 @@ struct http_wait {
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
 	int				 csv;	/* /api/v1/series?format=csv */
-	int				 prom;	/* /metrics, not /api/v1/metrics */
+	int				 prom;	/* /metrics, not JSON */
 	int				 json;	/* /api/v1/report as JSON */
 	enum report_format		 format; /* or as this */
 	TAILQ_ENTRY(http_wait)		 entry;

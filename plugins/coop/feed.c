@@ -363,10 +363,10 @@ feed_guard_why(struct feed *f, const struct history_table *t, size_t p,
 	if (bad == 0)
 		return (NULL);
 	if ((double)bad > f->max_bad * (double)rows) {
-		snprintf(buf, len, "%lu of its %lu rows are unreadable (%.1f%%, "
-		    "more than max_bad_rows %.1f%%); first at %s", bad, rows,
-		    100.0 * (double)bad / (double)rows, 100 * f->max_bad,
-		    first);
+		snprintf(buf, len, "%lu of its %lu rows are unreadable "
+		    "(%.1f%%, more than max_bad_rows %.1f%%); first at %s",
+		    bad, rows, 100.0 * (double)bad / (double)rows,
+		    100 * f->max_bad, first);
 		return (buf);
 	}
 	for (m = 0; m < t->nmetrics; m++) {

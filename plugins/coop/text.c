@@ -155,7 +155,8 @@ text_iconv(const char *buf, size_t len, const char *enc, char **out,
     size_t *outlen, char *err, size_t errlen)
 {
 	iconv_t	 cd;
-	char	*in = (char *)(uintptr_t)buf, *o, *p;	/* iconv does not write it */
+	/* iconv takes char ** but does not write the input. */
+	char	*in = (char *)(uintptr_t)buf, *o, *p;
 	size_t	 inleft = len, cap = len * 2 + 16, oleft, r;
 
 	if ((cd = iconv_open("UTF-8", enc)) == (iconv_t)-1) {

@@ -259,8 +259,8 @@ funds_ratio(struct funds_parse *fp, const struct csv *c, double *out)
 	buf[n] = '\0';
 	if (csv_number(buf, fp->fmt->dec, out) == -1 || *out < 0 ||
 	    *out > 100) {
-		funds_say(fp, c->rec_line, FUND_BADDEBT, 1, "bad-debt ratio '%s' is not a "
-		    "percentage 0..100", s);
+		funds_say(fp, c->rec_line, FUND_BADDEBT, 1, "bad-debt ratio "
+		    "'%s' is not a percentage 0..100", s);
 		return (-1);
 	}
 	return (0);
