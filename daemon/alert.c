@@ -17,13 +17,17 @@
  * notice suppressed.
  *
  * Persistence: a change goes to the history ring and, with its notices,
- * to the outbox.  One writer job at a time runs in the "alertio" pool
- * (one thread, so writes keep their order): it appends the new history
- * lines (or rewrites the file past its cap) and replaces alert.state
- * (temp, fsync, rename).  Only when it has returned are the outbox's
- * notices handed to notify.c: a notice is never sent for a change that a
- * restart would forget, and a restart never sends it again.  The files
- * are read once, in alert_start.
+ * to the outbox; each notice gets the next sequence number.  One writer
+ * job at a time runs in the "alertio" pool (one thread, so writes keep
+ * their order): it appends the notices to the notify journal (fsync),
+ * appends the new history lines (or rewrites the file past its cap) and
+ * replaces alert.state (temp, fsync, rename), which records the highest
+ * sequence written: the commit point.  Only when it has returned are the
+ * outbox's notices handed to notify.c.  So a notice is never sent for a
+ * change that a restart would forget (a journaled notice past the commit
+ * point is dropped at start), and one decided is never lost: the journal
+ * keeps it until its delivery, across kill -9.  The files are read once,
+ * in alert_start.
  */
 #include <sys/stat.h>
 
@@ -41,14 +45,19 @@
 #include <rrd.h>
 
 #include "alert.h"
+#include "alertconf.h"
 #include "alertdb.h"
 #include "alertrule.h"
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
+#include "json.h"
 #include "log.h"
+#include "names.h"
 #include "notify.h"
+#include "notifylog.h"
+#include "numfmt.h"
 #include "proto.h"
 #include "series.h"
 #include "stats.h"
@@ -72,7 +81,11 @@ struct alert_one {
 	struct alert_state	 st;
 };
 
-struct alert_rule {
+/*
+ * A rule of the config in force being watched: the rule itself (struct
+ * alertrule, pure), its timer and the alert of each series it matches.
+ */
+struct alert_watch {
 	char			*name;
 	char			*metric;	/* a name or a glob */
 	int			 enabled;
@@ -86,9 +99,9 @@ struct alert_rule {
 	time_t			 evaluated;	/* 0: not yet */
 	unsigned long		 skipped;
 	struct log_limit	 complain;
-	TAILQ_ENTRY(alert_rule)	 entry;
+	TAILQ_ENTRY(alert_watch) entry;
 };
-TAILQ_HEAD(alert_rules, alert_rule);
+TAILQ_HEAD(alert_watches, alert_watch);
 
 /* An event of a replay, sorted by time before it is answered. */
 struct alert_line {
@@ -128,6 +141,7 @@ struct alert_notice {
 	time_t			 time, since;
 	char			**names;
 	size_t			 nnames;
+	uint64_t		 seq;
 };
 TAILQ_HEAD(alert_notices, alert_notice);
 
@@ -135,6 +149,7 @@ TAILQ_HEAD(alert_notices, alert_notice);
 struct alert_io {
 	struct work_job		 job;
 	char			*state;
+	char			*journal;	/* notices to journal */
 	char			*append;	/* new history lines, or NULL */
 	char			*history;	/* the whole history, or NULL */
 	char			*state_path;
@@ -151,8 +166,8 @@ static char			*alert_history_path;
 static unsigned long		 alert_shutdown_ms = 5000;
 static struct work_pool		*alert_pool;
 static struct work_pool		*alert_iopool;
-static struct alert_rules	 alert_rules = TAILQ_HEAD_INITIALIZER(
-				    alert_rules);
+static struct alert_watches	 alert_watches = TAILQ_HEAD_INITIALIZER(
+				    alert_watches);
 static int			 alert_njobs;	/* evaluations in flight */
 static int			 alert_stopped;
 static int			 alert_cancel;	/* atomic: replays stop */
@@ -167,17 +182,20 @@ static struct alert_notices	 alert_outbox = TAILQ_HEAD_INITIALIZER(
 				    alert_outbox);
 static int			 alert_dirty;
 static int			 alert_io_busy;
+static uint64_t			 alert_seq;	/* last notice's */
+static uint64_t			 alert_committed; /* at start */
 
 static void	alert_save(void);
+static void	alert_save_now(void);
 
 /* ---- rules */
 
-static struct alert_rule *
-alert_rule_find(const char *name)
+static struct alert_watch *
+alert_watch_find(const char *name)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		if (strcmp(ar->name, name) == 0)
 			return (ar);
 	}
@@ -194,7 +212,7 @@ alert_one_free(void *arg)
 }
 
 static struct alert_one *
-alert_one_get(struct alert_rule *ar, const char *metric, time_t now)
+alert_one_get(struct alert_watch *ar, const char *metric, time_t now)
 {
 	struct alert_one	*one;
 
@@ -208,7 +226,7 @@ alert_one_get(struct alert_rule *ar, const char *metric, time_t now)
 }
 
 static void
-alert_rule_free(struct alert_rule *ar)
+alert_watch_free(struct alert_watch *ar)
 {
 	size_t	 i;
 
@@ -225,14 +243,14 @@ alert_rule_free(struct alert_rule *ar)
 
 /* Whether a series belongs to a rule's pattern. */
 static int
-alert_rule_matches(const struct alert_rule *ar, const char *metric)
+alert_watch_matches(const struct alert_watch *ar, const char *metric)
 {
 	return (alertrule_is_glob(ar->metric) ? proto_glob(ar->metric,
 	    metric) : strcmp(ar->metric, metric) == 0);
 }
 
 struct alert_prune {
-	const struct alert_rule	*ar;
+	const struct alert_watch	*ar;
 	char			**gone;
 	size_t			  n;
 };
@@ -242,7 +260,7 @@ alert_prune_cb(const char *key, void *value, void *arg)
 {
 	struct alert_prune	*p = arg;
 
-	if (!p->ar->enabled || !alert_rule_matches(p->ar, key)) {
+	if (!p->ar->enabled || !alert_watch_matches(p->ar, key)) {
 		p->gone = xreallocarray(p->gone, p->n + 1, sizeof(*p->gone));
 		p->gone[p->n++] = xstrdup(key);
 	}
@@ -251,7 +269,7 @@ alert_prune_cb(const char *key, void *value, void *arg)
 
 /* Forget the alerts of series the rule no longer watches. */
 static void
-alert_rule_prune(struct alert_rule *ar)
+alert_watch_prune(struct alert_watch *ar)
 {
 	struct alert_prune	 p = { ar, NULL, 0 };
 	size_t			 i;
@@ -267,7 +285,7 @@ alert_rule_prune(struct alert_rule *ar)
 
 /* Take a rule's definition from its section; its alerts stay. */
 static void
-alert_rule_set(struct alert_rule *ar, const struct alert_conf *ac)
+alert_watch_set(struct alert_watch *ar, const struct alert_conf *ac)
 {
 	size_t	 i;
 
@@ -282,7 +300,7 @@ alert_rule_set(struct alert_rule *ar, const struct alert_conf *ac)
 	ar->notify = xcalloc(ac->nnotify + 1, sizeof(*ar->notify));
 	for (i = 0; i < ac->nnotify; i++)
 		ar->notify[i] = xstrdup(ac->notify[i]);
-	alert_rule_prune(ar);
+	alert_watch_prune(ar);
 }
 
 /* ---- the worker side: files, fetches, evaluations, replays */
@@ -317,7 +335,7 @@ alert_scan(struct alert_job *j)
 				snprintf(name, sizeof(name), "%s.%s.%.*s",
 				    e1->d_name, e2->d_name, (int)(len - 4),
 				    e3->d_name);
-				if (!series_name_valid(name) ||
+				if (!names_series_valid(name) ||
 				    !proto_glob(j->pattern, name))
 					continue;
 				j->names = xreallocarray(j->names,
@@ -525,14 +543,16 @@ alert_run(struct work_job *wj)
 
 	if (alertrule_is_glob(j->pattern)) {
 		alert_scan(j);
-		qsort(j->names, j->nnames, sizeof(*j->names), alert_strcmp);
+		if (j->nnames > 1)	/* names is NULL when none matched */
+			qsort(j->names, j->nnames, sizeof(*j->names),
+			    alert_strcmp);
 	} else {
 		j->names = xcalloc(1, sizeof(*j->names));
 		j->names[j->nnames++] = xstrdup(j->pattern);
 	}
 	j->res = xcalloc(j->nnames, sizeof(*j->res));
 	for (i = 0; i < j->nnames; i++) {
-		if (series_path(path, sizeof(path), j->datadir,
+		if (names_series_path(path, sizeof(path), j->datadir,
 		    j->names[i]) == -1 || alert_fetch(j, path, &p, &n, err,
 		    sizeof(err)) == -1) {
 			snprintf(j->err, sizeof(j->err), "%s: %s",
@@ -595,14 +615,14 @@ static char *
 alert_state_text(void)
 {
 	struct evbuffer		*b = evbuffer_new();
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	void			*arg[2];
 	char			*s;
 
 	evbuffer_add_printf(b, "# tallyd alert state 1: rule metric level "
 	    "since evaluated notified count_warning count_critical value "
-	    "message\n");
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	    "message\n# notices %llu\n", (unsigned long long)alert_seq);
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		arg[0] = b;
 		arg[1] = ar->name;
 		hmap_foreach(ar->alerts, alert_state_line_cb, arg);
@@ -644,30 +664,35 @@ alert_notice_free(struct alert_notice *n)
 	free(n);
 }
 
-/* Send the notice now, or (stopping) only queue it for the next start. */
 static void
-alert_notice_send(struct alert_notice *n, int now)
+alert_notice_event(const struct alert_notice *n, struct notify_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->rule = n->rule;
+	ev->metric = n->metric;
+	ev->kind = n->kind;
+	ev->event = n->event;
+	ev->level = n->level;
+	ev->previous = n->previous;
+	ev->message = n->message;
+	ev->value = n->value;
+	ev->threshold = n->threshold;
+	ev->time = n->time;
+	ev->since = n->since;
+	ev->seq = n->seq;
+}
+
+/* Hand the notice (journaled) to the notifiers. */
+static void
+alert_notice_send(struct alert_notice *n)
 {
 	struct notify_event	 ev;
 
-	ev.rule = n->rule;
-	ev.metric = n->metric;
-	ev.kind = n->kind;
-	ev.event = n->event;
-	ev.level = n->level;
-	ev.previous = n->previous;
-	ev.message = n->message;
-	ev.value = n->value;
-	ev.threshold = n->threshold;
-	ev.time = n->time;
-	ev.since = n->since;
-	if (now)
-		notify_send(&ev, n->names, n->nnames);
-	else
-		notify_hold(&ev, n->names, n->nnames);
+	alert_notice_event(n, &ev);
+	notify_send(&ev, n->names, n->nnames);
 }
 
-/* Worker of alertio: the history first, then the state. */
+/* Worker of alertio: the notices, the history, then the state. */
 static void
 alert_io_run(struct work_job *wj)
 {
@@ -675,6 +700,10 @@ alert_io_run(struct work_job *wj)
 	char		 err[256];
 	int		 rv = 0;
 
+	if (io->journal != NULL && notifylog_append(io->journal,
+	    strlen(io->journal), err, sizeof(err)) == -1)
+		snprintf(io->err, sizeof(io->err), "notices not journaled "
+		    "(a crash before their delivery loses them): %s", err);
 	if (io->history != NULL)
 		rv = alertdb_replace(io->history_path, io->history,
 		    strlen(io->history), err, sizeof(err));
@@ -682,7 +711,8 @@ alert_io_run(struct work_job *wj)
 		rv = alertdb_append(io->history_path, io->append,
 		    strlen(io->append), err, sizeof(err));
 	if (rv == -1)
-		snprintf(io->err, sizeof(io->err), "%s", err);
+		snprintf(io->err + strlen(io->err), sizeof(io->err) -
+		    strlen(io->err), "%s%s", io->err[0] ? "; " : "", err);
 	if (alertdb_replace(io->state_path, io->state, strlen(io->state), err,
 	    sizeof(err)) == -1)
 		snprintf(io->err + strlen(io->err), sizeof(io->err) -
@@ -699,6 +729,7 @@ alert_io_free(struct alert_io *io)
 		alert_notice_free(n);
 	}
 	free(io->state);
+	free(io->journal);
 	free(io->append);
 	free(io->history);
 	free(io->state_path);
@@ -717,7 +748,7 @@ alert_io_done(struct work_job *wj)
 	if (io->err[0] != '\0')
 		log_warnx("alert: saving state: %s", io->err);
 	TAILQ_FOREACH(n, &io->outbox, entry)
-		alert_notice_send(n, 1);
+		alert_notice_send(n);
 	alert_io_free(io);
 	if (!alert_stopped)
 		alert_save();
@@ -727,8 +758,11 @@ alert_io_done(struct work_job *wj)
 static struct alert_io *
 alert_io_new(void)
 {
-	struct alert_io	*io = xcalloc(1, sizeof(*io));
-	const char	*s;
+	struct alert_io		*io = xcalloc(1, sizeof(*io));
+	struct alert_notice	*n;
+	struct notify_event	 ev;
+	struct evbuffer		*b;
+	const char		*s;
 
 	TAILQ_INIT(&io->outbox);
 	io->state = alert_state_text();
@@ -744,6 +778,17 @@ alert_io_new(void)
 		alert_hist_lines = alert_hist_n;
 	}
 	TAILQ_CONCAT(&io->outbox, &alert_outbox, entry);
+	if (!TAILQ_EMPTY(&io->outbox)) {
+		if ((b = evbuffer_new()) == NULL)
+			fatalx("alert: evbuffer_new failed");
+		TAILQ_FOREACH(n, &io->outbox, entry) {
+			alert_notice_event(n, &ev);
+			notify_journal_lines(b, &ev, n->names, n->nnames);
+		}
+		if (evbuffer_get_length(b) > 0)
+			io->journal = util_evbuffer_string(b);
+		evbuffer_free(b);
+	}
 	return (io);
 }
 
@@ -767,7 +812,7 @@ alert_save(void)
 
 /* Queue the notice of an event, sent once the state holding it is saved. */
 static void
-alert_notice_add(const struct alert_rule *ar, const struct alert_one *one,
+alert_notice_add(const struct alert_watch *ar, const struct alert_one *one,
     enum alert_event ev, int prev, time_t now)
 {
 	struct alert_notice	*n = xcalloc(1, sizeof(*n));
@@ -789,13 +834,14 @@ alert_notice_add(const struct alert_rule *ar, const struct alert_one *one,
 	for (i = 0; i < ar->nnotify; i++)
 		n->names[i] = xstrdup(ar->notify[i]);
 	n->nnames = ar->nnotify;
+	n->seq = ++alert_seq;
 	TAILQ_INSERT_TAIL(&alert_outbox, n, entry);
 	stats_add(STAT_ALERT_NOTICES, 1);
 }
 
 /* Step one alert by one result; record and notify what happened. */
 static void
-alert_apply(struct alert_rule *ar, const char *metric,
+alert_apply(struct alert_watch *ar, const char *metric,
     const struct alert_result *res, time_t now)
 {
 	struct alert_one	*one = alert_one_get(ar, metric, now);
@@ -873,7 +919,7 @@ static void
 alert_done(struct work_job *wj)
 {
 	struct alert_job	*j = (struct alert_job *)wj;
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	unsigned long		 supp;
 	size_t			 i;
 
@@ -885,7 +931,7 @@ alert_done(struct work_job *wj)
 		return;
 	}
 	stats_add(j->err[0] != '\0' ? STAT_ALERT_ERRORS : STAT_ALERT_EVALS, 1);
-	if ((ar = alert_rule_find(j->rule)) != NULL) {
+	if ((ar = alert_watch_find(j->rule)) != NULL) {
 		ar->running = 0;
 		ar->evaluated = j->now;
 		if (j->err[0] != '\0' && log_limit_ok(&ar->complain, j->now,
@@ -958,7 +1004,7 @@ alert_job_start(struct alert_job *j)
 }
 
 static struct alert_job *
-alert_job_new(const struct alert_rule *ar, time_t now)
+alert_job_new(const struct alert_watch *ar, time_t now)
 {
 	struct alert_job	*j = xcalloc(1, sizeof(*j));
 
@@ -973,7 +1019,7 @@ alert_job_new(const struct alert_rule *ar, time_t now)
 static void
 alert_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct alert_rule	*ar = arg;
+	struct alert_watch	*ar = arg;
 
 	if (alert_stopped)
 		return;
@@ -990,7 +1036,7 @@ alert_timer_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* (Re)start a rule's timer; an enabled rule evaluates at once. */
 static void
-alert_rule_arm(struct alert_rule *ar)
+alert_watch_arm(struct alert_watch *ar)
 {
 	struct timeval	 tv;
 
@@ -1010,11 +1056,11 @@ int
 alert_test(const char *name, time_t from, alert_answer_cb answer,
     uint64_t id)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	struct alert_job	*j;
 	time_t			 now = time(NULL);
 
-	if (alert_stopped || (ar = alert_rule_find(name)) == NULL)
+	if (alert_stopped || (ar = alert_watch_find(name)) == NULL)
 		return (-1);
 	j = alert_job_new(ar, now);
 	j->test = 1;
@@ -1034,13 +1080,15 @@ alert_test(const char *name, time_t from, alert_answer_cb answer,
 static void
 alert_configure(const struct config *conf)
 {
-	struct alert_rules	 old;
+	struct alert_watches	 old;
 	const struct alert_conf	*ac;
-	struct alert_rule	*ar;
+	struct config_item	*it;
+	struct alert_watch	*ar;
 
 	TAILQ_INIT(&old);
-	TAILQ_CONCAT(&old, &alert_rules, entry);
-	TAILQ_FOREACH(ac, &conf->alerts, entry) {
+	TAILQ_CONCAT(&old, &alert_watches, entry);
+	CONFIG_FOREACH(it, conf, &alertconf_section) {
+		ac = config_data(it);
 		TAILQ_FOREACH(ar, &old, entry) {
 			if (strcmp(ar->name, ac->name) == 0)
 				break;
@@ -1053,14 +1101,14 @@ alert_configure(const struct config *conf)
 			ar->alerts = hmap_new();
 			ar->created = time(NULL);
 		}
-		alert_rule_set(ar, ac);
-		TAILQ_INSERT_TAIL(&alert_rules, ar, entry);
-		alert_rule_arm(ar);
+		alert_watch_set(ar, ac);
+		TAILQ_INSERT_TAIL(&alert_watches, ar, entry);
+		alert_watch_arm(ar);
 	}
 	while ((ar = TAILQ_FIRST(&old)) != NULL) {
 		TAILQ_REMOVE(&old, ar, entry);
 		log_info("alert: rule %s removed", ar->name);
-		alert_rule_free(ar);
+		alert_watch_free(ar);
 		alert_dirty = 1;
 	}
 	alert_shutdown_ms = conf->shutdown_timeout;
@@ -1069,10 +1117,10 @@ alert_configure(const struct config *conf)
 static size_t
 alert_nrules(void)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	size_t			 n = 0;
 
-	TAILQ_FOREACH(ar, &alert_rules, entry)
+	TAILQ_FOREACH(ar, &alert_watches, entry)
 		n++;
 	return (n);
 }
@@ -1094,6 +1142,10 @@ alert_load_state(void)
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		n++;
+		if (strncmp(line, "# notices ", 10) == 0) {
+			alert_committed = strtoull(line + 10, NULL, 10);
+			continue;
+		}
 		if (*line == '#')
 			continue;
 		if (alertdb_state_parse(line, &rule, &metric, &st) == -1) {
@@ -1112,7 +1164,7 @@ alert_load_state(void)
 static int
 alert_claim_cb(const char *key, void *value, void *arg)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	struct alert_one	*one;
 	char			 rule[128];
 	const char		*sp;
@@ -1121,8 +1173,8 @@ alert_claim_cb(const char *key, void *value, void *arg)
 	    sizeof(rule))
 		return (0);
 	snprintf(rule, sizeof(rule), "%.*s", (int)(sp - key), key);
-	if ((ar = alert_rule_find(rule)) == NULL || !ar->enabled ||
-	    !alert_rule_matches(ar, sp + 1))
+	if ((ar = alert_watch_find(rule)) == NULL || !ar->enabled ||
+	    !alert_watch_matches(ar, sp + 1))
 		return (0);
 	one = alert_one_get(ar, sp + 1, 0);
 	one->st = *(struct alert_state *)value;
@@ -1182,11 +1234,17 @@ alert_start(struct event_base *base, struct store *store,
 	    ALERTDB_HISTORY);
 	alert_pool = work_pool_new(base, "alert", ALERT_THREADS);
 	alert_iopool = work_pool_new(base, "alertio", 1);
-	notify_start(base, conf);
+	alert_seq = alert_committed = 0;
 	alert_load_history();
 	alert_load_state();
+	alert_seq = notify_start(base, conf, alert_committed);
 	alert_configure(conf);
 	alert_claim_states();
+	if (alert_seq > alert_committed) {
+		/* Notices taken from an old queue: commit their numbers. */
+		alert_dirty = 1;
+		alert_save_now();
+	}
 	log_info("alert: %zu rule(s); state in %s", alert_nrules(),
 	    alert_state_path);
 }
@@ -1227,12 +1285,16 @@ alert_drain(void)
 	event_free(tick);
 }
 
-/* Write what is still unsaved, on this thread: we are stopping. */
+/*
+ * Write what is still unsaved, on this thread (at start or stop).  The
+ * notices are in the journal: the next start delivers them.
+ */
 static void
 alert_save_now(void)
 {
 	struct alert_io		*io;
 	struct alert_notice	*n;
+	int			 kept = 0;
 
 	if (alert_io_busy) {
 		log_warnx("alert: the state writer is stuck; state not saved");
@@ -1241,26 +1303,27 @@ alert_save_now(void)
 	if (!alert_dirty && TAILQ_EMPTY(&alert_outbox))
 		return;
 	io = alert_io_new();
+	alert_dirty = 0;
 	alert_io_run(&io->job);
 	if (io->err[0] != '\0')
 		log_warnx("alert: saving state: %s", io->err);
-	else {
-		/* Recorded as sent: the notifier's queue must have them. */
-		TAILQ_FOREACH(n, &io->outbox, entry)
-			alert_notice_send(n, 0);
-	}
+	TAILQ_FOREACH(n, &io->outbox, entry)
+		kept++;
+	if (kept > 0)
+		log_warnx("alert: %d notice(s) decided at the stop; journaled "
+		    "for the next start", kept);
 	alert_io_free(io);
 }
 
 void
 alert_stop(void)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	size_t			 i;
 
 	if (alert_base == NULL)
 		return;
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		if (ar->timer != NULL)
 			event_del(ar->timer);
 	}
@@ -1274,9 +1337,9 @@ alert_stop(void)
 		    alert_njobs);
 	(void)work_pool_free(alert_pool);
 	(void)work_pool_free(alert_iopool);
-	while ((ar = TAILQ_FIRST(&alert_rules)) != NULL) {
-		TAILQ_REMOVE(&alert_rules, ar, entry);
-		alert_rule_free(ar);
+	while ((ar = TAILQ_FIRST(&alert_watches)) != NULL) {
+		TAILQ_REMOVE(&alert_watches, ar, entry);
+		alert_watch_free(ar);
 	}
 	for (i = 0; i < alert_hist_n; i++)
 		free(alert_hist[(alert_hist_first + i) % ALERT_HISTORY_MAX]);
@@ -1314,7 +1377,7 @@ alert_worst_cb(const char *key, void *value, void *arg)
 }
 
 static void
-alert_rule_line(const struct alert_rule *ar, struct evbuffer *out)
+alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 {
 	struct alert_worst	 ws = { NULL, 0 };
 	const struct alert_one	*w;
@@ -1332,7 +1395,7 @@ alert_rule_line(const struct alert_rule *ar, struct evbuffer *out)
 		    "not evaluated yet" : "no series matches");
 		return;
 	}
-	alertrule_fmt_number(num, sizeof(num), w->st.value);
+	numfmt_double(num, sizeof(num), w->st.value);
 	evbuffer_add_printf(out, "%s %s %lld %s %s: %s", ar->name,
 	    alertrule_level_name(w->st.level), (long long)w->st.since, num,
 	    w->metric, w->st.msg);
@@ -1357,10 +1420,10 @@ alert_count_cb(const char *key, void *value, void *arg)
 void
 alert_counts(int *warning, int *critical)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	int			 n[2] = { 0, 0 };
 
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		if (ar->enabled)
 			hmap_foreach(ar->alerts, alert_count_cb, n);
 	}
@@ -1371,11 +1434,11 @@ alert_counts(int *warning, int *critical)
 void
 alert_list(struct evbuffer *out)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 
 	evbuffer_add_printf(out, "OK %zu alerts\n", alert_nrules());
-	TAILQ_FOREACH(ar, &alert_rules, entry)
-		alert_rule_line(ar, out);
+	TAILQ_FOREACH(ar, &alert_watches, entry)
+		alert_watch_line(ar, out);
 }
 
 int
@@ -1392,7 +1455,7 @@ alert_history(const char *name, struct evbuffer *out)
 		evbuffer_add_printf(b, "%s\n", alert_hist_get(i));
 		n++;
 	}
-	if (n == 0 && name != NULL && alert_rule_find(name) == NULL) {
+	if (n == 0 && name != NULL && alert_watch_find(name) == NULL) {
 		evbuffer_free(b);
 		return (-1);
 	}
@@ -1406,16 +1469,13 @@ static void
 alert_json_state(struct evbuffer *out, const struct alert_one *one)
 {
 	evbuffer_add_printf(out, "\"metric\":");
-	notify_json_string(out, one->metric);
+	json_string(out, one->metric);
 	evbuffer_add_printf(out, ",\"level\":\"%s\",\"since\":%lld,"
 	    "\"value\":", alertrule_level_name(one->st.level),
 	    (long long)one->st.since);
-	if (isfinite(one->st.value))
-		evbuffer_add_printf(out, "%.17g", one->st.value);
-	else
-		evbuffer_add_printf(out, "null");
+	json_number(out, one->st.value);
 	evbuffer_add_printf(out, ",\"message\":");
-	notify_json_string(out, one->st.msg);
+	json_string(out, one->st.msg);
 }
 
 static int
@@ -1432,7 +1492,7 @@ alert_json_series_cb(const char *key, void *value, void *arg)
 }
 
 static void
-alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
+alert_json_rule(struct evbuffer *out, const struct alert_watch *ar)
 {
 	struct alert_worst	 ws = { NULL, 0 };
 	struct alert_one	 none;
@@ -1449,12 +1509,12 @@ alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
 		ws.one = &none;
 	}
 	evbuffer_add_printf(out, "{\"name\":");
-	notify_json_string(out, ar->name);
+	json_string(out, ar->name);
 	evbuffer_add_printf(out, ",\"kind\":\"%s\",\"enabled\":%s,",
 	    alertrule_kinds[ar->r.kind], ar->enabled ? "true" : "false");
 	alert_json_state(out, ws.one);
 	evbuffer_add_printf(out, ",\"pattern\":");
-	notify_json_string(out, ar->metric);
+	json_string(out, ar->metric);
 	evbuffer_add_printf(out, ",\"series\":[");
 	arg[0] = out;
 	arg[1] = &first;
@@ -1465,11 +1525,11 @@ alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
 void
 alert_json(struct evbuffer *out)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 
 	evbuffer_add_printf(out, "{\"alerts\":[");
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
-		if (ar != TAILQ_FIRST(&alert_rules))
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
+		if (ar != TAILQ_FIRST(&alert_watches))
 			evbuffer_add_printf(out, ",");
 		alert_json_rule(out, ar);
 	}

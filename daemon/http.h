@@ -6,8 +6,26 @@
 #ifndef TALLY_HTTP_H
 #define TALLY_HTTP_H
 
+#include <stddef.h>
+
 struct config;
+struct config_section;
 struct event_base;
+
+/* The [http] section (http_section registers it). */
+struct http_conf {
+	char		*listen;		/* host:port; NULL: no gateway */
+	char		*token;			/* NULL: read-only gateway */
+	unsigned long	 max_headers;		/* bytes: request line, headers */
+	unsigned long	 max_body;		/* bytes */
+	int		 max_requests;		/* waiting on queries at once */
+	unsigned long	 timeout;		/* ms */
+	char		*dashboard_dir;
+	char		*counter_total;		/* metric; NULL: no counter */
+	char		*counter_online;	/* metric; NULL: none */
+};
+
+extern const struct config_section http_section;
 
 /*
  * Bind [http] listen and read the dashboard files (before daemonizing, so

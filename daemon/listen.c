@@ -38,7 +38,6 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "cmd.h"
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
@@ -75,10 +74,8 @@ static struct hmap		*listen_ids;
 static struct event_base	*listen_base;
 static uint64_t			 listen_next_id = 1;
 static int			 listen_nclients;
-static int			 listen_max_clients = 256;
-static unsigned long		 listen_timeout = 300000;
-static unsigned long		 listen_max_output = 16000000;
-static int			 listen_per_wake = 16;
+static const struct config	*listen_cf;	/* in force: main's */
+static listen_request_cb	 listen_request;
 static struct log_limit		 listen_ll_full;
 
 static void	client_process(struct client *);
@@ -166,11 +163,7 @@ listen_open(const struct config *conf)
 void
 listen_set_config(const struct config *conf)
 {
-	listen_max_clients = conf->max_clients;
-	listen_timeout = conf->client_timeout;
-	listen_max_output = conf->max_output;
-	listen_per_wake = conf->requests_per_wake;
-	cmd_set_config(conf);
+	listen_cf = conf;
 }
 
 static void
@@ -198,7 +191,7 @@ client_check_output(struct client *c)
 {
 	size_t	 n = evbuffer_get_length(bufferevent_get_output(c->bev));
 
-	if (n <= listen_max_output)
+	if (n <= listen_cf->max_output)
 		return (0);
 	log_warnx("client %llu (%s): %zu bytes of answers unread; cut off",
 	    (unsigned long long)c->id, c->peer, n);
@@ -224,7 +217,7 @@ client_process(struct client *c)
 	int		 n = 0;
 
 	while (!c->waiting && !c->closing) {
-		if (n == listen_per_wake) {
+		if (n == listen_cf->requests_per_wake) {
 			if (evbuffer_get_length(in) > 0)
 				event_active(c->more_ev, EV_TIMEOUT, 0);
 			break;
@@ -247,7 +240,7 @@ client_process(struct client *c)
 			free(line);
 			return;
 		}
-		if (cmd_exec(c, line, len) == CMD_WAIT)
+		if (listen_request(c, line, len))
 			c->waiting = 1;
 		free(line);
 	}
@@ -313,7 +306,7 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	unsigned long	 n;
 	static const char full[] = "ERR limit too many connections\n";
 
-	if (listen_nclients >= listen_max_clients) {
+	if (listen_nclients >= listen_cf->max_clients) {
 		if (log_limit_ok(&listen_ll_full, time(NULL), 60, &n))
 			log_warnx("listen: %d connections: refusing more "
 			    "(%lu more refused)", listen_nclients, n);
@@ -339,8 +332,8 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_LINE_MAX + 2);
-	tv.tv_sec = listen_timeout / 1000;
-	tv.tv_usec = (listen_timeout % 1000) * 1000;
+	tv.tv_sec = listen_cf->client_timeout / 1000;
+	tv.tv_usec = (listen_cf->client_timeout % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&listen_list, c, entry);
@@ -349,17 +342,19 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	hmap_put(listen_ids, key, c);
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "OK 0 tallyd %s "
 	    "protocol %d auth=%s\n", PACKAGE_VERSION, PROTO_VERSION,
-	    c->tcp && cmd_token_required() ? "required" : "none");
+	    c->tcp && listen_cf->token != NULL ? "required" : "none");
 	log_debug("client %llu (%s): connected", (unsigned long long)c->id,
 	    c->peer);
 }
 
 void
-listen_start(struct event_base *base, const struct config *conf)
+listen_start(struct event_base *base, const struct config *conf,
+    listen_request_cb request)
 {
 	int	 i;
 
 	listen_base = base;
+	listen_request = request;
 	listen_ids = hmap_new();
 	listen_set_config(conf);
 	for (i = 0; i < listen_nsocks; i++) {

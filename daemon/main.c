@@ -22,15 +22,19 @@
 #include <event2/thread.h>
 
 #include "alert.h"
+#include "alertconf.h"
 #include "cmd.h"
 #include "config.h"
+#include "graphite.h"
 #include "http.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "plugin.h"
 #include "proc.h"
 #include "query.h"
 #include "report.h"
+#include "retention.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -41,6 +45,13 @@ static struct config		*main_conf;
 static struct event_base	*main_base;
 static struct store		*main_store;
 static int			 main_verbose;
+
+/* listen.c hands each request line to cmd.c through this. */
+static int
+main_request(struct client *c, char *line, size_t len)
+{
+	return (cmd_exec(c, line, len) == CMD_WAIT);
+}
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -113,6 +124,8 @@ main_reload(void)
 	log_setverbose(main_verbose || conf->verbose);
 	series_set_config(conf);
 	listen_set_config(conf);
+	graphite_set_config(conf);
+	cmd_set_config(conf);
 	query_set_config(conf);
 	report_set_config(conf);
 	http_reload(conf);
@@ -200,15 +213,16 @@ main_run(int foreground)
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)
 		fatalx("store: cannot start the writer");
-	series_init(main_store, main_conf->datadir);
+	series_init(main_store);
 	series_set_config(main_conf);
 	cmd_set_store(main_store);
-	query_init(main_base, main_store, main_conf->datadir,
-	    main_conf->rrdcached);
+	query_init(main_base, main_store);
 	query_set_config(main_conf);
 	report_init(main_base);
 	report_set_config(main_conf);
-	listen_start(main_base, main_conf);
+	cmd_set_config(main_conf);
+	listen_start(main_base, main_conf, main_request);
+	graphite_start(main_base, main_conf);
 	http_start(main_base, main_conf);
 	alert_start(main_base, main_store, main_conf);
 	plugins_start(main_base, main_conf);
@@ -221,14 +235,21 @@ main_run(int foreground)
 	event_base_dispatch(main_base);
 
 	listen_stop();
+	graphite_stop();
 	http_stop();
 	if ((stuck = plugins_stop(main_conf->shutdown_timeout)) > 0)
 		log_warnx("%d read(s) did not finish in %lu ms", stuck,
 		    main_conf->shutdown_timeout);
 	alert_stop();
+	/*
+	 * The store's last round runs the completions of flushes still
+	 * waited for; a FETCH, INFO or GRAPH among them submits to the query
+	 * pool, so that pool (and the render helpers) must outlive it.  A
+	 * report's last FETCH submits its render: the report pool goes last.
+	 */
+	store_stop(main_store);
 	query_shutdown();
 	report_shutdown();
-	store_stop(main_store);
 	cmd_shutdown();
 	log_info("stopped: %llu values received, %llu written, %llu "
 	    "dropped", (unsigned long long)stats_get(STAT_VALUES_RECEIVED),
@@ -256,6 +277,14 @@ main(int argc, char *argv[])
 	uid_t		 uid = 0;
 	gid_t		 gid = 0;
 
+	/* Each owner's sections, in the order --help-config shows them. */
+	config_register(&http_section);
+	config_register(&retention_section);
+	config_register(&plugin_section);
+	config_register(&alertconf_section);
+	config_register(&notify_section);
+	config_register(&graphite_section);
+	config_register(&report_section);
 	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -308,7 +337,8 @@ main(int argc, char *argv[])
 	if (main_conf->pidfile != NULL &&
 	    proc_pidfile_open(main_conf->pidfile) == -1)
 		exit(1);
-	if (listen_open(main_conf) == -1 || http_open(main_conf) == -1)
+	if (listen_open(main_conf) == -1 || http_open(main_conf) == -1 ||
+	    graphite_open(main_conf) == -1)
 		exit(1);
 	if (!foreground)
 		proc_daemonize();

@@ -14,17 +14,26 @@
  *   seconds later, and it is reaped.  The completion on the loop logs and
  *   retries.  A program that hangs holds one worker, never the loop.
  * - webhook: an evhttp connection on the loop (names resolved by evdns,
- *   never blocking), one POST, a timeout.  https: the connection runs
+ *   never blocking), one POST.  The answer is bounded: its head to
+ *   NOTIFY_HEAD_MAX bytes, its body to NOTIFY_BODY_MAX, and the whole
+ *   exchange to the notifier's timeout (a timer of ours: evhttp's own
+ *   timeout only counts silence, which a receiver trickling a byte a
+ *   second never gives).  https: the connection runs
  *   over an OpenSSL bufferevent; the certificate must chain to ca_file or
  *   the system's CAs and name the host.  The request callback records
  *   the outcome and arms the job's own event, which frees the connection
  *   (never inside its callback) and finishes or arms a retry timer.
  * At most four programs run at once; more wait for a worker.
- * - At a stop, deliveries waiting to retry (and notices the engine decided
- *   but had no time to send) go to statedir/notify.queue, one line each;
- *   the next start delivers them and removes the file.  One cut off
- *   mid-attempt is not kept: it may have arrived.
- * Lock order: none here; the pool has its own.
+ * - The journal (notifylog.h): the alert engine appended each notice's N
+ *   records before notify_send.  A delivery that ends (delivered, given
+ *   up, its notifier gone) adds a D record to notify_done; one job at a
+ *   time in the "notifylog" pool (one thread) appends them, and every
+ *   NOTIFY_COMPACT_EVERY of them it rewrites the journal with only what
+ *   is pending.  A stop leaves the undelivered in the journal, even one
+ *   cut off mid-attempt (it may have arrived: at least once, never lost);
+ *   the next start delivers them.  statedir/notify.queue, the stop-time
+ *   queue of earlier versions, is taken into the journal at start.
+ * Lock order: none here; the pools and the journal have their own.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -38,6 +47,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +65,14 @@
 #include <openssl/x509v3.h>
 
 #include "alertdb.h"
-#include "alertrule.h"
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
+#include "numfmt.h"
 #include "notify.h"
+#include "notifylog.h"
 #include "stats.h"
 #include "spawn.h"
 #include "util.h"
@@ -72,9 +84,11 @@
 #define NOTIFY_OUT_MAX		200	/* bytes of a program's output logged */
 #define NOTIFY_BACKOFF_MAX	3600000	/* ms */
 #define NOTIFY_ARGS_MAX		64
-#define NOTIFY_QUEUE		"notify.queue"
-#define NOTIFY_QUEUE_HEAD	"# tallyd notify queue 1\n"
+#define NOTIFY_QUEUE		"notify.queue"	/* older tallyd */
+#define NOTIFY_COMPACT_EVERY	256	/* D records a compaction */
 #define NOTIFY_QUEUE_MAX	(16 * 1024 * 1024)
+#define NOTIFY_HEAD_MAX		16384	/* an answer's head */
+#define NOTIFY_BODY_MAX		65536	/* an answer's body */
 
 /* A delivery in flight: owns copies of everything it needs. */
 struct notify_job {
@@ -83,13 +97,15 @@ struct notify_job {
 	int				 type;
 	char				*name;		/* notifier */
 	char				*what;		/* for the log */
-	char				*record;	/* the notice, for the queue */
+	char				*record;	/* the notice */
+	uint64_t			 seq;	/* in the journal */
 	unsigned long			 timeout;	/* ms */
 	int				 retries;	/* left */
 	unsigned long			 backoff;	/* ms, next wait */
 	int				 attempt;
 	struct event			*retry_ev;
 	struct event			*after_ev;	/* webhook answered */
+	struct event			*deadline_ev;	/* webhook */
 	int				 in_pool;
 
 	char				**argv;		/* exec */
@@ -108,6 +124,7 @@ struct notify_job {
 	struct bufferevent		*bev;		/* https: the conn's */
 	SSL				*ssl;
 	int				 http_status;
+	int				 http_error;	/* evhttp's + 1 */
 	char				 tls_err[160];
 };
 
@@ -125,6 +142,19 @@ static char			 notify_host[256];
 static char			**notify_keep;	/* PATH=..., passed to exec */
 static int			 notify_stopping;
 static char			*notify_queue_path;
+static char			*notify_journal_path;
+static struct work_pool		*notify_logpool;
+static struct evbuffer		*notify_done;	/* D records to append */
+static int			 notify_log_busy;
+static unsigned long		 notify_done_n;	/* since the last compaction */
+
+/* One append of D records (and maybe a compaction), in notify_logpool. */
+struct notify_logjob {
+	struct work_job		 job;
+	char			*data;
+	int			 compact;
+	char			 err[320];
+};
 
 static void	notify_try(struct notify_job *);
 static void	notify_tls_error(struct notify_job *);
@@ -265,65 +295,166 @@ bad:
 	return (-1);
 }
 
-void
-notify_json_string(struct evbuffer *b, const char *s)
-{
-	const unsigned char	*p;
+/* ---- [notify NAME] sections */
 
-	evbuffer_add(b, "\"", 1);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			evbuffer_add_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			evbuffer_add_printf(b, "\\u%04x", *p);
-		else
-			evbuffer_add(b, p, 1);
+#define N(f)	offsetof(struct notify_conf, f)
+
+static const char *const notify_types[] = { "log", "exec", "webhook", NULL };
+
+static const struct config_key notify_keys[] = {
+	{ .name = "type", .type = CONFIG_ENUM,
+	  .choices = notify_types, .defshow = "(required)",
+	  .flags = CONFIG_RELOAD, .off = N(type),
+	  .help = "log: a log line (every notice is logged anyway); exec: run "
+	  "command; webhook: POST a JSON document to url" },
+	{ .name = "command", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(command),
+	  .help = "exec: an absolute path and arguments, split at spaces "
+	  "(\"double quotes\" keep spaces), no shell; the alert is in "
+	  "TALLY_ALERT_* environment variables" },
+	{ .name = "url", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(url),
+	  .help = "webhook: http://host[:port]/path or https://...; https "
+	  "checks the server's certificate and name" },
+	{ .name = "ca_file", .type = CONFIG_PATH,
+	  .flags = CONFIG_RELOAD, .off = N(ca_file), .defshow = "(the "
+	  "system's CAs)",
+	  .help = "webhook over https: PEM file of the CAs to trust instead "
+	  "of the system's" },
+	{ .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "10s",
+	  .flags = CONFIG_RELOAD, .off = N(timeout),
+	  .help = "exec: then TERM, and KILL 2s later; webhook: a POST "
+	  "taking longer fails" },
+	{ .name = "retries", .type = CONFIG_INT,
+	  .max = 100, .def = "3", .flags = CONFIG_RELOAD, .off = N(retries),
+	  .help = "attempts after a failure (exit status not 0, no 2xx "
+	  "answer)" },
+	{ .name = "backoff", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "1s",
+	  .flags = CONFIG_RELOAD, .off = N(backoff),
+	  .help = "wait before the first retry, doubled for each next one" },
+};
+
+static void	*notify_conf_begin(struct config_parse *, const char *,
+		    const char *);
+static void	*notify_conf_end(struct config_parse *, void *);
+static void	 notify_conf_free(void *);
+
+const struct config_section notify_section = {
+	.word = "notify", .minw = 2, .maxw = 2, .usage = "[notify NAME]",
+	.head = "[notify NAME]\n# a notifier named by rules' notify",
+	.noun = { "notifier", NULL },
+	.keys = notify_keys, .nkeys = sizeof(notify_keys) /
+	    sizeof(notify_keys[0]),
+	.begin = notify_conf_begin, .end = notify_conf_end,
+	.free = notify_conf_free
+};
+
+static void *
+notify_conf_begin(struct config_parse *p, const char *name,
+    const char *instance)
+{
+	struct notify_conf	*nc;
+
+	(void)instance;
+	nc = xcalloc(1, sizeof(*nc));
+	nc->name = xstrdup(name);
+	nc->line = config_line(p);
+	return (nc);
+}
+
+/* The notify section ended: each type needs its own keys. */
+static void *
+notify_conf_end(struct config_parse *p, void *base)
+{
+	struct notify_conf	*nc = base;
+	char			 why[160], **argv;
+	int			 cmd, url, ca;
+
+	cmd = config_seen(p, "command");
+	url = config_seen(p, "url");
+	ca = config_seen(p, "ca_file");
+	if (config_seen(p, "type") == 0) {
+		config_perr(p, nc->line, "[notify %s] needs type = log, exec "
+		    "or webhook", nc->name);
+		return (nc);
 	}
-	evbuffer_add(b, "\"", 1);
+	if (cmd > 0 && nc->type != NOTIFY_EXEC)
+		config_perr(p, cmd, "command applies to type = exec only");
+	if (url > 0 && nc->type != NOTIFY_WEBHOOK)
+		config_perr(p, url, "url applies to type = webhook only");
+	if (ca > 0 && (nc->type != NOTIFY_WEBHOOK || nc->url == NULL ||
+	    strncmp(nc->url, "https://", 8) != 0))
+		config_perr(p, ca, "ca_file applies to an https:// webhook "
+		    "only");
+	else if (ca > 0 && nc->ca_file != NULL && access(nc->ca_file, R_OK) ==
+	    -1)
+		config_perr(p, ca, "ca_file %s: %s", nc->ca_file,
+		    strerror(errno));
+	if (nc->type == NOTIFY_EXEC && cmd == 0)
+		config_perr(p, nc->line, "[notify %s] needs a command",
+		    nc->name);
+	else if (nc->type == NOTIFY_EXEC && nc->command != NULL) {
+		if (notify_argv_split(nc->command, &argv, why,
+		    sizeof(why)) == -1)
+			config_perr(p, cmd, "bad command: %s", why);
+		else
+			notify_argv_free(argv);
+	}
+	if (nc->type == NOTIFY_WEBHOOK && url == 0)
+		config_perr(p, nc->line, "[notify %s] needs a url", nc->name);
+	else if (nc->type == NOTIFY_WEBHOOK && nc->url != NULL &&
+	    notify_url_parse(nc->url, NULL, why, sizeof(why)) == -1)
+		config_perr(p, url, "bad url '%s': %s", nc->url, why);
+	return (nc);
 }
 
 static void
-notify_json_number(struct evbuffer *b, double v)
+notify_conf_free(void *arg)
 {
-	char	 num[32];
+	struct notify_conf	*nc = arg;
 
-	alertrule_fmt_number(num, sizeof(num), v);
-	evbuffer_add_printf(b, "%s", isfinite(v) ? num : "null");
+	config_free_keys(&notify_section, nc);
+	free(nc->name);
+	free(nc);
 }
 
-static void
-notify_json_field(struct evbuffer *b, const char *key, const char *value)
+void
+notify_notice_id(const struct notify_event *ev, char *buf, size_t len)
 {
-	evbuffer_add_printf(b, ",\"%s\":", key);
-	notify_json_string(b, value != NULL ? value : "");
+	snprintf(buf, len, "%lld-%llu", (long long)ev->time,
+	    (unsigned long long)ev->seq);
 }
 
 char *
 notify_json(const struct notify_event *ev, const char *host)
 {
 	struct evbuffer	*b = evbuffer_new();
-	char		*s, id[512];
+	char		*s, id[512], nid[64];
 
 	if (b == NULL)
 		fatalx("%s: out of memory", __func__);
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
+	notify_notice_id(ev, nid, sizeof(nid));
 	evbuffer_add_printf(b, "{\"version\":1");
-	notify_json_field(b, "id", id);
-	notify_json_field(b, "name", ev->rule);
-	notify_json_field(b, "metric", ev->metric);
-	notify_json_field(b, "kind", ev->kind);
-	notify_json_field(b, "event", ev->event);
-	notify_json_field(b, "level", ev->level);
-	notify_json_field(b, "previous", ev->previous);
+	json_field(b, "id", id);
+	json_field(b, "notice_id", nid);
+	json_field(b, "name", ev->rule);
+	json_field(b, "metric", ev->metric);
+	json_field(b, "kind", ev->kind);
+	json_field(b, "event", ev->event);
+	json_field(b, "level", ev->level);
+	json_field(b, "previous", ev->previous);
 	evbuffer_add_printf(b, ",\"value\":");
-	notify_json_number(b, ev->value);
+	json_number(b, ev->value);
 	evbuffer_add_printf(b, ",\"threshold\":");
-	notify_json_number(b, ev->threshold);
-	notify_json_field(b, "message", ev->message);
+	json_number(b, ev->threshold);
+	json_field(b, "message", ev->message);
 	evbuffer_add_printf(b, ",\"time\":%lld,\"since\":%lld",
 	    (long long)ev->time, (long long)ev->since);
-	notify_json_field(b, "host", host);
+	json_field(b, "host", host);
 	evbuffer_add_printf(b, "}");
 	s = util_evbuffer_string(b);
 	evbuffer_free(b);
@@ -333,13 +464,13 @@ notify_json(const struct notify_event *ev, const char *host)
 char **
 notify_envp(const struct notify_event *ev, char *const *keep)
 {
-	char	**envp, num[32], id[512];
+	char	**envp, num[32], id[512], nid[64];
 	size_t	  n = 0, i, nkeep = 0;
 
 	while (keep != NULL && keep[nkeep] != NULL)
 		nkeep++;
 	envp = xcalloc(nkeep + 16, sizeof(*envp));
-	alertrule_fmt_number(num, sizeof(num), ev->value);
+	numfmt_double(num, sizeof(num), ev->value);
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
 	xasprintf(&envp[n++], "TALLY_ALERT_NAME=%s", ev->rule);
@@ -349,12 +480,14 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	xasprintf(&envp[n++], "TALLY_ALERT_LEVEL=%s", ev->level);
 	xasprintf(&envp[n++], "TALLY_ALERT_PREVIOUS=%s", ev->previous);
 	xasprintf(&envp[n++], "TALLY_ALERT_VALUE=%s", num);
-	alertrule_fmt_number(num, sizeof(num), ev->threshold);
+	numfmt_double(num, sizeof(num), ev->threshold);
 	xasprintf(&envp[n++], "TALLY_ALERT_THRESHOLD=%s", num);
 	xasprintf(&envp[n++], "TALLY_ALERT_MESSAGE=%s", ev->message);
 	xasprintf(&envp[n++], "TALLY_ALERT_TIME=%lld", (long long)ev->time);
 	xasprintf(&envp[n++], "TALLY_ALERT_SINCE=%lld", (long long)ev->since);
 	xasprintf(&envp[n++], "TALLY_ALERT_ID=%s", id);
+	notify_notice_id(ev, nid, sizeof(nid));
+	xasprintf(&envp[n++], "TALLY_ALERT_NOTICE_ID=%s", nid);
 	for (i = 0; i < nkeep; i++)
 		envp[n++] = xstrdup(keep[i]);
 	envp[n] = NULL;
@@ -379,8 +512,8 @@ notify_record_fmt(const struct notify_event *ev)
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("notify: evbuffer_new failed");
-	alertrule_fmt_number(v, sizeof(v), ev->value);
-	alertrule_fmt_number(th, sizeof(th), ev->threshold);
+	numfmt_double(v, sizeof(v), ev->value);
+	numfmt_double(th, sizeof(th), ev->threshold);
 	notify_field(b, ev->rule, 0);
 	notify_field(b, ev->metric, 0);
 	notify_field(b, ev->kind, 0);
@@ -465,6 +598,8 @@ notify_job_free(struct notify_job *j)
 		event_free(j->retry_ev);
 	if (j->after_ev != NULL)
 		event_free(j->after_ev);
+	if (j->deadline_ev != NULL)
+		event_free(j->deadline_ev);
 	notify_argv_free(j->argv);
 	notify_argv_free(j->envp);
 	free(j->body);
@@ -482,6 +617,64 @@ notify_retry_cb(evutil_socket_t fd, short ev, void *arg)
 	notify_try(arg);
 }
 
+/* Worker of notify_logpool: append the D records, maybe compact. */
+static void
+notify_log_run(struct work_job *wj)
+{
+	struct notify_logjob	*lj = (struct notify_logjob *)wj;
+
+	if (notifylog_append(lj->data, strlen(lj->data), lj->err,
+	    sizeof(lj->err)) == 0 && lj->compact)
+		(void)notifylog_compact(lj->err, sizeof(lj->err));
+}
+
+static void	notify_log_kick(void);
+
+static void
+notify_log_done(struct work_job *wj)
+{
+	struct notify_logjob	*lj = (struct notify_logjob *)wj;
+
+	notify_log_busy = 0;
+	if (lj->err[0] != '\0')
+		log_warnx("notify: journal: %s (delivered notices may be sent "
+		    "again after a restart)", lj->err);
+	free(lj->data);
+	free(lj);
+	notify_log_kick();
+}
+
+/* Start an append of the D records waiting, unless one is under way. */
+static void
+notify_log_kick(void)
+{
+	struct notify_logjob	*lj;
+
+	if (notify_log_busy || notify_logpool == NULL ||
+	    evbuffer_get_length(notify_done) == 0)
+		return;
+	lj = xcalloc(1, sizeof(*lj));
+	lj->data = util_evbuffer_string(notify_done);
+	if (notify_done_n >= NOTIFY_COMPACT_EVERY) {
+		lj->compact = 1;
+		notify_done_n = 0;
+	}
+	lj->job.run = notify_log_run;
+	lj->job.done = notify_log_done;
+	notify_log_busy = 1;
+	work_submit(notify_logpool, &lj->job);
+}
+
+/* The notice needs no more delivery through this notifier. */
+static void
+notify_journal_done(uint64_t seq, const char *name)
+{
+	notifylog_fmt_done(notify_done, seq, name);
+	notify_done_n++;
+	if (!notify_stopping)
+		notify_log_kick();
+}
+
 /* One attempt ended: done, retried later, or given up (logged). */
 static void
 notify_finished(struct notify_job *j, int ok, const char *why)
@@ -489,11 +682,14 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 	struct timeval	 tv;
 
 	if (notify_stopping) {
+		if (ok)		/* else the journal keeps it */
+			notify_journal_done(j->seq, j->name);
 		TAILQ_REMOVE(&notify_jobs, j, entry);
 		notify_job_free(j);
 		return;
 	}
 	if (ok) {
+		notify_journal_done(j->seq, j->name);
 		stats_add(STAT_NOTIFY_DELIVERED, 1);
 		log_debug("notify: %s delivered %s (attempt %d)", j->name,
 		    j->what, j->attempt);
@@ -518,6 +714,7 @@ notify_finished(struct notify_job *j, int ok, const char *why)
 	stats_add(STAT_NOTIFY_FAILED, 1);
 	log_warnx("notify: %s: %s: %s; given up after %d attempt%s",
 	    j->name, j->what, why, j->attempt, j->attempt == 1 ? "" : "s");
+	notify_journal_done(j->seq, j->name);
 	TAILQ_REMOVE(&notify_jobs, j, entry);
 	notify_job_free(j);
 }
@@ -641,7 +838,66 @@ notify_hook_cb(struct evhttp_request *req, void *arg)
 	    0;
 	if (j->http_status == 0 && j->ssl != NULL)
 		notify_tls_error(j);
+	evtimer_del(j->deadline_ev);
 	evtimer_add(j->after_ev, &now);
+}
+
+/* Loop: evhttp says why the request failed, before notify_hook_cb. */
+static void
+notify_hook_error_cb(enum evhttp_request_error e, void *arg)
+{
+	struct notify_job	*j = arg;
+
+	j->http_error = (int)e + 1;
+}
+
+/*
+ * Loop: the whole exchange took longer than the notifier's timeout (a
+ * receiver trickling its answer).  Freeing the connection drops the
+ * request without its callback.
+ */
+static void
+notify_hook_deadline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct notify_job	*j = arg;
+	char			 why[128];
+
+	if (j->conn == NULL || evtimer_pending(j->after_ev, NULL))
+		return;		/* answered meanwhile */
+	evhttp_connection_free(j->conn);
+	j->conn = NULL;
+	j->bev = NULL;
+	j->ssl = NULL;
+	snprintf(why, sizeof(why), "no complete answer within the %lu ms "
+	    "timeout (the receiver is too slow)", j->timeout);
+	notify_finished(j, 0, why);
+}
+
+/* Why a POST got no status, in words. */
+static void
+notify_hook_why(const struct notify_job *j, char *why, size_t len)
+{
+	switch (j->http_error - 1) {
+	case EVREQ_HTTP_INVALID_HEADER:
+		snprintf(why, len, "the answer's head is invalid or longer "
+		    "than %d bytes", NOTIFY_HEAD_MAX);
+		break;
+	case EVREQ_HTTP_DATA_TOO_LONG:
+		snprintf(why, len, "the answer's body is longer than %d bytes",
+		    NOTIFY_BODY_MAX);
+		break;
+	case EVREQ_HTTP_TIMEOUT:
+		snprintf(why, len, "no answer: the connection was silent for "
+		    "the %lu ms timeout", j->timeout);
+		break;
+	case EVREQ_HTTP_EOF:
+		snprintf(why, len, "the connection closed before a complete "
+		    "answer");
+		break;
+	default:
+		snprintf(why, len, "no answer (connection failed or refused)");
+		break;
+	}
 }
 
 static void
@@ -661,8 +917,7 @@ notify_hook_after_cb(evutil_socket_t fd, short ev, void *arg)
 	if (j->http_status == 0 && j->tls_err[0] != '\0')
 		snprintf(why, sizeof(why), "TLS: %s", j->tls_err);
 	else if (j->http_status == 0)
-		snprintf(why, sizeof(why), "no answer (connection failed or "
-		    "timed out)");
+		notify_hook_why(j, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "HTTP status %d", j->http_status);
 	notify_finished(j, 0, why);
@@ -744,6 +999,7 @@ notify_hook_try(struct notify_job *j)
 	char			 len[32];
 
 	j->tls_err[0] = '\0';
+	j->http_error = 0;
 	if (j->url.tls)
 		j->conn = notify_tls_conn(j);
 	else
@@ -758,8 +1014,11 @@ notify_hook_try(struct notify_job *j)
 	tv.tv_usec = (j->timeout % 1000) * 1000;
 	evhttp_connection_set_timeout_tv(j->conn, &tv);
 	evhttp_connection_set_retries(j->conn, 0);
+	evhttp_connection_set_max_headers_size(j->conn, NOTIFY_HEAD_MAX);
+	evhttp_connection_set_max_body_size(j->conn, NOTIFY_BODY_MAX);
 	if ((req = evhttp_request_new(notify_hook_cb, j)) == NULL)
 		fatalx("notify: evhttp_request_new failed");
+	evhttp_request_set_error_cb(req, notify_hook_error_cb);
 	h = evhttp_request_get_output_headers(req);
 	snprintf(len, sizeof(len), "%zu", strlen(j->body));
 	evhttp_add_header(h, "Host", j->url.hosthdr);
@@ -774,7 +1033,9 @@ notify_hook_try(struct notify_job *j)
 		evhttp_connection_free(j->conn);
 		j->conn = NULL;
 		notify_finished(j, 0, "cannot send the request");
+		return;
 	}
+	evtimer_add(j->deadline_ev, &tv);
 }
 
 static void
@@ -803,6 +1064,7 @@ notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
 	j->name = xstrdup(nc->name);
 	xasprintf(&j->what, "%s %s %s", ev->rule, ev->metric, ev->event);
 	j->record = notify_record_fmt(ev);
+	j->seq = ev->seq;
 	j->timeout = nc->timeout;
 	j->retries = nc->retries;
 	j->backoff = nc->backoff;
@@ -822,7 +1084,9 @@ notify_job_new(const struct notify_conf *nc, const struct notify_event *ev)
 		if ((j->tls_ctx = notify_tls[nc - notify_confs]) != NULL)
 			SSL_CTX_up_ref(j->tls_ctx);
 		if ((j->after_ev = evtimer_new(notify_base,
-		    notify_hook_after_cb, j)) == NULL)
+		    notify_hook_after_cb, j)) == NULL ||
+		    (j->deadline_ev = evtimer_new(notify_base,
+		    notify_hook_deadline_cb, j)) == NULL)
 			fatalx("notify: evtimer_new failed");
 	}
 	return (j);
@@ -851,7 +1115,7 @@ notify_dispatch(const struct notify_event *ev, char *const *names, size_t n,
 	char				 num[32];
 	size_t				 i;
 
-	alertrule_fmt_number(num, sizeof(num), ev->value);
+	numfmt_double(num, sizeof(num), ev->value);
 	if (!logit)
 		;
 	else if (strcmp(ev->level, "critical") == 0 && strcmp(ev->event,
@@ -868,6 +1132,7 @@ notify_dispatch(const struct notify_event *ev, char *const *names, size_t n,
 			log_warnx("notify: no notifier %s (removed by a "
 			    "reload?); %s %s %s dropped", names[i], ev->rule,
 			    ev->metric, ev->event);
+			notify_journal_done(ev->seq, names[i]);
 			continue;
 		}
 		if (nc->type == NOTIFY_LOG)
@@ -886,9 +1151,22 @@ notify_send(const struct notify_event *ev, char *const *names, size_t n)
 }
 
 void
-notify_hold(const struct notify_event *ev, char *const *names, size_t n)
+notify_journal_lines(struct evbuffer *b, const struct notify_event *ev,
+    char *const *names, size_t n)
 {
-	notify_dispatch(ev, names, n, 1, 0);
+	const struct notify_conf	*nc;
+	char				*rec = NULL;
+	size_t				 i;
+
+	for (i = 0; i < n; i++) {
+		if ((nc = notify_find(names[i])) == NULL ||
+		    nc->type == NOTIFY_LOG)
+			continue;	/* nothing to deliver */
+		if (rec == NULL)
+			rec = notify_record_fmt(ev);
+		notifylog_fmt_add(b, ev->seq, names[i], rec);
+	}
+	free(rec);
 }
 
 /* ---- lifetime */
@@ -941,9 +1219,11 @@ notify_reload(const struct config *conf)
 {
 	const struct notify_conf	*nc;
 	struct notify_conf		*c;
+	struct config_item		*it;
 
 	notify_confs_free();
-	TAILQ_FOREACH(nc, &conf->notifiers, entry) {
+	CONFIG_FOREACH(it, conf, &notify_section) {
+		nc = config_data(it);
 		notify_confs = xreallocarray(notify_confs, notify_nconfs + 1,
 		    sizeof(*notify_confs));
 		notify_tls = xreallocarray(notify_tls, notify_nconfs + 1,
@@ -979,21 +1259,25 @@ notify_keep_env(void)
 		notify_keep[n++] = xstrdup("PATH=/usr/bin:/bin");
 }
 
-/* Deliver the notices the last stop left in the queue, then forget it. */
-static void
-notify_queue_load(void)
+/*
+ * The stop-time queue of earlier versions: its notices become jobs with
+ * new sequence numbers after *seq; the caller journals them.  -1 if there
+ * was none (or it could not be read).
+ */
+static int
+notify_queue_import(uint64_t *seq)
 {
 	struct notify_event	 ev;
 	char			*text, *line, *next, *rec;
 	char			*names[1];
-	unsigned long		 lineno = 0, n = 0;
+	unsigned long		 lineno = 0;
 
 	if ((text = alertdb_read(notify_queue_path, NOTIFY_QUEUE_MAX)) ==
 	    NULL) {
 		if (errno != ENOENT)
 			log_warn("notify: %s: not read; its notices are lost",
 			    notify_queue_path);
-		return;
+		return (-1);
 	}
 	for (line = text; *line != '\0'; line = next) {
 		lineno++;
@@ -1009,60 +1293,97 @@ notify_queue_load(void)
 			    notify_queue_path, lineno);
 			continue;
 		}
+		ev.seq = ++*seq;
 		log_info("notify: %s: %s %s %s: kept at the last stop; "
 		    "delivering", line, ev.rule, ev.metric, ev.event);
 		names[0] = line;
-		notify_dispatch(&ev, names, 1, 0, 1);
-		n++;
+		notify_dispatch(&ev, names, 1, 0, 0);
 	}
 	free(text);
-	if (unlink(notify_queue_path) == -1)
-		log_warn("notify: %s: cannot remove it; its notices may be "
-		    "sent again at the next start", notify_queue_path);
-	log_debug("notify: %lu notice(s) from %s", n, notify_queue_path);
+	return (0);
 }
 
 /*
- * Keep what is surely not delivered for the next start: notices never
- * tried and deliveries waiting to retry.  One in progress (a program
- * running, a POST awaiting its answer) may have arrived; it is not kept,
- * so nothing is sent twice.
+ * Take the journal's pending notices (and an old queue) as jobs, rewrite
+ * the journal with exactly them, then start their deliveries.
  */
-static void
-notify_queue_save(void)
+static uint64_t
+notify_journal_load(uint64_t committed)
 {
+	struct notifylog_entry	*e;
+	struct notify_event	 ev;
 	struct notify_job	*j;
 	struct evbuffer		*b;
-	char			 err[512];
-	int			 n = 0;
+	char			 err[512], *names[1], *copy;
+	uint64_t		 seq = committed;
+	size_t			 n, i;
+	int			 queued, readable = 1, rv;
+
+	if (notifylog_read(1, &e, &n) == -1) {
+		if (errno != ENOENT) {
+			log_warn("notify: %s: not read; its notices are not "
+			    "delivered, and it is kept as it is",
+			    notify_journal_path);
+			readable = 0;
+		}
+		e = NULL;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (e[i].seq > seq)
+			seq = e[i].seq;
+		copy = xstrdup(e[i].notice);
+		if (e[i].seq > committed)
+			log_info("notify: notice %llu for %s: its alert state "
+			    "was never saved (tallyd stopped first); dropped, "
+			    "the engine decides it again",
+			    (unsigned long long)e[i].seq, e[i].notifier);
+		else if (notify_record_parse(copy, &ev) == -1)
+			log_warnx("notify: notice %llu for %s: damaged; "
+			    "skipped", (unsigned long long)e[i].seq,
+			    e[i].notifier);
+		else {
+			ev.seq = e[i].seq;
+			log_info("notify: %s: %s %s %s: not delivered before "
+			    "the last stop; delivering (notice %llu)",
+			    e[i].notifier, ev.rule, ev.metric, ev.event,
+			    (unsigned long long)ev.seq);
+			names[0] = e[i].notifier;
+			notify_dispatch(&ev, names, 1, 0, 0);
+		}
+		free(copy);
+	}
+	notifylog_entries_free(e, n);
+	queued = notify_queue_import(&seq) == 0;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("notify: evbuffer_new failed");
-	evbuffer_add(b, NOTIFY_QUEUE_HEAD, strlen(NOTIFY_QUEUE_HEAD));
-	TAILQ_FOREACH(j, &notify_jobs, entry) {
-		if (j->attempt > 0 && (j->in_pool || j->conn != NULL)) {
-			log_warnx("notify: %s: %s cut off mid-delivery; not "
-			    "kept (it may have arrived)", j->name, j->what);
-			continue;
-		}
-		evbuffer_add_printf(b, "%s\t%s", j->name, j->record);
-		n++;
-	}
-	if (n > 0) {
-		if (alertdb_replace(notify_queue_path,
-		    (const char *)evbuffer_pullup(b, -1),
-		    evbuffer_get_length(b), err, sizeof(err)) == -1)
-			log_warnx("notify: %d notice(s) not delivered and not "
-			    "kept: %s", n, err);
-		else
-			log_warnx("notify: %d notice(s) not delivered; kept in "
-			    "%s for the next start", n, notify_queue_path);
-	}
+	TAILQ_FOREACH(j, &notify_jobs, entry)
+		notifylog_fmt_add(b, j->seq, j->name, j->record);
+	if (readable)
+		rv = notifylog_replace((const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b), err, sizeof(err));
+	else		/* never overwrite what we could not read */
+		rv = notifylog_append((const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b), err, sizeof(err));
+	if (rv == -1)
+		log_warnx("notify: journal: %s; notices not delivered by a "
+		    "crash are lost", err);
+	else if (queued && unlink(notify_queue_path) == -1)
+		log_warn("notify: %s: cannot remove it; its notices may be "
+		    "sent again at the next start", notify_queue_path);
 	evbuffer_free(b);
+	/* What the load dropped is gone with the rewrite. */
+	evbuffer_drain(notify_done, evbuffer_get_length(notify_done));
+	notify_done_n = 0;
+	TAILQ_FOREACH(j, &notify_jobs, entry)
+		notify_try(j);
+	return (seq);
 }
 
-void
-notify_start(struct event_base *base, const struct config *conf)
+uint64_t
+notify_start(struct event_base *base, const struct config *conf,
+    uint64_t committed)
 {
 	notify_base = base;
 	if ((notify_dns = evdns_base_new(base,
@@ -1070,13 +1391,19 @@ notify_start(struct event_base *base, const struct config *conf)
 	    (notify_dns = evdns_base_new(base, 0)) == NULL)
 		fatalx("notify: cannot make a DNS resolver");
 	notify_pool = work_pool_new(base, "notify", NOTIFY_THREADS);
+	notify_logpool = work_pool_new(base, "notifylog", 1);
+	if ((notify_done = evbuffer_new()) == NULL)
+		fatalx("notify: evbuffer_new failed");
 	if (gethostname(notify_host, sizeof(notify_host)) == -1)
 		snprintf(notify_host, sizeof(notify_host), "localhost");
 	notify_host[sizeof(notify_host) - 1] = '\0';
 	notify_keep_env();
 	notify_reload(conf);
 	xasprintf(&notify_queue_path, "%s/%s", conf->statedir, NOTIFY_QUEUE);
-	notify_queue_load();
+	xasprintf(&notify_journal_path, "%s/%s", conf->statedir,
+	    NOTIFYLOG_FILE);
+	notifylog_set_path(notify_journal_path);
+	return (notify_journal_load(committed));
 }
 
 int
@@ -1091,22 +1418,30 @@ notify_pending(void)
 }
 
 /*
- * Abandon deliveries still going, queued for the next start: cancel POSTs
- * and timers, stop running programs (TERM to their group), log each.
+ * Abandon deliveries still going; the journal keeps them for the next
+ * start: cancel POSTs and timers, stop running programs (TERM to their
+ * group), log each.  Then write the last D records and compact.
  */
 void
 notify_stop(void)
 {
 	struct notify_job	*j, *t;
-	int			 pid;
+	char			 err[320];
+	int			 pid, kept = 0;
 
 	if (notify_base == NULL)
 		return;
 	notify_stopping = 1;
-	notify_queue_save();
 	TAILQ_FOREACH_SAFE(j, &notify_jobs, entry, t) {
-		log_warnx("notify: %s: %s not delivered (shutting down)",
-		    j->name, j->what);
+		kept++;
+		if (j->attempt > 0 && (j->in_pool || j->conn != NULL))
+			log_warnx("notify: %s: %s cut off mid-delivery; kept "
+			    "for the next start (it may have arrived: the "
+			    "receiver can drop the repeat by its notice_id)",
+			    j->name, j->what);
+		else
+			log_warnx("notify: %s: %s not delivered; kept for the "
+			    "next start", j->name, j->what);
 		if (j->in_pool) {	/* the pool gives it back */
 			if ((pid = __atomic_load_n(&j->pid,
 			    __ATOMIC_SEQ_CST)) > 0)
@@ -1120,13 +1455,32 @@ notify_stop(void)
 	}
 	(void)work_drain(notify_pool, NOTIFY_KILL_GRACE + 500);
 	(void)work_pool_free(notify_pool);	/* stuck programs: kept */
+	(void)work_drain(notify_logpool, 10000);
+	if (work_pool_free(notify_logpool) == 0) {
+		if (evbuffer_get_length(notify_done) > 0 && notifylog_append(
+		    (const char *)evbuffer_pullup(notify_done, -1),
+		    evbuffer_get_length(notify_done), err, sizeof(err)) == -1)
+			log_warnx("notify: journal: %s", err);
+		if (notifylog_compact(err, sizeof(err)) == -1)
+			log_warnx("notify: journal: %s", err);
+	}
+	if (kept > 0)
+		log_warnx("notify: %d delivery(ies) not finished; kept in %s "
+		    "for the next start", kept, notify_journal_path);
+	notifylog_set_path(NULL);
+	evbuffer_free(notify_done);
+	notify_done = NULL;
+	notify_done_n = 0;
+	notify_log_busy = 0;
 	evdns_base_free(notify_dns, 0);
 	notify_confs_free();
 	notify_argv_free(notify_keep);
 	notify_keep = NULL;
 	free(notify_queue_path);
-	notify_queue_path = NULL;
+	free(notify_journal_path);
+	notify_queue_path = notify_journal_path = NULL;
 	notify_pool = NULL;
+	notify_logpool = NULL;
 	notify_dns = NULL;
 	notify_base = NULL;
 	notify_stopping = 0;

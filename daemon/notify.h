@@ -4,18 +4,46 @@
  * run without a shell, the alert in TALLY_ALERT_* environment variables,
  * in a worker thread, with a timeout) or webhook (an HTTP POST of a JSON
  * document from the loop, asynchronous).  A failed delivery is logged and
- * retried with exponential backoff; none ever blocks the loop.  What is
- * not delivered at a stop is kept for the next start.
+ * retried with exponential backoff; none ever blocks the loop.
+ *
+ * Notices are delivered at least once: the alert engine journals each
+ * (notifylog.h) with the state that decided it, before handing it here;
+ * a delivery ends in a journal record, so what a crash or a stop cut off
+ * is delivered by the next start.  Each notice has a sequence number,
+ * which makes its notice_id: a receiver drops a repeat by it.
  */
 #ifndef TALLY_NOTIFY_H
 #define TALLY_NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct config;
+struct config_section;
 struct event_base;
 struct evbuffer;
+
+enum notify_type {
+	NOTIFY_LOG,
+	NOTIFY_EXEC,
+	NOTIFY_WEBHOOK
+};
+
+/* One [notify NAME] section (notify_section registers them). */
+struct notify_conf {
+	char			*name;
+	int			 type;		/* enum notify_type */
+	char			*command;	/* exec: argv, no shell */
+	char			*url;		/* webhook: http(s)://... */
+	char			*ca_file;	/* webhook: CAs for https */
+	unsigned long		 timeout;	/* ms */
+	int			 retries;
+	unsigned long		 backoff;	/* ms before the first retry */
+	int			 line;
+};
+
+extern const struct config_section notify_section;
 
 /* One notice.  Strings are borrowed for the call; notify copies them. */
 struct notify_event {
@@ -30,21 +58,29 @@ struct notify_event {
 	double		 threshold;	/* of level; NAN for ok */
 	time_t		 time;		/* of the evaluation */
 	time_t		 since;		/* when the level began */
+	uint64_t	 seq;		/* in the journal; makes notice_id */
 };
 
-/* Loop thread. */
-void	notify_start(struct event_base *, const struct config *);
+/*
+ * Loop thread.  notify_start delivers the journal's pending notices whose
+ * sequence is at most committed (the alert state that decided a later one
+ * was never saved: a restart decides it again) and returns the highest
+ * sequence in use.
+ */
+uint64_t notify_start(struct event_base *, const struct config *,
+	    uint64_t committed);
 void	notify_reload(const struct config *);
+/* The journal lines of a notice for the notifiers names[0..n), to append
+ * (notifylog_append) before notify_send. */
+void	notify_journal_lines(struct evbuffer *, const struct notify_event *,
+	    char *const *names, size_t n);
 /* Log the notice and deliver it to the notifiers called names[0..n). */
 void	notify_send(const struct notify_event *, char *const *names,
 	    size_t n);
-/* Log it and only queue it: we are stopping; the next start delivers. */
-void	notify_hold(const struct notify_event *, char *const *names,
-	    size_t n);
 /* Deliveries not finished (running, or waiting to retry). */
 int	notify_pending(void);
-/* Queue what is left for the next start (statedir/notify.queue), free
- * everything. */
+/* Stop: what is not delivered stays in the journal for the next start;
+ * free everything. */
 void	notify_stop(void);
 
 /* Pure helpers, for config.c and the tests. */
@@ -62,6 +98,9 @@ int	 notify_url_parse(const char *, struct notify_url *out, char *why,
 /* Words split at spaces, "double quotes" keep spaces; argv[0] absolute. */
 int	 notify_argv_split(const char *, char ***argv, char *why, size_t len);
 void	 notify_argv_free(char **);
+/* "TIME-SEQ": one notice, the same in every attempt and restart. */
+void	 notify_notice_id(const struct notify_event *, char *buf,
+	    size_t len);
 /* The webhook's document (docs/ALERTS.md); the caller frees it. */
 char	*notify_json(const struct notify_event *, const char *host);
 /* The exec environment: TALLY_ALERT_* then keep[] (NULL-terminated). */
@@ -70,7 +109,5 @@ char	**notify_envp(const struct notify_event *, char *const *keep);
  * back; parse cuts line in place, ev's strings point into it. */
 char	*notify_record_fmt(const struct notify_event *);
 int	 notify_record_parse(char *line, struct notify_event *);
-/* Append s as a JSON string, quoted and escaped. */
-void	 notify_json_string(struct evbuffer *, const char *s);
 
 #endif

@@ -15,6 +15,13 @@
  * whose helper processes render, since rrd_graph is neither thread-safe
  * nor free of leaks.  The pool answers on the loop, and the job ends there.
  *
+ * With a shared rrdcached ([storage] rrdcached_prefix) the files are not
+ * ours to open: a job carries rrdcached's address and reads through
+ * librrd's client (rrdc_info, rrdc_fetch), which is one
+ * connection for the process, so the workers take query_rc_lock around
+ * each call (a leaf: nothing else is locked inside); graphs pass --daemon
+ * to the helpers, whose rrd_graph fetches through rrdcached.
+ *
  * Graph renders are cached by canonical spec for graph_cache ms; a
  * request for a spec being rendered waits for that render instead of
  * starting another.  The cache is loop-only state.
@@ -28,15 +35,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <rrd.h>
+#include <rrd_client.h>
 
 #include "clock.h"
 #include "config.h"
 #include "graph.h"
 #include "hmap.h"
 #include "log.h"
+#include "names.h"
 #include "query.h"
 #include "render.h"
 #include "series.h"
@@ -71,6 +82,8 @@ struct query_job {
 	char			*path[GRAPH_METRICS_MAX];
 	int			 npaths;
 	int			 flushes;	/* store flushes to wait for */
+	size_t			 dirlen;	/* of datadir in paths */
+	char			*rrdcached;	/* read through it; or NULL */
 	struct proto_fetch	 fetch;
 	struct graph_spec	 spec;
 	char			*kind;		/* INFO: from the registry */
@@ -88,24 +101,21 @@ struct query_job {
 
 static struct event_base	*query_base;
 static struct store		*query_store;
-static char			*query_datadir;
-static char			*query_rrdcached;
+static const struct config	*query_cf;	/* in force: main's */
 static struct work_pool		*query_pool;
 static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
-static msec_t			 query_cache_ms = 5000;
 static unsigned long		 query_renders, query_hits;
+/* librrd's rrdcached client is one connection per process: one user. */
+static pthread_mutex_t		 query_rc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void	query_job_free(struct query_job *);
 
 void
-query_init(struct event_base *base, struct store *store, const char *datadir,
-    const char *rrdcached)
+query_init(struct event_base *base, struct store *store)
 {
 	query_base = base;
 	query_store = store;
-	query_datadir = xstrdup(datadir);
-	query_rrdcached = rrdcached != NULL ? xstrdup(rrdcached) : NULL;
 	query_pool = work_pool_new(base, "query", 2);
 	query_cache = hmap_new();
 }
@@ -116,7 +126,7 @@ query_set_config(const struct config *conf)
 {
 	struct render_opts	 ro;
 
-	query_cache_ms = conf->graph_cache;
+	query_cf = conf;
 	memset(&ro, 0, sizeof(ro));
 	ro.helper = conf->render_helper;
 	ro.procs = conf->render_procs;
@@ -150,8 +160,7 @@ query_shutdown(void)
 	if (query_pool != NULL)
 		work_pool_free(query_pool);
 	hmap_free(query_cache, query_render_free);
-	free(query_datadir);
-	free(query_rrdcached);
+	query_cf = NULL;
 	query_pool = NULL;
 	query_rpool = NULL;
 	query_cache = NULL;
@@ -243,17 +252,79 @@ query_fetch_rows(const struct query_rra *rra, int n, long long last,
 	return (best == -1 ? 0 : (f->end - f->start) / rra[best].res + 2);
 }
 
+/*
+ * A file's rrd_info, from the file or, with a shared rrdcached, from it
+ * (its INFO; rrdc_* are librrd's client, one connection, so locked).
+ * NULL with rrd_get_error() set.
+ */
+static rrd_info_t *
+query_rrd_info(const struct query_job *q, const char *path)
+{
+	rrd_info_t	*info = NULL;
+
+	rrd_clear_error();
+	if (q->rrdcached == NULL)
+		return (rrd_info_r(path));
+	pthread_mutex_lock(&query_rc_lock);
+	if (rrdc_connect(q->rrdcached) == 0)
+		info = rrdc_info(path);
+	pthread_mutex_unlock(&query_rc_lock);
+	return (info);
+}
+
+/*
+ * rrd_fetch_r, or rrdcached's FETCH: that has no resolution, so rrdcached
+ * picks the finest archive covering the span.  0, or -1 with the error.
+ */
+static int
+query_rrd_fetch(const struct query_job *q, const char *cf, time_t *start,
+    time_t *end, unsigned long *step, unsigned long *nds, char ***names,
+    rrd_value_t **data)
+{
+	int	 r = -1;
+
+	rrd_clear_error();
+	if (q->rrdcached == NULL)
+		return (rrd_fetch_r(q->path[0], cf, start, end, step, nds,
+		    names, data) == 0 ? 0 : -1);
+	pthread_mutex_lock(&query_rc_lock);
+	if (rrdc_connect(q->rrdcached) == 0)
+		r = rrdc_fetch(q->path[0], cf, start, end, step, nds, names,
+		    data) == 0 ? 0 : -1;
+	pthread_mutex_unlock(&query_rc_lock);
+	return (r);
+}
+
+/*
+ * 1 if the file exists, 0 if not, -1 if that cannot be known (error).
+ * Through rrdcached by INFO: librrd 1.7.2's rrdc_last parses its answer
+ * from a buffer already out of scope (valgrind: invalid reads).
+ */
+static int
+query_rrd_exists(const struct query_job *q, const char *path)
+{
+	struct stat	 sb;
+	rrd_info_t	*info;
+
+	if (q->rrdcached == NULL)
+		return (stat(path, &sb) == 0 && S_ISREG(sb.st_mode));
+	if ((info = query_rrd_info(q, path)) != NULL) {
+		rrd_info_free(info);
+		return (1);
+	}
+	return (strstr(rrd_get_error(), "No such file") != NULL ? 0 : -1);
+}
+
 /* The archives of a file, from rrd_info; -1 on error. */
 static int
-query_file_rras(const char *path, struct query_rra *rra, int max,
+query_file_rras(const struct query_job *q, struct query_rra *rra, int max,
     long long *last)
 {
 	rrd_info_t	*info, *i;
 	unsigned long	 step = 0;
 	int		 n = 0, k;
 
-	rrd_clear_error();
-	if ((info = rrd_info_r(path)) == NULL)
+	if ((info = query_rrd_info(q, q->path[0])) == NULL)
 		return (-1);
 	*last = 0;
 	for (i = info; i != NULL; i = i->next) {
@@ -293,7 +364,7 @@ query_run_fetch(struct query_job *q)
 
 	/* librrd would allocate every row of the span: refuse a huge one. */
 	memset(rra, 0, sizeof(rra));
-	if ((nrra = query_file_rras(q->path[0], rra, 64, &last)) == -1) {
+	if ((nrra = query_file_rras(q, rra, 64, &last)) == -1) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
 	}
@@ -304,8 +375,7 @@ query_run_fetch(struct query_job *q)
 		    QUERY_ROWS_MAX);
 		return;
 	}
-	rrd_clear_error();
-	if (rrd_fetch_r(q->path[0], q->fetch.cf, &start, &end, &step, &nds,
+	if (query_rrd_fetch(q, q->fetch.cf, &start, &end, &step, &nds,
 	    &names, &data) != 0) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
@@ -352,14 +422,12 @@ query_run_info(struct query_job *q)
 	rrd_info_t	*info, *i;
 	unsigned long	 step = 0, pdp;
 
-	rrd_clear_error();
-	if ((info = rrd_info_r(q->path[0])) == NULL) {
+	if ((info = query_rrd_info(q, q->path[0])) == NULL) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
 	}
 	query_add_line(&q->res, "name %s", q->name[0]);
-	query_add_line(&q->res, "file %s", q->path[0] +
-	    strlen(query_datadir) + 1);
+	query_add_line(&q->res, "file %s", q->path[0] + q->dirlen + 1);
 	if (q->kind != NULL)
 		query_add_line(&q->res, "kind %s", q->kind);
 	if (q->unit != NULL && *q->unit != '\0')
@@ -400,6 +468,32 @@ query_run_info(struct query_job *q)
 	rrd_info_free(info);
 }
 
+/* LAST through rrdcached: its INFO has the last update and value. */
+static void
+query_run_last_cached(struct query_job *q)
+{
+	rrd_info_t	*info, *i;
+	char		*end;
+
+	if ((info = query_rrd_info(q, q->path[0])) == NULL) {
+		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
+		return;
+	}
+	q->res.last_time = 0;
+	q->res.last_value = NAN;
+	for (i = info; i != NULL; i = i->next) {
+		if (strcmp(i->key, "last_update") == 0)
+			q->res.last_time = (time_t)i->value.u_cnt;
+		else if (strcmp(i->key, "ds[value].last_ds") == 0 &&
+		    strcmp(i->value.u_str, "U") != 0) {
+			q->res.last_value = strtod(i->value.u_str, &end);
+			if (*end != '\0')
+				q->res.last_value = NAN;
+		}
+	}
+	rrd_info_free(info);
+}
+
 static void
 query_run_last(struct query_job *q)
 {
@@ -407,6 +501,10 @@ query_run_last(struct query_job *q)
 	unsigned long	 nds = 0, i;
 	char		**names = NULL, **vals = NULL, *end;
 
+	if (q->rrdcached != NULL) {
+		query_run_last_cached(q);
+		return;
+	}
 	rrd_clear_error();
 	if (rrd_lastupdate_r(q->path[0], &last, &nds, &names, &vals) != 0) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
@@ -431,7 +529,7 @@ query_run_last(struct query_job *q)
 static void
 query_run_graph(struct query_job *q)
 {
-	if (graph_args(&q->spec, (const char *const *)q->path, NULL,
+	if (graph_args(&q->spec, (const char *const *)q->path, q->rrdcached,
 	    &q->argv, &q->argmem) < 0)
 		query_fail(&q->res, PERR_ARGS, "cannot build the graph");
 }
@@ -441,13 +539,16 @@ static void
 query_run(struct work_job *job)
 {
 	struct query_job	*q = (struct query_job *)job;
-	struct stat		 sb;
-	int			 i;
+	int			 i, r;
 
 	for (i = 0; i < q->npaths; i++) {
-		if (stat(q->path[i], &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if ((r = query_rrd_exists(q, q->path[i])) == 0) {
 			query_fail(&q->res, PERR_NOTFOUND, "no data for %s",
 			    q->name[i]);
+			return;
+		}
+		if (r == -1) {
+			query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 			return;
 		}
 	}
@@ -489,6 +590,7 @@ query_job_free(struct query_job *q)
 	free(q->unit);
 	free(q->image);
 	free(q->argmem);
+	free(q->rrdcached);
 	free(q);
 }
 
@@ -508,7 +610,8 @@ query_render_done(struct query_job *q)
 	r->res.image_len = q->image_len;
 	r->res.mime = q->spec.format == GRAPH_SVG ? "image/svg+xml" :
 	    "image/png";
-	r->expires = clock_mono() + (r->res.error ? 1 : query_cache_ms);
+	r->expires = clock_mono() + (r->res.error ? 1 :
+	    query_cf->graph_cache);
 	query_renders++;
 	for (i = 0; i < r->nwaiters; i++)
 		r->waiters[i].cb(&r->res, r->waiters[i].arg);
@@ -599,9 +702,12 @@ query_start(struct query_job *q, const char *const *names, int n)
 	char		 path[PATH_MAX];
 	int		 i;
 
+	q->dirlen = strlen(config_rrd_dir(query_cf));
+	if (query_cf->rrdcached_prefix != NULL)
+		q->rrdcached = xstrdup(query_cf->rrdcached);
 	for (i = 0; i < n; i++) {
-		if (series_path(path, sizeof(path), query_datadir, names[i]) ==
-		    -1) {
+		if (names_series_path(path, sizeof(path),
+		    config_rrd_dir(query_cf), names[i]) == -1) {
 			query_fail(&q->res, PERR_NAME, "bad metric name");
 			query_now(q);
 			return;

@@ -34,6 +34,8 @@
 
 #include "compat.h"
 #include "config.h"
+#include "names.h"
+#include "plugin.h"
 #include "proto.h"
 #include "query.h"
 #include "report.h"
@@ -70,6 +72,69 @@ static const char *const report_creditfund[][2] = {
 	{ "roa", "Tỷ suất lợi nhuận trên tài sản (%)" },
 	{ "baddebt", "Tỷ lệ nợ xấu (%)" },
 };
+
+#define REPORT_IND_MAX		64	/* indicators of [report] */
+#define REPORT_LABEL_MAX	160	/* bytes of a label */
+
+/*
+ * [report]: SERIES = label lines, in file order.  Inline arrays: a single
+ * section is freed whole by config.c, with no callback.
+ */
+struct report_conf {
+	size_t		 n;
+	struct {
+		char	 series[NAMES_SERIES_MAX + 1];
+		char	 label[REPORT_LABEL_MAX + 1];
+		int	 line;
+	}		 ind[REPORT_IND_MAX];
+};
+
+static int	report_conf_value(struct config_parse *, void *, const char *,
+		    const char *);
+
+const struct config_section report_section = {
+	.word = "report", .minw = 1, .maxw = 1, .usage = "[report]",
+	.head = "[report]\n# SERIES = label: the annual report's indicators, "
+	"in this order;\n# without the section, the main figures of every "
+	"coop and yearly\n# creditfund instance",
+	.value = report_conf_value, .size = sizeof(struct report_conf)
+};
+
+/* An indicator line of [report]: its series and label, checked. */
+static int
+report_conf_value(struct config_parse *p, void *base, const char *key,
+    const char *value)
+{
+	struct report_conf	*rc = base;
+	size_t			 i;
+
+	if (!names_series_valid(key) || *value == '\0' ||
+	    strlen(value) > REPORT_LABEL_MAX) {
+		config_perr(p, config_line(p), "bad indicator '%s = %s' in "
+		    "[report]: use SERIES = label, SERIES a metric name "
+		    "(plugin.instance.metric), the label at most %d bytes",
+		    key, value, REPORT_LABEL_MAX);
+		return (0);
+	}
+	for (i = 0; i < rc->n; i++)
+		if (strcmp(rc->ind[i].series, key) == 0) {
+			config_perr(p, config_line(p), "duplicate indicator "
+			    "'%s' in [report] (first at line %d)", key,
+			    rc->ind[i].line);
+			return (0);
+		}
+	if (rc->n == REPORT_IND_MAX) {
+		config_perr(p, config_line(p), "at most %d indicators in "
+		    "[report]", REPORT_IND_MAX);
+		return (0);
+	}
+	snprintf(rc->ind[rc->n].series, sizeof(rc->ind[rc->n].series), "%s",
+	    key);
+	snprintf(rc->ind[rc->n].label, sizeof(rc->ind[rc->n].label), "%s",
+	    value);
+	rc->ind[rc->n++].line = config_line(p);
+	return (0);
+}
 
 /* The indicators in force; the loop's. */
 static struct report_ind	*report_ind;
@@ -133,18 +198,21 @@ report_yearly(const struct plugin_conf *pc)
 void
 report_set_config(const struct config *cf)
 {
+	const struct report_conf	*rc = config_single(cf, &report_section);
 	const struct plugin_conf	*pc;
-	char				 name[SERIES_NAME_MAX + 1];
+	struct config_item		*it;
+	char				 name[NAMES_SERIES_MAX + 1];
 	size_t				 i, n;
 	const char *const		(*def)[2];
 
 	report_ind_clear();
-	report_configured = cf->nreport > 0;
-	for (i = 0; i < cf->nreport; i++)
-		report_ind_add(cf->report[i].key, cf->report[i].value);
+	report_configured = rc != NULL && rc->n > 0;
+	for (i = 0; report_configured && i < rc->n; i++)
+		report_ind_add(rc->ind[i].series, rc->ind[i].label);
 	if (report_configured)
 		return;
-	TAILQ_FOREACH(pc, &cf->plugins, entry) {
+	CONFIG_FOREACH(it, cf, &plugin_section) {
+		pc = config_data(it);
 		if (strcmp(pc->plugin, "coop") == 0) {
 			def = report_coop;
 			n = sizeof(report_coop) / sizeof(report_coop[0]);

@@ -9,7 +9,10 @@
 #include <stddef.h>
 
 struct config;
+struct config_section;
 struct evbuffer;
+
+extern const struct config_section report_section;
 
 #define REPORT_YEARS_MAX	100	/* years in one report at most */
 

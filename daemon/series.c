@@ -1,5 +1,5 @@
 /*
- * series.c - metric names, their files and their last values.
+ * series.c - the registry: metrics, their files and their last values.
  *
  * DESIGN
  * One mutex (series_lock) guards the name table and every series' last
@@ -19,6 +19,8 @@
 #include "config.h"
 #include "hmap.h"
 #include "log.h"
+#include "retention.h"
+#include "names.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -36,89 +38,13 @@ struct series {
 static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hmap		*series_table;
 static struct store		*series_store;
-static char			*series_datadir;
-static const struct config	*series_config;
-
-int
-series_part_valid(const char *s)
-{
-	size_t	 n;
-
-	for (n = 0; s[n] != '\0'; n++) {
-		if (!((s[n] >= 'a' && s[n] <= 'z') ||
-		    (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
-			return (0);
-	}
-	return (n >= 1 && n <= SERIES_PART_MAX);
-}
-
-/* Dotted parts; each part must be valid on its own. */
-static int
-series_parts_valid(const char *s, size_t maxlen, int minparts)
-{
-	char	 part[SERIES_PART_MAX + 2];
-	size_t	 len = strlen(s), n;
-	int	 parts = 0;
-	const char *p = s, *dot;
-
-	if (len == 0 || len > maxlen)
-		return (0);
-	for (;;) {
-		dot = strchr(p, '.');
-		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		if (n == 0 || n > SERIES_PART_MAX)
-			return (0);
-		memcpy(part, p, n);
-		part[n] = '\0';
-		if (!series_part_valid(part))
-			return (0);
-		parts++;
-		if (dot == NULL)
-			break;
-		p = dot + 1;
-	}
-	return (parts >= minparts);
-}
-
-int
-series_metric_valid(const char *s)
-{
-	return (series_parts_valid(s, TALLY_METRIC_MAX, 1));
-}
-
-int
-series_name_valid(const char *s)
-{
-	const char	*dot;
-
-	/* plugin and instance are single parts; the metric may be dotted. */
-	if ((dot = strchr(s, '.')) == NULL || (dot = strchr(dot + 1, '.')) ==
-	    NULL || !series_metric_valid(dot + 1))
-		return (0);
-	return (series_parts_valid(s, SERIES_NAME_MAX, 3));
-}
-
-int
-series_path(char *buf, size_t len, const char *datadir, const char *name)
-{
-	const char	*d1, *d2;
-	int		 n;
-
-	if (!series_name_valid(name))
-		return (-1);
-	d1 = strchr(name, '.');
-	d2 = strchr(d1 + 1, '.');
-	n = snprintf(buf, len, "%s/%.*s/%.*s/%s.rrd", datadir,
-	    (int)(d1 - name), name, (int)(d2 - d1 - 1), d1 + 1, d2 + 1);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
-}
+static const struct config	*series_config;	/* in force */
 
 void
-series_init(struct store *store, const char *datadir)
+series_init(struct store *store)
 {
 	series_table = hmap_new();
 	series_store = store;
-	series_datadir = xstrdup(datadir);
 }
 
 void
@@ -144,8 +70,6 @@ series_shutdown(void)
 {
 	hmap_free(series_table, series_free);
 	series_table = NULL;
-	free(series_datadir);
-	series_datadir = NULL;
 	series_config = NULL;
 }
 
@@ -173,12 +97,13 @@ series_new(const char *name, enum tally_kind kind, const char *unit,
 	char			 path[PATH_MAX];
 
 	if (series_config != NULL)
-		ret = config_retention(series_config, preset);
+		ret = retention_find(series_config, preset);
 	if (ret == NULL) {
 		snprintf(err, errlen, "unknown retention preset '%s'", preset);
 		return (NULL);
 	}
-	if (series_path(path, sizeof(path), series_datadir, name) == -1) {
+	if (names_series_path(path, sizeof(path),
+	    config_rrd_dir(series_config), name) == -1) {
 		snprintf(err, errlen, "path of '%s' is too long", name);
 		return (NULL);
 	}
@@ -197,7 +122,7 @@ series_declare(const char *name, enum tally_kind kind, const char *unit,
 {
 	struct series	*s;
 
-	if (!series_name_valid(name)) {
+	if (!names_series_valid(name)) {
 		snprintf(err, errlen, "invalid metric name '%s'", name);
 		return (NULL);
 	}

@@ -40,6 +40,9 @@ static const struct {
 	[STAT_NOTIFY_DELIVERED] = { "notify.delivered", TALLY_COUNTER },
 	[STAT_NOTIFY_RETRIED] = { "notify.retried", TALLY_COUNTER },
 	[STAT_NOTIFY_FAILED] = { "notify.failed", TALLY_COUNTER },
+	[STAT_GRAPHITE_ACCEPTED] = { "graphite.accepted", TALLY_COUNTER },
+	[STAT_GRAPHITE_REFUSED] = { "graphite.refused", TALLY_COUNTER },
+	[STAT_GRAPHITE_SERIES] = { "graphite.series", TALLY_GAUGE },
 };
 
 struct stats_named {

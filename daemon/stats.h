@@ -33,6 +33,9 @@ enum stat_id {
 	STAT_NOTIFY_DELIVERED,	/* deliveries that succeeded */
 	STAT_NOTIFY_RETRIED,	/* failed attempts that will be retried */
 	STAT_NOTIFY_FAILED,	/* deliveries given up */
+	STAT_GRAPHITE_ACCEPTED,	/* Graphite lines stored */
+	STAT_GRAPHITE_REFUSED,	/* Graphite lines refused, whatever why */
+	STAT_GRAPHITE_SERIES,	/* gauge: series Graphite lines declared */
 	STAT__MAX
 };
 

@@ -11,7 +11,10 @@
  * once the reading has been processed, so a failed one is fetched again.
  *
  * HTTP runs on the calling (worker) thread with its own event_base, made
- * and freed in each fetch: nothing is shared with the daemon's loop.
+ * and freed in each fetch: nothing is shared with the daemon's loop.  The
+ * answer is bounded: its head to SOURCE_HEAD_MAX bytes, its body to
+ * SOURCE_MAX, and the whole exchange to the source's timeout (evhttp's
+ * own timeout only counts silence, which a trickling server never gives).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,6 +35,8 @@
 
 #include "source.h"
 
+#define SOURCE_HEAD_MAX	16384	/* bytes of an answer's head */
+
 /* One HTTP exchange in progress. */
 struct source_http {
 	struct event_base	*base;
@@ -43,6 +48,7 @@ struct source_http {
 	size_t			 len;
 	int			 error;		/* evhttp_request_error + 1 */
 	int			 toolarge;
+	int			 done;		/* the request ended */
 };
 
 /* strerror for a worker thread (the GNU strerror_r may not fill buf). */
@@ -252,6 +258,7 @@ source_http_done_cb(struct evhttp_request *req, void *arg)
 	const char		*v;
 
 	event_base_loopexit(x->base, NULL);
+	x->done = 1;
 	if (req == NULL || (x->code = evhttp_request_get_response_code(req))
 	    == 0)
 		return;
@@ -284,7 +291,8 @@ source_http_why(int error)
 	case EVREQ_HTTP_EOF:
 		return ("connection closed before the answer");
 	case EVREQ_HTTP_INVALID_HEADER:
-		return ("invalid answer header");
+		return ("the answer's head is invalid or longer than 16384 "
+		    "bytes");
 	case EVREQ_HTTP_BUFFER_ERROR:
 		return ("connection refused or broken");
 	case EVREQ_HTTP_DATA_TOO_LONG:
@@ -338,6 +346,7 @@ source_http_get(struct source *s, struct source_http *x, char *err,
 {
 	struct evhttp_uri		*uri;
 	struct evhttp_connection	*conn = NULL;
+	struct timeval			 deadline;
 	int				 rc = -1, port;
 
 	if ((uri = evhttp_uri_parse(s->where)) == NULL ||
@@ -356,12 +365,19 @@ source_http_get(struct source *s, struct source_http *x, char *err,
 	evhttp_connection_set_timeout(conn, s->timeout);
 	evhttp_connection_set_retries(conn, 0);
 	evhttp_connection_set_max_body_size(conn, SOURCE_MAX);
+	evhttp_connection_set_max_headers_size(conn, SOURCE_HEAD_MAX);
 	if (source_http_send(s, conn, uri, x) == -1) {
 		snprintf(err, errlen, "%s: cannot make the request", s->where);
 		goto out;
 	}
+	deadline.tv_sec = s->timeout;
+	deadline.tv_usec = 0;
+	event_base_loopexit(x->base, &deadline);
 	event_base_dispatch(x->base);
-	if (x->code == 0)
+	if (!x->done)
+		snprintf(err, errlen, "%s: no complete answer within the %d s "
+		    "timeout (the server is too slow)", s->where, s->timeout);
+	else if (x->code == 0)
 		snprintf(err, errlen, "%s: %s", s->where,
 		    source_http_why(x->error));
 	else

@@ -1,6 +1,6 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_coop)
+# fuzz_graphite, fuzz_coop)
 # with clang straight from the sources, then run each for SECONDS (default
 # 30) on a scratch copy of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
@@ -26,38 +26,39 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 mkdir -p "$out" || exit 1
 
-# The core files the parsers reach (series_name_valid pulls in series.c).
-core="proto.c graph.c series.c hmap.c log.c xmalloc.c stats.c store.c
-    rrdcached.c clock.c config.c util.c"
-srcs=
-for f in $core; do srcs="$srcs $top/daemon/$f"; done
-# shellcheck disable=SC2046
-libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
-    exit 1
-
+# Each target links its parser and the leaves it uses, nothing else of
+# the core (tests/integration/layering.sh keeps them leaves).
+core_proto="proto.c names.c xmalloc.c log.c"
+core_graph="graph.c $core_proto"
+core_graphite="plaintext.c names.c xmalloc.c log.c"
 # The coop and creditfund readers (plugins/coop, plugins/creditfund).
 coop="$top/plugins/coop/csv.c $top/plugins/coop/text.c
     $top/plugins/coop/totals.c $top/plugins/coop/history.c
     $top/plugins/coop/registry.c $top/plugins/creditfund/funds.c"
+# shellcheck disable=SC2046
+libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
+    exit 1
 icu=$(pkg-config --cflags --libs icu-uc) || exit 1
 
-for t in proto graph coop; do
+for t in proto graph graphite coop; do
 	echo "== fuzz_$t: build"
+	srcs=
+	tlibs=$libs
+	tinc="-iquote $top/daemon"
 	if [ $t = coop ]; then
-		tsrcs=$coop
+		srcs=$coop
 		tlibs=$icu
 		tinc="-iquote $top/plugins/coop -iquote $top/plugins/creditfund"
 	else
-		tsrcs=$srcs
-		tlibs=$libs
-		tinc="-iquote $top/daemon"
+		eval "core=\$core_$t"
+		for f in $core; do srcs="$srcs $top/daemon/$f"; done
 	fi
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
 	    -I"$top/include" $tinc -w \
-	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $tsrcs $tlibs \
+	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $tlibs \
 	    -pthread -lm; then
 		echo "== fuzz_$t: BUILD FAILED"
 		rc=1

@@ -1,7 +1,8 @@
 #!/bin/sh
-# A notice that could not be delivered before a stop is kept in
-# statedir/notify.queue and delivered by the next start, once, through the
-# notifier's settings of then; the alert does not fire again.
+# A notice that could not be delivered before a stop stays in
+# statedir/notify.journal and is delivered by the next start, once, through
+# the notifier's settings of then; the alert does not fire again.  The
+# stop-time queue of earlier versions (notify.queue) is taken in at start.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 SINK="$top_builddir/tests/tools/webhook-sink"
 M=test.queue.value
@@ -49,9 +50,10 @@ ok $([ "$(stat alert.evaluations)" -ge 1 ]; echo $?) \
 stop_tallyd
 ok $daemon_rc "stopped while the notice waits"
 Q="$T/state/notify.queue"
-ok $([ "$(grep -c "^hook	high	$M	threshold	fire	critical	ok	150	100	" \
-    "$Q" 2>/dev/null)" = 1 ]; echo $?) "the notice is in notify.queue"
-log_has "1 notice\\(s\\) not delivered; kept in $Q"
+J="$T/state/notify.journal"
+ok $([ "$(grep -c "^[0-9a-f]\{8\} N 1 hook	high	$M	threshold	fire	critical	ok	150	100	" \
+    "$J" 2>/dev/null)" = 1 ]; echo $?) "the notice is in notify.journal"
+log_has "1 delivery\\(ies\\) not finished; kept in $J"
 ok $? "the stop said so"
 id1=$(grep '^500 ' "$T/hook1.log" | head -1 | grep -o '"id":"[^"]*"')
 
@@ -70,13 +72,13 @@ delivered() {
 }
 check "the kept notice reaches the new receiver" wait_until 10 \
     sh -c "grep -q '^200 POST /tally/hook ' '$T/hook2.log'"
-ok $([ ! -e "$Q" ]; echo $?) "notify.queue is gone"
+ok $([ ! -e "$Q" ]; echo $?) "no notify.queue"
 id2=$(grep '^200 ' "$T/hook2.log" | head -1 | grep -o '"id":"[^"]*"')
 ok $([ -n "$id1" ] && [ "$id1" = "$id2" ]; echo $?) \
     "the same notice ($id2)"
 grep '^200 ' "$T/hook2.log" | head -1 | grep -q '"event":"fire"'
 ok $? "a fire notice"
-tail -n +"$mark" "$T/tallyd.log" | grep -q "kept at the last stop; delivering"
+tail -n +"$mark" "$T/tallyd.log" | grep -q "not delivered before the last stop; delivering (notice 1)"
 ok $? "the start said it delivers a kept notice"
 check "three evaluations after the restart" wait_until 10 \
     sh -c "[ \$(tail -n +$mark '$T/tallyd.log' | grep -c 'alert: high $M: critical: value 150') -ge 3 ]"
@@ -87,10 +89,12 @@ ok $([ "$(stat notify.delivered)" = 1 ] && [ "$(stat notify.pending)" = 0 ] &&
 tail -n +"$mark" "$T/tallyd.log" | grep -q "alert: high $M: fire"
 ok $([ $? -ne 0 ]; echo $?) "the alert did not fire again"
 
-# A damaged queue: the bad line is named and skipped, the good one sent.
+# The queue of an earlier version, damaged: the bad line is named and
+# skipped, the good one sent.
 stop_tallyd
 ok $daemon_rc "clean exit, nothing to keep"
-ok $([ ! -e "$Q" ]; echo $?) "no queue written when all is delivered"
+ok $([ ! -e "$Q" ] && [ "$(grep -vc '^#' "$J")" -eq 0 ]; echo $?) \
+    "nothing left in the journal, no queue written"
 printf '# tallyd notify queue 1\nhook\tbroken\nhook\thigh\t%s\tthreshold\trepeat\tcritical\tcritical\t150\t100\t%s\t%s\tby hand\n' \
     "$M" "$t" "$t" >"$Q"
 mark=$(wc -l <"$T/tallyd.log")
@@ -102,6 +106,7 @@ grep '^200 ' "$T/hook2.log" | sed -n 2p | grep -q '"event":"repeat".*"message":"
 ok $? "as written"
 tail -n +"$mark" "$T/tallyd.log" | grep -q "notify.queue:2: not a queued notice; skipped"
 ok $? "the bad line is named by its line number"
+ok $([ ! -e "$Q" ]; echo $?) "the old queue is removed once journaled"
 stop_tallyd
 ok $daemon_rc "clean exit"
 done_testing

@@ -195,4 +195,18 @@ ctl report --from 2021 --to 2021 --format csv | grep -q '^Số hợp tác xã,co
 ok $? "the report after a restart: 2021 still 458"
 stop_tallyd TERM
 ok $daemon_rc "SIGTERM after the restart: exit status 0"
+
+# [report] is checked by tallyd -t: a bad series name, a duplicate.
+write_config "$T/bad.conf" <<EOT
+[report]
+coop.registry.members = Số thành viên
+Số HTX = 458
+coop.registry.members = again
+EOT
+"$TALLYD" -t -c "$T/bad.conf" >"$T/t.out" 2>&1
+rc=$?
+ok $([ $rc -ne 0 ] &&
+    grep -q "bad.conf:[0-9]*: bad indicator 'Số HTX = 458' in \[report\]" "$T/t.out" &&
+    grep -q "bad.conf:[0-9]*: duplicate indicator 'coop.registry.members' in \[report\] (first at line" "$T/t.out"
+    echo $?) "tallyd -t: [report] errors with file:line ($(tr '\n' ' ' <"$T/t.out" | head -c 300))"
 done_testing

@@ -2,7 +2,9 @@
  * test_notify.c - the notifiers' pure helpers (URLs, commands, the JSON
  * document, the environment) and exec deliveries on a real event loop:
  * the environment arrives, a failing program is retried with backoff, and
- * a program that hangs is killed at its timeout without holding the loop.
+ * a program that hangs is killed at its timeout without holding the loop;
+ * the journal of undelivered notices (torn tails, checksums, commit
+ * point, a stop that keeps them, the old queue taken in).
  */
 #include <sys/stat.h>
 
@@ -25,7 +27,9 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "notifylog.h"
 #include "tap.h"
+#include "util.h"
 
 static char	 tmpdir[256];
 
@@ -34,7 +38,7 @@ static const struct notify_event ev = {
 	.kind = "change", .event = "fire", .level = "critical",
 	.previous = "ok", .message = "change -12%: \"quoted\"\tand tab",
 	.value = -12, .threshold = -10, .time = 1672531200,
-	.since = 1672531200
+	.since = 1672531200, .seq = 7
 };
 
 static void
@@ -108,6 +112,8 @@ test_documents(void)
 	    strstr(json, "\"version\":1") != NULL, "JSON fields: %s", json);
 	ok(strstr(json, "\\\"quoted\\\"\\u0009and tab") != NULL,
 	    "JSON escapes quotes and control bytes");
+	ok(strstr(json, "\"notice_id\":\"1672531200-7\"") != NULL,
+	    "JSON notice_id is TIME-SEQ");
 	free(json);
 	envp = notify_envp(&ev, keep);
 	for (i = 0; envp[i] != NULL; i++) {
@@ -117,8 +123,11 @@ test_documents(void)
 		found += strcmp(envp[i], "TALLY_ALERT_METRIC="
 		    "coop.registry.revenue.avg") == 0;
 		found += strcmp(envp[i], "PATH=/bin") == 0;
+		found += strcmp(envp[i], "TALLY_ALERT_NOTICE_ID="
+		    "1672531200-7") == 0;
 	}
-	is_int(found, 5, "environment has the alert fields and PATH");
+	is_int(found, 6, "environment has the alert fields, notice id and "
+	    "PATH");
 	notify_argv_free(envp);
 }
 
@@ -197,7 +206,7 @@ test_exec(void)
 	}
 	evthread_use_pthreads();
 	base = event_base_new();
-	notify_start(base, cf);
+	notify_start(base, cf, 0);
 	names[0] = env;
 	notify_send(&ev, names, 1);
 	run(base, 5000);
@@ -270,7 +279,7 @@ test_webhook(void)
 		ok(0, "webhook config loads");
 		return;
 	}
-	notify_start(base, cf);
+	notify_start(base, cf, 0);
 	names[0] = hook;
 	notify_send(&ev, names, 1);
 	run(base, 5000);
@@ -335,66 +344,150 @@ test_record(void)
 	}
 }
 
+/* Journal lines: a D cancels its N; damage is skipped, not fatal. */
+static void
+test_journal_parse(void)
+{
+	struct notifylog_entry	*e;
+	struct evbuffer		*b = evbuffer_new();
+	char			*text, *p;
+	size_t			 n;
+
+	notifylog_fmt_add(b, 1, "a", "r1\n");
+	notifylog_fmt_add(b, 2, "a", "r2");
+	notifylog_fmt_add(b, 2, "b", "r2");
+	notifylog_fmt_done(b, 1, "a");
+	notifylog_fmt_add(b, 3, "a", "r3");
+	notifylog_fmt_add(b, 4, "a", "r4");
+	notifylog_fmt_done(b, 9, "a");		/* of nothing: ignored */
+	evbuffer_add_printf(b, "00000000 N 5 a\tbad checksum\n");
+	evbuffer_add_printf(b, "garbage\n");
+	notifylog_fmt_add(b, 6, "a", "torn");
+	text = util_evbuffer_string(b);
+	evbuffer_free(b);
+	/* Damage record 4 (flip a byte) and tear the last line. */
+	p = strstr(text, "\tr4");
+	p[2] = 'X';
+	text[strlen(text) - 1] = '\0';
+	notifylog_parse(text, strlen(text), "test", 0, &e, &n);
+	ok(n == 3 && e[0].seq == 2 && strcmp(e[0].notifier, "a") == 0 &&
+	    strcmp(e[0].notice, "r2") == 0 && e[1].seq == 2 &&
+	    strcmp(e[1].notifier, "b") == 0 && e[2].seq == 3 &&
+	    strcmp(e[2].notice, "r3") == 0, "pending: 2 (twice) and 3; "
+	    "delivered, damaged and torn records left out (%zu)", n);
+	notifylog_entries_free(e, n);
+	free(text);
+}
+
 /*
- * A notice a stop cut off is kept in statedir/notify.queue; the next
- * start delivers it through the notifier's new settings and removes the
- * file; a damaged line is skipped and the rest still delivered.
+ * The journal: what a stop left undelivered (and what was journaled but
+ * never handed over, as after kill -9) is delivered by the next start,
+ * except notices past the commit point; the old notify.queue is taken in.
  */
 static void
-test_queue(void)
+test_journal(void)
 {
 	struct event_base	*base;
 	struct config		*cf;
+	struct notify_event	 e1 = ev, e2 = ev, e3 = ev;
+	struct notifylog_entry	*e;
+	struct evbuffer		*b;
 	static char		 q[] = "q";
-	char			 text[1024], out[300], qpath[300], *names[1];
-	char			 buf[512];
+	char			 text[1024], out[300], jpath[300], qpath[300];
+	char			 err[256], *names[1], buf[512];
+	size_t			 n;
+	uint64_t		 seq;
 	FILE			*fp;
 
-	snprintf(out, sizeof(out), "%s/queued", tmpdir);
+	snprintf(out, sizeof(out), "%s/journaled", tmpdir);
+	snprintf(jpath, sizeof(jpath), "%s/%s", tmpdir, NOTIFYLOG_FILE);
 	snprintf(qpath, sizeof(qpath), "%s/notify.queue", tmpdir);
+	unlink(jpath);
 	evthread_use_pthreads();
 	if ((cf = load("[notify q]\ntype = exec\ncommand = /bin/false\n"
 	    "retries = 5\nbackoff = 1h\n")) == NULL) {
-		ok(0, "queue config loads");
+		ok(0, "journal config loads");
 		return;
 	}
 	base = event_base_new();
-	notify_start(base, cf);
+	is_int((int)notify_start(base, cf, 0), 0, "an empty journal: seq 0");
 	names[0] = q;
-	notify_send(&ev, names, 1);
-	notify_hold(&ev, names, 1);
+	e1.seq = 1;
+	e2.seq = 2;
+	e2.event = "repeat";
+	e3.seq = 3;
+	b = evbuffer_new();
+	notify_journal_lines(b, &e1, names, 1);
+	notify_journal_lines(b, &e2, names, 1);
+	notify_journal_lines(b, &e3, names, 1);
+	ok(notifylog_append((const char *)evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b), err, sizeof(err)) == 0,
+	    "three notices journaled");
+	evbuffer_free(b);
+	notify_send(&e1, names, 1);	/* fails; retries in an hour */
 	run(base, 300);
-	is_int(notify_pending(), 2, "a failing delivery and a held one wait");
+	is_int(notify_pending(), 1, "a failing delivery waits");
 	notify_stop();
 	event_base_free(base);
 	config_free(cf);
-	is_int(lines(qpath), 3, "the stop kept both in the queue (+ header)");
-	if ((fp = fopen(qpath, "a")) != NULL) {
-		fputs("q\tdamaged line\n", fp);
+	notifylog_set_path(jpath);
+	if (notifylog_read(0, &e, &n) == -1)
+		n = 0;
+	ok(n == 3, "the stop kept all three in the journal (%zu)", n);
+	notifylog_entries_free(e, n);
+	notifylog_set_path(NULL);
+	if ((fp = fopen(jpath, "a")) != NULL) {
+		fputs("0badc0de N 8 q\ttorn", fp);
 		fclose(fp);
 	}
 
+	/* Restart: state committed through 2; 3 was never committed. */
 	snprintf(text, sizeof(text), "[notify q]\ntype = exec\n"
-	    "command = /bin/sh -c \"echo $TALLY_ALERT_NAME "
-	    "$TALLY_ALERT_EVENT >>%s\"\n", out);
+	    "command = /bin/sh -c \"echo $TALLY_ALERT_EVENT "
+	    "$TALLY_ALERT_NOTICE_ID >>%s\"\n", out);
 	if ((cf = load(text)) == NULL) {
-		ok(0, "second queue config loads");
+		ok(0, "second journal config loads");
 		return;
 	}
 	base = event_base_new();
-	notify_start(base, cf);
-	ok(access(qpath, F_OK) == -1, "the start took the queue and removed it");
+	seq = notify_start(base, cf, 2);
+	is_int((int)seq, 3, "the start knows the highest sequence");
 	run(base, 5000);
-	is_int(lines(out), 2, "both kept notices delivered after the restart");
-	buf[0] = '\0';
+	is_int(lines(out), 2, "the two committed notices delivered");
+	n = 0;
 	if ((fp = fopen(out, "r")) != NULL) {
-		if (fgets(buf, sizeof(buf), fp) == NULL)
-			buf[0] = '\0';
+		while (fgets(buf, sizeof(buf), fp) != NULL)
+			n += strcmp(buf, "fire 1672531200-1\n") == 0 ||
+			    strcmp(buf, "repeat 1672531200-2\n") == 0;
 		fclose(fp);
 	}
-	is_str(buf, "coop-falling fire\n", "as the notice they were");
+	is_int((int)n, 2, "as they were, each with its notice id");
 	notify_stop();
-	ok(access(qpath, F_OK) == -1, "nothing left: no queue written");
+	event_base_free(base);
+	config_free(cf);
+	notifylog_set_path(jpath);
+	if (notifylog_read(0, &e, &n) == -1)
+		n = 99;
+	ok(n == 0, "nothing pending after delivery (%zu)", n);
+	notifylog_entries_free(e, n);
+	notifylog_set_path(NULL);
+
+	/* The queue of earlier versions: delivered, then removed. */
+	if ((fp = fopen(qpath, "w")) != NULL) {
+		fputs("# tallyd notify queue 1\nq\tbroken\nq\tr\tm\tk\tresolve"
+		    "\tok\tcritical\t1\tU\t5\t5\tby hand\n", fp);
+		fclose(fp);
+	}
+	if ((cf = load(text)) == NULL)
+		return;
+	base = event_base_new();
+	seq = notify_start(base, cf, 3);
+	is_int((int)seq, 4, "the queued notice got the next sequence");
+	ok(access(qpath, F_OK) == -1, "the start took the queue and removed "
+	    "it");
+	run(base, 5000);
+	is_int(lines(out), 3, "the queued notice delivered");
+	notify_stop();
 	event_base_free(base);
 	config_free(cf);
 }
@@ -405,6 +498,7 @@ main(void)
 	char	 cmd[300];
 
 	log_init(1, 0, "test_notify");
+	config_register(&notify_section);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test_notify.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
@@ -417,7 +511,8 @@ main(void)
 	test_exec();
 	test_webhook();
 	test_record();
-	test_queue();
+	test_journal_parse();
+	test_journal();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
