@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "when.h"
 
 #define OUTPUT_NUM_MAX	32	/* "%.17g" of any double, with NUL */
 
@@ -115,18 +116,6 @@ output_fetch_free(struct fetch_result *f)
 }
 
 void
-output_iso_time(long long t, char *buf, size_t len)
-{
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
-
-	if ((long long)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999 ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", t);
-}
-
-void
 output_number(double v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.15g", v);
@@ -166,14 +155,17 @@ output_value(const struct fetch_point *pt, char *buf, size_t len)
 }
 
 void
-output_fetch_table(FILE *fp, const struct fetch_result *f)
+output_fetch_table(FILE *fp, const struct fetch_result *f, int utc)
 {
 	char	 t[64], v[OUTPUT_NUM_MAX];
 	size_t	 i;
-	int	 tw = 20, vw = 5;	/* "2021-12-31T23:59:59Z", "value" */
+	int	 tw, vw = 5, days = f->n > 0;	/* "value" */
 
+	for (i = 0; i < f->n && days; i++)
+		days = when_midnight(f->pts[i].t, utc);
+	tw = days ? 10 : utc ? 20 : 19;		/* "2021-12-31T23:59:59Z" */
 	for (i = 0; i < f->n; i++) {
-		output_iso_time(f->pts[i].t, t, sizeof(t));
+		when_fmt(f->pts[i].t, utc, days, t, sizeof(t));
 		output_value(&f->pts[i], v, sizeof(v));
 		if ((int)strlen(t) > tw)
 			tw = strlen(t);
@@ -182,10 +174,45 @@ output_fetch_table(FILE *fp, const struct fetch_result *f)
 	}
 	fprintf(fp, "%-*s  %*s\n", tw, "time", vw, "value");
 	for (i = 0; i < f->n; i++) {
-		output_iso_time(f->pts[i].t, t, sizeof(t));
+		when_fmt(f->pts[i].t, utc, days, t, sizeof(t));
 		output_value(&f->pts[i], v, sizeof(v));
 		fprintf(fp, "%-*s  %*s\n", tw, t, vw, v);
 	}
+}
+
+void
+output_alert_line(FILE *fp, const char *line, int tword, int vword, int utc)
+{
+	char		 buf[64], word[64], *end;
+	const char	*p = line, *q;
+	double		 d;
+	long long	 t;
+	int		 i;
+
+	for (i = 0; *p != '\0'; i++) {
+		if (i > vword && i > tword) {
+			fputs(p, fp);
+			break;
+		}
+		q = p + strcspn(p, " ");
+		snprintf(word, sizeof(word), "%.*s", (int)(q - p), p);
+		if (i == tword && (t = strtoll(word, &end, 10), *end == '\0') &&
+		    word[0] != '\0') {
+			when_fmt(t, utc, 0, buf, sizeof(buf));
+			fputs(buf, fp);
+		} else if (i == vword && (d = strtod(word, &end),
+		    *end == '\0') && word[0] != '\0' &&
+		    strcmp(word, "U") != 0) {
+			when_number(d, buf, sizeof(buf));
+			fputs(buf, fp);
+		} else
+			fwrite(p, 1, (size_t)(q - p), fp);
+		if (*q == '\0')
+			break;
+		fputc(' ', fp);
+		p = q + 1;
+	}
+	fputc('\n', fp);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * output.h - how tallyctl prints FETCH answers: an aligned table with
- * ISO-8601 UTC times, CSV or JSON.  Pure functions over parsed rows.
+ * local (or ISO-8601 UTC) times, CSV or JSON; and alert lines with dates.
+ * Pure functions over parsed rows.
  */
 #ifndef TALLYCTL_OUTPUT_H
 #define TALLYCTL_OUTPUT_H
@@ -28,15 +29,21 @@ int	output_fetch_parse(const struct resp *, struct fetch_result *,
 	    char *err, size_t errlen);
 void	output_fetch_free(struct fetch_result *);
 
-void	output_fetch_table(FILE *, const struct fetch_result *);
+/* Times local (or UTC), dates alone when every row is at midnight. */
+void	output_fetch_table(FILE *, const struct fetch_result *, int utc);
 void	output_fetch_csv(FILE *, const struct fetch_result *);
 void	output_fetch_json(FILE *, const char *metric,
 	    const struct fetch_result *);
 
-/* "2021-12-31T23:59:59Z", or the plain number if it is out of range. */
-void	output_iso_time(long long t, char *buf, size_t len);
 /* The shortest of %.15g / %.17g that reads back as the same double. */
 void	output_number(double v, char *buf, size_t len);
+/*
+ * An alert line (ALERTS, ALERT HISTORY, ALERT TEST) for a person: word
+ * tword (from 0), epoch seconds, as a local date and time; word vword a
+ * plain number; the rest as it came.
+ */
+void	output_alert_line(FILE *, const char *line, int tword, int vword,
+	    int utc);
 /* A JSON string literal, quotes included. */
 void	output_json_string(FILE *, const char *);
 

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include "conn.h"
 #include "output.h"
 #include "req.h"
+#include "when.h"
 
 #ifndef TALLY_RUNSTATEDIR
 #define TALLY_RUNSTATEDIR	"/run"
@@ -45,6 +47,7 @@ struct ctl {
 	const char	*hostport;
 	char		*token;
 	int		 timeout_ms;	/* < 0: none */
+	int		 utc;		/* --utc: times in and out in UTC */
 	struct conn	*conn;
 };
 
@@ -60,6 +63,8 @@ struct ctl_cmd {
 	int		 max_args;	/* -1: any number */
 	int		 flags;
 #define CTL_F_TEXT	0x1		/* print the status text (PONG) */
+#define CTL_F_ALERTS	0x2		/* ALERTS lines: dates, numbers */
+#define CTL_F_EVENTS	0x4		/* event lines: dates, numbers */
 	ctl_exec_fn	 exec;
 	const char	*usage;
 };
@@ -88,7 +93,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "graph [-o file] key=value ..." },
 	{ "plugins", "PLUGINS", 0, 0, 0, ctl_simple, "plugins" },
 	{ "stats", "STATS", 0, 0, 0, ctl_simple, "stats" },
-	{ "alerts", "ALERTS", 0, 0, 0, ctl_simple, "alerts" },
+	{ "alerts", "ALERTS", 0, 0, CTL_F_ALERTS, ctl_simple, "alerts" },
 	{ "alert", "ALERT", 1, 4, 0, ctl_alert,
 	  "alert history [name] | alert test name --from date" },
 	{ "report", "REPORT", 0, 8, 0, ctl_report,
@@ -99,13 +104,18 @@ static const struct ctl_cmd ctl_cmds[] = {
 
 static char	ctl_line[REQ_LINE_MAX + 1];
 
+static const struct option ctl_longopts[] = {
+	{ "utc", no_argument, NULL, 'u' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static void __attribute__((noreturn))
 usage(int status)
 {
 	size_t	 i;
 	FILE	*fp = status ? stderr : stdout;
 
-	fprintf(fp, "usage: tallyctl [-hV] [-s socket | -H host:port] "
+	fprintf(fp, "usage: tallyctl [-huV] [-s socket | -H host:port] "
 	    "[-t token] [-T timeout] command ...\n"
 	    "  -s socket   unix socket (default $TALLY_SOCKET or %s)\n"
 	    "  -H h:port   connect over TCP instead\n"
@@ -113,6 +123,7 @@ usage(int status)
 	    "(default $TALLY_TOKEN)\n"
 	    "  -T seconds  give up on an answer after this long "
 	    "(default %d, 0: never)\n"
+	    "  -u, --utc   times typed and shown in UTC, not local time\n"
 	    "commands:\n", CTL_SOCKET_DEFAULT, CTL_TIMEOUT_DEFAULT);
 	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
 		fprintf(fp, "  %s\n", ctl_cmds[i].usage);
@@ -292,6 +303,7 @@ ctl_check_args(const struct ctl_cmd *cmd, int argc)
 static int
 ctl_run_ok(struct ctl *ctl, int flags)
 {
+	static const int	 words[][2] = { { 2, 3 }, { 0, 5 } };
 	struct resp	 r;
 	size_t		 i;
 	int		 rc;
@@ -302,8 +314,15 @@ ctl_run_ok(struct ctl *ctl, int flags)
 		else {
 			if ((flags & CTL_F_TEXT) && *r.text != '\0')
 				printf("%s\n", r.text);
-			for (i = 0; i < r.count; i++)
-				printf("%s\n", r.lines[i]);
+			for (i = 0; i < r.count; i++) {
+				if (flags & (CTL_F_ALERTS | CTL_F_EVENTS))
+					output_alert_line(stdout, r.lines[i],
+					    words[!!(flags & CTL_F_EVENTS)][0],
+					    words[!!(flags & CTL_F_EVENTS)][1],
+					    ctl->utc);
+				else
+					printf("%s\n", r.lines[i]);
+			}
 		}
 	}
 	resp_free(&r);
@@ -332,11 +351,14 @@ ctl_fetch(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct fetch_result	 f;
 	struct resp		 r;
-	char			 err[CONN_ERR_MAX];
+	char			 err[CONN_ERR_MAX], start[WHEN_ARG_MAX];
+	char			 end[WHEN_ARG_MAX];
 	int			 i, n = 0, rc, csv = 0, json = 0;
 
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--csv") == 0)
+		if (strcmp(argv[i], "--utc") == 0)
+			ctl->utc = 1;
+		else if (strcmp(argv[i], "--csv") == 0)
 			csv = 1;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
@@ -351,6 +373,8 @@ ctl_fetch(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		    "both"));
 	if ((rc = ctl_check_args(cmd, n)) != CTL_EXIT_OK)
 		return (rc);
+	argv[1] = when_arg(argv[1], ctl->utc, start, sizeof(start));
+	argv[2] = when_arg(argv[2], ctl->utc, end, sizeof(end));
 	if (req_build(ctl_line, cmd->verb, n, argv, err, sizeof(err)) == -1)
 		return (ctl_usage_error(cmd, "%s", err));
 	if ((rc = ctl_call(ctl, &r)) == CTL_EXIT_OK) {
@@ -363,7 +387,7 @@ ctl_fetch(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 			else if (json)
 				output_fetch_json(stdout, argv[0], &f);
 			else
-				output_fetch_table(stdout, &f);
+				output_fetch_table(stdout, &f, ctl->utc);
 			output_fetch_free(&f);
 		}
 	}
@@ -419,9 +443,10 @@ static int
 ctl_graph(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct resp	 r;
-	char		 err[CONN_ERR_MAX];
+	char		 err[CONN_ERR_MAX], times[2][WHEN_ARG_MAX + 6];
+	char		 when[WHEN_ARG_MAX];
 	const char	*out = NULL;
-	int		 i, n = 0, rc;
+	int		 i, n = 0, rc, k;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0) {
@@ -431,11 +456,26 @@ ctl_graph(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 			out = argv[i];
 		} else if (strncmp(argv[i], "-o", 2) == 0)
 			out = argv[i] + 2;
+		else if (strcmp(argv[i], "--utc") == 0)
+			ctl->utc = 1;
 		else if (argv[i][0] == '-' || strchr(argv[i], '=') == NULL)
 			return (ctl_usage_error(cmd, "graph: expected "
 			    "key=value, not \"%s\"", argv[i]));
 		else
 			argv[n++] = argv[i];
+	}
+	/* start= and end= are times as the user writes them. */
+	for (i = 0; i < n; i++) {
+		k = strncmp(argv[i], "start=", 6) == 0 ? 0 :
+		    strncmp(argv[i], "end=", 4) == 0 ? 1 : -1;
+		if (k == -1)
+			continue;
+		if (when_arg(strchr(argv[i], '=') + 1, ctl->utc, when,
+		    sizeof(when)) != when)
+			continue;
+		snprintf(times[k], sizeof(times[k]), "%s%s", k == 0 ?
+		    "start=" : "end=", when);
+		argv[i] = times[k];
 	}
 	if ((rc = ctl_check_args(cmd, n)) != CTL_EXIT_OK)
 		return (rc);
@@ -516,12 +556,15 @@ static int
 ctl_alert(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	char	*words[2], *from = NULL, err[CONN_ERR_MAX];
+	char	 when[WHEN_ARG_MAX];
 	int	 i, n = 0, rc;
 
 	if ((rc = ctl_check_args(cmd, argc)) != CTL_EXIT_OK)
 		return (rc);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--utc") == 0)
+			ctl->utc = 1;
+		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
 			from = argv[++i];
 		else if (strncmp(argv[i], "--from=", 7) == 0)
 			from = argv[i] + 7;
@@ -535,16 +578,16 @@ ctl_alert(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		if (req_build(ctl_line, "ALERT HISTORY", n, words, err,
 		    sizeof(err)) == -1)
 			return (ctl_usage_error(cmd, "%s", err));
-		return (ctl_run_ok(ctl, 0));
+		return (ctl_run_ok(ctl, CTL_F_EVENTS));
 	}
 	if (strcasecmp(argv[0], "test") != 0 || n != 1 || from == NULL)
 		return (ctl_usage_error(cmd, "alert: expected history [name] "
 		    "or test name --from date"));
-	words[1] = from;
+	words[1] = when_arg(from, ctl->utc, when, sizeof(when));
 	if (req_build(ctl_line, "ALERT TEST", 2, words, err, sizeof(err)) ==
 	    -1)
 		return (ctl_usage_error(cmd, "%s", err));
-	return (ctl_run_ok(ctl, 0));
+	return (ctl_run_ok(ctl, CTL_F_EVENTS));
 }
 
 /* Print a whole response as it came; an image only if not to a tty. */
@@ -638,8 +681,12 @@ main(int argc, char *argv[])
 	ctl.token = getenv("TALLY_TOKEN");
 	if (ctl.token != NULL && *ctl.token == '\0')
 		ctl.token = NULL;
-	while ((ch = getopt(argc, argv, "+hH:s:t:T:V")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hH:s:t:T:uV", ctl_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'u':
+			ctl.utc = 1;
+			break;
 		case 'H':
 			ctl.hostport = optarg;
 			break;

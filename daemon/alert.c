@@ -220,7 +220,7 @@ alert_one_get(struct alert_watch *ar, const char *metric, time_t now)
 		return (one);
 	one = xcalloc(1, sizeof(*one));
 	one->metric = xstrdup(metric);
-	alertrule_state_init(&one->st, now);
+	alertrule_state_init(&one->st, now, &ar->r);
 	hmap_put(ar->alerts, metric, one);
 	return (one);
 }
@@ -403,32 +403,32 @@ alert_rrd_info(const char *path, const char *cf, struct alert_rrd *ri,
 }
 
 /*
- * The step librrd will answer (start, end] with, roughly as rrd_fetch
- * picks an archive: the closest to want among those covering the range,
- * else the one covering most.  Only used to bound what a fetch returns.
+ * The archive step librrd answers a fetch from start with, as rrd_fetch
+ * picks: the closest to want among the archives covering start (counted
+ * from the file's last update, aligned to the archive's step), else the
+ * one covering most.
  */
 static unsigned long
 alert_rrd_step(const struct alert_rrd *ri, time_t start, unsigned long want)
 {
 	unsigned long	 best = 0, bestdiff = ULONG_MAX, cover = 0, c, d;
-	unsigned long	 partial = 0;
+	unsigned long	 partial = 0, s;
 	time_t		 first;
 	int		 k;
 
 	for (k = 0; k < ALERT_RRA_MAX; k++) {
-		if (ri->rra_step[k] == 0)
+		if ((s = ri->rra_step[k]) == 0)
 			continue;
-		first = ri->last - (time_t)(ri->rra_step[k] * ri->rra_rows[k]);
-		d = ri->rra_step[k] > want ? ri->rra_step[k] - want : want -
-		    ri->rra_step[k];
+		c = s * ri->rra_rows[k];
+		first = ri->last - ri->last % (time_t)s - (time_t)c;
+		d = s > want ? s - want : want - s;
 		if (first <= start && d < bestdiff) {
-			best = ri->rra_step[k];
+			best = s;
 			bestdiff = d;
 		}
-		c = ri->rra_step[k] * ri->rra_rows[k];
 		if (c > cover) {
 			cover = c;
-			partial = ri->rra_step[k];
+			partial = s;
 		}
 	}
 	return (best != 0 ? best : partial != 0 ? partial : 1);
@@ -445,32 +445,39 @@ alert_reads_now(const struct alertrule *r)
 	    !(r->kind == ALERT_THRESHOLD && alertrule_span_zero(&r->window)));
 }
 
-/* Read one series' rows from start to the job's now into points. */
-static int
-alert_fetch(struct alert_job *j, const char *path, struct alert_point **pp,
-    size_t *np, char *err, size_t len)
+/*
+ * Where the fetch of an evaluation at t starts: the rule's history before
+ * the end of its windows, and some slack.
+ */
+static time_t
+alert_window_back(const struct alert_job *j)
 {
-	struct alert_rrd	 ri;
-	time_t			 start, end = j->now, base;
-	unsigned long		 step, nds = 0, i, n, slack;
-	char			**names = NULL;
-	rrd_value_t		*data = NULL;
-	struct stat		 sb;
+	unsigned long	 slack;
 
-	*pp = NULL;
-	*np = 0;
-	if (stat(path, &sb) == -1)
-		return (0);		/* no file yet: no data */
-	if (alert_rrd_info(path, alertrule_cfs[j->r.cf], &ri, err, len) == -1)
-		return (-1);
 	slack = 2 * (j->r.resolution > 300 ? j->r.resolution : 300);
-	base = j->test ? j->from : alert_reads_now(&j->r) ? j->now :
-	    (ri.last < j->now ? ri.last : j->now);
-	start = base - (time_t)(alertrule_history(&j->r) + slack);
-	step = j->r.resolution > 0 ? j->r.resolution : 1;
-	n = alert_rrd_step(&ri, start, step);
-	if ((unsigned long)(end - start) / n > ALERT_ROWS_MAX)
-		start = end - (time_t)(ALERT_ROWS_MAX * n);
+	return ((time_t)(alertrule_history(&j->r) + slack));
+}
+
+static time_t
+alert_window_start(const struct alert_job *j, const struct alert_rrd *ri,
+    time_t t)
+{
+	time_t	 base;
+
+	base = alert_reads_now(&j->r) ? t : (ri->last < t ? ri->last : t);
+	return (base - alert_window_back(j));
+}
+
+/* rrd_fetch_r of (start, end] at step into points. */
+static int
+alert_fetch_range(const struct alert_job *j, const char *path, time_t start,
+    time_t end, unsigned long step, struct alert_point **pp, size_t *np,
+    char *err, size_t len)
+{
+	unsigned long	 nds = 0, i, n;
+	char		**names = NULL;
+	rrd_value_t	*data = NULL;
+
 	rrd_clear_error();
 	if (rrd_fetch_r(path, alertrule_cfs[j->r.cf], &start, &end, &step,
 	    &nds, &names, &data) != 0) {
@@ -491,45 +498,169 @@ alert_fetch(struct alert_job *j, const char *path, struct alert_point **pp,
 	return (0);
 }
 
+/* Read one series' rows for an evaluation at the job's now. */
+static int
+alert_fetch(struct alert_job *j, const char *path, struct alert_point **pp,
+    size_t *np, char *err, size_t len)
+{
+	struct alert_rrd	 ri;
+	time_t			 start;
+	unsigned long		 step, n;
+	struct stat		 sb;
+
+	*pp = NULL;
+	*np = 0;
+	if (stat(path, &sb) == -1)
+		return (0);		/* no file yet: no data */
+	if (alert_rrd_info(path, alertrule_cfs[j->r.cf], &ri, err, len) == -1)
+		return (-1);
+	start = alert_window_start(j, &ri, j->now);
+	step = j->r.resolution > 0 ? j->r.resolution : 1;
+	n = alert_rrd_step(&ri, start, step);
+	if ((unsigned long)(j->now - start) / n > ALERT_ROWS_MAX)
+		start = j->now - (time_t)(ALERT_ROWS_MAX * n);
+	return (alert_fetch_range(j, path, start, j->now, step, pp, np, err,
+	    len));
+}
+
+/* A replay's progress through one series. */
+struct alert_replay {
+	struct alert_state	 st;
+	time_t			 t;		/* next evaluation */
+	const char		*metric;
+};
+
+/* Record an event of a replay; 0 once the answer is full. */
+static int
+alert_replay_event(struct alert_job *j, struct alert_replay *rp, int prev)
+{
+	char	 line[ALERTDB_LINE_MAX];
+
+	if (j->nlines == ALERT_TEST_LINES) {
+		j->truncated = 1;
+		return (0);
+	}
+	alertdb_event_fmt(line, sizeof(line), rp->t, j->rule, rp->metric,
+	    prev, rp->st.level, rp->st.value, rp->st.msg);
+	j->lines = xreallocarray(j->lines, j->nlines + 1, sizeof(*j->lines));
+	j->lines[j->nlines].t = rp->t;
+	j->lines[j->nlines++].text = xstrdup(line);
+	return (1);
+}
+
 /*
- * Replay a rule over one series: its state changes from `from` to now.
- * An evaluation that would see the same points as the last one (and does
- * not depend on the time itself) reuses its result.
+ * Evaluate the steps up to last over points p read from one archive.
+ * Steps are on the rule's grid (multiples of the step, as a live rule's
+ * clock ticks).  A rule that does not move with time, whose state stood
+ * still through an evaluation that saw the same points as the one
+ * before, changes nothing until the next point shows: the replay jumps
+ * there, so a replay over decades costs about one evaluation per point.
  */
-static void
-alert_replay(struct alert_job *j, const char *metric,
+static int
+alert_replay_run(struct alert_job *j, struct alert_replay *rp, time_t last,
     const struct alert_point *p, size_t n)
 {
-	struct alert_state	 st;
 	struct alert_result	 res;
+	struct alert_state	 before;
 	enum alert_event	 ev;
-	time_t			 t;
-	char			 line[ALERTDB_LINE_MAX];
+	time_t			 step = (time_t)j->step, next;
 	size_t			 m, seen = (size_t)-1;
-	int			 prev, moves = alertrule_moves_with_time(&j->r);
+	int			 prev, same, moves;
 
-	alertrule_state_init(&st, j->from);
-	for (t = j->from; t <= j->now; t += (time_t)j->step) {
+	moves = alertrule_moves_with_time(&j->r);
+	for (; rp->t <= last; rp->t += step) {
 		if (__atomic_load_n(&alert_cancel, __ATOMIC_RELAXED))
-			return;
-		m = alertrule_upto(p, n, t);
-		if (moves || m != seen)
-			alertrule_eval(&j->r, p, n, t, &res);
+			return (0);
+		m = alertrule_upto(p, n, rp->t);
+		same = m == seen;
+		if (moves || !same)
+			alertrule_eval(&j->r, p, n, rp->t, &res);
 		seen = m;
-		ev = alertrule_step(&j->r, &st, &res, t, &prev);
-		if (ev == ALERT_EV_NONE || ev == ALERT_EV_REPEAT)
+		before = rp->st;
+		ev = alertrule_step(&j->r, &rp->st, &res, rp->t, &prev);
+		if (ev != ALERT_EV_NONE && ev != ALERT_EV_REPEAT &&
+		    !alert_replay_event(j, rp, prev))
+			return (0);
+		if (moves || !same || before.level != rp->st.level ||
+		    memcmp(before.count, rp->st.count, sizeof(before.count)))
 			continue;
-		if (j->nlines == ALERT_TEST_LINES) {
-			j->truncated = 1;
-			return;
-		}
-		alertdb_event_fmt(line, sizeof(line), t, j->rule, metric, prev,
-		    st.level, st.value, st.msg);
-		j->lines = xreallocarray(j->lines, j->nlines + 1,
-		    sizeof(*j->lines));
-		j->lines[j->nlines].t = t;
-		j->lines[j->nlines++].text = xstrdup(line);
+		/* Nothing can change before point m shows. */
+		next = m < n ? p[m].t : last + 1;
+		if (next > rp->t + step)
+			rp->t = (next - 1) / step * step;
 	}
+	return (1);
+}
+
+/*
+ * The last step from t whose window still reads archive a: the archive
+ * picked changes only where a window's start passes the first row of
+ * another archive.  Bounded by now and by the rows one fetch may return.
+ */
+static time_t
+alert_replay_last(const struct alert_job *j, const struct alert_rrd *ri,
+    time_t t, time_t start, unsigned long a)
+{
+	time_t		 step = (time_t)j->step, b = j->now, first, h, last;
+	unsigned long	 s;
+	int		 k;
+
+	h = alert_window_back(j);	/* window start = base - h */
+	for (k = 0; k < ALERT_RRA_MAX; k++) {
+		if ((s = ri->rra_step[k]) == 0)
+			continue;
+		first = ri->last - ri->last % (time_t)s -
+		    (time_t)(s * ri->rra_rows[k]);
+		if (first > start && first + h - 1 < b &&
+		    (alert_reads_now(&j->r) || ri->last >= first + h))
+			b = first + h - 1;
+	}
+	if ((unsigned long)(b - start) / a >= ALERT_ROWS_MAX)
+		b = start + (time_t)((ALERT_ROWS_MAX - 1) * a);
+	last = b < t ? t : b / step * step;
+	return (last < t ? t : last);
+}
+
+/*
+ * Replay a rule over one series from `from` to now.  Every evaluation
+ * reads what a live one at that time reads now: its window from the
+ * archive librrd picks for it, so a replay from 1985 and one from 2012
+ * see the same figures in 2023.  Steps that share an archive share one
+ * fetch.
+ */
+static int
+alert_replay(struct alert_job *j, const char *path, const char *metric,
+    char *err, size_t len)
+{
+	struct alert_replay	 rp;
+	struct alert_rrd	 ri;
+	struct alert_point	*p;
+	struct stat		 sb;
+	time_t			 step = (time_t)j->step, last, start;
+	unsigned long		 want, a;
+	size_t			 n;
+	int			 more = 1;
+
+	if (stat(path, &sb) == -1)
+		return (0);
+	if (alert_rrd_info(path, alertrule_cfs[j->r.cf], &ri, err, len) == -1)
+		return (-1);
+	want = j->r.resolution > 0 ? j->r.resolution : 1;
+	memset(&rp, 0, sizeof(rp));
+	rp.metric = metric;
+	rp.t = (j->from + step - 1) / step * step;
+	alertrule_state_init(&rp.st, rp.t, &j->r);
+	while (more && rp.t <= j->now) {
+		start = alert_window_start(j, &ri, rp.t);
+		a = alert_rrd_step(&ri, start, want);
+		last = alert_replay_last(j, &ri, rp.t, start, a);
+		if (alert_fetch_range(j, path, start, last, a, &p, &n, err,
+		    len) == -1)
+			return (-1);
+		more = alert_replay_run(j, &rp, last, p, n);
+		free(p);
+	}
+	return (0);
 }
 
 /* Worker: list the series, read each, evaluate or replay. */
@@ -553,21 +684,22 @@ alert_run(struct work_job *wj)
 	j->res = xcalloc(j->nnames, sizeof(*j->res));
 	for (i = 0; i < j->nnames; i++) {
 		if (names_series_path(path, sizeof(path), j->datadir,
-		    j->names[i]) == -1 || alert_fetch(j, path, &p, &n, err,
-		    sizeof(err)) == -1) {
-			snprintf(j->err, sizeof(j->err), "%s: %s",
-			    j->names[i], err);
-			j->res[i].known = 0;
-			j->res[i].value = NAN;
-			snprintf(j->res[i].msg, sizeof(j->res[i].msg),
-			    "cannot read: %s", err);
+		    j->names[i]) == -1)
+			snprintf(err, sizeof(err), "name too long");
+		else if (j->test && alert_replay(j, path, j->names[i], err,
+		    sizeof(err)) == 0)
+			continue;
+		else if (!j->test && alert_fetch(j, path, &p, &n, err,
+		    sizeof(err)) == 0) {
+			alertrule_eval(&j->r, p, n, j->now, &j->res[i]);
+			free(p);
 			continue;
 		}
-		if (j->test)
-			alert_replay(j, j->names[i], p, n);
-		else
-			alertrule_eval(&j->r, p, n, j->now, &j->res[i]);
-		free(p);
+		snprintf(j->err, sizeof(j->err), "%s: %s", j->names[i], err);
+		j->res[i].known = 0;
+		j->res[i].value = NAN;
+		snprintf(j->res[i].msg, sizeof(j->res[i].msg),
+		    "cannot read: %s", err);
 	}
 }
 
@@ -1066,8 +1198,11 @@ alert_test(const char *name, time_t from, alert_answer_cb answer,
 	j->test = 1;
 	j->from = from < now ? from : now;
 	j->step = ar->r.every;
-	if ((unsigned long)(now - j->from) / j->step > ALERT_TEST_STEPS)
-		j->step = (unsigned long)(now - j->from) / ALERT_TEST_STEPS + 1;
+	/* A rule moving with time is evaluated at every step: bound them. */
+	if (alertrule_moves_with_time(&ar->r) &&
+	    (unsigned long)(now - j->from) / j->step > ALERT_TEST_STEPS)
+		j->step *= (unsigned long)(now - j->from) / j->step /
+		    ALERT_TEST_STEPS + 1;
 	j->answer = answer;
 	j->id = id;
 	alert_job_start(j);
@@ -1382,17 +1517,21 @@ alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 	struct alert_worst	 ws = { NULL, 0 };
 	const struct alert_one	*w;
 	char			 num[32];
+	int			 en = ar->r.lang == ALERT_LANG_EN;
 
 	if (!ar->enabled) {
-		evbuffer_add_printf(out, "%s disabled %lld U rule disabled "
-		    "(enabled = no)\n", ar->name, (long long)ar->created);
+		evbuffer_add_printf(out, "%s disabled %lld U %s\n", ar->name,
+		    (long long)ar->created, en ? "rule disabled (enabled = "
+		    "no)" : "quy tắc đã tắt (enabled = no)");
 		return;
 	}
 	hmap_foreach(ar->alerts, alert_worst_cb, &ws);
 	if ((w = ws.one) == NULL) {
 		evbuffer_add_printf(out, "%s ok %lld U %s: %s\n", ar->name,
 		    (long long)ar->created, ar->metric, ar->evaluated == 0 ?
-		    "not evaluated yet" : "no series matches");
+		    (en ? "not evaluated yet" : "chưa đánh giá") :
+		    (en ? "no series matches" : "không có chuỗi số liệu nào "
+		    "khớp"));
 		return;
 	}
 	numfmt_double(num, sizeof(num), w->st.value);
@@ -1400,7 +1539,8 @@ alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 	    alertrule_level_name(w->st.level), (long long)w->st.since, num,
 	    w->metric, w->st.msg);
 	if (ws.firing > 1)
-		evbuffer_add_printf(out, " (%d series firing)", ws.firing);
+		evbuffer_add_printf(out, en ? " (%d series firing)" :
+		    " (%d chuỗi đang báo)", ws.firing);
 	evbuffer_add_printf(out, "\n");
 }
 
@@ -1503,9 +1643,11 @@ alert_json_rule(struct evbuffer *out, const struct alert_watch *ar)
 	if (ws.one == NULL) {
 		memset(&none, 0, sizeof(none));
 		none.metric = ar->metric;
-		alertrule_state_init(&none.st, ar->created);
+		alertrule_state_init(&none.st, ar->created, &ar->r);
 		if (!ar->enabled)
-			snprintf(none.st.msg, sizeof(none.st.msg), "disabled");
+			snprintf(none.st.msg, sizeof(none.st.msg), "%s",
+			    ar->r.lang == ALERT_LANG_EN ? "disabled" :
+			    "đã tắt");
 		ws.one = &none;
 	}
 	evbuffer_add_printf(out, "{\"name\":");

@@ -134,6 +134,12 @@ static const struct config_key alertconf_keys[] = {
 	  .max = CONFIG_MS_Y, .def = "0", .defshow = "0 (never)",
 	  .flags = CONFIG_RELOAD | CONFIG_SECONDS, .off = A(rule.repeat),
 	  .help = "notify again this often while firing" },
+	{ .name = "language", .type = CONFIG_ENUM,
+	  .def = "vi", .choices = alertrule_langs, .flags = CONFIG_RELOAD,
+	  .off = A(rule.lang),
+	  .help = "of the messages: vi (Vietnamese: \"thay đổi -12 %: 1,364 "
+	  "tỷ năm 2022 so với 1,55 tỷ năm 2021\") or en (English); numbers "
+	  "as people write them, times of day local" },
 	{ .name = "notify", .type = CONFIG_STRING,
 	  .def = "", .flags = CONFIG_RELOAD | CONFIG_NONE_OK,
 	  .off = A(notify_list),

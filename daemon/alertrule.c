@@ -31,6 +31,7 @@ const char *const alertrule_reduces[] = { "avg", "min", "max", "last",
 const char *const alertrule_anchors[] = { "now", "last", "calendar", NULL };
 const char *const alertrule_as[] = { "percent", "amount", NULL };
 const char *const alertrule_trends[] = { "slope", "falls", "rises", NULL };
+const char *const alertrule_langs[] = { "vi", "en", NULL };
 const char *const alertrule_cfs[] = { "AVERAGE", "MIN", "MAX", "LAST",
 	NULL };
 
@@ -263,32 +264,114 @@ alertrule_event_name(enum alert_event ev)
 	return (names[ev]);
 }
 
-/* A date as YYYY-MM-DD, with the time if not midnight. */
+/* ---- messages, in the rule's language */
+
+static int
+alertrule_en(const struct alertrule *r)
+{
+	return (r->lang == ALERT_LANG_EN);
+}
+
+/* A number as people write it ("1,55 tỷ", "+4,73 %"). */
+static const char *
+alertrule_num(const struct alertrule *r, char *buf, double v, int flags)
+{
+	return (numfmt_people(buf, v, alertrule_en(r) ? NUMFMT_EN :
+	    NUMFMT_VI, flags));
+}
+
+/*
+ * A time: a day boundary (daily and yearly rows) as its date, another
+ * time local, as the office reads it ("01/01/2023", "14:05 30/06/2021";
+ * "2023-01-01", "2021-06-30 14:05" in English).
+ */
 static void
-alertrule_fmt_time(char *buf, size_t len, time_t t)
+alertrule_fmt_time(const struct alertrule *r, char *buf, size_t len,
+    time_t t)
+{
+	struct tm	 tm;
+	const char	*f;
+
+	if (t % ALERT_DAY == 0) {
+		gmtime_r(&t, &tm);
+		f = alertrule_en(r) ? "%Y-%m-%d" : "%d/%m/%Y";
+	} else {
+		localtime_r(&t, &tm);
+		f = alertrule_en(r) ? "%Y-%m-%d %H:%M" : "%H:%M %d/%m/%Y";
+	}
+	strftime(buf, len, f, &tm);
+}
+
+/* A span in words: "1 năm", "3 tháng", "7 ngày"; "1 year", "7 days". */
+static void
+alertrule_fmt_span(const struct alertrule *r, char *buf, size_t len,
+    const struct alert_span *s)
+{
+	static const struct {
+		const char	*vi, *en;
+		unsigned long	 secs;
+	} units[] = {
+		{ "tuần", "week", 7 * ALERT_DAY }, { "ngày", "day", ALERT_DAY },
+		{ "giờ", "hour", 3600 }, { "phút", "minute", 60 },
+		{ "giây", "second", 1 } };
+	unsigned long	 n;
+	const char	*u;
+	size_t		 i;
+
+	if (s->months != 0) {
+		n = (unsigned long)(s->months % 12 == 0 ? s->months / 12 :
+		    s->months);
+		u = s->months % 12 == 0 ? (alertrule_en(r) ? "year" : "năm") :
+		    (alertrule_en(r) ? "month" : "tháng");
+	} else {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1; i++) {
+			if (s->secs != 0 && s->secs % units[i].secs == 0)
+				break;
+		}
+		n = s->secs / units[i].secs;
+		u = alertrule_en(r) ? units[i].en : units[i].vi;
+	}
+	snprintf(buf, len, "%lu %s%s", n, u, alertrule_en(r) && n != 1 ?
+	    "s" : "");
+}
+
+/* A duration in its two largest units: "3 ngày 4 giờ"; "3d4h". */
+static void
+alertrule_fmt_age(const struct alertrule *r, char *buf, size_t len,
+    double secs)
+{
+	long long	 s = (long long)fabs(secs);
+	int		 en = alertrule_en(r);
+
+	if (!isfinite(secs))
+		snprintf(buf, len, en ? "ever" : "mãi");
+	else if (s >= ALERT_DAY)
+		snprintf(buf, len, en ? "%lldd%lldh" : "%lld ngày %lld giờ",
+		    s / ALERT_DAY, s % ALERT_DAY / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, en ? "%lldh%lldm" : "%lld giờ %lld phút",
+		    s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, en ? "%llds" : "%lld giây", s);
+}
+
+/*
+ * The calendar year a window of one year ending at a new year holds
+ * (anchor = calendar, window = 1y), or 0: such figures are named by
+ * their year, as the annual report does.
+ */
+static int
+alertrule_year_of(const struct alertrule *r, const struct alert_span *s,
+    time_t end)
 {
 	struct tm	 tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, len, t % ALERT_DAY == 0 ? "%Y-%m-%d" :
-	    "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* A duration in its largest whole units: "3d4h", "12m". */
-static void
-alertrule_fmt_age(char *buf, size_t len, double secs)
-{
-	long long	 s = (long long)fabs(secs);
-
-	if (!isfinite(secs))
-		snprintf(buf, len, "ever");
-	else if (s >= ALERT_DAY)
-		snprintf(buf, len, "%lldd%lldh", s / ALERT_DAY,
-		    s % ALERT_DAY / 3600);
-	else if (s >= 3600)
-		snprintf(buf, len, "%lldh%lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, len, "%llds", s);
+	if (r->anchor != ALERT_ANCHOR_CALENDAR || s->months != 12 ||
+	    end % ALERT_DAY != 0)
+		return (0);
+	gmtime_r(&end, &tm);
+	return (tm.tm_mon == 0 && tm.tm_mday == 1 ? tm.tm_year + 1900 - 1 :
+	    0);
 }
 
 /* ---- checking a rule */
@@ -534,17 +617,20 @@ static void
 alertrule_eval_threshold(const struct alertrule *r,
     const struct alert_point *p, size_t m, struct alert_result *res)
 {
+	static const char *const vi[] = { "trung bình", "thấp nhất",
+	    "cao nhất", "mới nhất" };
 	struct alert_win	 w;
-	char			 span[32], num[32], when[32];
+	char			 span[48], num[NUMFMT_PEOPLE_LEN], when[48];
 	time_t			 t;
 
 	if (alertrule_span_zero(&r->window)) {
 		if (!alertrule_newest(p, alertrule_upto(p, m, res->at), &t,
 		    &res->value))
 			return;
-		alertrule_fmt_time(when, sizeof(when), t);
-		snprintf(res->msg, sizeof(res->msg), "value %.6g at %s",
-		    res->value, when);
+		alertrule_fmt_time(r, when, sizeof(when), t);
+		snprintf(res->msg, sizeof(res->msg), alertrule_en(r) ?
+		    "value %s at %s" : "giá trị %s lúc %s",
+		    alertrule_num(r, num, res->value, 0), when);
 		res->known = 1;
 		return;
 	}
@@ -554,11 +640,15 @@ alertrule_eval_threshold(const struct alertrule *r,
 		return;
 	res->value = r->reduce == ALERT_AVG ? w.sum / w.n : r->reduce ==
 	    ALERT_MIN ? w.min : r->reduce == ALERT_MAX ? w.max : w.last;
-	alertrule_span_fmt(span, sizeof(span), &r->window);
-	alertrule_fmt_time(when, sizeof(when), res->at);
-	numfmt_double(num, sizeof(num), res->value);
-	snprintf(res->msg, sizeof(res->msg), "%s %.6g over %s to %s",
-	    alertrule_reduces[r->reduce], res->value, span, when);
+	alertrule_fmt_span(r, span, sizeof(span), &r->window);
+	alertrule_fmt_time(r, when, sizeof(when), res->at);
+	alertrule_num(r, num, res->value, 0);
+	if (alertrule_en(r))
+		snprintf(res->msg, sizeof(res->msg), "%s %s over %s to %s",
+		    alertrule_reduces[r->reduce], num, span, when);
+	else
+		snprintf(res->msg, sizeof(res->msg), "%s %s trong %s đến %s",
+		    vi[r->reduce], num, span, when);
 	res->known = 1;
 }
 
@@ -568,33 +658,49 @@ alertrule_eval_change(const struct alertrule *r, const struct alert_point *p,
 {
 	struct alert_win	 cur, prev;
 	time_t			 a = res->at, start;
-	char			 span[32], back[32], when[32];
+	char			 span[48], back[48], when[48];
+	char			 pct[NUMFMT_PEOPLE_LEN], now[NUMFMT_PEOPLE_LEN];
+	char			 then[NUMFMT_PEOPLE_LEN];
+	int			 en = alertrule_en(r), year;
 
 	start = alertrule_span_sub(a, &r->window, 1);
 	alertrule_window(p, m, start, a, &cur);
 	alertrule_window(p, m, alertrule_span_sub(start, &r->compare, 1),
 	    alertrule_span_sub(a, &r->compare, 1), &prev);
-	alertrule_span_fmt(span, sizeof(span), &r->window);
-	alertrule_span_fmt(back, sizeof(back), &r->compare);
-	alertrule_fmt_time(when, sizeof(when), a);
+	alertrule_fmt_span(r, span, sizeof(span), &r->window);
+	alertrule_fmt_span(r, back, sizeof(back), &r->compare);
+	alertrule_fmt_time(r, when, sizeof(when), a);
 	if (cur.n == 0 || prev.n == 0) {
-		snprintf(res->msg, sizeof(res->msg), "no data for the %s to %s "
-		    "or the %s %s before", span, when, span, back);
+		snprintf(res->msg, sizeof(res->msg), en ? "no data for the %s "
+		    "to %s or the %s %s before" : "không có số liệu %s đến %s "
+		    "hoặc %s trước đó %s", span, when, span, back);
 		return;
 	}
 	cur.sum /= cur.n;
 	prev.sum /= prev.n;
 	if (fabs(prev.sum) < r->min_base || (r->as == ALERT_PERCENT &&
 	    prev.sum == 0)) {
-		snprintf(res->msg, sizeof(res->msg), "base %.6g is below "
-		    "min_base", prev.sum);
+		snprintf(res->msg, sizeof(res->msg), en ? "base %s is below "
+		    "min_base" : "mức so sánh %s dưới min_base",
+		    alertrule_num(r, then, prev.sum, 0));
 		return;
 	}
 	res->value = r->as == ALERT_PERCENT ? (cur.sum - prev.sum) /
 	    fabs(prev.sum) * 100 : cur.sum - prev.sum;
-	snprintf(res->msg, sizeof(res->msg), "change %+.4g%s: %.6g in the %s "
-	    "to %s against %.6g %s earlier", res->value, r->as ==
-	    ALERT_PERCENT ? "%" : "", cur.sum, span, when, prev.sum, back);
+	alertrule_num(r, pct, res->value, NUMFMT_SIGN |
+	    (r->as == ALERT_PERCENT ? NUMFMT_PCT : 0));
+	alertrule_num(r, now, cur.sum, 0);
+	alertrule_num(r, then, prev.sum, 0);
+	if ((year = alertrule_year_of(r, &r->window, a)) != 0 &&
+	    r->compare.months % 12 == 0)
+		snprintf(res->msg, sizeof(res->msg), en ? "change %s: %s in %d "
+		    "against %s in %d" : "thay đổi %s: %s năm %d so với %s năm "
+		    "%d", pct, now, year, then, year - r->compare.months / 12);
+	else
+		snprintf(res->msg, sizeof(res->msg), en ? "change %s: %s in "
+		    "the %s to %s against %s %s earlier" : "thay đổi %s: %s "
+		    "trong %s đến %s so với %s %s trước đó", pct, now, span,
+		    when, then, back);
 	res->known = 1;
 }
 
@@ -604,7 +710,7 @@ alertrule_eval_falls(const struct alertrule *r, const struct alert_point *p,
     size_t m, struct alert_result *res)
 {
 	struct alert_win	 a, b;
-	char			 span[32], when[32];
+	char			 span[48], when[48];
 	int			 k, n = 0;
 
 	alertrule_window(p, m, alertrule_span_sub(res->at, &r->period, 1),
@@ -621,11 +727,16 @@ alertrule_eval_falls(const struct alertrule *r, const struct alert_point *p,
 	if (k == 1 && a.n == 0)
 		return;
 	res->value = n;
-	alertrule_span_fmt(span, sizeof(span), &r->period);
-	alertrule_fmt_time(when, sizeof(when), res->at);
-	snprintf(res->msg, sizeof(res->msg), "%s in %d %s period%s in a row "
-	    "to %s", r->trend == ALERT_FALLS ? "fell" : "rose", n, span,
-	    n == 1 ? "" : "s", when);
+	alertrule_fmt_span(r, span, sizeof(span), &r->period);
+	alertrule_fmt_time(r, when, sizeof(when), res->at);
+	if (alertrule_en(r))
+		snprintf(res->msg, sizeof(res->msg), "%s in %d period%s of %s "
+		    "in a row to %s", r->trend == ALERT_FALLS ? "fell" : "rose",
+		    n, n == 1 ? "" : "s", span, when);
+	else
+		snprintf(res->msg, sizeof(res->msg), "%s %d kỳ %s liên "
+		    "tiếp đến %s", r->trend == ALERT_FALLS ? "giảm" : "tăng",
+		    n, span, when);
 	res->known = 1;
 }
 
@@ -635,7 +746,8 @@ alertrule_eval_slope(const struct alertrule *r, const struct alert_point *p,
 {
 	struct alert_win	 w;
 	double			 end, slope, mean;
-	char			 span[32], per[32];
+	char			 span[48], per[48], num[NUMFMT_PEOPLE_LEN];
+	char			 mnum[NUMFMT_PEOPLE_LEN];
 
 	alertrule_window(p, m, alertrule_span_sub(res->at, &r->window, 1),
 	    res->at, &w);
@@ -645,17 +757,21 @@ alertrule_eval_slope(const struct alertrule *r, const struct alert_point *p,
 	res->value = slope * alertrule_span_mean(&r->per);
 	if (r->as == ALERT_PERCENT) {
 		if (fabs(mean) < r->min_base || mean == 0) {
-			snprintf(res->msg, sizeof(res->msg), "mean %.6g is "
-			    "below min_base", mean);
+			snprintf(res->msg, sizeof(res->msg), alertrule_en(r) ?
+			    "mean %s is below min_base" : "trung bình %s dưới "
+			    "min_base", alertrule_num(r, mnum, mean, 0));
 			return;
 		}
 		res->value = res->value / fabs(mean) * 100;
 	}
-	alertrule_span_fmt(span, sizeof(span), &r->window);
-	alertrule_span_fmt(per, sizeof(per), &r->per);
-	snprintf(res->msg, sizeof(res->msg), "slope %+.4g%s per %s over %s "
-	    "(mean %.6g)", res->value, r->as == ALERT_PERCENT ? "%" : "", per,
-	    span, mean);
+	alertrule_fmt_span(r, span, sizeof(span), &r->window);
+	alertrule_fmt_span(r, per, sizeof(per), &r->per);
+	alertrule_num(r, num, res->value, NUMFMT_SIGN | (r->as ==
+	    ALERT_PERCENT ? NUMFMT_PCT : 0));
+	alertrule_num(r, mnum, mean, 0);
+	snprintf(res->msg, sizeof(res->msg), alertrule_en(r) ? "slope %s per "
+	    "%s over %s (mean %s)" : "xu hướng %s mỗi %s trong %s (trung bình "
+	    "%s)", num, per, span, mnum);
 	res->known = 1;
 }
 
@@ -665,7 +781,8 @@ alertrule_eval_forecast(const struct alertrule *r,
 {
 	struct alert_win	 w;
 	double			 end, slope, lim;
-	char			 span[32], when[32], cross[80] = "";
+	char			 span[48], when[48], cross[128] = "";
+	char			 num[NUMFMT_PEOPLE_LEN];
 	time_t			 t;
 	int			 l;
 
@@ -679,14 +796,17 @@ alertrule_eval_forecast(const struct alertrule *r,
 	if (slope != 0 && (lim - end) / slope > 0 && (lim - end) / slope <
 	    1e10) {
 		t = res->at + (time_t)((lim - end) / slope);
-		alertrule_fmt_time(when, sizeof(when), t);
-		snprintf(cross, sizeof(cross), ", reaches %.6g on %s", lim,
+		alertrule_fmt_time(r, when, sizeof(when), t);
+		snprintf(cross, sizeof(cross), alertrule_en(r) ? ", reaches %s "
+		    "on %s" : ", chạm %s vào %s", alertrule_num(r, num, lim, 0),
 		    when);
 	}
-	alertrule_span_fmt(span, sizeof(span), &r->window);
-	alertrule_fmt_time(when, sizeof(when), res->at + (time_t)r->horizon);
-	snprintf(res->msg, sizeof(res->msg), "forecast %.6g on %s from the "
-	    "trend of %s%s", res->value, when, span, cross);
+	alertrule_fmt_span(r, span, sizeof(span), &r->window);
+	alertrule_fmt_time(r, when, sizeof(when), res->at +
+	    (time_t)r->horizon);
+	snprintf(res->msg, sizeof(res->msg), alertrule_en(r) ? "forecast %s "
+	    "on %s from the trend of %s%s" : "dự báo %s vào %s theo xu hướng "
+	    "%s%s", alertrule_num(r, num, res->value, 0), when, span, cross);
 	res->known = 1;
 }
 
@@ -720,21 +840,24 @@ alertrule_eval_absent(const struct alertrule *r, const struct alert_point *p,
 {
 	time_t		 t = 0, d, end;
 	double		 v;
-	char		 when[32], age[32], per[16];
+	char		 when[48], age[48], per[16];
 	struct tm	 tm;
-	int		 have;
+	int		 have, en = alertrule_en(r);
 
 	have = alertrule_newest(p, m, &t, &v);
 	res->known = 1;
 	if (r->deadline_day == 0) {
 		res->value = have ? (double)(now - t) : INFINITY;
-		alertrule_fmt_age(age, sizeof(age), res->value);
-		alertrule_fmt_time(when, sizeof(when), t);
+		alertrule_fmt_age(r, age, sizeof(age), res->value);
+		alertrule_fmt_time(r, when, sizeof(when), t);
 		if (have)
-			snprintf(res->msg, sizeof(res->msg), "no value for %s "
-			    "(last at %s)", age, when);
+			snprintf(res->msg, sizeof(res->msg), en ?
+			    "no value for %s (last at %s)" :
+			    "không có giá trị trong %s (lần cuối %s)", age,
+			    when);
 		else
-			snprintf(res->msg, sizeof(res->msg), "no value stored");
+			snprintf(res->msg, sizeof(res->msg), en ? "no value "
+			    "stored" : "chưa có giá trị nào");
 		return;
 	}
 	d = alertrule_deadline(r, now, 0, &end);
@@ -743,16 +866,17 @@ alertrule_eval_absent(const struct alertrule *r, const struct alert_point *p,
 	res->value = (double)(now - d);
 	end -= 1;
 	gmtime_r(&end, &tm);
-	strftime(per, sizeof(per), r->deadline_mon != 0 ? "%Y" : "%Y-%m",
-	    &tm);
-	alertrule_fmt_time(when, sizeof(when), d);
-	alertrule_fmt_age(age, sizeof(age), res->value);
+	strftime(per, sizeof(per), r->deadline_mon != 0 ? "%Y" : en ?
+	    "%Y-%m" : "%m/%Y", &tm);
+	alertrule_fmt_time(r, when, sizeof(when), d);
+	alertrule_fmt_age(r, age, sizeof(age), res->value);
 	if (res->value >= 0)
-		snprintf(res->msg, sizeof(res->msg), "figures for %s missing: "
-		    "due %s, %s late", per, when, age);
+		snprintf(res->msg, sizeof(res->msg), en ? "figures for %s "
+		    "missing: due %s, %s late" : "thiếu số liệu %s: hạn %s, "
+		    "trễ %s", per, when, age);
 	else
-		snprintf(res->msg, sizeof(res->msg), "figures for %s due %s, "
-		    "in %s", per, when, age);
+		snprintf(res->msg, sizeof(res->msg), en ? "figures for %s due "
+		    "%s, in %s" : "số liệu %s hạn %s, còn %s", per, when, age);
 }
 
 void
@@ -779,7 +903,8 @@ alertrule_eval(const struct alertrule *r, const struct alert_point *p,
 	else
 		alertrule_eval_forecast(r, p, m, res);
 	if (!res->known && res->msg[0] == '\0')
-		snprintf(res->msg, sizeof(res->msg), "not enough data");
+		snprintf(res->msg, sizeof(res->msg), alertrule_en(r) ?
+		    "not enough data" : "chưa đủ số liệu");
 	res->level = res->known ? alertrule_target(r, ALERT_OK, res->value) :
 	    ALERT_OK;
 }
@@ -839,13 +964,15 @@ alertrule_target(const struct alertrule *r, int current, double v)
 }
 
 void
-alertrule_state_init(struct alert_state *st, time_t now)
+alertrule_state_init(struct alert_state *st, time_t now,
+    const struct alertrule *r)
 {
 	memset(st, 0, sizeof(*st));
 	st->level = ALERT_OK;
 	st->since = now;
 	st->value = NAN;
-	snprintf(st->msg, sizeof(st->msg), "not evaluated yet");
+	snprintf(st->msg, sizeof(st->msg), alertrule_en(r) ?
+	    "not evaluated yet" : "chưa đánh giá");
 }
 
 /* The level after this evaluation: lower at once, raise after "for". */

@@ -6,7 +6,9 @@
  * No I/O, no clock, no globals: the engine, ALERT TEST's replay and the
  * unit tests pass the points and "now", so the same code answers all
  * three, on any thread.  Times are UTC; calendar spans ("1y", "3mo") move
- * by calendar months.
+ * by calendar months.  Messages are in the rule's language (Vietnamese by
+ * default, or English), numbers as people write them (numfmt_people),
+ * times of day in the local time zone (TZ).
  */
 #ifndef TALLY_ALERTRULE_H
 #define TALLY_ALERTRULE_H
@@ -34,6 +36,7 @@ enum alert_anchor { ALERT_ANCHOR_NOW, ALERT_ANCHOR_LAST,
 	ALERT_ANCHOR_CALENDAR };
 enum alert_as { ALERT_PERCENT, ALERT_AMOUNT };
 enum alert_trend { ALERT_SLOPE, ALERT_FALLS, ALERT_RISES };
+enum alert_lang { ALERT_LANG_VI, ALERT_LANG_EN };
 
 /* NULL-terminated names, as the config file spells them. */
 extern const char *const alertrule_kinds[];
@@ -42,6 +45,7 @@ extern const char *const alertrule_reduces[];
 extern const char *const alertrule_anchors[];
 extern const char *const alertrule_as[];
 extern const char *const alertrule_trends[];
+extern const char *const alertrule_langs[];	/* vi en */
 extern const char *const alertrule_cfs[];	/* AVERAGE MIN MAX LAST */
 
 /* A length of time: whole calendar months, or else fixed seconds. */
@@ -76,6 +80,7 @@ struct alertrule {
 	int		 hyst_pct;
 	int		 for_count;	/* evaluations before raising */
 	unsigned long	 repeat;	/* seconds; 0: never repeat */
+	int		 lang;		/* enum alert_lang: of messages */
 };
 
 /* One stored point: its time (end of its interval) and value, NAN unknown. */
@@ -136,7 +141,8 @@ void		 alertrule_eval(const struct alertrule *,
 enum alert_event alertrule_step(const struct alertrule *,
 		    struct alert_state *, const struct alert_result *,
 		    time_t now, int *previous);
-void		 alertrule_state_init(struct alert_state *, time_t now);
+void		 alertrule_state_init(struct alert_state *, time_t now,
+		    const struct alertrule *);
 
 /*
  * How many of the n points are at or before t.  A rule that is neither

@@ -303,8 +303,10 @@ cmd_fetch_format(struct query_result *res)
 	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
 	    res->step, res->cf);
 	for (i = 0; i < res->nrows; i++) {
-		n = snprintf(line, sizeof(line), "%lld ", (long long)
+		/* no printf: a FETCH may be millions of rows */
+		n = (size_t)numfmt_ulong(line, (unsigned long long)
 		    (res->start + (time_t)((i + 1) * res->step)));
+		line[n++] = ' ';
 		numfmt_double(line + n, sizeof(line) - n, res->rows[i]);
 		n += strlen(line + n);
 		line[n++] = '\n';

@@ -103,7 +103,8 @@ static const struct config_key config_daemon_keys[] = {
 	  .def = "", .flags = CONFIG_NONE_OK, .off = D(socket_group),
 	  .help = "group that owns the unix socket; empty: the daemon's" },
 	{ .name = "listen", .type = CONFIG_STRING,
-	  .def = "", .flags = CONFIG_NONE_OK, .off = D(listen),
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_HOSTPORT,
+	  .off = D(listen),
 	  .help = "TCP address of the query protocol, host:port (loopback "
 	  "unless you mean it); empty: no TCP" },
 	{ .name = "token", .type = CONFIG_STRING,
@@ -135,6 +136,12 @@ static const struct config_key config_daemon_keys[] = {
 	  .def = TALLY_LIBEXECDIR "/tally-render", .off = D(render_helper),
 	  .help = "the graph helper program; graphs are rendered in these "
 	  "processes" },
+	{ .name = "graph_locale", .type = CONFIG_STRING,
+	  .def = "vi_VN.UTF-8", .flags = CONFIG_NONE_OK,
+	  .off = D(graph_locale),
+	  .help = "locale graphs are drawn in: decimal comma, weekdays and "
+	  "months (T2, Thg 11) with vi_VN.UTF-8; if it is not installed "
+	  "(locale-gen), C, as with an empty value" },
 	{ .name = "render_procs", .type = CONFIG_INT,
 	  .min = 1, .max = 16, .def = "2", .off = D(render_procs),
 	  .help = "graph helpers at most: graphs rendered at once" },
@@ -1012,6 +1019,11 @@ config_key(struct config_parse *p, const char *name, const char *value)
 		    "name (plugin.instance.metric of a-z, 0-9, _, -)", value,
 		    name);
 		seen[k - sec->keys] = -p->line;
+	} else if ((k->flags & CONFIG_HOSTPORT) && *value != '\0' &&
+	    util_hostport_valid(value, why, sizeof(why)) == -1) {
+		config_perr(p, p->line, "bad value '%s' for %s: %s", value,
+		    name, why);
+		seen[k - sec->keys] = -p->line;
 	} else if (k->ref != NULL && *value != '\0') {
 		p->refs = xreallocarray(p->refs, p->nrefs + 1,
 		    sizeof(*p->refs));
@@ -1252,6 +1264,19 @@ config_check_refs(struct config_parse *p)
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
+	struct config	*cf;
+	size_t		 before = errs->n;
+
+	if ((cf = config_load_all(path, errs)) != NULL && errs->n != before) {
+		config_free(cf);
+		cf = NULL;
+	}
+	return (cf);
+}
+
+struct config *
+config_load_all(const char *path, struct config_errors *errs)
+{
 	struct config_parse	 p;
 	struct config		*cf;
 	FILE			*fp;
@@ -1279,10 +1304,6 @@ config_load(const char *path, struct config_errors *errs)
 		}
 	}
 	fclose(p.fp);
-	if (p.errs.n != 0) {
-		config_free(cf);
-		cf = NULL;
-	}
 	config_errors_move(&p, errs);
 	config_parse_clear(&p);
 	return (cf);

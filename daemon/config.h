@@ -45,6 +45,7 @@ enum config_type {
 #define CONFIG_SECONDS	0x04		/* duration kept in whole seconds */
 #define CONFIG_MULTI	0x08		/* may be repeated */
 #define CONFIG_METRIC	0x20		/* a series name, or empty */
+#define CONFIG_HOSTPORT	0x40		/* host:port to listen on, or empty */
 
 #define CONFIG_MS_S		1000ULL
 #define CONFIG_MS_H		(3600 * CONFIG_MS_S)
@@ -134,6 +135,7 @@ struct config {
 	int		 requests_per_wake;
 	unsigned long	 graph_cache;		/* ms a render is reused */
 	char		*render_helper;		/* tally-render's path */
+	char		*graph_locale;		/* NULL: C */
 	int		 render_procs;		/* graph helpers at most */
 	unsigned long	 render_recycle;	/* renders before a new helper */
 	unsigned long	 render_rss_max;	/* bytes; bigger: a new helper */
@@ -163,6 +165,13 @@ void		 config_register(const struct config_section *);
  * directory of the config file.
  */
 struct config	*config_load(const char *path, struct config_errors *errs);
+/*
+ * The same, but the config is returned with its errors (NULL only if the
+ * file cannot be read), so tallyd -t can check what depends on it too
+ * (plugins) and report every error at once.  Never to be run.
+ */
+struct config	*config_load_all(const char *path,
+		    struct config_errors *errs);
 void		 config_free(struct config *);
 
 /* The sections of a kind in file order (built-ins first); NULL after. */

@@ -26,6 +26,9 @@
 #define GRAPH_SHOW_MAX		32
 #define GRAPH_SHOW_LEN		(4 * GRAPH_SHOW_MAX + 4)
 #define GRAPH_LEGEND_LEN	(2 * (GRAPH_NAME_MAX + 32) + 4)
+#define GRAPH_YEAR		(365 * 86400L)
+/* A span this long is labelled by years. */
+#define GRAPH_YEARS_FROM	(3 * GRAPH_YEAR)
 
 _Static_assert(GRAPH_NAME_MAX >= NAMES_SERIES_MAX,
     "a valid series name fits a graph_spec");
@@ -500,6 +503,18 @@ graph_build(const struct graph_spec *gs, const char *const *paths,
 	/* width and height are the whole image, as the client asked. */
 	graph_arg(gb, "--full-size-mode");
 	graph_arg(gb, "--slope-mode");
+	/* An office's graph: no "RRDTOOL / TOBI OETIKER" down the side. */
+	graph_arg(gb, "--disable-rrdtool-tag");
+	/*
+	 * Years of figures: a line at each new year and the year's number
+	 * in the middle of its span, as a yearly figure is named ("2021"
+	 * under the span 2021 holds).
+	 */
+	if (gs->end - gs->start >= GRAPH_YEARS_FROM) {
+		graph_arg(gb, "--x-grid");
+		graph_arg(gb, "YEAR:1:YEAR:1:YEAR:%d:31536000:%%Y",
+		    gs->end - gs->start > 16 * GRAPH_YEAR ? 2 : 1);
+	}
 	if (rrdcached != NULL) {
 		graph_arg(gb, "--daemon");
 		graph_arg(gb, "%s", rrdcached);

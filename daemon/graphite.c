@@ -85,11 +85,13 @@ static char			 graphite_buf[GRAPHITE_LINE_MAX + 2];
 
 static const struct config_key graphite_keys[] = {
 	{ .name = "listen", .type = CONFIG_STRING,
-	  .def = "", .flags = CONFIG_NONE_OK, .off = G(listen),
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_HOSTPORT,
+	  .off = G(listen),
 	  .help = "TCP address of the Graphite plaintext listener, host:port "
 	  "(e.g. 127.0.0.1:2003); empty: off" },
 	{ .name = "udp", .type = CONFIG_STRING,
-	  .def = "", .flags = CONFIG_NONE_OK, .off = G(udp),
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_HOSTPORT,
+	  .off = G(udp),
 	  .help = "UDP address for the same lines, one or more a datagram; "
 	  "empty: off" },
 	{ .name = "plugin", .type = CONFIG_OWN,

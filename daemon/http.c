@@ -14,7 +14,9 @@
  * evhttp right after the callback, so the entry forgets it.  The entry
  * stays until its query answers, so max_requests counts work under way,
  * not clients still there.  http_stop empties the table; answers that
- * come later find no entry and are dropped.
+ * come later find no entry and are dropped.  The Prometheus API (prom.c)
+ * is a router asked first (http_set_router); its queries wait the same
+ * way (http_hold, http_release), so max_requests counts them too.
  *
  * Nothing from a URL becomes a path: the dashboard is a fixed list of
  * files read from dashboard_dir at start and on reload, and a URL either
@@ -28,8 +30,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,11 +76,12 @@
 #define HTTP_JSON		"application/json; charset=utf-8"
 
 /*
- * /api/v1/metrics being completed: last values the registry lacks (after
- * a restart, a yearly series has none until its next value) are read
- * from the files, one LAST query each.
+ * /api/v1/metrics or /metrics being completed: last values the registry
+ * lacks (after a restart, a yearly series has none until its next value)
+ * are read from the files, one LAST query each.
  */
 struct http_batch {
+	int		  prom;		/* /metrics: Prometheus text */
 	struct series	**s;
 	size_t		  n;
 	time_t		 *when;
@@ -95,7 +101,6 @@ struct http_wait {
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
 	int				 csv;	/* /api/v1/series?format=csv */
-	int				 prom;	/* /metrics, not JSON */
 	int				 json;	/* /api/v1/report as JSON */
 	enum report_format		 format; /* or as this */
 	TAILQ_ENTRY(http_wait)		 entry;
@@ -144,10 +149,13 @@ static void	http_series(struct http_call *);
 static void	http_metrics(struct http_call *);
 static void	http_alerts(struct http_call *);
 static void	http_prometheus(struct http_call *);
+static int	http_prom_cmp(const void *, const void *);
 static void	http_counter(struct http_call *);
 static void	http_put(struct http_call *);
 static void	http_report(struct http_call *);
 static void	http_plugins(struct http_call *);
+static void	http_batch_send(struct evhttp_request *, int,
+		    const struct http_batch *);
 
 static const struct http_route http_routes[] = {
 	{ "/", NULL, 0, 0 },
@@ -169,6 +177,7 @@ static const struct http_route http_routes[] = {
 };
 
 static int			 http_fd = -1;
+static http_router		 http_router_fn;
 static struct evhttp		*http_ev;
 static TAILQ_HEAD(, http_wait)	 http_waits =
     TAILQ_HEAD_INITIALIZER(http_waits);
@@ -183,7 +192,8 @@ static struct log_limit		 http_ll_busy;
 
 static const struct config_key http_keys[] = {
 	{ .name = "listen", .type = CONFIG_STRING,
-	  .def = "", .flags = CONFIG_NONE_OK, .off = H(listen),
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_HOSTPORT,
+	  .off = H(listen),
 	  .help = "address of the HTTP gateway and dashboard, host:port "
 	  "(loopback unless you mean it, e.g. 127.0.0.1:8080); empty: off" },
 	{ .name = "token", .type = CONFIG_STRING,
@@ -399,9 +409,9 @@ http_close_cb(struct evhttp_connection *evcon, void *arg)
 	}
 }
 
-/* A wait for call's request, or NULL after answering 503. */
+/* A wait for req, or NULL when max_requests are waiting (not answered). */
 static struct http_wait *
-http_wait_new(struct http_call *c)
+http_wait_add(struct evhttp_request *req, int head)
 {
 	struct http_wait	*w;
 	unsigned long		 n;
@@ -410,21 +420,45 @@ http_wait_new(struct http_call *c)
 		if (log_limit_ok(&http_ll_busy, time(NULL), 60, &n))
 			log_warnx("http: %d requests waiting; refusing more "
 			    "(%lu more refused)", http_nwaits, n);
-		http_header(c->req, "Retry-After", "1");
-		http_error(c->req, c->head, 503, proto_err_name(PERR_BUSY),
-		    "%d requests are being answered; try again", http_nwaits);
+		http_header(req, "Retry-After", "1");
 		return (NULL);
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->id = http_next_id++;
-	w->req = c->req;
-	w->head = c->head;
-	w->evcon = evhttp_request_get_connection(c->req);
+	w->req = req;
+	w->head = head;
+	w->evcon = evhttp_request_get_connection(req);
 	if (w->evcon != NULL)
 		evhttp_connection_set_closecb(w->evcon, http_close_cb, NULL);
 	TAILQ_INSERT_TAIL(&http_waits, w, entry);
 	http_nwaits++;
 	return (w);
+}
+
+/* A wait for call's request, or NULL after answering 503. */
+static struct http_wait *
+http_wait_new(struct http_call *c)
+{
+	struct http_wait	*w;
+
+	if ((w = http_wait_add(c->req, c->head)) == NULL)
+		http_error(c->req, c->head, 503, proto_err_name(PERR_BUSY),
+		    "%d requests are being answered; try again", http_nwaits);
+	return (w);
+}
+
+void
+http_set_router(http_router fn)
+{
+	http_router_fn = fn;
+}
+
+uint64_t
+http_hold(struct evhttp_request *req, int head)
+{
+	struct http_wait	*w;
+
+	return ((w = http_wait_add(req, head)) == NULL ? 0 : w->id);
 }
 
 static struct http_wait *
@@ -481,6 +515,20 @@ http_wait_end(void *arg, int *head, char *metric, size_t len)
 		snprintf(metric, len, "%s", w->metric);
 	http_wait_free(w);
 	return (req);
+}
+
+struct evhttp_request *
+http_release(uint64_t id, int *head)
+{
+	return (http_wait_end((void *)(uintptr_t)id, head, NULL, 0));
+}
+
+void
+http_reply(struct evhttp_request *req, int head, int status,
+    struct evbuffer *body)
+{
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, status, HTTP_JSON, body);
 }
 
 /* ---- parameters */
@@ -1009,53 +1057,6 @@ http_metrics_json(const struct http_batch *bt)
 	return (b);
 }
 
-static void	http_prom_text(struct evbuffer *, const char *);
-static void	http_prom_name(char *, size_t, const char *);
-
-/* The batch in the Prometheus text format; series with no value left out. */
-static struct evbuffer *
-http_prom_body(const struct http_batch *bt)
-{
-	struct evbuffer	*b = evbuffer_new();
-	char		 name[NAMES_SERIES_MAX + 8], num[NUMFMT_LEN];
-	double		 v;
-	size_t		 i;
-
-	for (i = 0; i < bt->n; i++) {
-		if (!bt->have[i])
-			continue;
-		v = bt->value[i];
-		http_prom_name(name, sizeof(name), series_name(bt->s[i]));
-		evbuffer_add_printf(b, "# HELP %s %s", name,
-		    series_name(bt->s[i]));
-		if (*series_unit(bt->s[i]) != '\0') {
-			evbuffer_add(b, " (", 2);
-			http_prom_text(b, series_unit(bt->s[i]));
-			evbuffer_add(b, ")", 1);
-		}
-		evbuffer_add_printf(b, "\n# TYPE %s %s\n%s ", name,
-		    series_kind(bt->s[i]) == TALLY_COUNTER ? "counter" :
-		    "gauge", name);
-		if (isnan(v))
-			evbuffer_add_printf(b, "NaN\n");
-		else if (isinf(v))
-			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
-		else {
-			numfmt_double(num, sizeof(num), v);
-			evbuffer_add_printf(b, "%s\n", num);
-		}
-	}
-	return (b);
-}
-
-static void
-http_prom_send(struct evhttp_request *req, int head, struct evbuffer *b)
-{
-	http_header(req, "Cache-Control", "no-store");
-	http_send(req, head, 200, "text/plain; version=0.0.4; "
-	    "charset=utf-8", b);
-}
-
 /* A LAST query of a batch answered; the last one sends the list. */
 static void
 http_metrics_last_cb(const struct query_result *res, void *arg)
@@ -1064,8 +1065,7 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 	struct http_wait	*w;
 	struct http_batch	*bt;
 	struct evhttp_request	*req;
-	struct evbuffer		*b;
-	int			 head, prom;
+	int			 head;
 
 	if ((w = http_wait_find(l->id)) == NULL) {
 		free(l);
@@ -1080,15 +1080,11 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 	free(l);
 	if (--bt->pending > 0)
 		return;
-	prom = w->prom;
-	b = prom ? http_prom_body(bt) : http_metrics_json(bt);
+	w->batch = NULL;		/* the wait's end would free it */
 	if ((req = http_wait_end((void *)(uintptr_t)w->id, &head, NULL,
-	    0)) == NULL)
-		evbuffer_free(b);
-	else if (prom)
-		http_prom_send(req, head, b);
-	else
-		http_json(req, head, b);
+	    0)) != NULL)
+		http_batch_send(req, head, bt);
+	http_batch_free(bt);
 }
 
 /*
@@ -1109,7 +1105,10 @@ http_batch_start(struct http_call *c, int prom)
 	if (http_no_params(c) == -1)
 		return;
 	http_list(&l);
+	if (prom && l.n > 0)
+		qsort(l.s, l.n, sizeof(*l.s), http_prom_cmp);
 	bt = xcalloc(1, sizeof(*bt));
+	bt->prom = prom;
 	bt->s = l.s;
 	bt->n = l.n;
 	bt->when = xcalloc(l.n + 1, sizeof(*bt->when));
@@ -1122,14 +1121,10 @@ http_batch_start(struct http_call *c, int prom)
 	}
 	if (missing == 0 || http_nwaits >= http_hc->max_requests ||
 	    (w = http_wait_new(c)) == NULL) {
-		if (prom)
-			http_prom_send(c->req, c->head, http_prom_body(bt));
-		else
-			http_json(c->req, c->head, http_metrics_json(bt));
+		http_batch_send(c->req, c->head, bt);
 		http_batch_free(bt);
 		return;
 	}
-	w->prom = prom;
 	w->batch = bt;
 	bt->pending = missing;
 	for (i = 0; i < l.n; i++) {
@@ -1209,21 +1204,89 @@ http_prom_text(struct evbuffer *b, const char *s)
 	}
 }
 
-/* A series name as a Prometheus name: tally_ and . or - as _. */
-static void
-http_prom_name(char *buf, size_t len, const char *name)
+/* Series by Prometheus name, then instance: a family's lines together. */
+static int
+http_prom_cmp(const void *a, const void *b)
 {
-	size_t	 i;
+	const char	*sa = series_name(*(struct series *const *)a);
+	const char	*sb = series_name(*(struct series *const *)b);
+	char		 na[NAMES_SERIES_MAX + 8], nb[NAMES_SERIES_MAX + 8];
+	int		 rc;
 
-	snprintf(buf, len, "tally_%s", name);
-	for (i = 6; buf[i] != '\0'; i++)
-		if (buf[i] == '.' || buf[i] == '-')
-			buf[i] = '_';
+	names_prom(na, sizeof(na), NULL, 0, sa);
+	names_prom(nb, sizeof(nb), NULL, 0, sb);
+	return ((rc = strcmp(na, nb)) != 0 ? rc : strcmp(sa, sb));
 }
 
 /*
- * Last values in the text exposition format: the registry's, or, for a
- * series it has none of (a yearly figure after a restart), its file's.
+ * Last values in the text exposition format, named as the query API names
+ * them (names_prom): one family per plugin and metric, the instance a
+ * label; the batch is sorted by family (http_batch_start).  Unknown values
+ * are left out.
+ */
+static struct evbuffer *
+http_prom_text_all(const struct http_batch *bt)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		 name[NAMES_SERIES_MAX + 8], prev[sizeof(name)];
+	char		 sample[2 * NAMES_SERIES_MAX + 32];
+	char		 num[NUMFMT_LEN];
+	const char	*sn;
+	double		 v;
+	size_t		 i;
+
+	*prev = '\0';
+	for (i = 0; i < bt->n; i++) {
+		if (!bt->have[i])
+			continue;
+		v = bt->value[i];
+		sn = series_name(bt->s[i]);
+		names_prom(name, sizeof(name), sample, sizeof(sample), sn);
+		if (strcmp(name, prev) != 0) {
+			evbuffer_add_printf(b, "# HELP %s %.*s.<instance>%s",
+			    name, (int)strcspn(sn, "."), sn,
+			    strchr(strchr(sn, '.') + 1, '.'));
+			if (*series_unit(bt->s[i]) != '\0') {
+				evbuffer_add(b, " (", 2);
+				http_prom_text(b, series_unit(bt->s[i]));
+				evbuffer_add(b, ")", 1);
+			}
+			evbuffer_add_printf(b, "\n# TYPE %s %s\n", name,
+			    series_kind(bt->s[i]) == TALLY_COUNTER ? "counter" :
+			    "gauge");
+			snprintf(prev, sizeof(prev), "%s", name);
+		}
+		evbuffer_add_printf(b, "%s ", sample);
+		if (isnan(v))
+			evbuffer_add_printf(b, "NaN\n");
+		else if (isinf(v))
+			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
+		else {
+			numfmt_double(num, sizeof(num), v);
+			evbuffer_add_printf(b, "%s\n", num);
+		}
+	}
+	return (b);
+}
+
+/* Answer a batch as its endpoint speaks. */
+static void
+http_batch_send(struct evhttp_request *req, int head,
+    const struct http_batch *bt)
+{
+	if (!bt->prom) {
+		http_json(req, head, http_metrics_json(bt));
+		return;
+	}
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    http_prom_text_all(bt));
+}
+
+/*
+ * Last values for Prometheus: from the registry, or from the files for
+ * series it has none of yet, as /api/v1/metrics does (after a restart a
+ * yearly figure is otherwise missing until next year).
  */
 static void
 http_prometheus(struct http_call *c)
@@ -1483,6 +1546,9 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	TAILQ_INIT(&c.params);
+	if (path != NULL && http_router_fn != NULL &&
+	    http_router_fn(req, path))
+		return;		/* the Prometheus API (prom.c) answered */
 	for (rt = http_routes; path != NULL &&
 	    rt < http_routes + HTTP_NITEMS(http_routes); rt++)
 		if (strcmp(path, rt->path) == 0)
@@ -1566,15 +1632,49 @@ http_files_load(const char *dir, int to_stderr)
 	}
 }
 
+void
+http_check(const struct config *conf, struct config_errors *errs)
+{
+	const struct http_conf	*hc = config_single(conf, &http_section);
+	char			 why[128], path[PATH_MAX];
+	size_t			 i;
+
+	if (hc->listen == NULL)
+		return;
+	if (util_hostport_valid(hc->listen, why, sizeof(why)) == 0 &&
+	    util_hostport_resolve(hc->listen, why, sizeof(why)) == -1)
+		config_error(errs, conf->path, 0, "[http] listen = %s: %s",
+		    hc->listen, why);
+	for (i = 0; i < HTTP_NITEMS(http_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", hc->dashboard_dir,
+		    http_files[i].name);
+		if (access(path, R_OK) == 0)
+			continue;
+		config_error(errs, conf->path, 0, "[http] dashboard_dir %s: "
+		    "%s: %s", hc->dashboard_dir, http_files[i].name,
+		    strerror(errno));
+		break;		/* one line says the directory is wrong */
+	}
+}
+
 int
 http_open(const struct config *conf)
 {
 	const struct http_conf	*hc = config_single(conf, &http_section);
+	int			 one = 1;
 
 	if (hc->listen == NULL)
 		return (0);
 	if ((http_fd = util_tcp_listen("[http] listen", hc->listen)) == -1)
 		return (-1);
+	/*
+	 * evhttp writes an answer's headers and body apart: with Nagle the
+	 * body waits for the client's delayed ACK, 40 ms a request on a
+	 * kept-alive connection.  Accepted sockets inherit the option.
+	 */
+	if (setsockopt(http_fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_warn("http: TCP_NODELAY");
 	http_files_load(hc->dashboard_dir, 1);
 	return (0);
 }

@@ -7,10 +7,14 @@
 #define TALLY_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
+struct config_errors;
 struct config_section;
 struct event_base;
+struct evbuffer;
+struct evhttp_request;
 
 /* The [http] section (http_section registers it). */
 struct http_conf {
@@ -33,6 +37,8 @@ extern const struct config_section http_section;
  * gateway), or -1 after printing why to stderr.
  */
 int	http_open(const struct config *);
+/* tallyd -t: [http] listen resolves, the dashboard files are readable. */
+void	http_check(const struct config *, struct config_errors *);
 /* Loop thread: serve on the socket http_open bound; no-op if none. */
 void	http_start(struct event_base *, const struct config *);
 /* Limits, token, counter metrics and the dashboard files may change. */
@@ -42,5 +48,24 @@ void	http_reload(const struct config *);
  * listener.  Query answers that arrive later find nothing and are dropped.
  */
 void	http_stop(void);
+
+/*
+ * For the Prometheus API (prom.c), on the loop.  http_hold keeps req
+ * while a worker answers and returns its id, or 0 when max_requests are
+ * waiting (Retry-After is set; the caller answers).  http_release ends
+ * the hold: the request to answer, or NULL if its client left.
+ * http_reply sends a JSON body (taken) that no cache keeps.
+ */
+/*
+ * Another module's paths (prom.c): fn answers req and returns 1, or
+ * returns 0 and the gateway's own routes go on.  One router at most.
+ */
+typedef int		(*http_router)(struct evhttp_request *,
+			    const char *path);
+void			 http_set_router(http_router fn);
+uint64_t		 http_hold(struct evhttp_request *, int head);
+struct evhttp_request	*http_release(uint64_t id, int *head);
+void			 http_reply(struct evhttp_request *, int head,
+			    int status, struct evbuffer *body);
 
 #endif

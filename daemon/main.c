@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "notify.h"
 #include "plugin.h"
 #include "proc.h"
+#include "prom.h"
 #include "query.h"
 #include "report.h"
 #include "retention.h"
@@ -69,12 +71,42 @@ usage(int status)
 	exit(status);
 }
 
-static void
-main_print_errors(const struct config_errors *errs, int to_log)
+/* The line of "path:LINE: message"; 0 (last) for "path: message". */
+static long
+main_error_line(const char *msg, const char *path)
 {
-	size_t	 i;
+	size_t	 n = strlen(path);
 
+	if (strncmp(msg, path, n) != 0 || msg[n] != ':')
+		return (LONG_MAX);
+	return (msg[n + 1] >= '0' && msg[n + 1] <= '9' ?
+	    strtol(msg + n + 1, NULL, 10) : LONG_MAX);
+}
+
+/*
+ * Every error once, in line order: a check may find what the reader
+ * already said, and plugins and checks come after the reader.
+ */
+static void
+main_print_errors(struct config_errors *errs, const char *path, int to_log)
+{
+	size_t	 i, j;
+	char	*m;
+
+	for (i = 1; i < errs->n; i++) {
+		for (j = i; j > 0 && main_error_line(errs->msg[j - 1], path) >
+		    main_error_line(errs->msg[j], path); j--) {
+			m = errs->msg[j];
+			errs->msg[j] = errs->msg[j - 1];
+			errs->msg[j - 1] = m;
+		}
+	}
 	for (i = 0; i < errs->n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(errs->msg[i], errs->msg[j]) == 0)
+				break;
+		if (j < i)
+			continue;
 		if (to_log)
 			log_warnx("%s", errs->msg[i]);
 		else
@@ -82,23 +114,47 @@ main_print_errors(const struct config_errors *errs, int to_log)
 	}
 }
 
+/* tallyd -t: what the start would find wrong, short of starting. */
+static void
+main_check(const struct config *conf, struct config_errors *errs)
+{
+	char	 why[128];
+
+	if (conf->listen != NULL && util_hostport_valid(conf->listen, why,
+	    sizeof(why)) == 0 && util_hostport_resolve(conf->listen, why,
+	    sizeof(why)) == -1)
+		config_error(errs, conf->path, 0, "listen = %s: %s",
+		    conf->listen, why);
+	if (conf->render_helper != NULL &&
+	    access(conf->render_helper, X_OK) == -1)
+		config_error(errs, conf->path, 0, "render_helper %s: %s",
+		    conf->render_helper, strerror(errno));
+	http_check(conf, errs);
+}
+
 /*
- * Load a config.  With check_plugins (tallyd -t) plugins are dlopened and
- * their keys checked too; a running daemon instead refuses a bad instance
- * alone and carries on with the rest.
+ * Load a config.  With check (tallyd -t) everything that can be checked
+ * without starting is, and every error is reported at once: plugins are
+ * dlopened and their keys checked even when core keys are wrong.  A
+ * running daemon instead refuses a bad instance alone and carries on.
  */
 static struct config *
-main_load(const char *path, int to_log, int check_plugins)
+main_load(const char *path, int to_log, int check)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*conf;
 
-	if ((conf = config_load(path, &errs)) != NULL && check_plugins &&
-	    plugins_check(conf, &errs) != 0) {
-		config_free(conf);
-		conf = NULL;
+	if (!check)
+		conf = config_load(path, &errs);
+	else if ((conf = config_load_all(path, &errs)) != NULL) {
+		plugins_check(conf, &errs);
+		main_check(conf, &errs);
+		if (errs.n != 0) {
+			config_free(conf);
+			conf = NULL;
+		}
 	}
-	main_print_errors(&errs, to_log);
+	main_print_errors(&errs, path, to_log);
 	config_errors_clear(&errs);
 	return (conf);
 }
@@ -224,6 +280,7 @@ main_run(int foreground)
 	listen_start(main_base, main_conf, main_request);
 	graphite_start(main_base, main_conf);
 	http_start(main_base, main_conf);
+	prom_start();
 	alert_start(main_base, main_store, main_conf);
 	plugins_start(main_base, main_conf);
 	log_info("tallyd %s running: %d plugin instance(s), data in %s%s%s",

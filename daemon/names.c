@@ -69,6 +69,28 @@ names_series_valid(const char *s)
 }
 
 int
+names_prom(char *name, size_t namelen, char *sample, size_t samplelen,
+    const char *series)
+{
+	const char	*d1, *d2;
+	size_t		 i;
+
+	if (!names_series_valid(series))
+		return (-1);
+	d1 = strchr(series, '.');
+	d2 = strchr(d1 + 1, '.');
+	snprintf(name, namelen, "tally_%.*s_%s", (int)(d1 - series), series,
+	    d2 + 1);
+	for (i = 6; name[i] != '\0'; i++)
+		if (name[i] == '.' || name[i] == '-')
+			name[i] = '_';
+	if (sample != NULL)
+		snprintf(sample, samplelen, "%s{instance=\"%.*s\"}", name,
+		    (int)(d2 - d1 - 1), d1 + 1);
+	return (0);
+}
+
+int
 names_conf_valid(const char *s, const char *chars)
 {
 	size_t	 n = strlen(s);

@@ -28,6 +28,14 @@ int	names_conf_valid(const char *, const char *chars);
 /* The file of a valid series name; -1 if invalid or too long for buf. */
 int	names_series_path(char *buf, size_t len, const char *datadir,
 	    const char *name);
+/*
+ * The Prometheus name of a valid series "plugin.instance.metric"
+ * (docs/PROMETHEUS.md): tally_PLUGIN_METRIC with '.' and '-' as '_' into
+ * name, and, if sample is not NULL, that name with {instance="INSTANCE"}.
+ * The query API and /metrics both name series so.  -1 if invalid.
+ */
+int	names_prom(char *name, size_t namelen, char *sample,
+	    size_t samplelen, const char *series);
 /* dir/path, leading "./" dropped; dir itself for "" or "." (allocated). */
 char	*names_abspath(const char *dir, const char *path);
 

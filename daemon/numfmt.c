@@ -164,3 +164,65 @@ numfmt_rrd(char *buf, size_t len, double v)
 	}
 	return (snprintf(buf, len, "%.17g", v));
 }
+
+/* digits of a whole number, grouped by three with sep. */
+static void
+numfmt_group(char *buf, size_t len, unsigned long long n, char sep)
+{
+	char	 d[NUMFMT_LEN];
+	size_t	 i, k = 0, nd = (size_t)numfmt_ulong(d, n);
+
+	for (i = 0; i < nd && k + 2 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			buf[k++] = sep;
+		buf[k++] = d[i];
+	}
+	buf[k] = '\0';
+}
+
+char *
+numfmt_people(char *buf, double v, int lang, int flags)
+{
+	static const char *const words[2][2] = {
+		{ " triệu", " tỷ" }, { " million", " billion" } };
+	char		 whole[NUMFMT_LEN], frac[NUMFMT_LEN];
+	const char	*word = "", *sign = "";
+	double		 a = fabs(v), ip;
+	int		 dec = 2, i;
+
+	if (!isfinite(v) || a >= 1e27) {
+		if (!isfinite(v))
+			snprintf(buf, NUMFMT_PEOPLE_LEN, "?");
+		else
+			numfmt_double(buf, NUMFMT_PEOPLE_LEN, v);
+		return (buf);
+	}
+	if (a >= 1e6) {
+		word = words[lang == NUMFMT_EN][a >= 1e9];
+		a /= a >= 1e9 ? 1e9 : 1e6;
+		dec = 3;
+	} else if (a < 1 && a > 0)
+		dec = 3 - (int)floor(log10(a));
+	if (dec > 12)
+		dec = 12;
+	/* Round once, then split: 0.999 at two decimals is 1. */
+	a = round(a * pow(10, dec)) / pow(10, dec);
+	ip = floor(a);
+	snprintf(frac, sizeof(frac), "%.*f", dec, a - ip);
+	if (frac[0] == '1')	/* a - ip rounded up to 1 */
+		ip += 1, snprintf(frac, sizeof(frac), "0");
+	for (i = (int)strlen(frac) - 1; i > 0 && (frac[i] == '0' ||
+	    frac[i] == '.'); i--)
+		frac[i] = '\0';
+	numfmt_group(whole, sizeof(whole), (unsigned long long)ip,
+	    lang == NUMFMT_EN ? ',' : '.');
+	if (v < 0 && (ip > 0 || strlen(frac) > 1))
+		sign = "-";
+	else if (v > 0 && (flags & NUMFMT_SIGN))
+		sign = "+";
+	snprintf(buf, NUMFMT_PEOPLE_LEN, "%s%s%s%s%s%s", sign, whole,
+	    strlen(frac) > 1 ? (lang == NUMFMT_EN ? "." : ",") : "",
+	    strlen(frac) > 1 ? frac + 2 : "", word, !(flags & NUMFMT_PCT) ?
+	    "" : lang == NUMFMT_EN ? "%" : " %");
+	return (buf);
+}

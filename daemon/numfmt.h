@@ -29,6 +29,22 @@ int	numfmt_double(char *buf, size_t len, double v);
 int	numfmt_rrd(char *buf, size_t len, double v);
 /* n in decimal; its length.  buf holds NUMFMT_LEN bytes. */
 int	numfmt_ulong(char *buf, unsigned long long n);
+/*
+ * v for a person reading a message, never with an exponent, in the
+ * language's way (lang NUMFMT_VI: "1,55 tỷ", "565.874", "0,68", "+4,73 %";
+ * NUMFMT_EN: "1.55 billion", "565,874", "0.68", "+4.73%").  Whole numbers
+ * below a million in full; from a million on, three decimals at most and
+ * the word (triệu, tỷ / million, billion); others two decimals, or four
+ * significant digits below 1, trailing zeros dropped.  Flags: a sign on
+ * positive numbers, a percent sign.  "?" if v is not finite.  Returns
+ * buf, which holds NUMFMT_PEOPLE_LEN bytes.
+ */
+#define NUMFMT_VI		0
+#define NUMFMT_EN		1
+#define NUMFMT_SIGN		0x1
+#define NUMFMT_PCT		0x2
+#define NUMFMT_PEOPLE_LEN	80
+char	*numfmt_people(char *buf, double v, int lang, int flags);
 /* librrd 1.7's rrd_strtod (rrd_update parses values with it). */
 double	numfmt_rrd_strtod(const char *);
 

@@ -403,30 +403,59 @@ proto_iso_clock(const char *p, struct tm *tm, long *off)
 	return (0);
 }
 
-/* ISO-8601 "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]" to epoch seconds. */
+/* A calendar date at midnight UTC, checked; -1 if there is none. */
+static int
+proto_date(int year, int mon, int day, struct tm *tm)
+{
+	if (year < 1970 || year > 2199 || mon < 1 || mon > 12 || day < 1 ||
+	    day > proto_mdays(year, mon))
+		return (-1);
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = year - 1900;
+	tm->tm_mon = mon - 1;
+	tm->tm_mday = day;
+	return (0);
+}
+
+/*
+ * The dates people write, to epoch seconds, UTC unless an offset is
+ * given: "YYYY" (four digits, a year), "YYYY-MM", "DD/MM/YYYY" and
+ * "YYYY-MM-DD", the last two with a clock after "T" or a space
+ * ("2021-12-31T23:59:59Z", "2021-06-30 14:00+07:00").
+ */
 static int
 proto_iso(const char *s, long long *out)
 {
 	struct tm	 tm;
 	time_t		 t;
 	long		 off = 0;
-	int		 year, mon, day;
+	int		 year, mon = 1, day = 1;
+	const char	*rest;
 
-	if ((year = proto_fixed(s, 4)) < 0 || s[4] != '-' ||
-	    (mon = proto_fixed(s + 5, 2)) < 0 || s[7] != '-' ||
-	    (day = proto_fixed(s + 8, 2)) < 0)
+	if (s[0] != '0' && (year = proto_fixed(s, 4)) >= 0) {
+		rest = s + 4;
+		if (*rest == '-') {
+			if ((mon = proto_fixed(s + 5, 2)) < 0)
+				return (-1);
+			rest = s + 7;
+		}
+		if (*rest == '-' && rest - s == 7) {
+			if ((day = proto_fixed(s + 8, 2)) < 0)
+				return (-1);
+			rest = s + 10;
+		}
+	} else if ((day = proto_fixed(s, 2)) >= 0 && s[2] == '/' &&
+	    (mon = proto_fixed(s + 3, 2)) >= 0 && s[5] == '/' &&
+	    (year = proto_fixed(s + 6, 4)) >= 0)
+		rest = s + 10;
+	else
 		return (-1);
-	if (year < 1970 || year > 2199 || mon < 1 || mon > 12 || day < 1 ||
-	    day > proto_mdays(year, mon))
+	if (proto_date(year, mon, day, &tm) == -1)
 		return (-1);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	if (s[10] == 'T') {
-		if (proto_iso_clock(s + 11, &tm, &off) == -1)
+	if ((*rest == 'T' || *rest == ' ') && rest - s == 10) {
+		if (proto_iso_clock(rest + 1, &tm, &off) == -1)
 			return (-1);
-	} else if (s[10] != '\0')
+	} else if (*rest != '\0')
 		return (-1);
 	if ((t = timegm(&tm)) == (time_t)-1)
 		return (-1);
@@ -434,31 +463,13 @@ proto_iso(const char *s, long long *out)
 	return (0);
 }
 
-/*
- * The dates people write, as their first instant (UTC): a year "2021",
- * a month "2021-07", a Vietnamese date "31/12/2021".  A 4-digit number is
- * a year, not seconds after 1970 (nobody means 1970-01-01 00:33).  -1 if
- * s is none of these.
- */
+/* Is s a date rather than epoch seconds: four digits, or has - or /? */
 static int
-proto_calendar(const char *s, long long *out)
+proto_is_date(const char *s)
 {
-	char	 iso[16];
-	size_t	 n = strlen(s);
-	int	 y;
+	size_t	 n = strspn(s, "0123456789");
 
-	if (n == 4 && (y = proto_fixed(s, 4)) >= 1970 && y <= 2199)
-		snprintf(iso, sizeof(iso), "%s-01-01", s);
-	else if (n == 7 && s[4] == '-' && proto_fixed(s, 4) >= 0 &&
-	    proto_fixed(s + 5, 2) >= 0)
-		snprintf(iso, sizeof(iso), "%.7s-01", s);
-	else if (n == 10 && s[2] == '/' && s[5] == '/' &&
-	    proto_fixed(s, 2) >= 0 && proto_fixed(s + 3, 2) >= 0 &&
-	    proto_fixed(s + 6, 4) >= 0)
-		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", s + 6, s + 3, s);
-	else
-		return (-1);
-	return (proto_iso(iso, out));
+	return (n == 4 ? s[4] == '\0' || s[4] == '-' : n == 2 && s[2] == '/');
 }
 
 int
@@ -478,9 +489,7 @@ proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 			bad = __builtin_sub_overflow((long long)now, d, &v);
 		else
 			bad = __builtin_add_overflow((long long)now, d, &v);
-	} else if (proto_calendar(s, &v) == 0)
-		;
-	else if (strlen(s) >= 10 && s[4] == '-')
+	} else if (proto_is_date(s))
 		bad = proto_iso(s, &v) == -1;
 	else
 		bad = proto_number(s, &end, PROTO_TIME_MAX, &v) == -1 ||

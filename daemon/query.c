@@ -25,12 +25,20 @@
  * Graph renders are cached by canonical spec for graph_cache ms; a
  * request for a spec being rendered waits for that render instead of
  * starting another.  The cache is loop-only state.
+ *
+ * The workers share one more cache, of each file's layout (archives and
+ * last update, query_file_rras), under query_layout_lock: a leaf lock,
+ * held for a lookup or a copy, never across librrd or another lock.
+ *
+ * query_exec runs a caller's job (the Prometheus API's) the same way:
+ * flushes, then the pool, then the caller's completion on the loop.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +64,8 @@
 #include "xmalloc.h"
 
 #define QUERY_CACHE_MAX		64	/* renders kept at most */
+#define QUERY_RRA_MAX		64	/* archives of a file we look at */
+#define QUERY_LAYOUTS_MAX	8192	/* files whose layout is kept */
 
 enum query_type { Q_FETCH, Q_INFO, Q_LAST, Q_GRAPH };
 
@@ -109,6 +119,9 @@ static unsigned long		 query_renders, query_hits;
 /* librrd's rrdcached client is one connection per process: one user. */
 static pthread_mutex_t		 query_rc_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static pthread_mutex_t	 query_layout_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hmap	*query_layouts;		/* under query_layout_lock */
+
 static void	query_job_free(struct query_job *);
 
 void
@@ -129,6 +142,7 @@ query_set_config(const struct config *conf)
 	query_cf = conf;
 	memset(&ro, 0, sizeof(ro));
 	ro.helper = conf->render_helper;
+	ro.locale = conf->graph_locale;
 	ro.procs = conf->render_procs;
 	ro.recycle = conf->render_recycle;
 	ro.rss_max = conf->render_rss_max;
@@ -160,6 +174,10 @@ query_shutdown(void)
 	if (query_pool != NULL)
 		work_pool_free(query_pool);
 	hmap_free(query_cache, query_render_free);
+	pthread_mutex_lock(&query_layout_lock);
+	hmap_free(query_layouts, free);
+	query_layouts = NULL;
+	pthread_mutex_unlock(&query_layout_lock);
 	query_cf = NULL;
 	query_pool = NULL;
 	query_rpool = NULL;
@@ -181,11 +199,7 @@ query_stats(unsigned long *renders, unsigned long *hits)
 	*hits = query_hits;
 }
 
-static void
-query_fail(struct query_result *res, enum proto_err code, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static void
+void
 query_fail(struct query_result *res, enum proto_err code, const char *fmt,
     ...)
 {
@@ -258,15 +272,15 @@ query_fetch_rows(const struct query_rra *rra, int n, long long last,
  * NULL with rrd_get_error() set.
  */
 static rrd_info_t *
-query_rrd_info(const struct query_job *q, const char *path)
+query_rrd_info(const char *rc, const char *path)
 {
 	rrd_info_t	*info = NULL;
 
 	rrd_clear_error();
-	if (q->rrdcached == NULL)
+	if (rc == NULL)
 		return (rrd_info_r(path));
 	pthread_mutex_lock(&query_rc_lock);
-	if (rrdc_connect(q->rrdcached) == 0)
+	if (rrdc_connect(rc) == 0)
 		info = rrdc_info(path);
 	pthread_mutex_unlock(&query_rc_lock);
 	return (info);
@@ -277,19 +291,19 @@ query_rrd_info(const struct query_job *q, const char *path)
  * picks the finest archive covering the span.  0, or -1 with the error.
  */
 static int
-query_rrd_fetch(const struct query_job *q, const char *cf, time_t *start,
-    time_t *end, unsigned long *step, unsigned long *nds, char ***names,
-    rrd_value_t **data)
+query_rrd_fetch(const char *rc, const char *path, const char *cf,
+    time_t *start, time_t *end, unsigned long *step, unsigned long *nds,
+    char ***names, rrd_value_t **data)
 {
 	int	 r = -1;
 
 	rrd_clear_error();
-	if (q->rrdcached == NULL)
-		return (rrd_fetch_r(q->path[0], cf, start, end, step, nds,
+	if (rc == NULL)
+		return (rrd_fetch_r(path, cf, start, end, step, nds,
 		    names, data) == 0 ? 0 : -1);
 	pthread_mutex_lock(&query_rc_lock);
-	if (rrdc_connect(q->rrdcached) == 0)
-		r = rrdc_fetch(q->path[0], cf, start, end, step, nds, names,
+	if (rrdc_connect(rc) == 0)
+		r = rrdc_fetch(path, cf, start, end, step, nds, names,
 		    data) == 0 ? 0 : -1;
 	pthread_mutex_unlock(&query_rc_lock);
 	return (r);
@@ -308,7 +322,7 @@ query_rrd_exists(const struct query_job *q, const char *path)
 
 	if (q->rrdcached == NULL)
 		return (stat(path, &sb) == 0 && S_ISREG(sb.st_mode));
-	if ((info = query_rrd_info(q, path)) != NULL) {
+	if ((info = query_rrd_info(q->rrdcached, path)) != NULL) {
 		rrd_info_free(info);
 		return (1);
 	}
@@ -317,14 +331,14 @@ query_rrd_exists(const struct query_job *q, const char *path)
 
 /* The archives of a file, from rrd_info; -1 on error. */
 static int
-query_file_rras(const struct query_job *q, struct query_rra *rra, int max,
-    long long *last)
+query_info_rras(const char *rc, const char *path, struct query_rra *rra,
+    int max, long long *last)
 {
 	rrd_info_t	*info, *i;
 	unsigned long	 step = 0;
 	int		 n = 0, k;
 
-	if ((info = query_rrd_info(q, q->path[0])) == NULL)
+	if ((info = query_rrd_info(rc, path)) == NULL)
 		return (-1);
 	*last = 0;
 	for (i = info; i != NULL; i = i->next) {
@@ -350,12 +364,81 @@ query_file_rras(const struct query_job *q, struct query_rra *rra, int max,
 	return (n);
 }
 
-static void
-query_run_fetch(struct query_job *q)
+/*
+ * The layout cache: rrd_info_r walks the whole header into a list (about
+ * 100 us a file), and every FETCH and Prometheus read needs the layout.
+ * An entry holds until the file is another (a create or a rewrite renames
+ * a new file into place: another inode) or its last update is a second
+ * old (the only field that moves; what it decides, the archive librrd
+ * will read and the rows it will allocate, only shifts by a row).
+ */
+struct query_layout {
+	dev_t			 dev;
+	ino_t			 ino;
+	off_t			 size;
+	msec_t			 read_at;
+	long long		 last;
+	int			 n;
+	struct query_rra	 rra[QUERY_RRA_MAX];
+};
+
+
+int
+query_file_rras(const char *rc, const char *path, struct query_rra *rra,
+    int max, long long *last)
 {
-	time_t		 start = q->fetch.start, end = q->fetch.end;
-	unsigned long	 step = q->fetch.resolution > 0 ?
-	    (unsigned long)q->fetch.resolution : 1, nds = 0, i, n;
+	struct query_layout	*l, fresh;
+	struct stat		 sb;
+	msec_t			 now = clock_mono();
+	int			 n;
+
+	/* Through rrdcached the file is not ours to stat: no cache. */
+	if (rc != NULL || stat(path, &sb) == -1)
+		return (query_info_rras(rc, path, rra, max, last)); /* error */
+	pthread_mutex_lock(&query_layout_lock);
+	if (query_layouts != NULL && (l = hmap_get(query_layouts, path)) !=
+	    NULL && l->dev == sb.st_dev && l->ino == sb.st_ino &&
+	    l->size == sb.st_size && now - l->read_at < 1000) {
+		n = l->n < max ? l->n : max;
+		memcpy(rra, l->rra, (size_t)n * sizeof(*rra));
+		*last = l->last;
+		pthread_mutex_unlock(&query_layout_lock);
+		return (n);
+	}
+	pthread_mutex_unlock(&query_layout_lock);
+	memset(&fresh, 0, sizeof(fresh));
+	if ((fresh.n = query_info_rras(NULL, path, fresh.rra, QUERY_RRA_MAX,
+	    &fresh.last)) == -1)
+		return (-1);
+	fresh.dev = sb.st_dev;
+	fresh.ino = sb.st_ino;
+	fresh.size = sb.st_size;
+	fresh.read_at = now;
+	pthread_mutex_lock(&query_layout_lock);
+	if (query_layouts == NULL || hmap_count(query_layouts) >=
+	    QUERY_LAYOUTS_MAX) {
+		hmap_free(query_layouts, free);
+		query_layouts = hmap_new();
+	}
+	if ((l = hmap_get(query_layouts, path)) == NULL) {
+		l = xmalloc(sizeof(*l));
+		hmap_put(query_layouts, path, l);
+	}
+	*l = fresh;
+	pthread_mutex_unlock(&query_layout_lock);
+	n = fresh.n < max ? fresh.n : max;
+	memcpy(rra, fresh.rra, (size_t)n * sizeof(*rra));
+	*last = fresh.last;
+	return (n);
+}
+
+int
+query_read_rows(const char *rc, const char *path, const struct proto_fetch *f,
+    struct query_result *res)
+{
+	time_t		 start = f->start, end = f->end;
+	unsigned long	 step = f->resolution > 0 ?
+	    (unsigned long)f->resolution : 1, nds = 0, i, n;
 	char		**names = NULL;
 	rrd_value_t	*data = NULL;
 	struct query_rra rra[64];
@@ -364,35 +447,41 @@ query_run_fetch(struct query_job *q)
 
 	/* librrd would allocate every row of the span: refuse a huge one. */
 	memset(rra, 0, sizeof(rra));
-	if ((nrra = query_file_rras(q, rra, 64, &last)) == -1) {
-		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
-		return;
+	if ((nrra = query_file_rras(rc, path, rra, 64, &last)) == -1) {
+		query_fail(res, PERR_STORE, "%s", rrd_get_error());
+		return (-1);
 	}
-	if ((rows = query_fetch_rows(rra, nrra, last, &q->fetch)) >
-	    QUERY_ROWS_MAX) {
-		query_fail(&q->res, PERR_LIMIT, "%lld rows: ask a coarser "
+	if ((rows = query_fetch_rows(rra, nrra, last, f)) > QUERY_ROWS_MAX) {
+		query_fail(res, PERR_LIMIT, "%lld rows: ask a coarser "
 		    "resolution or a shorter span (at most %d rows)", rows,
 		    QUERY_ROWS_MAX);
-		return;
+		return (-1);
 	}
-	if (query_rrd_fetch(q, q->fetch.cf, &start, &end, &step, &nds,
+	if (query_rrd_fetch(rc, path, f->cf, &start, &end, &step, &nds,
 	    &names, &data) != 0) {
-		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
-		return;
+		query_fail(res, PERR_STORE, "%s", rrd_get_error());
+		return (-1);
 	}
 	n = step > 0 && end > start ? (unsigned long)(end - start) / step : 0;
-	q->res.start = start;
-	q->res.step = step;
-	snprintf(q->res.cf, sizeof(q->res.cf), "%s", q->fetch.cf);
-	q->res.rows = xreallocarray(NULL, n, sizeof(double));
-	q->res.nrows = n;
+	res->start = start;
+	res->step = step;
+	snprintf(res->cf, sizeof(res->cf), "%s", f->cf);
+	res->rows = xreallocarray(NULL, n, sizeof(double));
+	res->nrows = n;
 	for (i = 0; i < n; i++)
-		q->res.rows[i] = nds > 0 ? data[i * nds] : NAN;
+		res->rows[i] = nds > 0 ? data[i * nds] : NAN;
 	for (i = 0; i < nds; i++)
 		rrd_freemem(names[i]);
 	rrd_freemem(names);
 	rrd_freemem(data);
-	if (q->fmt != NULL)
+	return (0);
+}
+
+static void
+query_run_fetch(struct query_job *q)
+{
+	if (query_read_rows(q->rrdcached, q->path[0], &q->fetch,
+	    &q->res) == 0 && q->fmt != NULL)
 		q->fmt(&q->res);
 }
 
@@ -422,7 +511,7 @@ query_run_info(struct query_job *q)
 	rrd_info_t	*info, *i;
 	unsigned long	 step = 0, pdp;
 
-	if ((info = query_rrd_info(q, q->path[0])) == NULL) {
+	if ((info = query_rrd_info(q->rrdcached, q->path[0])) == NULL) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
 	}
@@ -475,7 +564,7 @@ query_run_last_cached(struct query_job *q)
 	rrd_info_t	*info, *i;
 	char		*end;
 
-	if ((info = query_rrd_info(q, q->path[0])) == NULL) {
+	if ((info = query_rrd_info(q->rrdcached, q->path[0])) == NULL) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
 		return;
 	}
@@ -672,8 +761,15 @@ query_flushed_cb(void *arg, int error)
 {
 	struct query_job	*q = arg;
 
-	if (--q->flushes == 0)
-		query_submit(q);
+	if (--q->flushes > 0)
+		return;
+	/* The store runs flushes left at its stop, after the pool went. */
+	if (query_pool == NULL) {
+		query_fail(&q->res, PERR_INTERNAL, "shutting down");
+		query_done(&q->job);
+		return;
+	}
+	query_submit(q);
 }
 
 /* Answer a job at once, from the loop, without running it. */
@@ -718,8 +814,9 @@ query_start(struct query_job *q, const char *const *names, int n)
 	}
 	q->flushes = 1;		/* held until every flush is asked */
 	for (i = 0; i < n; i++) {
-		if ((s = series_find(names[i])) == NULL)
-			continue;
+		if ((s = series_find(names[i])) == NULL ||
+		    store_quiet(query_store, series_file(s)))
+			continue;	/* nothing to flush: no loop turn */
 		q->flushes++;
 		store_flush(query_store, series_file(s), query_flushed_cb, q);
 	}
@@ -890,4 +987,76 @@ query_graph(const struct graph_spec *spec, query_cb cb, void *arg)
 	r->waiters[r->nwaiters].cb = cb;
 	r->waiters[r->nwaiters].arg = arg;
 	r->nwaiters++;
+}
+
+/* ---- a caller's job over flushed files */
+
+struct query_exec {
+	struct work_job	 job;
+	int		 flushes;
+	query_exec_fn	 run;
+	query_exec_fn	 done;
+	void		*arg;
+};
+
+static void
+query_exec_run(struct work_job *job)
+{
+	struct query_exec	*x = (struct query_exec *)job;
+
+	x->run(x->arg);
+}
+
+static void
+query_exec_done(struct work_job *job)
+{
+	struct query_exec	*x = (struct query_exec *)job;
+
+	x->done(x->arg);
+	free(x);
+}
+
+static void
+query_exec_flushed_cb(void *arg, int error)
+{
+	struct query_exec	*x = arg;
+
+	if (--x->flushes > 0)
+		return;
+	if (query_pool == NULL) {	/* shut down: done without running */
+		query_exec_done(&x->job);
+		return;
+	}
+	x->job.run = query_exec_run;
+	x->job.done = query_exec_done;
+	work_submit(query_pool, &x->job);
+}
+
+void
+query_exec(const char *const *names, size_t n, query_exec_fn run,
+    query_exec_fn done, void *arg)
+{
+	struct query_exec	*x = xcalloc(1, sizeof(*x));
+	struct series		*s;
+	size_t			 i;
+
+	x->run = run;
+	x->done = done;
+	x->arg = arg;
+	x->flushes = 1;		/* held until every flush is asked */
+	for (i = 0; i < n; i++) {
+		if ((s = series_find(names[i])) == NULL ||
+		    store_quiet(query_store, series_file(s)))
+			continue;
+		x->flushes++;
+		store_flush(query_store, series_file(s),
+		    query_exec_flushed_cb, x);
+	}
+	query_exec_flushed_cb(x, 0);
+}
+
+const char *
+query_datadir_path(void)
+{
+	return (query_cf->datadir);
 }

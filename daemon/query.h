@@ -86,6 +86,35 @@ long long query_fetch_rows(const struct query_rra *, int n, long long last,
 /* Rows a FETCH may return at most (protocol; HTTP caps lower). */
 #define QUERY_ROWS_MAX	2000000
 
+/*
+ * The archives of the file at path (worker side), read through the
+ * rrdcached at rc if not NULL; -1 on error.
+ */
+int	query_file_rras(const char *rc, const char *path, struct query_rra *,
+	    int max, long long *last);
+/*
+ * Worker side: the rows of f (f->metric unused) from path (through the
+ * rrdcached at rc if not NULL) into res
+ * (start, step, cf, rows); -1 with res->error and msg set.
+ */
+int	query_read_rows(const char *rc, const char *path,
+	    const struct proto_fetch *f, struct query_result *res);
+void	query_fail(struct query_result *, enum proto_err, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Flush the files of the named series (those the registry knows), then
+ * run run(arg) on a query worker, then done(arg) on the loop.  For jobs
+ * that read many files (the Prometheus API); run reads with the
+ * functions above and must not touch loop state.  At shutdown done may
+ * come without run.
+ */
+typedef void (*query_exec_fn)(void *arg);
+void	query_exec(const char *const *names, size_t n, query_exec_fn run,
+	    query_exec_fn done, void *arg);
+/* DATADIR, for the paths of series (series_path). */
+const char *query_datadir_path(void);
+
 struct render_stats;
 /* The graph helper pool's figures (zeros before the first render). */
 void	query_render_stats(struct render_stats *);

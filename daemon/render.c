@@ -33,6 +33,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ static const char *const render_env_keep[] = {
 	"TZ", "HOME", "LANG", "LC_ALL", "XDG_CACHE_HOME", "XDG_CONFIG_HOME",
 	"XDG_DATA_HOME", "FONTCONFIG_FILE", "FONTCONFIG_PATH",
 	"RRD_DEFAULT_FONT", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS",
-	NULL
+	"LOCPATH", NULL
 };
 
 struct render_job {
@@ -628,19 +629,35 @@ render_dispatch(struct render_pool *rp)
 
 /* ---- the pool */
 
+/*
+ * The helper's environment: what it may see of ours, and the locale it
+ * draws in (TALLY_RENDER_LOCALE), if this system has it; else it is
+ * said once here and the helper draws in C.
+ */
 static char **
-render_env(void)
+render_env(const char *locale)
 {
 	char		**envp;
 	const char	*v;
 	size_t		  i, n = 0;
+	locale_t	  l;
 
-	envp = xcalloc(sizeof(render_env_keep) / sizeof(render_env_keep[0]),
-	    sizeof(*envp));
+	envp = xcalloc(sizeof(render_env_keep) / sizeof(render_env_keep[0]) +
+	    1, sizeof(*envp));
 	for (i = 0; render_env_keep[i] != NULL; i++) {
 		if ((v = getenv(render_env_keep[i])) != NULL)
 			xasprintf(&envp[n++], "%s=%s", render_env_keep[i], v);
 	}
+	if (locale == NULL)
+		return (envp);
+	if ((l = newlocale(LC_ALL_MASK, locale, (locale_t)0)) == (locale_t)0) {
+		log_warnx("render: graph_locale %s is not installed (e.g. "
+		    "locale-gen %s); graphs are drawn in C: decimal points, "
+		    "English weekdays", locale, locale);
+		return (envp);
+	}
+	freelocale(l);
+	xasprintf(&envp[n++], "TALLY_RENDER_LOCALE=%s", locale);
 	return (envp);
 }
 
@@ -653,7 +670,7 @@ render_pool_new(struct event_base *base, const struct render_opts *o)
 	rp->base = base;
 	rp->helper = xstrdup(o->helper);
 	rp->procs = o->procs > 0 ? o->procs : 1;
-	rp->envp = render_env();
+	rp->envp = render_env(o->locale);
 	TAILQ_INIT(&rp->helpers);
 	TAILQ_INIT(&rp->queue);
 	TAILQ_INIT(&rp->zombies);

@@ -32,6 +32,7 @@ struct render_pool;
 
 struct render_opts {
 	const char	*helper;	/* path of tally-render */
+	const char	*locale;	/* graphs drawn in it; NULL: C */
 	int		 procs;		/* helpers at most, 1.. */
 	unsigned long	 recycle;	/* renders before a helper is replaced */
 	unsigned long	 rss_max;	/* bytes; a bigger helper is replaced */

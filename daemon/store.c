@@ -64,8 +64,14 @@
  * Locks.  s->lock guards the queue, depth, the request and done lists and
  * the writer's waiting flags; it is a leaf: no other lock is taken and no
  * log or libevent call is made while it is held.  A store_file's fields
- * above "writer only" are immutable once made (read by the writer); those
+ * above "writer only" are immutable once made (read by the writer), but
+ * for put_seq (under s->lock) and the flush record (loop only); those
  * below are touched by the writer thread alone.  s->files is loop only.
+ *
+ * Quiet files.  A file with no value or rewrite queued since a flush of
+ * it answered is flushed without the writer (store_flush): put_seq
+ * counts what was queued for it, and the loop notes how far the last
+ * answered flush reached.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -129,6 +135,12 @@ struct store_file {
 	struct retention_rra	*rra;
 	size_t			 nrra;
 
+	/* Values and rewrites queued for it (under s->lock). */
+	unsigned long		 put_seq;
+	/* Loop only: the put_seq that the last answered flush covered. */
+	unsigned long		 flushed_seq;
+	int			 flushed_known;
+
 	/* Writer only. */
 	enum store_state	 state;
 	time_t			 last;
@@ -154,6 +166,7 @@ TAILQ_HEAD(store_files, store_file);
 
 struct store_req {
 	struct store_file	*file;	/* NULL: all */
+	unsigned long		 seq;	/* file->put_seq when asked */
 	store_done_cb		 done;
 	void			*arg;
 	int			 error;
@@ -417,6 +430,7 @@ store_put(struct store *s, struct store_file *f, time_t when, double value)
 	v->file = f;
 	v->when = when;
 	v->value = value;
+	f->put_seq++;
 	s->depth++;
 	stats_add(STAT_QUEUE_DEPTH, 1);
 	wake = s->depth == s->hiwat;
@@ -443,6 +457,11 @@ store_req_push(struct store *s, struct store_req *r)
 
 	pthread_mutex_lock(&s->lock);
 	r->qpos = s->nq;
+	if (r->file != NULL) {
+		if (r->points != NULL)
+			r->file->put_seq++;	/* a rewrite is news too */
+		r->seq = r->file->put_seq;
+	}
 	if ((dead = s->stopping))
 		TAILQ_INSERT_TAIL(&s->done, r, entry);
 	else {
@@ -468,11 +487,48 @@ store_req_new(struct store_file *f, store_done_cb done, void *arg)
 	return (r);
 }
 
+/* A flush with nothing to do, answered on the loop's next turn. */
+static void
+store_flushed_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct store_req	*r = arg;
+
+	(void)fd;
+	(void)events;
+	r->done(r->arg, 0);
+	free(r);
+}
+
+/*
+ * A file that had neither a value nor a rewrite since a flush of it
+ * answered holds everything: answer without waking the writer (a round
+ * trip through its thread, the larger part of a small FETCH).  A file
+ * goes through the writer once first: with rrdcached, values of an
+ * earlier run may wait in rrdcached's cache.
+ */
+int
+store_quiet(struct store *s, struct store_file *f)
+{
+	int	 quiet;
+
+	if (f == NULL || !f->flushed_known)
+		return (0);
+	pthread_mutex_lock(&s->lock);
+	quiet = f->put_seq == f->flushed_seq && !s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return (quiet);
+}
+
 void
 store_flush(struct store *s, struct store_file *f, store_done_cb done,
     void *arg)
 {
-	store_req_push(s, store_req_new(f, done, arg));
+	struct store_req	*r = store_req_new(f, done, arg);
+
+	if (done != NULL && store_quiet(s, f) && event_base_once(s->base, -1,
+	    EV_TIMEOUT, store_flushed_cb, r, NULL) == 0)
+		return;
+	store_req_push(s, r);
 }
 
 void
@@ -508,6 +564,12 @@ store_reply_cb(evutil_socket_t fd, short events, void *arg)
 	pthread_mutex_unlock(&s->lock);
 	while ((r = TAILQ_FIRST(&list)) != NULL) {
 		TAILQ_REMOVE(&list, r, entry);
+		/* what this flush covered is in the file */
+		if (r->file != NULL && r->error == 0 && (!r->file->flushed_known ||
+		    (long)(r->seq - r->file->flushed_seq) > 0)) {
+			r->file->flushed_seq = r->seq;
+			r->file->flushed_known = 1;
+		}
 		if (r->done != NULL)
 			r->done(r->arg, r->error);
 		free(r->points);

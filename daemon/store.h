@@ -53,6 +53,13 @@ void			 store_flush(struct store *, struct store_file *,
 			    store_done_cb done, void *arg);
 
 /*
+ * Loop thread: 1 if file has had no value or rewrite queued since a flush
+ * of it answered, so its file holds everything: readers may skip the
+ * flush (store_flush then answers on the loop's next turn anyway).
+ */
+int			 store_quiet(struct store *, struct store_file *);
+
+/*
  * Any thread: replace the whole history of file with these n points (when
  * strictly increasing).  Values of file put before this call are
  * superseded.  The file is built aside and renamed into place (with

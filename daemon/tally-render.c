@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,8 +185,9 @@ helper_render(char **argv)
 int
 main(int argc, char *argv[])
 {
-	char	**args;
-	int	  r, i;
+	char		**args;
+	const char	 *loc;
+	int		  r, i;
 
 	(void)argv;
 	if (argc != 1 || isatty(HELPER_FD)) {
@@ -194,6 +196,13 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	signal(SIGPIPE, SIG_DFL);
+	/*
+	 * librrd draws numbers, weekdays and months in the locale: "1,9 G",
+	 * "T5 16 Thg 11" in vi_VN.UTF-8.  tallyd checked that it exists.
+	 */
+	if ((loc = getenv("TALLY_RENDER_LOCALE")) != NULL &&
+	    setlocale(LC_ALL, loc) == NULL)
+		setlocale(LC_ALL, "C");
 #if defined(__GLIBC_PREREQ)
 #if __GLIBC_PREREQ(2, 34)
 	closefrom(3);		/* whatever tallyd let through */

@@ -68,6 +68,50 @@ util_split_hostport(const char *addr, char *host, size_t hlen, char *port,
 	return (0);
 }
 
+int
+util_hostport_valid(const char *addr, char *why, size_t len)
+{
+	char		 host[256], port[32], *end;
+	unsigned long	 n;
+
+	if (util_split_hostport(addr, host, sizeof(host), port,
+	    sizeof(port)) == -1) {
+		snprintf(why, len, "want host:port (127.0.0.1:8080, "
+		    "[::1]:8080), not a port alone");
+		return (-1);
+	}
+	n = strtoul(port, &end, 10);
+	if (*port < '0' || *port > '9' || *end != '\0' || n < 1 ||
+	    n > 65535) {
+		snprintf(why, len, "port '%s' is not a number from 1 to "
+		    "65535", port);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+util_hostport_resolve(const char *addr, char *why, size_t len)
+{
+	struct addrinfo	 hints, *ai;
+	char		 host[256], port[32];
+	int		 error;
+
+	if (util_hostport_valid(addr, why, len) == -1)
+		return (-1);
+	util_split_hostport(addr, host, sizeof(host), port, sizeof(port));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		snprintf(why, len, "%s", gai_strerror(error));
+		return (-1);
+	}
+	freeaddrinfo(ai);
+	return (0);
+}
+
 /* A bound socket of type for "host:port"; listening if a stream. */
 static int
 util_bind(const char *key, const char *addr, int type)

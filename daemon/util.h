@@ -17,6 +17,10 @@ int	util_mkdirs(const char *path, mode_t mode);
 int	util_tcp_listen(const char *key, const char *addr);
 /* The same for a bound UDP socket. */
 int	util_udp_bind(const char *key, const char *addr);
+/* "host:port" or "[v6]:port", port 1..65535; -1 and why if not. */
+int	util_hostport_valid(const char *addr, char *why, size_t len);
+/* The same, and its host resolves (tallyd -t); binds nothing. */
+int	util_hostport_resolve(const char *addr, char *why, size_t len);
 /* What b holds as a NUL-terminated string (the caller frees it); b is
  * emptied, not freed. */
 char	*util_evbuffer_string(struct evbuffer *b);

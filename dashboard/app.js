@@ -131,7 +131,8 @@ const RANGES = [
 	  round: 3600 },
 	{ id: 'year', vi: 'Năm', en: 'Last year', span: 365 * 86400,
 	  round: 3600 },
-	{ id: '10y', vi: '10 năm', en: 'Last ten years', span: 3650 * 86400,
+	{ id: '10y', vi: '10 năm', en: 'Ten whole years to the newest figure',
+	  span: 3650 * 86400,
 	  round: 3600 }
 ];
 
@@ -253,15 +254,46 @@ function el(tag, attrs, text) {
 
 const state = { metrics: [], views: [], imgs: [] };
 
+/*
+ * The year a yearly figure belongs to: one stamped at 1 January 00:00
+ * UTC closes the year before (a 2021 figure is stored at 2022-01-01).
+ */
+function figureYear(epoch) {
+	const d = new Date(epoch * 1000);
+	if (epoch % 86400 === 0 && d.getUTCMonth() === 0 && d.getUTCDate() === 1)
+		return d.getUTCFullYear() - 1;
+	return null;
+}
+
+/*
+ * "10 năm" ends at the newest figure of the graph's series and covers ten
+ * whole years before it (2015..2024 when 2024's figure is the newest);
+ * without figures, the ten years up to now.
+ */
+function tenYears(g) {
+	let last = 0;
+	for (const [m] of g.series)
+		if (m.time && m.time > last)
+			last = m.time;
+	const y = last > 0 ? (figureYear(last) !== null ? figureYear(last) :
+	    new Date(last * 1000).getUTCFullYear()) + 1 :
+	    new Date().getUTCFullYear() + 1;
+	return { start: Date.UTC(y - 10, 0, 1) / 1000,
+	    end: Date.UTC(y, 0, 1) / 1000 };
+}
+
 /* The graph's URL for a width: absolute times rounded, so it is cached. */
 function graphUrl(view, g, width) {
 	const r = RANGES.find((x) => x.id === view.range);
-	const end = Math.floor(Date.now() / 1000 / r.round) * r.round;
+	let end = Math.floor(Date.now() / 1000 / r.round) * r.round;
+	let start = end - r.span;
 	const q = [];
+	if (r.id === '10y')
+		({ start, end } = tenYears(g));
 	for (const [m, label] of g.series)
 		q.push('metric=' + encodeURIComponent(m.name),
 		    'label=' + encodeURIComponent(label));
-	q.push('start=' + (end - r.span), 'end=' + end,
+	q.push('start=' + start, 'end=' + end,
 	    'width=' + width, 'height=' + (width < 500 ? 180 : 220),
 	    'style=' + (g.style || 'line'));
 	if (view.compare)
@@ -294,8 +326,10 @@ function drawCards(view) {
 			    c.vi + ' · ' + m.name.split('.')[1] : c.vi));
 			card.append(el('div', { class: 'value' },
 			    fmtValue(m.value, c.fmt)));
-			card.append(el('div', { class: 'when' }, 'cập nhật ' +
-			    fmtDate(m.time, false)));
+			card.append(el('div', { class: 'when' },
+			    view.def.range === '10y' && figureYear(m.time) !==
+			    null ? 'số liệu năm ' + figureYear(m.time) :
+			    'cập nhật ' + fmtDate(m.time, false)));
 			view.cards.append(card);
 		}
 	}

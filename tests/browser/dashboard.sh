@@ -15,6 +15,15 @@ done
 [ -n "$CHROMIUM" ] || skip_all "chromium is not installed"
 . "$top_srcdir/tests/integration/http-lib.sh"
 
+# Graphs in vi_VN (graph_locale's default): generate the locale here if
+# the machine lacks it, as an office's server would have it installed.
+mkdir -p "$T/loc"
+if command -v localedef >/dev/null 2>&1 &&
+    localedef -i vi_VN -f UTF-8 "$T/loc/vi_VN.UTF-8" >/dev/null 2>&1; then
+	LOCPATH=$T/loc
+	export LOCPATH
+fi
+
 # Yearly and monthly figures want the slow preset (one step a day).  An
 # alert rule that fires at once, for the alerts section.
 HTTP_STORAGE="retention = slow"
@@ -109,6 +118,18 @@ grep -qE 'cập nhật [0-3][0-9]/[01][0-9]/20[0-9]{2}' "$T/dom.html"; ok $? "da
 grep -qE 'tally-counter-online">Số người trực tuyến: <b>[0-9.]+</b>' "$T/dom.html"
 ok $? "visitor counter rendered"
 grep -q 'tỷ đồng' "$T/dom.html"; ok $? "VND in billions (tỷ đồng)"
+# Yearly figures 2015..2024 (stored at 1 January 2016..2025): cards name
+# the year, "10 năm" graphs end at the newest figure and hold ten whole
+# years (2015-01-01 to 2025-01-01), not the ten years to today.
+grep -q '<div class="when">số liệu năm 2024</div>' "$T/dom.html"
+ok $? "yearly cards say 'số liệu năm 2024', not the day it was stored"
+n10=$(grep -o 'graph?[^"]*' "$T/dom.html" | grep 'coop\.registry' |
+    grep -c 'start=1420070400&amp;end=1735689600&amp;')
+ok $([ "$n10" -ge 3 ]; echo $?) "coop graphs span 2015-2024 whole ($n10)"
+if curl -s "$U/api/v1/alerts" | grep -q '"level":"warning"'; then
+	grep -q 'giá trị' "$T/dom.html"
+	ok $? "the alert message is Vietnamese"
+fi
 
 # The printable annual report: years as columns, the figure stored at
 # 1 January 2022 under 2021 (436 = 380 + 7 * 8), its change against 2020.

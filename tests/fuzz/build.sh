@@ -1,8 +1,8 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_graphite, fuzz_coop)
-# with clang straight from the sources, then run each for SECONDS (default
-# 30) on a scratch copy of its seeds in tests/fuzz/corpus/<target>/.
+# fuzz_graphite, fuzz_promql, fuzz_coop) with clang straight from the
+# sources, then run each for SECONDS (default 30) on a scratch copy of its
+# seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
 # $OUT/crash-*); exits 1 if a target crashed or failed to build.
 #
@@ -31,6 +31,7 @@ mkdir -p "$out" || exit 1
 core_proto="proto.c names.c xmalloc.c log.c"
 core_graph="graph.c $core_proto"
 core_graphite="plaintext.c names.c xmalloc.c log.c"
+core_promql="promql.c promql_eval.c xmalloc.c log.c"
 # The coop and creditfund readers (plugins/coop, plugins/creditfund).
 coop="$top/plugins/coop/csv.c $top/plugins/coop/text.c
     $top/plugins/coop/totals.c $top/plugins/coop/history.c
@@ -40,7 +41,7 @@ libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 icu=$(pkg-config --cflags --libs icu-uc) || exit 1
 
-for t in proto graph graphite coop; do
+for t in proto graph graphite promql coop; do
 	echo "== fuzz_$t: build"
 	srcs=
 	tlibs=$libs

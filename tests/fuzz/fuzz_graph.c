@@ -84,19 +84,35 @@ check_args(const struct graph_spec *gs, int argc, char **argv)
 	const char	*text;
 	int		 i, opts, want;
 
-	opts = 13 + (gs->title[0] != '\0' ? 2 : 0);
-	want = opts + 2 * gs->nmetrics + (gs->compare ? 3 * gs->nmetrics : 0);
-	if (argc != want || argv[argc] != NULL || strcmp(argv[1], "-") != 0)
+	/* graph - and five option, value pairs (values never start with -) */
+	if (argc < 12 || strcmp(argv[1], "-") != 0)
 		abort();
-	if (gs->title[0] != '\0' && (strcmp(argv[12], "--title") != 0 ||
-	    strcmp(argv[13], gs->title) != 0))
-		abort();
-	/* option, value pairs; the title (argv[13]) may look like one */
-	for (i = 2; i < opts; i += 2) {
-		if (strncmp(argv[i], "--", 2) != 0 || (i + 1 < opts - 1 &&
-		    i + 1 != 13 && argv[i + 1][0] == '-'))
+	for (i = 2; i < 12; i += 2) {
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i + 1][0] == '-')
 			abort();
 	}
+	opts = 12;
+	if (gs->title[0] != '\0') {
+		if (argc < 14 || strcmp(argv[12], "--title") != 0 ||
+		    strcmp(argv[13], gs->title) != 0)
+			abort();
+		opts = 14;
+	}
+	if (argc < opts + 3 || strcmp(argv[opts], "--full-size-mode") != 0 ||
+	    strcmp(argv[opts + 1], "--slope-mode") != 0 ||
+	    strcmp(argv[opts + 2], "--disable-rrdtool-tag") != 0)
+		abort();
+	opts += 3;
+	/* years are labelled from three years on */
+	if (gs->end - gs->start >= 3 * 365 * 86400L) {
+		if (argc < opts + 2 || strcmp(argv[opts], "--x-grid") != 0 ||
+		    strncmp(argv[opts + 1], "YEAR:", 5) != 0)
+			abort();
+		opts += 2;
+	}
+	want = opts + 2 * gs->nmetrics + (gs->compare ? 3 * gs->nmetrics : 0);
+	if (argc != want || argv[argc] != NULL)
+		abort();
 	for (i = opts; i < argc; i++) {
 		if (argv[i][0] == '-' || strchr(argv[i], '\n') != NULL)
 			abort();

@@ -65,7 +65,7 @@ ok $([ "$n" -ge 100 ]; echo $?) "without for and hysteresis it flaps ($n events)
 
 # Live: 120, seen twice at ok, fires on the third evaluation.
 evals() {	# evals LEVEL VALUE: evaluations logged at that level and value
-	grep -c "alert: live test.noise.live: $1: value $2 at" "$T/tallyd.log"
+	grep -c "alert: live test.noise.live: $1: giá trị $2 lúc" "$T/tallyd.log"
 }
 fired() {
 	grep -q "alert: live test.noise.live: fire warning" "$T/tallyd.log"

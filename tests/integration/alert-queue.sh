@@ -81,7 +81,7 @@ ok $? "a fire notice"
 tail -n +"$mark" "$T/tallyd.log" | grep -q "not delivered before the last stop; delivering (notice 1)"
 ok $? "the start said it delivers a kept notice"
 check "three evaluations after the restart" wait_until 10 \
-    sh -c "[ \$(tail -n +$mark '$T/tallyd.log' | grep -c 'alert: high $M: critical: value 150') -ge 3 ]"
+    sh -c "[ \$(tail -n +$mark '$T/tallyd.log' | grep -c 'alert: high $M: critical: giá trị 150') -ge 3 ]"
 ok $([ "$(delivered)" -eq 1 ]; echo $?) "delivered once: $(delivered)"
 ok $([ "$(stat notify.delivered)" = 1 ] && [ "$(stat notify.pending)" = 0 ] &&
     [ "$(stat alert.notices)" = 0 ]; echo $?) \

@@ -67,7 +67,7 @@ echo "# $b200"
 for f in '"version":1' '"name":"high"' "\"metric\":\"$M\"" \
     '"kind":"threshold"' '"event":"fire"' '"level":"critical"' \
     '"previous":"ok"' '"value":150,' '"threshold":100,' \
-    "\"id\":\"high/$M/critical/" '"message":"value 150 at '; do
+    "\"id\":\"high/$M/critical/" '"message":"giá trị 150 lúc '; do
 	echo "$b200" | grep -qF "$f"
 	ok $? "JSON has $f"
 done
@@ -104,7 +104,7 @@ mark=$(wc -l <"$T/tallyd.log")
 start_tallyd "$T/t.conf" -v
 check "restarted" wait_until 10 test -S "$SOCK"
 after() {	# evaluations at critical since the restart
-	tail -n +"$mark" "$T/tallyd.log" | grep -c "alert: high $M: critical: value 170"
+	tail -n +"$mark" "$T/tallyd.log" | grep -c "alert: high $M: critical: giá trị 170"
 }
 after_ge() {
 	[ "$(after)" -ge "$1" ]

@@ -97,7 +97,7 @@ done
 out=$(ask "PUT $M$puts")
 echo "$out" | head -1 | grep -q '^OK 0 accepted=10 refused=0$'
 ok $? "PUT ten yearly points 2012-2021"
-wait_until 10 state_has '^coop-falling ok [0-9]* 0 .*to 2022-01-01'
+wait_until 10 state_has '^coop-falling ok [0-9]* 0 .*năm 2021 so với .* năm 2020'
 ok $? "evaluated: 2021 against 2020 is 0%, ok ($(state))"
 ok $([ "$(hooks)" -eq 0 ]; echo $?) "nothing notified while flat"
 high() {
@@ -120,8 +120,8 @@ for f in '"name":"coop-falling"' "\"metric\":\"$M\"" '"kind":"change"' \
 done
 echo "$line" | grep -q ' application/json {'
 ok $? "POSTed as application/json"
-echo "$line" | grep -q 'to 2023-01-01 against'
-ok $? "the notice names the year compared (to 2023-01-01)"
+echo "$line" | grep -q '"message":"thay đổi -12 %: 1,364 tỷ năm 2022 so với 1,55 tỷ năm 2021"'
+ok $? "the notice, in Vietnamese, names the years compared, vi-VN numbers"
 wait_until 10 grep -q '^fire critical -12 coop-falling ' "$T/exec.log"
 ok $? "exec notifier ran with TALLY_ALERT_* ($(cat "$T/exec.log" 2>/dev/null))"
 state | grep -q '^coop-falling critical '
@@ -129,7 +129,7 @@ ok $? "ALERTS: critical ($(state))"
 
 # 2023 and 2024: still falling, nothing new to say.
 ask "PUT $M $(jan1 2024):1200320000 $(jan1 2025):1056281600" >/dev/null
-wait_until 10 state_has '^coop-falling critical .*to 2025-01-01'
+wait_until 10 state_has '^coop-falling critical .*năm 2024 so với'
 ok $? "2024 evaluated, still critical ($(state))"
 ok $([ "$(events)" = 1 ]; echo $?) "one event in the history ($(events))"
 
@@ -155,12 +155,15 @@ out=$("$CTL" -s "$SOCK" alert test coop-falling --from 2012-06-01)
 echo "$out" | sed 's/^/# /'
 ok $([ "$(echo "$out" | grep -c " coop-falling $M ")" -eq 2 ]; echo $?) \
     "tallyctl alert test prints two events"
-hdr=$(ask "ALERT TEST coop-falling 2012-06-01" | head -1)
+echo "$out" | sed -n 1p | grep -q "^2023-01-01 [0-9:]* coop-falling $M ok critical -12 "
+ok $? "tallyctl prints a date and a plain number"
+raw=$(ask "ALERT TEST coop-falling 2012-06-01")
+hdr=$(echo "$raw" | head -1)
 step=$(echo "$hdr" | sed -n 's/.*step=\([0-9]*\).*/\1/p')
 echo "$hdr" | grep -q '^OK 2 events step=[0-9]* series=1$'
 ok $? "ALERT TEST: $hdr"
-t1=$(echo "$out" | sed -n 1p | awk '{ print $1 }')
-t2=$(echo "$out" | sed -n 2p | awk '{ print $1 }')
+t1=$(echo "$raw" | sed -n 2p | awk '{ print $1 }')
+t2=$(echo "$raw" | sed -n 3p | awk '{ print $1 }')
 ok $([ "$t1" -ge "$(jan1 2023)" ] && [ "$t1" -le $(($(jan1 2023) + 2 * step)) ]
     echo $?) "replay fires on the 2nd evaluation from 1 Jan 2023 ($t1)"
 ok $([ "$t2" -ge "$(jan1 2026)" ] && [ "$t2" -le $(($(jan1 2026) + step)) ]

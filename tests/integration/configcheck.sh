@@ -52,6 +52,76 @@ echo "$out" | grep -q "plug.conf:$((base + 1)): colour: unknown key"
 ok $? "unknown plugin key names file:line"
 echo "$out" | grep -q "nosuch.so"; ok $? "missing plugin names its file"
 
+# Every error at once, not in waves (core keys, then plugin keys, then
+# alerts), each once, in line order: listen addresses (a port alone was
+# accepted and failed at start), plugin keys, alert structure, notifier
+# references, and what the start would find (the render helper, the
+# dashboard files, a listen host that does not resolve).
+cat >"$T/all.conf" <<EOT
+[daemon]
+read_threads = 0
+plugin_dir = $PLUGINS
+render_helper = $T/no-render
+listen = 7455
+[storage]
+datadir = $T/rrd
+[http]
+listen = 18432
+dashboard_dir = $top_srcdir/dashboard
+[plugin demo main]
+amplitude = lots
+[alert a1]
+metric = demo.main.wave
+kind = change
+warning = 5
+notify = nobody
+[alert a2]
+metric = demo.main.wave
+critical = 1
+warning = 2
+[graphite]
+listen = 2003
+EOT
+out=$("$TALLYD" -t -c "$T/all.conf" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+ok $([ $rc -eq 1 ]; echo $?) "all errors: exit 1"
+n=0
+for want in "all.conf:2: .*read_threads" \
+    "all.conf:5: bad value '7455' for listen: want host:port" \
+    "all.conf:9: bad value '18432' for listen: want host:port" \
+    "all.conf:12: amplitude: 'lots' is not a number" \
+    "all.conf:13: \[alert a1\]: kind = change needs a window" \
+    "all.conf:17: unknown notifier 'nobody'" \
+    "all.conf:18: \[alert a2\]: critical must be at or above warning" \
+    "all.conf:23: bad value '2003' for listen: want host:port" \
+    "all.conf: render_helper $T/no-render: No such file"; do
+	n=$((n + 1))
+	echo "$out" | grep -q "^$T/$want"
+	ok $? "in one run: $want"
+done
+ok $([ "$(echo "$out" | grep -c "^$T/all.conf:")" -eq $((n + 1)) ]
+    echo $?) "nothing more ($n errors and the summary)"
+ok $([ -z "$(echo "$out" | sort | uniq -d)" ]; echo $?) "no error twice"
+lines=$(echo "$out" | sed -n "s|^$T/all.conf:\([0-9]*\):.*|\1|p" | tr '\n' ' ')
+ok $([ "$lines" = "$(echo $lines | tr ' ' '\n' | sort -n | tr '\n' ' ')" ]
+    echo $?) "in line order ($lines)"
+
+write_config "$T/http.conf" <<EOT
+[http]
+listen = no-such-host.invalid:18432
+dashboard_dir = $T/no-dashboard
+EOT
+out=$("$TALLYD" -t -c "$T/http.conf" 2>&1)
+ok $([ $? -eq 1 ]; echo $?) "[http] that cannot start: exit 1"
+echo "$out" | sed 's/^/# /'
+echo "$out" | grep -q "http.conf: \[http\] listen = no-such-host.invalid:18432: "
+ok $? "a listen host that does not resolve is reported"
+echo "$out" | grep -q "http.conf: \[http\] dashboard_dir $T/no-dashboard: index.html: No such file"
+ok $? "missing dashboard files are reported, once"
+ok $([ "$(echo "$out" | grep -c dashboard_dir)" -eq 1 ]; echo $?) \
+    "one line for the dashboard directory"
+
 # An overlong line is an error with its line number, not a silent cut.
 { printf '[daemon]\n'; printf '; %0250d\n' 0; } >"$T/long.conf"
 out=$("$TALLYD" -t -c "$T/long.conf" 2>&1)

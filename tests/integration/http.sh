@@ -107,12 +107,12 @@ ok $([ "$s" = 400 ] && json_error bad-args; echo $?) "missing metric: 400"
 # /metrics: Prometheus text from the registry.
 s=$(get "$U/metrics")
 ok $([ "$s" = 200 ] && header Content-Type | grep -q '^text/plain; version=0.0.4'; echo $?) "/metrics is exposition text"
-grep -q '^# TYPE tally_demo_main_wave gauge$' "$T/b" && grep -q '^tally_demo_main_wave [-0-9.e]*$' "$T/b"
-ok $? "gauge with TYPE and value"
-grep -q '^# TYPE tally_demo_main_visits counter$' "$T/b"; ok $? "counter as counter"
-grep -q '^# HELP tally_demo_main_wave demo.main.wave (people)$' "$T/b"; ok $? "HELP names the series and unit"
-bad=$(grep -v '^#' "$T/b" | grep -cvE '^[a-zA-Z_:][a-zA-Z0-9_:]* [-+0-9.eNaInf]+$')
-ok $([ "$bad" -eq 0 ]; echo $?) "every sample line is NAME VALUE with a valid name"
+grep -q '^# TYPE tally_demo_wave gauge$' "$T/b" && grep -q '^tally_demo_wave{instance="main"} [-0-9.e]*$' "$T/b"
+ok $? "gauge with TYPE and value, the instance a label (the query API's names)"
+grep -q '^# TYPE tally_demo_visits counter$' "$T/b"; ok $? "counter as counter"
+grep -q '^# HELP tally_demo_wave demo.<instance>.wave (people)$' "$T/b"; ok $? "HELP names the series and unit"
+bad=$(grep -v '^#' "$T/b" | grep -cvE '^[a-zA-Z_:][a-zA-Z0-9_:]*\{instance="[a-z0-9_-]+"\} [-+0-9.eNaInf]+$')
+ok $([ "$bad" -eq 0 ]; echo $?) "every sample line is NAME{instance=...} VALUE with a valid name"
 
 # The visitor counter.
 s=$(get "$U/counter.json")
@@ -158,17 +158,24 @@ stop_tallyd
 ok $([ "$daemon_rc" -eq 0 ]; echo $?) "clean exit"
 
 # After a restart the registry has no last values until plugins submit
-# again (here never: every read fails); /api/v1/metrics and /metrics read
-# them from the files.
+# again (here never: every read fails, as a yearly coop figure would
+# wait a year); /api/v1/metrics and /metrics read them from the files.
 sed -i 's/^retention = test$/&\nfail_every = 1/' "$T/t.conf"
 start_tallyd "$T/t.conf"
 check "restarted" wait_until 10 http_up
 s=$(get "$U/api/v1/metrics")
 grep -q '{"name":"demo.main.wave","kind":"gauge","unit":"people","time":[0-9]*,"value":[-0-9.e]*}' "$T/b"
 ok $? "last values from the files after a restart"
+jv=$(sed -n 's/.*{"name":"demo.main.wave",[^}]*"value":\([-0-9.e]*\)}.*/\1/p' "$T/b")
 s=$(get "$U/metrics")
-grep -q '^tally_demo_main_wave [-0-9.e]*$' "$T/b"
-ok $? "/metrics: last values from the files after a restart"
+pv=$(sed -n 's/^tally_demo_wave{instance="main"} //p' "$T/b")
+ok $([ "$s" = 200 ] && [ -n "$pv" ] && [ "$pv" = "$jv" ]; echo $?) \
+    "/metrics has the last value from the file too ($pv = $jv)"
+grep -q '^# TYPE tally_demo_wave gauge$' "$T/b"
+ok $? "... with its TYPE"
+s=$(curl -s -I -o "$T/b" -w '%{http_code}' "$U/metrics")
+ok $([ "$s" = 200 ] && grep -qi '^Cache-Control: no-store' "$T/b"; echo $?) \
+    "HEAD /metrics after the file reads: 200, no-store"
 stop_tallyd
 ok $([ "$daemon_rc" -eq 0 ]; echo $?) "clean exit again"
 done_testing

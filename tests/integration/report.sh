@@ -187,10 +187,10 @@ check "restarted" wait_until 20 http_up
 check "the restart's reading adds nothing" wait_until 20 log_has \
     'coop\.registry.*8465 rows.*: 0 points added'
 curl -s "$U/metrics" >"$T/prom.txt"
-grep -q '^tally_coop_registry_members 574100$' "$T/prom.txt"
-ok $? "/metrics after a restart (2024's members): $(grep '^tally_coop_registry_members ' "$T/prom.txt")"
-grep -q '^tally_creditfund_funds_funds_reporting 85$' "$T/prom.txt"
-ok $? "/metrics after a restart: credit funds $(grep '^tally_creditfund_funds_funds_reporting ' "$T/prom.txt")"
+grep -q '^tally_coop_members{instance="registry"} 574100$' "$T/prom.txt"
+ok $? "/metrics after a restart (2024's members): $(grep '^tally_coop_members' "$T/prom.txt")"
+grep -q '^tally_creditfund_funds_reporting{instance="funds"} 85$' "$T/prom.txt"
+ok $? "/metrics after a restart: credit funds $(grep '^tally_creditfund_funds_reporting' "$T/prom.txt")"
 ctl report --from 2021 --to 2021 --format csv | grep -q '^Số hợp tác xã,coop.registry.cooperatives.active,Giá trị,458'
 ok $? "the report after a restart: 2021 still 458"
 stop_tallyd TERM

@@ -122,11 +122,15 @@ ctl fetch test.ctl.gauge $((t0 - 4)) $((t0 - 1)) LAST --json
 ok $([ $rc -eq 0 ] && out_has '^{"metric":"test.ctl.gauge","step":1,"cf":"LAST","points":\[' &&
     out_has "\[$((t0 - 3)),3.5\]" && out_has "\[$((t0 - 1)),null\]" &&
     out_has ']}$'; echo $?) "fetch --json: object, numbers and null"
-ctl fetch test.ctl.gauge $((t0 - 4)) $((t0 - 1)) LAST 1
+ctl --utc fetch test.ctl.gauge $((t0 - 4)) $((t0 - 1)) LAST 1
 ok $([ $rc -eq 0 ] && out_has '^time  *value$' &&
     out_has "^$(iso $((t0 - 3)))  *3.5$" &&
     out_has "^$(iso $((t0 - 1)))  *U$"; echo $?) \
-    "fetch table: ISO-8601 UTC times, aligned, U"
+    "fetch --utc table: ISO-8601 UTC times, aligned, U"
+TZ=Asia/Ho_Chi_Minh ctl fetch test.ctl.gauge $((t0 - 4)) $((t0 - 1)) LAST 1
+ok $([ $rc -eq 0 ] && out_has "^$(TZ=Asia/Ho_Chi_Minh date -d @$((t0 - 3)) \
+    '+%Y-%m-%d %H:%M:%S')  *3.5$"; echo $?) \
+    "fetch table: local times (TZ=Asia/Ho_Chi_Minh)"
 ctl fetch test.ctl.gauge yesterday-ish now
 ok $([ $rc -eq 1 ] && err_has '^tallyctl: ERR bad-time'; echo $?) \
     "fetch bad time: ERR bad-time"

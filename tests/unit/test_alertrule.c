@@ -89,7 +89,7 @@ replay(const struct alertrule *r, const struct alert_point *p, size_t n,
 	size_t			 used = 0;
 
 	buf[0] = '\0';
-	alertrule_state_init(&st, from);
+	alertrule_state_init(&st, from, r);
 	for (t = from; t <= to; t += step) {
 		alertrule_eval(r, p, n, t, &res);
 		ev = alertrule_step(r, &st, &res, t, &prev);
@@ -223,8 +223,23 @@ test_yearly_decline(void)
 	ok(res.known && fabs(res.value + 12) < 1e-9 &&
 	    res.level == ALERT_CRITICAL, "1 Jan 2023: 2022 against 2021 is "
 	    "-12%%, critical (%s)", res.msg);
-	ok(strstr(res.msg, "to 2023-01-01") != NULL, "message names the "
-	    "window's end: %s", res.msg);
+	ok(strcmp(res.msg, "thay đổi -12 %: 1,364 tỷ năm 2022 so với "
+	    "1,55 tỷ năm 2021") == 0, "Vietnamese by default, the years "
+	    "named, vi-VN numbers: %s", res.msg);
+	r.lang = ALERT_LANG_EN;
+	alertrule_eval(&r, p, n, utc(2023, 1, 1, 0, 0, 0), &res);
+	ok(strcmp(res.msg, "change -12%: 1.364 billion in 2022 against "
+	    "1.55 billion in 2021") == 0, "language = en: %s", res.msg);
+	r.anchor = ALERT_ANCHOR_NOW;
+	alertrule_eval(&r, p, n, utc(2023, 1, 1, 0, 0, 0), &res);
+	ok(strstr(res.msg, "in the 1 year to 2023-01-01 against") != NULL &&
+	    strstr(res.msg, "e+") == NULL, "a window not a calendar year: "
+	    "its end, no exponent: %s", res.msg);
+	r.lang = ALERT_LANG_VI;
+	alertrule_eval(&r, p, n, utc(2023, 1, 1, 0, 0, 0), &res);
+	ok(strstr(res.msg, "trong 1 năm đến 01/01/2023 so với 1,55 tỷ 1 năm "
+	    "trước đó") != NULL, "... in Vietnamese: %s", res.msg);
+	r.anchor = ALERT_ANCHOR_CALENDAR;
 
 	events = replay(&r, p, n, utc(2019, 1, 1, 0, 0, 0), utc(2026, 6, 1,
 	    0, 0, 0), DAY, buf, sizeof(buf));
@@ -322,7 +337,7 @@ test_levels(void)
 	r.hyst = 20;
 	r.repeat = 60;
 	ok(check(&r) == 0, "two-level rule");
-	alertrule_state_init(&st, t0);
+	alertrule_state_init(&st, t0, &r);
 	for (i = 0; i < 8; i++) {
 		t = t0 + i * 60;
 		alertrule_eval(&r, p, 8, t, &res);
@@ -378,7 +393,7 @@ test_deadline(void)
 	    "31 Jan 2026 23:59:59: 2025's figures not due yet (%s)", res.msg);
 	alertrule_eval(&r, p, n, utc(2026, 2, 1, 0, 0, 0), &res);
 	ok(res.level == ALERT_CRITICAL && res.value == 0 &&
-	    strstr(res.msg, "figures for 2025 missing") != NULL,
+	    strstr(res.msg, "thiếu số liệu 2025: hạn 01/02/2026") != NULL,
 	    "1 Feb 2026 00:00: critical (%s)", res.msg);
 	alertrule_eval(&r, p, n, utc(2026, 2, 11, 0, 0, 0), &res);
 	ok(res.level == ALERT_CRITICAL && res.value == 10 * DAY,
@@ -398,7 +413,7 @@ test_deadline(void)
 	alertrule_eval(&r, q, n + 1, utc(2026, 2, 14, 23, 0, 0), &res);
 	ok(res.level == ALERT_OK, "monthly: 14 Feb, January not due yet");
 	alertrule_eval(&r, q, n + 1, utc(2026, 2, 15, 0, 0, 0), &res);
-	ok(res.level == ALERT_CRITICAL && strstr(res.msg, "2026-01") != NULL,
+	ok(res.level == ALERT_CRITICAL && strstr(res.msg, "01/2026") != NULL,
 	    "monthly: 15 Feb, January's figures missing (%s)", res.msg);
 	free(p);
 	free(q);
@@ -496,9 +511,11 @@ static void
 test_lines(void)
 {
 	struct alert_state	 st, back;
+	struct alertrule	 ar;
 	char			 line[ALERTDB_LINE_MAX], *rule, *metric, r[64];
 
-	alertrule_state_init(&st, 1700000000);
+	alertrule_init(&ar);
+	alertrule_state_init(&st, 1700000000, &ar);
 	st.level = ALERT_CRITICAL;
 	st.evaluated = 1700000100;
 	st.notified = 1700000050;

@@ -358,7 +358,8 @@ test_args(void)
 	argc = graph_args(&gs, paths, NULL, &argv, &mem);
 	argv_is(argc, argv, (const char *const[]){ "graph", "-",
 	    "--imgformat", "PNG", "--start", "1699913600", "--end",
-	    "1700000000", "--width", "600", "--height", "200", "--full-size-mode", "--slope-mode",
+	    "1700000000", "--width", "600", "--height", "200",
+	    "--full-size-mode", "--slope-mode", "--disable-rrdtool-tag",
 	    "DEF:m0=/d/a/b/c.rrd:value:AVERAGE",
 	    "LINE2:m0#1f77b4:legend=a.b.c", NULL }, "default argv");
 	free(mem);
@@ -372,7 +373,8 @@ test_args(void)
 	argv_is(argc, argv, (const char *const[]){ "graph", "-",
 	    "--imgformat", "SVG", "--start", "1699913600", "--end",
 	    "1700000000", "--width", "300", "--height", "100", "--title",
-	    "--daemon", "--full-size-mode", "--slope-mode", "--daemon",
+	    "--daemon", "--full-size-mode", "--slope-mode",
+	    "--disable-rrdtool-tag", "--daemon",
 	    "unix:/run/rrdcached.sock", "DEF:m0=/d/a/b/c.rrd:value:MAX",
 	    "DEF:m1=/d/d/e/f.rrd:value:MAX", "DEF:m2=/d/g/h/i.rrd:value:MAX",
 	    "AREA:m0#1f77b4:legend=in\\: a\\b %s",
@@ -388,6 +390,7 @@ test_args(void)
 	    "--imgformat", "PNG", "--start", "1699913600", "--end",
 	    "1700000000", "--width", "600", "--height", "200", "--title",
 	    "100%s: a\\", "--full-size-mode", "--slope-mode",
+	    "--disable-rrdtool-tag",
 	    "DEF:m0=/d/a/b/c.rrd:value:AVERAGE",
 	    "DEF:m1=/d/d/e/f.rrd:value:AVERAGE",
 	    "DEF:c0=/d/a/b/c.rrd:value:AVERAGE:start=1699308800:"
@@ -398,6 +401,18 @@ test_args(void)
 	    "LINE1:c0#8fbbd9:dashes:legend=a\\:b (\xe2\x88\x92" "7d)",
 	    "LINE1:c1#ffbf86:dashes:legend=d.e.f (\xe2\x88\x92" "7d)",
 	    NULL }, "compare: shifted DEFs and dashed lighter lines");
+	free(mem);
+
+	spec("metric=a.b.c start=2015 end=2025", &gs, &err);
+	argc = graph_args(&gs, paths, NULL, &argv, &mem);
+	argv_is(argc, argv, (const char *const[]){ "graph", "-",
+	    "--imgformat", "PNG", "--start", "1420070400", "--end",
+	    "1735689600", "--width", "600", "--height", "200",
+	    "--full-size-mode", "--slope-mode", "--disable-rrdtool-tag",
+	    "--x-grid", "YEAR:1:YEAR:1:YEAR:1:31536000:%Y",
+	    "DEF:m0=/d/a/b/c.rrd:value:AVERAGE",
+	    "LINE2:m0#1f77b4:legend=a.b.c", NULL },
+	    "ten years: labelled by year, in the middle of each");
 	free(mem);
 }
 

@@ -145,9 +145,48 @@ random_rrd_text(void)
 	    off);
 }
 
+/* Numbers for people: vi-VN and English, never an exponent. */
+static void
+people(void)
+{
+	static const struct {
+		double		 v;
+		int		 lang, flags;
+		const char	*want;
+	} t[] = {
+		{ 1.55e9, NUMFMT_VI, 0, "1,55 tỷ" },
+		{ 1364000000, NUMFMT_VI, 0, "1,364 tỷ" },
+		{ 1.48e9, NUMFMT_EN, 0, "1.48 billion" },
+		{ 4.7297, NUMFMT_VI, NUMFMT_SIGN | NUMFMT_PCT, "+4,73 %" },
+		{ 4.7297, NUMFMT_EN, NUMFMT_SIGN | NUMFMT_PCT, "+4.73%" },
+		{ -12, NUMFMT_VI, NUMFMT_SIGN | NUMFMT_PCT, "-12 %" },
+		{ -11.613419855943178, NUMFMT_VI, NUMFMT_PCT, "-11,61 %" },
+		{ 565874, NUMFMT_VI, 0, "565.874" },
+		{ 565874, NUMFMT_EN, 0, "565,874" },
+		{ 0.68, NUMFMT_VI, NUMFMT_PCT, "0,68 %" },
+		{ 0.0068123, NUMFMT_VI, 0, "0,006812" },
+		{ 12500000, NUMFMT_VI, 0, "12,5 triệu" },
+		{ 0, NUMFMT_VI, NUMFMT_SIGN, "0" },
+		{ -0.001, NUMFMT_VI, 0, "-0,001" },
+		{ 999.999, NUMFMT_VI, 0, "1.000" },
+		{ 1234.5, NUMFMT_VI, 0, "1.234,5" },
+		{ 2e30, NUMFMT_VI, 0, "2e+30" },
+		{ NAN, NUMFMT_VI, 0, "?" },
+	};
+	char	 buf[NUMFMT_PEOPLE_LEN];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		numfmt_people(buf, t[i].v, t[i].lang, t[i].flags);
+		ok(strcmp(buf, t[i].want) == 0, "people: %.17g is \"%s\" "
+		    "(got \"%s\")", t[i].v, t[i].want, buf);
+	}
+}
+
 int
 main(void)
 {
+	people();
 	fixed();
 	random_double_text();
 	random_rrd_text();

@@ -439,6 +439,54 @@ test_delay(time_t T)
 	store_free(s);
 }
 
+/*
+ * A flush of a quiet file (nothing queued since a flush of it answered)
+ * is answered without the writer; any value or rewrite since ends the
+ * quiet, so a flush never answers before what was put is in the file.
+ */
+static void
+test_quiet(time_t T)
+{
+	struct store		*s = new_store(NULL, 100000, BIG_DELAY, 1);
+	struct store_file	*f, *g;
+	struct waiter		 w;
+	time_t			 when[2] = { T + 1, T + 2 };
+	double			 v[2] = { 7, 8 };
+	int			 i;
+
+	f = store_file_get(s, path_of("quiet/f.rrd"), TALLY_GAUGE, &ret_sec);
+	g = store_file_get(s, path_of("quiet/g.rrd"), TALLY_GAUGE, &ret_sec);
+	store_put(s, f, T, 1);
+	is_int(flush(s, f, NULL), 0, "first flush goes to the writer");
+	is_int(last_of(store_file_path(f)), T, "and writes");
+	memset(&w, 0, sizeof(w));
+	store_flush(s, f, flush_done, &w);
+	ok(w.called == 0, "a quiet flush is not answered inside the call");
+	run_until(&w, 8000);
+	ok(w.called == 1 && w.error == 0 && w.on_loop, "but on the loop, "
+	    "without error");
+	for (i = 0; i < 3; i++)
+		is_int(flush(s, f, NULL), 0, "quiet flush again");
+	store_put(s, g, T, 5);
+	is_int(flush(s, f, NULL), 0, "another file's value leaves f quiet");
+	is_int(last_of(store_file_path(g)), -1, "and g waits (write_delay)");
+	store_put(s, f, T + 3, 3);
+	is_int(flush(s, f, NULL), 0, "a value ends the quiet");
+	is_int(last_of(store_file_path(f)), T + 3, "it is in the file");
+	is_int(flush(s, f, NULL), 0, "quiet again");
+	store_rewrite(s, f, 2, when, v, NULL, NULL);
+	is_int(flush(s, f, NULL), 0, "a rewrite ends the quiet");
+	is_int(last_of(store_file_path(f)), T + 2, "the rewrite is in place");
+	store_put(s, f, T + 4, 4);
+	is_int(flush(s, NULL, NULL), 0, "a flush of all");
+	store_put(s, f, T + 5, 5);
+	is_int(flush(s, f, NULL), 0, "then a value and a flush of f");
+	is_int(last_of(store_file_path(f)), T + 5, "it is in the file");
+	store_stop(s);
+	is_int(flush(s, f, NULL), -1, "after stop even a quiet file fails");
+	store_free(s);
+}
+
 /* write_delay 0: a value is written without any flush. */
 static void
 test_nodelay(time_t T)
@@ -734,6 +782,7 @@ main(void)
 	test_backfill();
 	test_delay(T + 200);
 	test_nodelay(T);
+	test_quiet(T);
 	test_queue_max(T);
 	test_rrdcached_down(T);
 	if ((bin = rrdcached_bin()) != NULL) {

@@ -19,6 +19,7 @@
 #include "../../client/conn.h"
 #include "../../client/output.h"
 #include "../../client/req.h"
+#include "../../client/when.h"
 #include "tap.h"
 
 static char	line[REQ_LINE_MAX + 1];
@@ -462,7 +463,9 @@ printed(const struct fetch_result *f, int how)
 
 	fp = tmpfile();
 	if (how == 0)
-		output_fetch_table(fp, f);
+		output_fetch_table(fp, f, 1);
+	else if (how == 3)
+		output_fetch_table(fp, f, 0);
 	else if (how == 1)
 		output_fetch_csv(fp, f);
 	else
@@ -479,12 +482,52 @@ test_output_units(void)
 {
 	char	 buf[64];
 
-	output_iso_time(0, buf, sizeof(buf));
+	char	 in[64], *p;
+
+	when_fmt(0, 1, 0, buf, sizeof(buf));
 	is_str(buf, "1970-01-01T00:00:00Z", "iso: epoch 0");
-	output_iso_time(1700000000, buf, sizeof(buf));
+	when_fmt(1700000000, 1, 0, buf, sizeof(buf));
 	is_str(buf, "2023-11-14T22:13:20Z", "iso: 1700000000");
-	output_iso_time(951782400, buf, sizeof(buf));
+	when_fmt(951782400, 1, 0, buf, sizeof(buf));
 	is_str(buf, "2000-02-29T00:00:00Z", "iso: leap day");
+	when_fmt(1700000000, 0, 0, buf, sizeof(buf));
+	is_str(buf, "2023-11-15 05:13:20", "local: +07:00");
+	when_fmt(1672506000, 0, 1, buf, sizeof(buf));
+	is_str(buf, "2023-01-01", "local: a date alone");
+	ok(when_midnight(1672506000, 0) && !when_midnight(1672506000, 1) &&
+	    when_midnight(1672531200, 1), "midnight, local and UTC");
+	/* Dates typed in local time become epoch seconds. */
+	snprintf(in, sizeof(in), "2021");
+	is_str(when_arg(in, 0, buf, sizeof(buf)), "1609434000", "arg: year");
+	snprintf(in, sizeof(in), "2021-06");
+	is_str(when_arg(in, 0, buf, sizeof(buf)), "1622480400", "arg: month");
+	snprintf(in, sizeof(in), "30/06/2021 14:00");
+	is_str(when_arg(in, 0, buf, sizeof(buf)), "1625036400",
+	    "arg: DD/MM/YYYY HH:MM");
+	snprintf(in, sizeof(in), "2021-06-30T14:00:30");
+	is_str(when_arg(in, 0, buf, sizeof(buf)), "1625036430",
+	    "arg: ISO without a zone");
+	snprintf(in, sizeof(in), "2021-06-30T14:00Z");
+	p = when_arg(in, 0, buf, sizeof(buf));
+	ok(p == in, "arg: Z goes as it is");
+	snprintf(in, sizeof(in), "12345");
+	ok(when_arg(in, 0, buf, sizeof(buf)) == in, "arg: epoch as it is");
+	snprintf(in, sizeof(in), "-1h");
+	ok(when_arg(in, 0, buf, sizeof(buf)) == in, "arg: -1h as it is");
+	snprintf(in, sizeof(in), "30/02/2021");
+	ok(when_arg(in, 0, buf, sizeof(buf)) == in, "arg: 30/02 as it is");
+	snprintf(in, sizeof(in), "2021");
+	ok(when_arg(in, 1, buf, sizeof(buf)) == in, "arg: utc as it is");
+	when_number(-12.941176470588237, buf, sizeof(buf));
+	is_str(buf, "-12.94", "plain: two decimals");
+	when_number(1364000000, buf, sizeof(buf));
+	is_str(buf, "1364000000", "plain: an integer in full");
+	when_number(0.0068123, buf, sizeof(buf));
+	is_str(buf, "0.006812", "plain: four significant digits below 1");
+	when_number(2.5, buf, sizeof(buf));
+	is_str(buf, "2.5", "plain: no trailing zero");
+	when_number(-0.0000001, buf, sizeof(buf));
+	is_str(buf, "-0.0000001", "plain: tiny, no exponent");
 	output_number(0.1, buf, sizeof(buf));
 	is_str(buf, "0.1", "number: 0.1 short");
 	output_number(1.0 / 3, buf, sizeof(buf));
@@ -519,6 +562,11 @@ test_output_fetch(void)
 	    "2023-11-14T22:15:00Z       1.5\n"
 	    "2023-11-14T22:20:00Z         U\n"
 	    "2023-11-14T22:25:00Z  12345.25\n", "fetch: aligned table");
+	is_str(printed(&f, 3),
+	    "time                    value\n"
+	    "2023-11-15 05:15:00       1.5\n"
+	    "2023-11-15 05:20:00         U\n"
+	    "2023-11-15 05:25:00  12345.25\n", "fetch: local times");
 	is_str(printed(&f, 1),
 	    "time,value\n1700000100,1.5\n1700000400,\n1700000700,12345.25\n",
 	    "fetch: CSV, unknown empty");
@@ -582,6 +630,8 @@ int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	setenv("TZ", "Asia/Ho_Chi_Minh", 1);	/* +07:00, no summer time */
+	tzset();
 	test_req();
 	test_status();
 	test_status_bad();

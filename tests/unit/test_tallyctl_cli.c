@@ -290,6 +290,12 @@ test_simple(void)
 	struct fake	 put = { .greeting = GREET, .reply = {
 	    "OK 1 accepted=1 refused=1\n5:x bad-value\n" } };
 	struct fake	 verbs = { .greeting = GREET, .reply = { "OK 0\n" } };
+	struct fake	 alerts = { .greeting = GREET, .reply = {
+	    "OK 1 alerts\ndisk critical 1700000000 91.234567 disk.x.used: "
+	    "91.234567 %\n" } };
+	struct fake	 events = { .greeting = GREET, .reply = {
+	    "OK 1 events\n1672531200 coop-falling a.b.c ok critical "
+	    "-12.941176470588237 change -12.941176470588237%\n" } };
 	struct run	 r;
 
 	RUN(&ping, &r, "ping");
@@ -314,6 +320,14 @@ test_simple(void)
 	is_str(r.got, "PLUGINS\n", "plugins: PLUGINS");
 	RUN(&verbs, &r, "STATS");
 	is_str(r.got, "STATS\n", "stats: name is case-insensitive");
+	RUN(&alerts, &r, "alerts");
+	is_str(r.out, "disk critical 2023-11-15 05:13:20 91.23 "
+	    "disk.x.used: 91.234567 %\n",
+	    "alerts: since as a local date, the value plain");
+	RUN(&events, &r, "alert", "history");
+	is_str(r.out, "2023-01-01 07:00:00 coop-falling a.b.c ok critical "
+	    "-12.94 change -12.941176470588237%\n",
+	    "alert history: a local date, the value plain, message as sent");
 	RUN(&verbs, &r, "alerts");
 	is_str(r.got, "ALERTS\n", "alerts: ALERTS");
 	RUN(&verbs, &r, "alert", "history");
@@ -321,7 +335,16 @@ test_simple(void)
 	RUN(&verbs, &r, "alert", "history", "disk full");
 	is_str(r.got, "ALERT HISTORY \"disk full\"\n", "alert history name");
 	RUN(&verbs, &r, "alert", "test", "disk", "--from", "2024-01-01");
-	is_str(r.got, "ALERT TEST disk 2024-01-01\n", "alert test --from");
+	is_str(r.got, "ALERT TEST disk 1704042000\n",
+	    "alert test --from: a local date as epoch seconds");
+	RUN(&verbs, &r, "alert", "test", "disk", "--from", "2021");
+	is_str(r.got, "ALERT TEST disk 1609434000\n",
+	    "alert test --from 2021: local 1 January 2021");
+	RUN(&verbs, &r, "--utc", "alert", "test", "disk", "--from", "2021");
+	is_str(r.got, "ALERT TEST disk 2021\n", "--utc: the year as it is");
+	RUN(&verbs, &r, "alert", "test", "disk", "--from", "31/02/2021");
+	is_str(r.got, "ALERT TEST disk 31/02/2021\n",
+	    "an impossible date goes as it is, for the server to refuse");
 	RUN(&verbs, &r, "alert", "test", "--from=-7d", "disk");
 	is_str(r.got, "ALERT TEST disk -7d\n", "alert test --from=");
 }
@@ -338,10 +361,20 @@ test_fetch(void)
 
 	RUN(&fk, &r, "fetch", "a.b.c", "-1h", "now", "AVERAGE", "60");
 	is_str(r.got, "FETCH a.b.c -1h now AVERAGE 60\n", "fetch: request");
+	is_str(r.out, "time                 value\n"
+	    "2023-11-15 05:14:00    0.5\n"
+	    "2023-11-15 05:15:00      U\n"
+	    "2023-11-15 05:16:00  1e+20\n", "fetch: table, local times");
+	RUN(&fk, &r, "-u", "fetch", "a.b.c", "2021-06", "30/06/2021 14:00");
+	is_str(r.got, "FETCH a.b.c 2021-06 \"30/06/2021 14:00\"\n",
+	    "fetch -u: dates sent as written (the server reads UTC)");
 	is_str(r.out, "time                  value\n"
 	    "2023-11-14T22:14:00Z    0.5\n"
 	    "2023-11-14T22:15:00Z      U\n"
-	    "2023-11-14T22:16:00Z  1e+20\n", "fetch: table, UTC times");
+	    "2023-11-14T22:16:00Z  1e+20\n", "fetch -u: table, UTC times");
+	RUN(&fk, &r, "fetch", "a.b.c", "2021-06", "30/06/2021 14:00");
+	is_str(r.got, "FETCH a.b.c 1622480400 1625036400\n",
+	    "fetch: local dates sent as epoch seconds");
 	RUN(&fk, &r, "fetch", "--csv", "a.b.c", "-1h", "now");
 	is_str(r.got, "FETCH a.b.c -1h now\n", "fetch: --csv not sent");
 	is_str(r.out, "time,value\n1700000040,0.5\n1700000100,\n"
@@ -582,6 +615,7 @@ main(void)
 	snprintf(sockpath, sizeof(sockpath), "%s/s", dir);
 	unsetenv("TALLY_TOKEN");
 	unsetenv("TALLY_SOCKET");
+	setenv("TZ", "Asia/Ho_Chi_Minh", 1);	/* +07:00, no summer time */
 	test_simple();
 	test_fetch();
 	test_graph();

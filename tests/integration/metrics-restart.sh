@@ -1,0 +1,60 @@
+#!/bin/sh
+# Issue 13: /metrics keeps the coop figures after a restart.  The coop
+# plugin reads the demo registry and stores its yearly figures; after a
+# restart it finds nothing new to submit, so memory holds no last value;
+# /metrics (as /api/v1/metrics) reads them from the files, with the
+# values the files hold.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/http-lib.sh"
+
+D=$T/data
+"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+http_start <<EOT
+
+[plugin coop registry]
+interval = 1h
+source = $D/registry.csv
+column.id = Mã số
+column.name = Tên tổ chức
+column.kind = Loại hình
+column.sector = Lĩnh vực
+column.district = Huyện/thị xã
+column.founded = Ngày thành lập
+column.dissolved = Ngày giải thể
+column.members = Số thành viên
+column.revenue = Doanh thu (đồng)
+column.profit = Lợi nhuận (đồng)
+column.year = Năm báo cáo
+EOT
+ok $? "gateway up on $U"
+prom() {	# prom NAME: its sample value in /metrics
+	curl -s "$U/metrics" | sed -n "s/^$1 //p"
+}
+read_done() {
+	log_has 'coop.registry: registry.csv: .* points added'
+}
+check "the registry was read" wait_until 30 read_done
+members='tally_coop_members{instance="registry"}'
+check "/metrics has the members figure" wait_until 10 test -n "$(prom $members)"
+before=$(prom $members)
+echo "# before: $members $before"
+"$top_builddir/tallyctl" -s "$SOCK" flush >/dev/null
+stop_tallyd
+ok $daemon_rc "stopped"
+
+: >"$T/tallyd.log"
+start_tallyd "$T/t.conf"
+check "restarted" wait_until 10 http_up
+check "the registry was read again" wait_until 30 read_done
+log_has 'coop.registry: registry.csv: .* 0 points added'
+ok $? "nothing new submitted: memory has no coop figure"
+after=$(prom $members)
+ok $([ -n "$after" ] && [ "$after" = "$before" ]; echo $?) \
+    "/metrics after the restart: $members $after (was $before)"
+n=$(curl -s "$U/metrics" | grep -c '^tally_coop_[a-z_0-9]*{instance="registry"')
+j=$(curl -s "$U/api/v1/metrics" | grep -o '"name":"coop\.registry\.[^"]*","kind":"[a-z]*","unit":"[^"]*","time":[0-9]' | wc -l)
+ok $([ "$n" -gt 10 ] && [ "$n" -eq "$j" ]; echo $?) \
+    "every coop figure with a value, as /api/v1/metrics ($n and $j)"
+stop_tallyd
+ok $daemon_rc "clean exit"
+done_testing
