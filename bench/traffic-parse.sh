@@ -30,9 +30,22 @@ now() {
 	date +%s.%N
 }
 
+# cpu_rate: lines per CPU second (user + system) of the last run, from
+# $tmp/time (GNU time): on a shared machine wall time varies with the
+# load, CPU time much less.
+cpu_rate() {
+	awk -v n="$lines" '{ s = $1 + $2; printf "cpu %.2f s, %.0f lines per cpu-second", s, (s > 0 ? n / s : 0) }' "$tmp/time"
+}
 for p in default goaccess; do
-	out=$(./bench/traffic-parse -p "$p" "$log")
-	echo "tallyd traffic ($p profile): $(echo "$out" | head -n 1)"
+	if [ -x /usr/bin/time ]; then
+		out=$(/usr/bin/time -f '%U %S' -o "$tmp/time" \
+		    ./bench/traffic-parse -p "$p" "$log")
+		cpu=", $(cpu_rate)"
+	else
+		out=$(./bench/traffic-parse -p "$p" "$log")
+		cpu=
+	fi
+	echo "tallyd traffic ($p profile): $(echo "$out" | head -n 1)$cpu"
 	[ "$p" = goaccess ] && ours=$(echo "$out" | awk 'NR == 1 { print $6 }')
 done
 
@@ -47,6 +60,8 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 theirs=$(rate "$lines" "$secs")
 echo "goaccess $(goaccess --version 2>/dev/null | head -n 1 |
     sed 's/.*- //; s/\.$//'): lines $lines seconds $secs rate $theirs"
+# One expression per line: mawk (Debian's awk) ends a statement at a
+# newline even inside parentheses.
 awk -v a="$ours" -v b="$theirs" 'BEGIN {
-	printf "ratio (tallyd goaccess profile / goaccess): %.1fx\n", (b > 0 ?
-	    a / b : 0) }'
+	r = b > 0 ? a / b : 0
+	printf "ratio (tallyd goaccess profile / goaccess): %.1fx\n", r }'

@@ -102,6 +102,10 @@ const SECTIONS = [
 				['traffic.*.online', 'Trực tuyến'],
 				['demo.*.wave', 'Trực tuyến (mẫu)']
 			  ] },
+			{ vi: 'Khách mỗi ngày (theo ngày trong nhật ký)',
+			  en: 'Unique visitors per day, by the log\'s dates', lines: [
+				['traffic.*.visitors.daily', 'Khách']
+			  ] },
 			{ vi: 'Lượt truy cập (mỗi giây)', en: 'Visits per second',
 			  lines: [
 				['traffic.*.visits', 'Lượt truy cập'],

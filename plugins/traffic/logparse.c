@@ -317,7 +317,7 @@ tp_parse_tz(const char *s, size_t n, int64_t *off)
  */
 int
 tp_parse_time_local(const char *s, size_t n, struct tp_clock *c,
-    int64_t *when, int32_t *date, int lenient)
+    int64_t *when, int32_t *date, int32_t *tzoff, int lenient)
 {
 	int64_t	 secs, off = 0;
 
@@ -336,12 +336,14 @@ tp_parse_time_local(const char *s, size_t n, struct tp_clock *c,
 	}
 	*when = c->days * 86400 + secs - off;
 	*date = c->date;
+	*tzoff = (int32_t)off;
 	return (0);
 }
 
 /* "2000-10-10T13:55:36-07:00" (or "Z") to UTC seconds and local date. */
 static int
-tp_parse_time_iso(const char *s, size_t n, int64_t *when, int32_t *date)
+tp_parse_time_iso(const char *s, size_t n, int64_t *when, int32_t *date,
+    int32_t *tzoff)
 {
 	int	 y, m, d;
 	int64_t	 secs, off = 0;
@@ -358,6 +360,7 @@ tp_parse_time_iso(const char *s, size_t n, int64_t *when, int32_t *date)
 		return (-1);
 	*when = tp_days_from_civil(y, m, d) * 86400 + secs - off;
 	*date = y * 10000 + m * 100 + d;
+	*tzoff = (int32_t)off;
 	return (0);
 }
 
@@ -621,10 +624,12 @@ tp_store_time(struct tp_rec *r, struct tp_clock *c, int field, const char *s,
 {
 	int	 rc;
 
+	r->tzoff = 0;
 	if (field == TP_F_TIME_LOCAL)
-		rc = tp_parse_time_local(s, n, c, &r->when, &r->date, lenient);
+		rc = tp_parse_time_local(s, n, c, &r->when, &r->date,
+		    &r->tzoff, lenient);
 	else if (field == TP_F_TIME_ISO)
-		rc = tp_parse_time_iso(s, n, &r->when, &r->date);
+		rc = tp_parse_time_iso(s, n, &r->when, &r->date, &r->tzoff);
 	else
 		rc = tp_parse_msec(s, n, &r->when, &r->date);
 	return (rc == -1 ? TP_E_TIME : TP_OK);

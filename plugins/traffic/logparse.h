@@ -78,6 +78,7 @@ struct tp_rec {
 	size_t		 addrlen, agentlen, methodlen, pathlen;
 	int64_t		 when;		/* seconds since the epoch */
 	int32_t		 date;		/* local date, YYYYMMDD */
+	int32_t		 tzoff;		/* local time minus UTC, seconds */
 	int		 status;	/* 0 when the line has none */
 	uint64_t	 bytes;
 };
@@ -101,6 +102,6 @@ int		 tp_is_crawler(const char *agent, size_t len);
 int		 tp_is_pageview(const struct tp_rec *);
 int64_t		 tp_days_from_civil(int y, int m, int d);
 int		 tp_parse_time_local(const char *, size_t, struct tp_clock *,
-		    int64_t *when, int32_t *date, int lenient);
+		    int64_t *when, int32_t *date, int32_t *tzoff, int lenient);
 
 #endif

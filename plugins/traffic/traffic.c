@@ -1,12 +1,16 @@
 /*
  * traffic.c - website visitors from access logs: the tallyd plugin.
  *
- * Each read polls every configured log (tail.c), parses new lines
- * (logparse.c), counts them (tstats.c), submits the running figures with
- * the read's time stamp, and saves one state file: log checkpoints and all
- * figures that are not idempotent, written aside and renamed, so a crash
- * anywhere re-reads at most the lines after the last saved checkpoint and
- * counts them exactly once.  See docs/TRAFFIC.md.
+ * On the first start the reads import the rotated archives (archive.c),
+ * oldest first, for up to import_time each; then each read polls every
+ * configured log (tail.c).  Lines are parsed (logparse.c) and counted
+ * (tstats.c) into buckets of their own time (tbucket.c); closed buckets,
+ * days, months and years are submitted stamped with log time, the gauges
+ * with the read's time.  Then traffic_checkpoint saves one state file: log
+ * and archive checkpoints and all figures that are not idempotent, written
+ * aside and renamed, so a crash anywhere re-reads at most the lines after
+ * the last saved checkpoint and counts them exactly once.  See
+ * docs/TRAFFIC.md.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -24,6 +28,8 @@
 
 #include <tally/plugin.h>
 
+#include "archive.h"
+#include "import.h"
 #include "logparse.h"
 #include "tail.h"
 #include "tstats.h"
@@ -32,6 +38,11 @@
 #define TRAFFIC_COMPLAIN	5	/* malformed lines logged per read */
 #define TRAFFIC_STATE		"traffic.state"
 #define TRAFFIC_MAGIC		"tallyd-traffic 1"
+#define TRAFFIC_CHUNK		(1024 * 1024)	/* import batch, text */
+#define TRAFFIC_QUEUE_HIGH	200000	/* store queue: wait above this */
+#define TRAFFIC_COARSE		180	/* fast preset: heartbeat */
+#define TRAFFIC_DRAIN		10	/* s: checkpoint waits for the store */
+#define TRAFFIC_FINE_SPAN	(8 * 86400)	/* fast preset: minute rows */
 
 struct traffic {
 	struct tally_ctx		*ctx;
@@ -43,6 +54,25 @@ struct traffic {
 	char				 format[512];
 	char				 suffix[32];
 	char				 preset[64];
+	char				 daily_preset[64];
+	struct archive			 arch;
+	struct import			 imp;		/* its worker */
+	char				 arch_err[512];	/* last logged */
+	uint64_t			 imp_lines;	/* counted */
+	int64_t				 imp_newest;	/* of the file */
+	int				 importing;	/* archives first */
+	int				 import_logged;
+	int64_t				 step;		/* log-time bucket */
+	int64_t				 grace;
+	int64_t				 import_time;	/* per read, at most */
+	uint64_t			 import_rate;	/* lines/s; 0: any */
+	double				 import_t0;	/* monotonic start */
+	uint64_t			 import_lines0;
+	uint64_t			 live_key[TRAFFIC_MAX_LOGS];
+	dev_t				 live_dev[TRAFFIC_MAX_LOGS];
+	ino_t				 live_ino[TRAFFIC_MAX_LOGS];
+	uint64_t			 dropped;	/* points refused */
+	struct tp_clock			 headclock;	/* for archive heads */
 	struct tp_format		 fmt;
 	struct tp_clock			 clock;
 	struct tstats			 st;
@@ -61,13 +91,28 @@ struct traffic {
 	uint64_t			 bad_this_read;
 };
 
-static const char *traffic_totals[] = {
+/* Log-time totals, in the order of enum ts_fig. */
+static const char *traffic_totals[TS_NFIG] = {
 	"hits", "pageviews", "bytes", "crawlers", "malformed", "visits",
-	"status.1xx", "status.2xx", "status.3xx", "status.4xx", "status.5xx"
+	"status.1xx", "status.2xx", "status.3xx", "status.4xx", "status.5xx",
+	"late"
 };
+static const char *traffic_units[TS_NFIG] = {
+	"hits", "hits", "bytes", "hits", "lines", "visits", "hits", "hits",
+	"hits", "hits", "hits", "lines"
+};
+/* Read-time gauges. */
 static const char *traffic_gauges[] = {
 	"online", "visitors.day", "visitors.month", "visitors.year",
 	"visits.total"
+};
+/* One point per day, month, year of the log's calendar. */
+static const char *traffic_daily[] = {
+	"visitors.daily", "hits.daily", "pageviews.daily", "bytes.daily"
+};
+static const char *traffic_progress[] = {
+	"import.files", "import.files_done", "import.bytes",
+	"import.bytes_done", "import.lines_per_s"
 };
 
 static void *
@@ -83,11 +128,16 @@ traffic_create(struct tally_ctx *ctx, const struct tally_host *host)
 	snprintf(tr->format, sizeof(tr->format), "combined");
 	snprintf(tr->suffix, sizeof(tr->suffix), ".1");
 	snprintf(tr->preset, sizeof(tr->preset), "fast");
+	snprintf(tr->daily_preset, sizeof(tr->daily_preset), "slow");
+	tr->step = 60;
+	tr->grace = 5 * 60;
+	tr->import_time = 20;
 	tr->online_window = 5 * 60;
 	tr->visit_idle = 30 * 60;
 	tr->max_future = tr->max_lag = -1;
 	tr->max_line = 64 * 1024;
 	tr->keep_days = 400;
+	archive_init(&tr->arch, tr->max_line);
 	return (tr);
 }
 
@@ -168,6 +218,12 @@ traffic_configure_time(struct traffic *tr, const char *key,
 		dst = &tr->max_future;
 	else if (strcmp(key, "max_lag") == 0)
 		dst = &tr->max_lag;
+	else if (strcmp(key, "step") == 0)
+		dst = &tr->step, min = 1;
+	else if (strcmp(key, "grace") == 0)
+		dst = &tr->grace;
+	else if (strcmp(key, "import_time") == 0)
+		dst = &tr->import_time, min = 1;
 	else
 		return (1);
 	if ((v = traffic_duration(value)) < min) {
@@ -192,6 +248,8 @@ traffic_configure_number(struct traffic *tr, const char *key,
 		min = 2, max = 100000;
 	else if (strcmp(key, "visits_start") == 0)
 		min = 0, max = UINT64_MAX / 2;
+	else if (strcmp(key, "import_rate") == 0)
+		min = 0, max = 1000000000;
 	else
 		return (1);
 	if (traffic_count(value, min, max, &v) == -1) {
@@ -203,6 +261,8 @@ traffic_configure_number(struct traffic *tr, const char *key,
 		tr->max_line = (size_t)v;
 	else if (strcmp(key, "keep_days") == 0)
 		tr->keep_days = (size_t)v;
+	else if (strcmp(key, "import_rate") == 0)
+		tr->import_rate = v;
 	else
 		tr->visits_start = v;
 	return (0);
@@ -276,6 +336,15 @@ traffic_configure_string(struct traffic *tr, const char *key,
 		tr->npaths++;
 		return (0);
 	}
+	if (strcmp(key, "archive") == 0) {
+		if (*value == '\0' || archive_add_glob(&tr->arch, value) ==
+		    -1) {
+			snprintf(err, errlen, "bad archive pattern, or more "
+			    "than %d", ARCHIVE_GLOBS);
+			return (-1);
+		}
+		return (0);
+	}
 	if (strcmp(key, "format") == 0) {
 		if (tp_format_compile(&tr->fmt, value, err, errlen) == -1)
 			return (-1);
@@ -285,6 +354,8 @@ traffic_configure_string(struct traffic *tr, const char *key,
 		dst = tr->suffix, len = sizeof(tr->suffix);
 	else if (strcmp(key, "preset") == 0)
 		dst = tr->preset, len = sizeof(tr->preset);
+	else if (strcmp(key, "daily_preset") == 0)
+		dst = tr->daily_preset, len = sizeof(tr->daily_preset);
 	else
 		return (1);
 	if ((size_t)snprintf(dst, len, "%s", value) >= len) {
@@ -308,10 +379,11 @@ traffic_configure(void *arg, const char *key, const char *value, char *err,
 	    1 || (rc = traffic_configure_word(tr, key, value, err, errlen)) !=
 	    1)
 		return (rc);
-	snprintf(err, errlen, "unknown key (traffic takes log, format, "
-	    "profile, online_window, visit_timeout, max_future, max_lag, "
-	    "max_line, rotated_suffix, start, keep_days, visits_start, "
-	    "preset)");
+	snprintf(err, errlen, "unknown key (traffic takes log, archive, "
+	    "format, profile, online_window, visit_timeout, max_future, "
+	    "max_lag, max_line, rotated_suffix, start, keep_days, "
+	    "visits_start, preset, daily_preset, step, grace, import_time, "
+	    "import_rate)");
 	return (-1);
 }
 
@@ -403,6 +475,12 @@ traffic_load_line(struct traffic *tr, char *line, int *map)
 	}
 	if (strcmp(line, "end") == 0)
 		return (0);
+	if (strcmp(line, "imported") == 0) {
+		tr->importing = 0;
+		return (0);
+	}
+	if ((rc = archive_load_line(&tr->arch, line)) != 0)
+		return (rc == 1 ? 0 : -1);
 	return (ts_load_line(&tr->st, line) == 1 ? 0 : -1);
 }
 
@@ -469,6 +547,9 @@ traffic_write_file(struct traffic *tr, const char *dir, const char *name,
 			tail_save(&tr->tails[i], i, f);
 		}
 		ts_save(&tr->st, f);
+		archive_save(&tr->arch, f);
+		if (!tr->importing)
+			fprintf(f, "imported\n");
 		fprintf(f, "end\n");
 	} else
 		ts_write_days(&tr->st, f);
@@ -480,7 +561,6 @@ traffic_write_file(struct traffic *tr, const char *dir, const char *name,
 	}
 	return (0);
 }
-
 /*
  * Save everything: visitor sets first (replaying them is harmless), then
  * the state file in one rename, then drop closed sets and export the days.
@@ -509,13 +589,13 @@ static int
 traffic_declare(struct traffic *tr)
 {
 	const char	*preset = tr->preset[0] != '\0' ? tr->preset : NULL;
+	const char	*daily = tr->daily_preset[0] != '\0' ?
+			    tr->daily_preset : NULL;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(traffic_totals) / sizeof(traffic_totals[0]);
-	    i++) {
+	for (i = 0; i < TS_NFIG; i++) {
 		if (tr->host->declare(tr->ctx, traffic_totals[i], TALLY_DERIVE,
-		    i == 2 ? "bytes" : i == 4 ? "lines" : i == 5 ? "visits" :
-		    "hits", preset) == -1)
+		    traffic_units[i], preset) == -1)
 			return (-1);
 	}
 	for (i = 0; i < sizeof(traffic_gauges) / sizeof(traffic_gauges[0]);
@@ -523,6 +603,24 @@ traffic_declare(struct traffic *tr)
 		if (tr->host->declare(tr->ctx, traffic_gauges[i], TALLY_GAUGE,
 		    i == 0 ? "people" : i == 4 ? "visits" : "visitors",
 		    preset) == -1)
+			return (-1);
+	}
+	for (i = 0; i < sizeof(traffic_daily) / sizeof(traffic_daily[0]);
+	    i++) {
+		if (tr->host->declare(tr->ctx, traffic_daily[i], TALLY_GAUGE,
+		    i == 0 ? "visitors" : i == 3 ? "bytes" : "hits", daily) ==
+		    -1)
+			return (-1);
+	}
+	if (tr->host->declare(tr->ctx, "visitors.monthly", TALLY_GAUGE,
+	    "visitors", daily) == -1 || tr->host->declare(tr->ctx,
+	    "visitors.yearly", TALLY_GAUGE, "visitors", daily) == -1)
+		return (-1);
+	for (i = 0; tr->arch.nglobs > 0 && i < sizeof(traffic_progress) /
+	    sizeof(traffic_progress[0]); i++) {
+		if (tr->host->declare(tr->ctx, traffic_progress[i], TALLY_GAUGE,
+		    i < 2 ? "files" : i < 4 ? "bytes" : "lines/s", preset) ==
+		    -1)
 			return (-1);
 	}
 	return (0);
@@ -540,15 +638,30 @@ traffic_seed(struct traffic *tr)
 	tr->st.seed = seed;
 }
 
+/* A path relative to the config file's directory made absolute. */
+static int
+traffic_absolute(const char *dir, char **path)
+{
+	char	*p;
+
+	if ((*path)[0] == '/')
+		return (0);
+	if (asprintf(&p, "%s/%s", dir, *path) == -1)
+		return (-1);
+	free(*path);
+	*path = p;
+	return (0);
+}
+
 /*
- * Make relative log paths relative to the config file's directory, as the
- * core does with its own paths (a daemon runs in "/").
+ * Make relative log paths and archive patterns relative to the config
+ * file's directory, as the core does with its own paths (a daemon runs in
+ * "/").
  */
 static int
 traffic_resolve(struct traffic *tr)
 {
 	const char	*dir;
-	char		*p;
 	size_t		 i;
 
 	if (tr->host->size < offsetof(struct tally_host, config_dir) +
@@ -556,14 +669,27 @@ traffic_resolve(struct traffic *tr)
 	    (dir = tr->host->config_dir(tr->ctx)) == NULL)
 		return (0);
 	for (i = 0; i < tr->npaths; i++) {
-		if (tr->paths[i][0] == '/')
-			continue;
-		if (asprintf(&p, "%s/%s", dir, tr->paths[i]) == -1)
+		if (traffic_absolute(dir, &tr->paths[i]) == -1)
 			return (-1);
-		free(tr->paths[i]);
-		tr->paths[i] = p;
+	}
+	for (i = 0; i < tr->arch.nglobs; i++) {
+		if (traffic_absolute(dir, &tr->arch.globs[i]) == -1)
+			return (-1);
 	}
 	return (0);
+}
+
+/* The time stamp of an archive's line, or -1 (archive_time_cb). */
+static int64_t
+traffic_line_time(void *arg, const char *line, size_t len)
+{
+	struct traffic	*tr = arg;
+	struct tp_rec	 r;
+
+	if (tp_parse(&tr->fmt, &tr->headclock, line, len, tr->mode, &r) !=
+	    TP_OK)
+		return (-1);
+	return (r.when);
 }
 
 /* Set up the figures and the logs from the configuration. */
@@ -585,6 +711,11 @@ traffic_setup(struct traffic *tr)
 		return (-1);
 	}
 	ts_init(&tr->st, tr->profile);
+	if (tb_init(&tr->st, tr->step, tr->grace) == -1) {
+		tr->host->log(tr->ctx, TALLY_LOG_ERR, "grace must be at most "
+		    "%d steps (step %" PRId64 " s)", TS_RING / 2, tr->step);
+		return (-1);
+	}
 	tr->mode = tr->profile == TS_GOACCESS ? TP_LENIENT : 0;
 	tr->st.visit_idle = tr->visit_idle;
 	tr->st.keep_days = tr->keep_days;
@@ -600,7 +731,36 @@ traffic_setup(struct traffic *tr)
 		tr->tails[i].log = traffic_tail_log;
 		tr->tails[i].logarg = tr;
 	}
+	tr->arch.max_line = tr->max_line;
+	tr->arch.bufsize = tr->max_line + 1024 * 1024;
+	tr->arch.live = (const char *const *)tr->paths;
+	tr->arch.nlive = tr->npaths;
+	tr->arch.timeof = traffic_line_time;
+	tr->arch.timearg = tr;
+	tr->importing = tr->arch.nglobs > 0;
 	return (0);
+}
+
+/*
+ * A state file of a version that stamped totals with the read's time:
+ * the log-time totals go on from its totals, so the stored series have no
+ * step back to 0.
+ */
+static void
+traffic_upgrade(struct traffic *tr)
+{
+	const struct ts_totals	*t = &tr->st.tot;
+	uint64_t		*run = tr->st.b->run;
+	size_t			 i;
+
+	run[TS_F_HITS] = t->hits;
+	run[TS_F_PAGEVIEWS] = t->pageviews;
+	run[TS_F_BYTES] = t->bytes;
+	run[TS_F_CRAWLERS] = t->crawlers;
+	run[TS_F_MALFORMED] = t->malformed;
+	run[TS_F_VISITS] = t->visits;
+	for (i = 1; i <= 5; i++)
+		run[TS_F_S1 + i - 1] = t->status[i];
 }
 
 static int
@@ -617,37 +777,382 @@ traffic_init(void *arg)
 		traffic_seed(tr);
 		for (i = 0; i < tr->npaths; i++)
 			tr->tails[i].start_at_end = tr->start_at_end;
-	}
+	} else if (!tr->st.b->loaded)
+		traffic_upgrade(tr);
 	return (traffic_declare(tr));
 }
 
-/* Submit the running figures, all stamped with the read's time. */
-static void
-traffic_submit(struct traffic *tr)
+/* Seconds of a monotonic clock. */
+static double
+traffic_clock(void)
 {
-	const struct ts_totals	*t = &tr->st.tot;
-	double			 tot[11], g[5];
-	size_t			 i;
+	struct timespec	 ts;
 
-	tot[0] = (double)t->hits;
-	tot[1] = (double)t->pageviews;
-	tot[2] = (double)t->bytes;
-	tot[3] = (double)t->crawlers;
-	tot[4] = (double)t->malformed;
-	tot[5] = (double)t->visits;
-	for (i = 1; i <= 5; i++)
-		tot[5 + i] = (double)t->status[i];
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* tally_stat_cb: pick the store's queue depth. */
+static void
+traffic_queue_stat(void *arg, const char *name, enum tally_kind kind,
+    double value)
+{
+	(void)kind;
+	if (strcmp(name, "store.queue") == 0)
+		*(double *)arg = value;
+}
+
+/*
+ * Wait while the store's queue is long (an import makes points faster than
+ * RRD files take them), so that no point is refused; at most until the
+ * monotonic deadline.
+ */
+static void
+traffic_pace(struct traffic *tr, double deadline)
+{
+	struct timespec	 nap = { 0, 5 * 1000 * 1000 };
+	double		 depth;
+
+	for (;;) {
+		depth = 0;
+		tr->host->stats(tr->ctx, traffic_queue_stat, &depth);
+		if (depth < TRAFFIC_QUEUE_HIGH || traffic_clock() > deadline)
+			return;
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* Submit one point; count it if refused. */
+static void
+traffic_put(struct traffic *tr, const char *metric, time_t when, double v)
+{
+	if (tr->host->submit(tr->ctx, metric, when, v) == -1)
+		tr->dropped++;
+}
+
+/*
+ * Whether a bucket's point may be left out: on the fast preset, minutes
+ * older than its minute archive (8 days) are only kept as hours and days,
+ * which one point every heartbeat (3 minutes) gives exactly, a third of
+ * the writes in an import.  The next point, at most two steps later,
+ * carries the left-out bucket's counts in its running totals.
+ */
+static int
+traffic_coarse(const struct traffic *tr, const struct ts_buckets *b,
+    size_t i)
+{
+	const struct ts_out	*o = &b->out[i];
+
+	if (strcmp(tr->preset, "fast") != 0 || tr->step != 60 ||
+	    o->when % TRAFFIC_COARSE == 0 || o->when >= tr->now -
+	    TRAFFIC_FINE_SPAN)
+		return (0);
+	/* only between two points of the same run of buckets */
+	return (i + 1 < b->nout && b->out[i + 1].kind == TS_O_BUCKET &&
+	    b->out[i + 1].when == o->when + tr->step && i > 0 &&
+	    b->out[i - 1].kind == TS_O_BUCKET && b->out[i - 1].when ==
+	    o->when - tr->step);
+}
+
+/* Submit what closing queued, in order: log-time points. */
+static void
+traffic_emit(struct traffic *tr)
+{
+	struct ts_buckets	*b = tr->st.b;
+	const struct ts_out	*o;
+	size_t			 i, f;
+
+	for (i = 0; i < b->nout; i++) {
+		o = &b->out[i];
+		if (i % 8192 == 0)
+			traffic_pace(tr, traffic_clock() + 60);
+		switch (o->kind) {
+		case TS_O_BUCKET:
+			if (traffic_coarse(tr, b, i))
+				break;
+			for (f = 0; f < TS_NFIG; f++)
+				traffic_put(tr, traffic_totals[f], o->when,
+				    (double)o->v[f]);
+			break;
+		case TS_O_DAY:
+			for (f = 0; f < 4; f++)
+				traffic_put(tr, traffic_daily[f], o->when,
+				    (double)o->v[f]);
+			break;
+		case TS_O_MONTH:
+			traffic_put(tr, "visitors.monthly", o->when,
+			    (double)o->v[0]);
+			break;
+		case TS_O_YEAR:
+			traffic_put(tr, "visitors.yearly", o->when,
+			    (double)o->v[0]);
+			break;
+		}
+	}
+	b->nout = 0;
+	if (tr->dropped > 0) {
+		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "%" PRIu64 " points "
+		    "refused by the store (already stored before a restart, "
+		    "or its queue was full)", tr->dropped);
+		tr->dropped = 0;
+	}
+}
+
+/* Submit the gauges, stamped with the read's time. */
+static void
+traffic_gauges_submit(struct traffic *tr)
+{
+	double	 g[5];
+	size_t	 i;
+
 	g[0] = (double)ts_online(&tr->st, tr->now, tr->online_window);
 	g[1] = (double)ts_unique(&tr->st, TS_DAY);
 	g[2] = (double)ts_unique(&tr->st, TS_MONTH);
 	g[3] = (double)ts_unique(&tr->st, TS_YEAR);
-	g[4] = (double)(tr->visits_start + t->visits);
-	for (i = 0; i < 11; i++)
-		(void)tr->host->submit(tr->ctx, traffic_totals[i], tr->now,
-		    tot[i]);
+	g[4] = (double)(tr->visits_start + tr->st.tot.visits);
 	for (i = 0; i < 5; i++)
-		(void)tr->host->submit(tr->ctx, traffic_gauges[i], tr->now,
-		    g[i]);
+		traffic_put(tr, traffic_gauges[i], tr->now, g[i]);
+}
+
+/*
+ * Wait (at most TRAFFIC_DRAIN seconds) until the store's queue is empty,
+ * so the points submitted before are in their files.  The core has no
+ * per-plugin "written" answer yet; an empty queue is the nearest sign.
+ */
+static void
+traffic_drain(struct traffic *tr)
+{
+	struct timespec	 nap = { 0, 2 * 1000 * 1000 };
+	double		 depth, deadline = traffic_clock() + TRAFFIC_DRAIN;
+
+	do {
+		depth = 0;
+		tr->host->stats(tr->ctx, traffic_queue_stat, &depth);
+		if (depth == 0)
+			return;
+		nanosleep(&nap, NULL);
+	} while (traffic_clock() < deadline);
+}
+
+/*
+ * The one place where a read's work becomes durable: submit the points
+ * closed so far, wait until they are written, then save the checkpoint
+ * that says they were.  A crash before the save re-reads the lines and
+ * submits the same points again, which the store drops as not newer; a
+ * point queued but not written when the checkpoint was saved would be
+ * lost, hence the wait.
+ */
+static int
+traffic_checkpoint(struct traffic *tr)
+{
+	traffic_emit(tr);
+	traffic_drain(tr);
+	return (traffic_save(tr));
+}
+
+/* Log and submit the import's progress. */
+static void
+traffic_import_progress(struct traffic *tr, int done)
+{
+	struct archive	*a = &tr->arch;
+	double		 secs = traffic_clock() - tr->import_t0;
+	double		 rate = secs > 0 ? (double)(tr->imp_lines -
+			    tr->import_lines0) / secs : 0;
+
+	tr->host->log(tr->ctx, TALLY_LOG_NOTICE, "import%s: %" PRIu64 " of %"
+	    PRIu64 " archives, %.1f of %.1f MiB, %" PRIu64 " lines, %.0f "
+	    "lines/s", done ? " done" : "", a->files_done, a->files_total,
+	    (double)a->bytes_done / 1048576, (double)a->bytes_total / 1048576,
+	    a->lines, rate);
+	traffic_put(tr, traffic_progress[0], tr->now, (double)a->files_total);
+	traffic_put(tr, traffic_progress[1], tr->now, (double)a->files_done);
+	traffic_put(tr, traffic_progress[2], tr->now, (double)a->bytes_total);
+	traffic_put(tr, traffic_progress[3], tr->now, (double)a->bytes_done);
+	traffic_put(tr, traffic_progress[4], tr->now, rate);
+}
+
+/* List the archives still to import; 0 when there are none. */
+static int
+traffic_import_plan(struct traffic *tr)
+{
+	struct archive	*a = &tr->arch;
+	char		 err[512];
+	size_t		 i;
+	int		 n;
+
+	n = archive_plan(a, err, sizeof(err));
+	if (err[0] != '\0' && strcmp(err, tr->arch_err) != 0)	/* once */
+		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "archive %s", err);
+	snprintf(tr->arch_err, sizeof(tr->arch_err), "%s", err);
+	if (n <= 0)
+		return (0);
+	a->files_total = a->files_done + a->nplan;
+	a->bytes_total = a->bytes_done;
+	for (i = 0; i < a->nplan; i++)
+		a->bytes_total += (uint64_t)a->cache[a->plan[i]].size;
+	if (!tr->import_logged) {
+		tr->import_logged = 1;
+		tr->import_t0 = traffic_clock();
+		tr->import_lines0 = tr->imp_lines;
+	}
+	return (n);
+}
+
+/* Sleep while the import runs ahead of import_rate (a gentler import). */
+static void
+traffic_throttle(struct traffic *tr, double deadline)
+{
+	struct timespec	 nap = { 0, 10 * 1000 * 1000 };
+	double		 ahead;
+
+	if (tr->import_rate == 0)
+		return;
+	ahead = (double)(tr->imp_lines - tr->import_lines0) /
+	    (double)tr->import_rate - (traffic_clock() - tr->import_t0);
+	while (ahead > 0 && traffic_clock() < deadline) {
+		nanosleep(&nap, NULL);
+		ahead -= 0.01;
+	}
+}
+
+/* Count a batch of facts from the import worker, in order. */
+static void
+traffic_count_batch(struct traffic *tr, const struct import_batch *b)
+{
+	const struct ts_fact	*f;
+	const struct import_bad	*bad;
+	enum tp_error		 e;
+	size_t			 i, j;
+
+	for (i = 0; i < b->n; i++) {
+		f = &b->facts[i];
+		if (f->first)
+			tr->imp_newest = 0;
+		if (f->status >= 0 && (e = ts_add_fact(&tr->st, f, tr->now,
+		    &tr->imp_newest)) == TP_OK)
+			continue;
+		if (f->status < 0)
+			ts_bad(&tr->st, (e = (enum tp_error)-f->status));
+		tr->bad_this_read++;
+		if (tr->complained >= TRAFFIC_COMPLAIN)
+			continue;
+		for (j = 0, bad = NULL; j < b->nbad && bad == NULL; j++)
+			bad = b->bad[j].idx == i ? &b->bad[j] : NULL;
+		if (bad == NULL)
+			continue;
+		tr->complained++;
+		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "%s:%" PRIu64 ": "
+		    "malformed line (%s)%s%s", bad->file, bad->lineno,
+		    tp_error_name(e), bad->text[0] != '\0' ? ": " : "",
+		    bad->text);
+	}
+	tr->imp_lines += b->n;
+}
+
+/*
+ * Import archives for up to import_time: returns when they are all done
+ * (and none appeared meanwhile) or the time is up.  A worker thread reads
+ * and parses (import.c) while this one counts.
+ */
+static void
+traffic_import(struct traffic *tr)
+{
+	struct archive		*a = &tr->arch;
+	struct import		*im = &tr->imp;
+	struct import_batch	*b;
+	char			 err[512];
+	double			 deadline = traffic_clock() +
+				    (double)tr->import_time;
+	int			 rc, stopping;
+	unsigned int		 batches = 0;
+
+	if (a->next >= a->nplan && a->gz == NULL && traffic_import_plan(tr) ==
+	    0) {
+		tr->importing = 0;
+		return;
+	}
+	while (traffic_clock() < deadline) {
+		im->arch = a;
+		im->fmt = &tr->fmt;
+		im->mode = tr->mode;
+		im->seed = tr->st.seed;
+		im->profile = tr->profile;
+		im->chunk = tr->import_rate > 0 ? 64 * 1024 : TRAFFIC_CHUNK;
+		if (import_start(im) == -1) {
+			tr->host->log(tr->ctx, TALLY_LOG_ERR, "import: cannot "
+			    "start a thread");
+			break;
+		}
+		stopping = 0;
+		while ((b = import_next(im)) != NULL) {
+			traffic_count_batch(tr, b);
+			import_release(im);
+			traffic_emit(tr);
+			/* bound the visit map */
+			if (++batches % 64 == 0)
+				ts_expire(&tr->st, tr->now,
+				    tr->online_window);
+			traffic_throttle(tr, deadline);
+			if (!stopping && traffic_clock() >= deadline) {
+				import_stop(im);
+				stopping = 1;
+			}
+		}
+		rc = import_finish(im, err, sizeof(err));
+		if (rc == -1)
+			tr->host->log(tr->ctx, TALLY_LOG_ERR, "archive %s",
+			    err);
+		if (rc != 1 && traffic_import_plan(tr) == 0) {
+			tr->importing = 0;
+			break;
+		}
+	}
+	traffic_import_progress(tr, !tr->importing);
+}
+
+/*
+ * Remember the first line of every live log as read: when logrotate moves
+ * it among the archives, it is not imported again.
+ */
+static void
+traffic_mark_live(struct traffic *tr)
+{
+	uint64_t	 key;
+	dev_t		 dev;
+	ino_t		 ino;
+	size_t		 i;
+
+	if (tr->arch.nglobs == 0)
+		return;
+	for (i = 0; i < tr->npaths; i++) {
+		if (archive_first_key(tr->paths[i], tr->max_line, &key, &dev,
+		    &ino) == -1 || key == 0)
+			continue;
+		if (key == tr->live_key[i] && dev == tr->live_dev[i] &&
+		    ino == tr->live_ino[i])
+			continue;
+		archive_mark(&tr->arch, key);
+		tr->live_key[i] = key;
+		tr->live_dev[i] = dev;
+		tr->live_ino[i] = ino;
+	}
+}
+
+/* Whether every live log has been read to its end. */
+static int
+traffic_caught_up(const struct traffic *tr)
+{
+	const struct tail	*t;
+	struct stat		 st;
+	size_t			 i;
+
+	for (i = 0; i < tr->ntails; i++) {
+		t = &tr->tails[i];
+		if (t->old.fd >= 0 || (t->cur.fd >= 0 && (fstat(t->cur.fd,
+		    &st) == -1 || t->cur.off < st.st_size)))
+			return (0);
+	}
+	return (1);
 }
 
 static int
@@ -661,20 +1166,35 @@ traffic_read(void *arg)
 	tr->now = time(NULL);
 	tr->complained = 0;
 	tr->bad_this_read = 0;
-	for (i = 0; i < tr->ntails; i++) {
-		if (tail_poll(&tr->tails[i], traffic_line, tr) == -1) {
-			tr->host->log(tr->ctx, TALLY_LOG_ERR, "%s: read: %s",
-			    tr->paths[i], traffic_strerror(eb, sizeof(eb)));
-			failed = 1;
+	if (!tr->importing && tr->arch.nglobs > 0) {
+		/* archives that appeared since, other than live files */
+		traffic_mark_live(tr);
+		tr->import_logged = 0;
+		if (traffic_import_plan(tr) > 0)
+			tr->importing = 1;
+	}
+	if (tr->importing)
+		traffic_import(tr);
+	if (!tr->importing) {
+		traffic_mark_live(tr);
+		for (i = 0; i < tr->ntails; i++) {
+			if (tail_poll(&tr->tails[i], traffic_line, tr) == -1) {
+				tr->host->log(tr->ctx, TALLY_LOG_ERR, "%s: "
+				    "read: %s", tr->paths[i],
+				    traffic_strerror(eb, sizeof(eb)));
+				failed = 1;
+			}
 		}
+		if (traffic_caught_up(tr))
+			tb_close(&tr->st, tr->now - tr->grace);
 	}
 	if (tr->bad_this_read > tr->complained)
 		tr->host->log(tr->ctx, TALLY_LOG_WARNING, "%" PRIu64 " more "
 		    "malformed lines in this read", tr->bad_this_read -
 		    tr->complained);
 	ts_expire(&tr->st, tr->now, tr->online_window);
-	traffic_submit(tr);
-	if (traffic_save(tr) == -1)
+	traffic_gauges_submit(tr);
+	if (traffic_checkpoint(tr) == -1)
 		failed = 1;
 	return (failed ? -1 : 0);
 }
@@ -689,6 +1209,8 @@ traffic_destroy(void *arg)
 		tail_free(&tr->tails[i]);
 	for (i = 0; i < tr->npaths; i++)
 		free(tr->paths[i]);
+	archive_free(&tr->arch);
+	import_free(&tr->imp);
 	ts_free(&tr->st);
 	free(tr);
 }

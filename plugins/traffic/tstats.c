@@ -64,6 +64,10 @@ ts_free(struct tstats *s)
 	}
 	free(s->days);
 	tseen_free(&s->seen);
+	if (s->b != NULL)
+		free(s->b->out);
+	free(s->b);
+	s->b = NULL;
 	s->days = NULL;
 	s->ndays = s->capdays = 0;
 }
@@ -96,7 +100,8 @@ ts_period_pend(struct ts_period *p, uint64_t key)
 
 /*
  * Add a visitor to the period of granularity g that holds id; a newer id
- * closes the previous period.  Returns 1 if the visitor is new there.
+ * closes the previous period.  Returns 1 if the visitor is new there, 0 if
+ * not, -1 if the period is closed.
  */
 static int
 ts_visitor_add(struct tstats *s, int g, int32_t id, uint64_t key)
@@ -114,7 +119,7 @@ ts_visitor_add(struct tstats *s, int g, int32_t id, uint64_t key)
 	} else if (id == s->prev[g].id)
 		p = &s->prev[g];
 	else
-		return (0);	/* closed long ago: documented */
+		return (-1);	/* closed long ago: documented */
 	if (tset_add(&p->set, key) != 1)
 		return (0);
 	(void)ts_period_pend(p, key);
@@ -172,9 +177,10 @@ ts_bad(struct tstats *s, enum tp_error e)
 		return;
 	s->tot.malformed++;
 	s->tot.bad[e]++;
+	tb_bad(s);
 }
 
-/* Whether a line's time stamp is acceptable; counts it as bad if not. */
+/* Whether a line's time stamp is acceptable. */
 static enum tp_error
 ts_check_time(struct tstats *s, int64_t when, int64_t now, int64_t *newest)
 {
@@ -182,25 +188,81 @@ ts_check_time(struct tstats *s, int64_t when, int64_t now, int64_t *newest)
 		return (TP_E_FUTURE);
 	if (s->max_lag > 0 && *newest != 0 && when < *newest - s->max_lag)
 		return (TP_E_ORDER);
+	return (TP_OK);
+}
+
+/* Take a counted line's time stamp as the newest if it is. */
+static void
+ts_newest(struct tstats *s, int64_t when, int64_t *newest)
+{
 	if (when > *newest)
 		*newest = when;
 	if (when > s->newest)
 		s->newest = when;
-	return (TP_OK);
 }
 
-/* Count a visitor in its day, month and year; bump the day's figure. */
+/*
+ * Count a visitor in its day, month and year; bump the day's figure.  A
+ * visitor already in its day's set is in the month's and year's too.
+ */
 static void
 ts_count_visitor(struct tstats *s, struct ts_day *d, int32_t date,
     uint64_t key)
 {
-	int	 g;
+	int	 g, rc;
 
 	for (g = 0; g < TS_NGRAN; g++) {
-		if (ts_visitor_add(s, g, ts_period_id(date, g), key) &&
-		    g == TS_DAY && d != NULL)
+		rc = ts_visitor_add(s, g, ts_period_id(date, g), key);
+		if (rc == 0 && g == TS_DAY)
+			return;
+		if (rc == 1 && g == TS_DAY && d != NULL)
 			d->visitors++;
 	}
+}
+
+/*
+ * Whether a line's user agent is a crawler.  Agents repeat line after
+ * line, so the answer is kept per agent hash in agents (TS_AGENTS slots;
+ * the crawler test scans the whole agent, the hash reads it eight bytes at
+ * a time).
+ */
+static int
+ts_crawler(uint64_t *agents, const struct tp_rec *r)
+{
+	uint64_t	 h, *slot;
+	int		 c;
+
+	h = th_hash(r->agent, r->agentlen, 0x6372617766ULL) | 1;
+	slot = &agents[(h >> 40) & (TS_AGENTS - 1)];
+	if (*slot != 0 && (*slot | 1) == h)
+		return ((int)(*slot & 1) ^ 1);
+	c = tp_is_crawler(r->agent, r->agentlen);
+	*slot = c ? h & ~1ULL : h;
+	return (c);
+}
+
+/*
+ * Reduce a parsed line to what counting needs: the part of the work that
+ * needs no counting state, so another thread can do it (import.c).
+ */
+void
+ts_fact_of(uint64_t seed, int profile, uint64_t *agents,
+    const struct tp_rec *r, struct ts_fact *f)
+{
+	int	 cls = r->status / 100, isvis;
+
+	f->when = r->when;
+	f->bytes = r->bytes;
+	f->date = r->date;
+	f->tzoff = r->tzoff;
+	f->status = (int16_t)r->status;
+	f->crawler = (uint8_t)ts_crawler(agents, r);
+	f->pv = !f->crawler && tp_is_pageview(r);
+	f->first = 0;
+	isvis = profile == TS_GOACCESS ? cls != 4 : f->pv;
+	f->vis = (uint8_t)isvis;
+	f->key = isvis || f->pv ? th_visitor(seed, r->addr, r->addrlen,
+	    r->agent, r->agentlen) : 0;
 }
 
 /*
@@ -212,43 +274,63 @@ enum tp_error
 ts_add(struct tstats *s, const struct tp_rec *r, int64_t now,
     int64_t *file_newest)
 {
+	struct ts_fact	 f;
+
+	ts_fact_of(s->seed, s->profile, s->agents, r, &f);
+	return (ts_add_fact(s, &f, now, file_newest));
+}
+
+/* Count one line reduced by ts_fact_of; as ts_add. */
+enum tp_error
+ts_add_fact(struct tstats *s, const struct ts_fact *f, int64_t now,
+    int64_t *file_newest)
+{
 	struct ts_day	*d;
 	enum tp_error	 e;
-	uint64_t	 key = 0;
-	int		 cls, crawler, pv, isvis;
+	int		 cls = f->status / 100;
 	int64_t		 last;
 
-	if ((e = ts_check_time(s, r->when, now, file_newest)) != TP_OK) {
+	if ((e = ts_check_time(s, f->when, now, file_newest)) != TP_OK) {
 		ts_bad(s, e);
 		return (e);
 	}
-	cls = r->status / 100;
-	crawler = tp_is_crawler(r->agent, r->agentlen);
-	pv = !crawler && tp_is_pageview(r);
+	if (tb_late(s, f, now))
+		return (TP_OK);
+	ts_newest(s, f->when, file_newest);
+	if (s->b != NULL) {
+		tb_count(s, f->when, TS_F_HITS, 1);
+		tb_count(s, f->when, TS_F_BYTES, f->bytes);
+		if (cls >= 1)
+			tb_count(s, f->when, TS_F_S1 + cls - 1, 1);
+		if (f->crawler)
+			tb_count(s, f->when, TS_F_CRAWLERS, 1);
+		if (f->pv)
+			tb_count(s, f->when, TS_F_PAGEVIEWS, 1);
+	}
 	s->tot.hits++;
-	s->tot.bytes += r->bytes;
+	s->tot.bytes += f->bytes;
 	s->tot.status[cls]++;
-	s->tot.crawlers += crawler;
-	s->tot.pageviews += pv;
-	if ((d = ts_day_get(s, r->date)) != NULL) {
+	s->tot.crawlers += f->crawler;
+	s->tot.pageviews += f->pv;
+	if ((d = ts_day_get(s, f->date)) != NULL) {
 		d->hits++;
-		d->bytes += r->bytes;
+		d->bytes += f->bytes;
 		d->status[cls]++;
-		d->crawlers += crawler;
-		d->pageviews += pv;
+		d->crawlers += f->crawler;
+		d->pageviews += f->pv;
 	}
-	isvis = s->profile == TS_GOACCESS ? cls != 4 : pv;
-	if (isvis || pv)
-		key = th_visitor(s->seed, r->addr, r->addrlen, r->agent,
-		    r->agentlen);
-	if (isvis)
-		ts_count_visitor(s, d, r->date, key);
-	if (pv) {
-		last = tseen_get(&s->seen, key);
-		if (last == 0 || r->when - last > s->visit_idle)
+	if (f->vis)
+		ts_count_visitor(s, d, f->date, f->key);
+	if (f->pv) {
+		last = tseen_get(&s->seen, f->key);
+		if (last == 0 || f->when - last > s->visit_idle) {
 			s->tot.visits++;
-		(void)tseen_put(&s->seen, key, r->when);
+			tb_count(s, f->when, TS_F_VISITS, 1);
+		}
+		(void)tseen_put(&s->seen, f->key, f->when);
 	}
+	if (s->b != NULL)
+		tb_close(s, s->newest - s->b->grace);
 	return (TP_OK);
 }
 

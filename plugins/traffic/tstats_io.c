@@ -42,9 +42,13 @@ ts_save(const struct tstats *s, FILE *f)
 	for (i = 1; i < TP_E_COUNT; i++)
 		fprintf(f, " %" PRIu64, s->tot.bad[i]);
 	fprintf(f, "\n");
-	for (g = 0; g < TS_NGRAN; g++)
+	for (g = 0; g < TS_NGRAN; g++) {
 		fprintf(f, "period %d %" PRId32 " %" PRId32 "\n", g,
 		    s->cur[g].id, s->prev[g].id);
+		/* keys of the set files that belong to this checkpoint */
+		fprintf(f, "setlen %d %" PRIu64 " %" PRIu64 "\n", g,
+		    s->cur[g].nfile, s->prev[g].nfile);
+	}
 	for (i = 0; i < s->ndays; i++) {
 		d = &s->days[i];
 		fprintf(f, "day %" PRId32 " %" PRIu64 " %" PRIu64 " %" PRIu64
@@ -59,6 +63,7 @@ ts_save(const struct tstats *s, FILE *f)
 			fprintf(f, "seen %" PRIx64 " %" PRId64 "\n",
 			    s->seen.keys[i], s->seen.when[i]);
 	}
+	tb_save(s, f);
 }
 
 /* Parse up to max numbers (base 10, or 16 if hex) after a keyword. */
@@ -149,6 +154,10 @@ ts_load_line(struct tstats *s, const char *line)
 	char		 kw[16];
 	size_t		 kl = strcspn(line, " \n"), n;
 
+	int		 rc;
+
+	if ((rc = tb_load_line(s, line)) != 0)
+		return (rc);
 	if (kl == 0 || kl >= sizeof(kw))
 		return (0);
 	memcpy(kw, line, kl);
@@ -156,7 +165,8 @@ ts_load_line(struct tstats *s, const char *line)
 	if (strcmp(kw, "seed") != 0 && strcmp(kw, "newest") != 0 &&
 	    strcmp(kw, "totals") != 0 && strcmp(kw, "status") != 0 &&
 	    strcmp(kw, "bad") != 0 && strcmp(kw, "period") != 0 &&
-	    strcmp(kw, "day") != 0 && strcmp(kw, "seen") != 0)
+	    strcmp(kw, "day") != 0 && strcmp(kw, "seen") != 0 &&
+	    strcmp(kw, "setlen") != 0)
 		return (0);
 	n = ts_nums(line + kl, v, TS_NUMS_MAX, strcmp(kw, "seed") == 0 ||
 	    strcmp(kw, "seen") == 0 ? 16 : 10);
@@ -169,6 +179,10 @@ ts_load_line(struct tstats *s, const char *line)
 	else if (strcmp(kw, "period") == 0 && n == 3 && v[0] < TS_NGRAN) {
 		s->cur[v[0]].id = (int32_t)v[1];
 		s->prev[v[0]].id = (int32_t)v[2];
+	} else if (strcmp(kw, "setlen") == 0 && n == 3 && v[0] < TS_NGRAN) {
+		s->cur[v[0]].nfile = v[1];
+		s->prev[v[0]].nfile = v[2];
+		s->cur[v[0]].limit = s->prev[v[0]].limit = 1;
 	} else if (strcmp(kw, "day") == 0 && n == 12)
 		return (ts_load_day(s, v) == -1 ? -1 : 1);
 	else if (strcmp(kw, "seen") == 0 && n == 2)
@@ -217,6 +231,7 @@ ts_flush_period(struct ts_period *p, const char *dir, int g)
 		return (-1);
 	}
 	close(fd);
+	p->nfile += p->npending;
 	p->npending = 0;
 	p->dirty = 0;
 	return (0);
@@ -236,31 +251,45 @@ ts_flush_sets(struct tstats *s, const char *dir)
 	return (0);
 }
 
-/* Read a period's set back from its file; a missing file is an empty set. */
+/*
+ * Read a period's set back from its file; a missing file is an empty set.
+ * Keys appended after the checkpoint's count (a crash between the flush
+ * and the state file's rename) are cut off: the lines that added them are
+ * read again and must find them new, or the day would lose visitors.
+ */
 static int
 ts_load_period(struct ts_period *p, const char *dir, int g)
 {
 	char		 path[4096];
 	uint64_t	 buf[4096];
-	ssize_t		 r;
+	ssize_t		 r = 0;
 	size_t		 i;
+	uint64_t	 n = 0;
 	int		 fd;
 
 	if (p->id == 0)
 		return (0);
 	ts_set_path(path, sizeof(path), dir, g, p->id);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
 		return (errno == ENOENT ? 0 : -1);
-	while ((r = read(fd, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < (size_t)r / sizeof(buf[0]); i++) {
+	while ((!p->limit || n < p->nfile) && (r = read(fd, buf,
+	    sizeof(buf))) > 0) {
+		for (i = 0; i < (size_t)r / sizeof(buf[0]) && (!p->limit ||
+		    n < p->nfile); i++, n++) {
 			if (tset_add(&p->set, buf[i]) == -1) {
 				close(fd);
 				return (-1);
 			}
 		}
 	}
+	if ((p->limit && ftruncate(fd, (off_t)(n * sizeof(buf[0]))) == -1) ||
+	    (!p->limit && r == -1)) {
+		close(fd);
+		return (-1);
+	}
 	close(fd);
-	return (r == -1 ? -1 : 0);
+	p->nfile = n;
+	return (0);
 }
 
 int

@@ -1,8 +1,8 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_graphite, fuzz_promql, fuzz_coop) with clang straight from the
-# sources, then run each for SECONDS (default 30) on a scratch copy of its
-# seeds in tests/fuzz/corpus/<target>/.
+# fuzz_graphite, fuzz_promql, fuzz_traffic, fuzz_coop) with clang straight
+# from the sources, then run each for SECONDS (default 30) on a scratch copy
+# of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
 # $OUT/crash-*); exits 1 if a target crashed or failed to build.
 #
@@ -32,27 +32,29 @@ core_proto="proto.c names.c xmalloc.c log.c"
 core_graph="graph.c $core_proto"
 core_graphite="plaintext.c names.c xmalloc.c log.c"
 core_promql="promql.c promql_eval.c xmalloc.c log.c"
-# The coop and creditfund readers (plugins/coop, plugins/creditfund).
-coop="$top/plugins/coop/csv.c $top/plugins/coop/text.c
-    $top/plugins/coop/totals.c $top/plugins/coop/history.c
-    $top/plugins/coop/registry.c $top/plugins/creditfund/funds.c"
+# The traffic plugin's parsers: its own directory, zlib for archive.c.
+core_traffic="logparse.c tstats.c tstats_io.c tbucket.c tset.c archive.c"
+dir_proto=daemon dir_graph=daemon dir_graphite=daemon dir_promql=daemon
+dir_traffic=plugins/traffic
+# The coop and creditfund readers (ICU for text.c's normalisation).
+core_coop="coop/csv.c coop/text.c coop/totals.c coop/history.c
+    coop/registry.c creditfund/funds.c"
+dir_coop=plugins
 # shellcheck disable=SC2046
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 icu=$(pkg-config --cflags --libs icu-uc) || exit 1
 
-for t in proto graph graphite promql coop; do
+for t in proto graph graphite promql traffic coop; do
 	echo "== fuzz_$t: build"
 	srcs=
-	tlibs=$libs
-	tinc="-iquote $top/daemon"
+	eval "core=\$core_$t dir=\$dir_$t"
+	for f in $core; do srcs="$srcs $top/$dir/$f"; done
+	tinc="-iquote $top/$dir"
+	tlibs="$libs -lz"
 	if [ $t = coop ]; then
-		srcs=$coop
-		tlibs=$icu
 		tinc="-iquote $top/plugins/coop -iquote $top/plugins/creditfund"
-	else
-		eval "core=\$core_$t"
-		for f in $core; do srcs="$srcs $top/daemon/$f"; done
+		tlibs=$icu
 	fi
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \

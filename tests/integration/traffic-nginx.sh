@@ -134,6 +134,8 @@ write_config "$T/t.conf" <<EOT
 interval = 1s
 jitter = 0
 preset = test
+step = 1s
+grace = 2s
 profile = goaccess
 log = $L
 EOT
