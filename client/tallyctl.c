@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,7 @@ static int	ctl_simple(struct ctl *, const struct ctl_cmd *, int, char **);
 static int	ctl_fetch(struct ctl *, const struct ctl_cmd *, int, char **);
 static int	ctl_graph(struct ctl *, const struct ctl_cmd *, int, char **);
 static int	ctl_alert(struct ctl *, const struct ctl_cmd *, int, char **);
+static int	ctl_report(struct ctl *, const struct ctl_cmd *, int, char **);
 static int	ctl_raw(struct ctl *, const struct ctl_cmd *, int, char **);
 static int	ctl_usage_error(const struct ctl_cmd *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -94,6 +96,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "alerts", "ALERTS", 0, 0, CTL_F_ALERTS, ctl_simple, "alerts" },
 	{ "alert", "ALERT", 1, 4, 0, ctl_alert,
 	  "alert history [name] | alert test name --from date" },
+	{ "report", "REPORT", 0, 8, 0, ctl_report,
+	  "report [--from year] [--to year] [--format text|csv|xlsx] "
+	  "[-o file]" },
 	{ "raw", NULL, 1, -1, 0, ctl_raw, "raw line" },
 };
 
@@ -478,6 +483,63 @@ ctl_graph(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		return (ctl_usage_error(cmd, "graph: not writing an image to "
 		    "a terminal; use -o file or redirect the output"));
 	if (req_build(ctl_line, cmd->verb, n, argv, err, sizeof(err)) == -1)
+		return (ctl_usage_error(cmd, "%s", err));
+	if ((rc = ctl_call(ctl, &r)) == CTL_EXIT_OK) {
+		if (r.type != RESP_DATA)
+			rc = ctl_unexpected(&r);
+		else
+			rc = ctl_write_image(out, &r);
+	}
+	resp_free(&r);
+	return (rc);
+}
+
+/* The value of option name at argv[*i] ("--name v" or "--name=v"). */
+static const char *
+ctl_opt(int argc, char **argv, int *i, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
+		return (argv[++*i]);
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+		return (argv[*i] + n + 1);
+	return (NULL);
+}
+
+/*
+ * report [--from Y] [--to Y] [--format text|csv|xlsx] [-o file]: the
+ * annual report; a spreadsheet is not written to a terminal.
+ */
+static int
+ctl_report(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct resp	 r;
+	char		 err[CONN_ERR_MAX], *words[3];
+	const char	*v, *out = NULL;
+	int		 i, rc;
+
+	words[0] = words[1] = (char *)(uintptr_t)"-";
+	words[2] = (char *)(uintptr_t)"text";
+	for (i = 0; i < argc; i++) {
+		if ((v = ctl_opt(argc, argv, &i, "--from")) != NULL)
+			words[0] = (char *)(uintptr_t)v;
+		else if ((v = ctl_opt(argc, argv, &i, "--to")) != NULL)
+			words[1] = (char *)(uintptr_t)v;
+		else if ((v = ctl_opt(argc, argv, &i, "--format")) != NULL)
+			words[2] = (char *)(uintptr_t)v;
+		else if ((v = ctl_opt(argc, argv, &i, "-o")) != NULL)
+			out = v;
+		else
+			return (ctl_usage_error(cmd, "report: unexpected "
+			    "\"%s\"", argv[i]));
+	}
+	if (strcmp(words[2], "xlsx") == 0 && (out == NULL ||
+	    strcmp(out, "-") == 0) && isatty(STDOUT_FILENO))
+		return (ctl_usage_error(cmd, "report: not writing a "
+		    "spreadsheet to a terminal; use -o file or redirect the "
+		    "output"));
+	if (req_build(ctl_line, cmd->verb, 3, words, err, sizeof(err)) == -1)
 		return (ctl_usage_error(cmd, "%s", err));
 	if ((rc = ctl_call(ctl, &r)) == CTL_EXIT_OK) {
 		if (r.type != RESP_DATA)

@@ -35,6 +35,7 @@
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
+#include "report.h"
 #include "render.h"
 #include "series.h"
 #include "stats.h"
@@ -456,6 +457,43 @@ cmd_graph(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_WAIT);
 }
 
+static void
+cmd_report_done(struct report *r, struct evbuffer *data, const char *mime,
+    const char *err, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (data == NULL)
+		evbuffer_add_printf(b, "ERR %s %s\n", r->nind == 0 ?
+		    "not-found" : "store", err);
+	else {
+		evbuffer_add_printf(b, "DATA %zu %s\n",
+		    evbuffer_get_length(data), mime);
+		evbuffer_add_buffer(b, data);
+	}
+	report_free(r);
+	cmd_answer(arg, b);
+}
+
+/* REPORT [from|-] [to|-] [format]: the annual report, as DATA. */
+static enum cmd_result
+cmd_report(struct client *c, struct proto_req *req, struct evbuffer *out)
+{
+	enum report_format	 f;
+	const char		*a[3] = { NULL, NULL, NULL };
+	char			 err[160];
+	int			 i, from, to;
+
+	for (i = 0; i < req->argc; i++)
+		a[i] = strcmp(req->argv[i], "-") == 0 ? NULL : req->argv[i];
+	if (report_format_parse(a[2], &f) == -1)
+		return (cmd_err(out, PERR_ARGS, "format is text, csv or xlsx"));
+	if (report_years(a[0], a[1], &from, &to, err, sizeof(err)) == -1)
+		return (cmd_err(out, PERR_ARGS, err));
+	report_run(from, to, f, cmd_report_done, cmd_wait_new(c, NULL));
+	return (CMD_WAIT);
+}
+
 static enum cmd_result
 cmd_flush(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
@@ -560,6 +598,8 @@ cmd_exec(struct client *c, char *line, size_t len)
 		return (cmd_plugins(c, req, out));
 	case PROTO_STATS:
 		return (cmd_stats(c, req, out));
+	case PROTO_REPORT:
+		return (cmd_report(c, req, out));
 	default:
 		return (cmd_simple(c, req, out));
 	}

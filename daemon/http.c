@@ -60,7 +60,9 @@
 #include "names.h"
 #include "numfmt.h"
 #include "proto.h"
+#include "plugin.h"
 #include "query.h"
+#include "report.h"
 #include "series.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -100,6 +102,9 @@ struct http_wait {
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
 	struct evbuffer			*body;	/* /api/v1/put: the answer */
+	int				 csv;	/* /api/v1/series?format=csv */
+	int				 json;	/* /api/v1/report as JSON */
+	enum report_format		 format; /* or as this */
 	TAILQ_ENTRY(http_wait)		 entry;
 };
 
@@ -123,6 +128,8 @@ static struct http_file http_files[] = {
 	{ "app.js", "text/javascript; charset=utf-8", NULL, 0, "" },
 	{ "style.css", "text/css; charset=utf-8", NULL, 0, "" },
 	{ "counter.js", "text/javascript; charset=utf-8", NULL, 0, "" },
+	{ "report.html", "text/html; charset=utf-8", NULL, 0, "" },
+	{ "report.js", "text/javascript; charset=utf-8", NULL, 0, "" },
 };
 
 /* One call to a route's handler. */
@@ -147,6 +154,8 @@ static void	http_prometheus(struct http_call *);
 static int	http_prom_cmp(const void *, const void *);
 static void	http_counter(struct http_call *);
 static void	http_put(struct http_call *);
+static void	http_report(struct http_call *);
+static void	http_plugins(struct http_call *);
 static void	http_batch_send(struct evhttp_request *, int,
 		    const struct http_batch *);
 
@@ -156,11 +165,15 @@ static const struct http_route http_routes[] = {
 	{ "/app.js", NULL, 1, 0 },
 	{ "/style.css", NULL, 2, 0 },
 	{ "/counter.js", NULL, 3, 0 },
+	{ "/report.html", NULL, 4, 0 },
+	{ "/report.js", NULL, 5, 0 },
 	{ "/graph", http_graph, -1, 0 },
 	{ "/api/v1/series", http_series, -1, 0 },
 	{ "/api/v1/metrics", http_metrics, -1, 0 },
 	{ "/api/v1/alerts", http_alerts, -1, 0 },
 	{ "/api/v1/put", http_put, -1, 1 },
+	{ "/api/v1/report", http_report, -1, 0 },
+	{ "/api/v1/plugins", http_plugins, -1, 0 },
 	{ "/metrics", http_prometheus, -1, 0 },
 	{ "/counter.json", http_counter, -1, 0 },
 };
@@ -237,6 +250,20 @@ static void	http_error(struct evhttp_request *, int, int, const char *,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 
 /* ---- JSON and hashing */
+
+/* A report's figure: a whole number exactly, NAN as null. */
+static void
+http_report_num(struct evbuffer *b, double v)
+{
+	char	 buf[64];
+
+	if (!isfinite(v)) {
+		evbuffer_add(b, "null", 4);
+		return;
+	}
+	report_number(buf, sizeof(buf), v);
+	evbuffer_add(b, buf, strlen(buf));
+}
 
 /* An entity tag: FNV-1a over the bytes, quoted. */
 static void
@@ -660,17 +687,46 @@ http_graph(struct http_call *c)
 
 /* ---- /api/v1/series */
 
+/*
+ * The rows as CSV: "time,utc,METRIC", a row's end in epoch seconds and
+ * as UTC, its value exact (empty if unknown).
+ */
+static void
+http_series_csv(struct evhttp_request *req, int head, const char *metric,
+    const struct query_result *res)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct tm	 tm;
+	time_t		 t;
+	char		 num[64], utc[32];
+	size_t		 i;
+
+	evbuffer_add_printf(b, "time,utc,%s\r\n", metric);
+	for (i = 0; i < res->nrows; i++) {
+		t = res->start + (time_t)((i + 1) * res->step);
+		gmtime_r(&t, &tm);
+		strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		evbuffer_add_printf(b, "%lld,%s,%s\r\n", (long long)t, utc,
+		    isfinite(res->rows[i]) ? json_number_text(num, sizeof(num),
+		    res->rows[i]) : "");
+	}
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, 200, "text/csv; charset=utf-8", b);
+}
+
 /* FETCH came back: its rows as [time, value] pairs, null if unknown. */
 static void
 http_series_done(const struct query_result *res, void *arg)
 {
 	struct evhttp_request	*req;
 	struct evbuffer		*b;
+	struct http_wait	*w;
 	char			 metric[NAMES_SERIES_MAX + 1];
 	char			 num[64], point[128];
 	size_t			 i;
-	int			 head, n;
+	int			 head, n, csv;
 
+	csv = (w = http_wait_find((uintptr_t)arg)) != NULL && w->csv;
 	if ((req = http_wait_end(arg, &head, metric, sizeof(metric))) == NULL)
 		return;
 	if (res->error) {
@@ -682,6 +738,10 @@ http_series_done(const struct query_result *res, void *arg)
 		http_error(req, head, 400, proto_err_name(PERR_ARGS), "%zu "
 		    "points (at most %d): ask for a coarser resolution or a "
 		    "shorter span", res->nrows, HTTP_POINTS_MAX);
+		return;
+	}
+	if (csv) {
+		http_series_csv(req, head, metric, res);
 		return;
 	}
 	b = evbuffer_new();
@@ -784,15 +844,21 @@ static void
 http_series(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "start", "end", "cf",
-	    "resolution", NULL };
+	    "resolution", "format", NULL };
 	struct proto_fetch	 f;
 	struct proto_error	 err;
 	struct http_wait	*w;
 	char			 show[4 * HTTP_SHOW_MAX + 4];
-	const char		*metric;
+	const char		*metric, *format;
 
 	if (http_params_check(c, names, NULL) == -1)
 		return;
+	format = http_param(c, "format", "json");
+	if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
+		    "format is json or csv");
+		return;
+	}
 	if ((metric = http_param(c, "metric", NULL)) == NULL) {
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
 		    "metric= is required");
@@ -814,9 +880,137 @@ http_series(struct http_call *c)
 	if ((w = http_wait_new(c)) == NULL)
 		return;
 	snprintf(w->metric, sizeof(w->metric), "%s", metric);
+	w->csv = strcmp(format, "csv") == 0;
 	w->fetch = f;
 	w->fetch.metric = w->metric;
 	query_info(metric, http_series_info_cb, (void *)(uintptr_t)w->id);
+}
+
+/* ---- /api/v1/report */
+
+/* The report as JSON: years, and per indicator its figures and changes. */
+static void
+http_report_json(struct evbuffer *b, const struct report *r)
+{
+	size_t	 i;
+	int	 y;
+	double	 a, v;
+
+	evbuffer_add_printf(b, "{\"from\":%d,\"to\":%d,\"years\":[",
+	    r->from, r->to);
+	for (y = r->from; y <= r->to; y++)
+		evbuffer_add_printf(b, "%s\"%d\"", y > r->from ? "," : "", y);
+	evbuffer_add_printf(b, "],\"indicators\":[");
+	for (i = 0; i < r->nind; i++) {
+		evbuffer_add_printf(b, "%s{\"series\":", i ? "," : "");
+		json_string(b, r->ind[i].series);
+		evbuffer_add_printf(b, ",\"label\":");
+		json_string(b, r->ind[i].label);
+		evbuffer_add_printf(b, ",\"values\":[");
+		for (y = r->from; y <= r->to; y++) {
+			evbuffer_add_printf(b, "%s", y > r->from ? "," : "");
+			http_report_num(b, report_value(r, i, y));
+		}
+		evbuffer_add_printf(b, "],\"change\":[");
+		for (y = r->from; y <= r->to; y++) {
+			a = report_value(r, i, y - 1);
+			v = report_value(r, i, y);
+			evbuffer_add_printf(b, "%s", y > r->from ? "," : "");
+			http_report_num(b, v - a);
+		}
+		evbuffer_add_printf(b, "],\"change_pct\":[");
+		for (y = r->from; y <= r->to; y++) {
+			a = report_value(r, i, y - 1);
+			v = report_value(r, i, y);
+			evbuffer_add_printf(b, "%s", y > r->from ? "," : "");
+			http_report_num(b, a != 0 ? nearbyint(1000 * (v - a) /
+			    fabs(a)) / 10 : NAN);
+		}
+		evbuffer_add_printf(b, "]}");
+	}
+	evbuffer_add_printf(b, "]}\n");
+}
+
+static void
+http_report_done(struct report *r, struct evbuffer *data, const char *mime,
+    const char *err, void *arg)
+{
+	struct evhttp_request	*req;
+	struct http_wait	*w;
+	struct evbuffer		*b;
+	int			 head, json = 0;
+	enum report_format	 f = REPORT_TEXT;
+
+	if ((w = http_wait_find((uintptr_t)arg)) != NULL) {
+		json = w->json;
+		f = w->format;
+	}
+	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL) {
+		report_free(r);
+		return;
+	}
+	if (err != NULL) {
+		if (r->nind == 0)
+			http_error(req, head, 404,
+			    proto_err_name(PERR_NOTFOUND), "%s", err);
+		else
+			http_error(req, head, 500, proto_err_name(PERR_STORE),
+			    "%s", err);
+		report_free(r);
+		return;
+	}
+	b = evbuffer_new();
+	if (json)
+		http_report_json(b, r);
+	else
+		evbuffer_add_buffer(b, data);
+	report_free(r);
+	if (json) {
+		http_json(req, head, b);
+		return;
+	}
+	if (f == REPORT_XLSX)
+		http_header(req, "Content-Disposition",
+		    "attachment; filename=\"bao-cao.xlsx\"");
+	else if (f == REPORT_CSV)
+		http_header(req, "Content-Disposition",
+		    "attachment; filename=\"bao-cao.csv\"");
+	http_header(req, "Cache-Control", "no-store");
+	http_send(req, head, 200, mime, b);
+}
+
+/* from, to (years), format (json, text, csv, xlsx): the annual report. */
+static void
+http_report(struct http_call *c)
+{
+	static const char *const names[] = { "from", "to", "format", NULL };
+	struct http_wait	*w;
+	enum report_format	 f = REPORT_TEXT;
+	const char		*format;
+	char			 err[160];
+	int			 from, to, json;
+
+	if (http_params_check(c, names, NULL) == -1)
+		return;
+	format = http_param(c, "format", "json");
+	json = strcmp(format, "json") == 0;
+	if (!json && report_format_parse(format, &f) == -1) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
+		    "format is json, text, csv or xlsx");
+		return;
+	}
+	if (report_years(http_param(c, "from", NULL), http_param(c, "to",
+	    NULL), &from, &to, err, sizeof(err)) == -1) {
+		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
+		    "%s", err);
+		return;
+	}
+	if ((w = http_wait_new(c)) == NULL)
+		return;
+	w->json = json;
+	w->format = f;
+	report_run(from, to, json ? REPORT_RAW : f, http_report_done,
+	    (void *)(uintptr_t)w->id);
 }
 
 /* ---- answers from the registry */
@@ -901,7 +1095,8 @@ http_metrics_last_cb(const struct query_result *res, void *arg)
 /*
  * Every series with kind, unit and last value: from the registry, or,
  * for series it has none of yet, from their files (LAST queries).  When
- * max_requests are busy the registry's answer is given as it is.
+ * max_requests are busy the registry's answer is given as it is.  For
+ * /api/v1/metrics (JSON) and /metrics (Prometheus, prom set).
  */
 static void
 http_batch_start(struct http_call *c, int prom)
@@ -951,6 +1146,38 @@ static void
 http_metrics(struct http_call *c)
 {
 	http_batch_start(c, 0);
+}
+
+/*
+ * Plugin instances: reads and failures, and the status an instance set
+ * (a reading refused as unsafe), for the dashboard.
+ */
+static void
+http_plugins(struct http_call *c)
+{
+	struct plugin_info	*pi;
+	struct evbuffer		*b;
+	size_t			 i, n;
+
+	if (http_no_params(c) == -1)
+		return;
+	n = plugins_info(&pi);
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "{\"plugins\":[");
+	for (i = 0; i < n; i++) {
+		evbuffer_add_printf(b, "%s{\"name\":", i > 0 ? "," : "");
+		json_string(b, pi[i].name);
+		evbuffer_add_printf(b, ",\"runs\":%llu,\"failed\":%llu,"
+		    "\"status\":", pi[i].runs, pi[i].failed);
+		if (pi[i].status != NULL)
+			json_string(b, pi[i].status);
+		else
+			evbuffer_add(b, "null", 4);
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add_printf(b, "]}\n");
+	plugins_info_free(pi, n);
+	http_json(c->req, c->head, b);
 }
 
 /* The alert engine writes its own document. */
@@ -1313,7 +1540,7 @@ http_file(struct http_call *c, int i)
 	}
 	http_header(c->req, "ETag", f->etag);
 	http_header(c->req, "Cache-Control", "no-cache");
-	if (i == 0) {
+	if (i == 0 || i == 4) {		/* the pages */
 		http_header(c->req, "Content-Security-Policy", "default-src "
 		    "'none'; script-src 'self'; style-src 'self'; img-src "
 		    "'self' data:; connect-src 'self'; base-uri 'none'; "

@@ -41,6 +41,7 @@
 #include "proc.h"
 #include "prom.h"
 #include "query.h"
+#include "report.h"
 #include "retention.h"
 #include "series.h"
 #include "stats.h"
@@ -191,6 +192,7 @@ main_reload(void)
 	graphite_set_config(conf);
 	cmd_set_config(conf);
 	query_set_config(conf);
+	report_set_config(conf);
 	http_reload(conf);
 	alert_reload(conf);
 	plugins_reload(conf);
@@ -361,6 +363,8 @@ main_run(int foreground)
 	main_journal_start();
 	query_init(main_base, main_store);
 	query_set_config(main_conf);
+	report_init(main_base);
+	report_set_config(main_conf);
 	cmd_set_config(main_conf);
 	listen_start(main_base, main_conf, main_request);
 	graphite_start(main_base, main_conf);
@@ -387,12 +391,14 @@ main_run(int foreground)
 	/*
 	 * The store's last round runs the completions of flushes still
 	 * waited for; a FETCH, INFO or GRAPH among them submits to the query
-	 * pool, so that pool (and the render helpers) must outlive it.
+	 * pool, so that pool (and the render helpers) must outlive it.  A
+	 * report's last FETCH submits its render: the report pool goes last.
 	 */
 	if ((left = store_stop(main_store)) > 0)
 		log_warnx("store: %lu values not in their files; the journal "
 		    "keeps them for the next start", left);
 	query_shutdown();
+	report_shutdown();
 	journal_close(main_journal, left == 0);
 	main_journal = NULL;
 	cmd_shutdown();
@@ -429,6 +435,7 @@ main(int argc, char *argv[])
 	config_register(&alertconf_section);
 	config_register(&notify_section);
 	config_register(&graphite_section);
+	config_register(&report_section);
 	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

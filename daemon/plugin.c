@@ -28,6 +28,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,7 @@ struct tally_ctx {
 	int			 removed;	/* destroy when the read ends */
 	uint64_t		 lsn;		/* of its last submitted value */
 	struct log_limit	 refuse_limit;	/* worker or loop, never both */
+	char			*status;	/* under plugin_status_lock */
 	TAILQ_ENTRY(tally_ctx)	 entry;
 };
 
@@ -95,6 +98,8 @@ static const struct config	*plugin_config;
 static volatile int		 plugin_stopping;
 static struct store		*plugin_store;
 static struct journal		*plugin_journal;
+/* A leaf lock: a read sets its status while PLUGINS reads it. */
+static pthread_mutex_t		 plugin_status_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void	plugin_tick_cb(evutil_socket_t, short, void *);
 static void	plugin_deadline_cb(evutil_socket_t, short, void *);
@@ -328,6 +333,28 @@ host_stats(struct tally_ctx *ctx, tally_stat_cb cb, void *arg)
 	stats_foreach(cb, arg);
 }
 
+/* One line for PLUGINS, control characters made spaces. */
+static void
+host_status(struct tally_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s, *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	for (p = s; p != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	pthread_mutex_lock(&plugin_status_lock);
+	free(ctx->status);
+	ctx->status = s != NULL && *s != '\0' ? s : NULL;
+	pthread_mutex_unlock(&plugin_status_lock);
+	if (s != NULL && *s == '\0')
+		free(s);
+}
+
 static const struct tally_host plugin_host = {
 	.abi = TALLY_PLUGIN_ABI,
 	.size = sizeof(struct tally_host),
@@ -340,6 +367,7 @@ static const struct tally_host plugin_host = {
 	.config_dir = host_config_dir,
 	.sync = host_sync,
 	.stored_last = host_stored_last,
+	.status = host_status,
 };
 
 /* ---- modules */
@@ -601,6 +629,7 @@ plugin_inst_discard(struct tally_ctx *ctx)
 	free(ctx->state_dir);
 	free(ctx->preset);
 	free(ctx->config_dir);
+	free(ctx->status);
 	free(ctx);
 }
 
@@ -1074,6 +1103,39 @@ plugins_count(void)
 }
 
 size_t
+plugins_info(struct plugin_info **info)
+{
+	struct tally_ctx	*ctx;
+	size_t			 n = 0;
+
+	*info = NULL;
+	TAILQ_FOREACH(ctx, &plugin_insts, entry) {
+		*info = xreallocarray(*info, n + 1, sizeof(**info));
+		(*info)[n].name = xstrdup(ctx->name);
+		(*info)[n].runs = ctx->sched.runs;
+		(*info)[n].failed = ctx->sched.failed;
+		pthread_mutex_lock(&plugin_status_lock);
+		(*info)[n].status = ctx->status != NULL ?
+		    xstrdup(ctx->status) : NULL;
+		pthread_mutex_unlock(&plugin_status_lock);
+		n++;
+	}
+	return (n);
+}
+
+void
+plugins_info_free(struct plugin_info *info, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(info[i].name);
+		free(info[i].status);
+	}
+	free(info);
+}
+
+size_t
 plugins_describe(char ***lines)
 {
 	struct tally_ctx	*ctx;
@@ -1082,16 +1144,19 @@ plugins_describe(char ***lines)
 	*lines = NULL;
 	TAILQ_FOREACH(ctx, &plugin_insts, entry) {
 		*lines = xreallocarray(*lines, n + 1, sizeof(**lines));
+		pthread_mutex_lock(&plugin_status_lock);
 		xasprintf(&(*lines)[n++], "%s file=%s interval=%lld runs=%llu "
 		    "failed=%llu skipped=%llu late=%llu last_ms=%lld "
-		    "running=%d", ctx->name, ctx->mod->path,
+		    "running=%d%s%s", ctx->name, ctx->mod->path,
 		    (long long)ctx->sched.interval,
 		    (unsigned long long)ctx->sched.runs,
 		    (unsigned long long)ctx->sched.failed,
 		    (unsigned long long)ctx->sched.skipped,
 		    (unsigned long long)ctx->sched.late,
 		    (long long)ctx->sched.last_duration,
-		    sched_running(&ctx->sched));
+		    sched_running(&ctx->sched), ctx->status != NULL ?
+		    " status=" : "", ctx->status != NULL ? ctx->status : "");
+		pthread_mutex_unlock(&plugin_status_lock);
 	}
 	return (n);
 }

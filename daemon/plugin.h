@@ -73,8 +73,18 @@ int	plugins_count(void);
 /*
  * One line per running instance, for PLUGINS:
  * "NAME file=PATH interval=MS runs=N failed=N skipped=N late=N last_ms=N
- * running=0|1".  Returns the count; *lines is malloc'd, each line too.
+ * running=0|1[ status=TEXT]", TEXT (the rest of the line) as the instance
+ * last set it.  Returns the count; *lines is malloc'd, each line too.
  */
 size_t	plugins_describe(char ***lines);
+
+/* One running instance, for /api/v1/plugins; strings malloc'd. */
+struct plugin_info {
+	char			*name;		/* "plugin.instance" */
+	unsigned long long	 runs, failed;
+	char			*status;	/* NULL: none set */
+};
+size_t	plugins_info(struct plugin_info **);
+void	plugins_info_free(struct plugin_info *, size_t);
 
 #endif

@@ -60,6 +60,10 @@ static const struct proto_cmd_entry proto_table[] = {
 	{ "ALERT", PROTO_ALERT, 1, 3, 0,
 	    "ALERT HISTORY [name] | ALERT TEST name from",
 	    "an alert's history, or a dry run of a rule" },
+	{ "REPORT", PROTO_REPORT, 0, 3, PROTO_F_ASYNC,
+	    "REPORT [from|-] [to|-] [text|csv|xlsx]",
+	    "the annual report: indicators by year, changes against the year "
+	    "before" },
 };
 _Static_assert(PROTO_NITEMS(proto_table) == PROTO__MAX,
     "one table entry per command");

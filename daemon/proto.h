@@ -30,6 +30,7 @@ enum proto_cmd {
 	PROTO_STATS,
 	PROTO_ALERTS,
 	PROTO_ALERT,		/* ALERT HISTORY [name] | ALERT TEST name from */
+	PROTO_REPORT,		/* REPORT [from|-] [to|-] [text|csv|xlsx] */
 	PROTO__MAX
 };
 
@@ -104,7 +105,9 @@ int		 proto_cf(const char *s, char cf[8]);
 /*
  * A time: epoch seconds, "now", relative to now ("-1h", "-7d", "-10y",
  * "+30m"; units s m h d w y(=365d)), or ISO-8601 in UTC unless an offset is
- * given ("2021-12-31", "2021-12-31T23:59:59Z", "2021-12-31T23:59+07:00").
+ * given ("2021-12-31", "2021-12-31T23:59:59Z", "2021-12-31T23:59+07:00"),
+ * or the first instant (UTC) of a year "2021", a month "2021-07" or a day
+ * "31/12/2021".  A 4-digit number 1970..2199 is a year, not seconds.
  */
 int		 proto_time(const char *s, time_t now, time_t *out,
 		    struct proto_error *err);

@@ -2,7 +2,8 @@
  * app.js - the tallyd dashboard.  Asks the gateway which series exist
  * (GET /api/v1/metrics), draws a section for each group below that has
  * data: the last values as cards and graphs from GET /graph; then the
- * alerts (GET /api/v1/alerts).  Vietnamese labels, English tooltips,
+ * alerts (GET /api/v1/alerts) and readings a plugin refused (GET
+ * /api/v1/plugins).  Vietnamese labels, English tooltips,
  * vi-VN numbers and dd/mm/yyyy dates.  No dependencies, nothing loaded
  * from another origin.
  *
@@ -438,6 +439,23 @@ async function loadAlerts() {
 	}
 }
 
+/* Readings refused as unsafe, or sources that could not be read. */
+async function loadReadings() {
+	try {
+		const j = await getJson('api/v1/plugins');
+		const bad = (Array.isArray(j.plugins) ? j.plugins : [])
+		    .filter((p) => p.status && /^(refused|error)/.test(p.status));
+		const list = document.getElementById('reading-rows');
+		list.replaceChildren();
+		for (const p of bad)
+			list.append(el('li', { title: p.status }, p.name + ': ' +
+			    p.status));
+		document.getElementById('readings').hidden = bad.length === 0;
+	} catch (e) {
+		selftest.errors.push('plugins ' + e.message);
+	}
+}
+
 function setStatus(text) {
 	document.getElementById('status').textContent = text;
 }
@@ -464,6 +482,7 @@ async function start() {
 		refreshGraphs(v);
 	setStatus('Cập nhật lúc ' + fmtDate(Date.now() / 1000, true));
 	await loadAlerts();
+	await loadReadings();
 }
 
 /* Later: new last values, graphs that moved on, alerts. */
@@ -480,6 +499,7 @@ async function refresh() {
 	}
 	setStatus('Cập nhật lúc ' + fmtDate(Date.now() / 1000, true));
 	await loadAlerts();
+	await loadReadings();
 }
 
 /* Once every image has loaded or failed, write the checks. */

@@ -209,13 +209,14 @@ gen_bad(struct gen *g, FILE *out, int64_t t)
 	}
 }
 
+/* The usage: on stdout and status 0 when asked for (-h), else stderr, 2. */
 static int
-gen_usage(void)
+gen_usage(int asked)
 {
-	fprintf(stderr, "usage: gen-access-log [-n lines] [-s seed] "
-	    "[-e end|now] [-S span] [-z +hhmm] [-V visitors]\n\t"
-	    "[-m permille] [-K kinds] [-F permille] [-q]\n");
-	return (2);
+	fprintf(asked ? stdout : stderr, "usage: gen-access-log [-hq] "
+	    "[-n lines] [-s seed] [-e end|now] [-S span] [-z +hhmm]\n\t"
+	    "[-V visitors] [-m permille] [-K kinds] [-F permille]\n");
+	return (asked ? 0 : 2);
 }
 
 /* Parse "+0700" into minutes east of UTC; -1 on error (stored in *ok). */
@@ -234,14 +235,16 @@ gen_tz(const char *s, int *tz)
 	return (0);
 }
 
-/* Read the options into g; -1 on a bad one. */
+/* Read the options into g; -1 on a bad one, 1 for -h. */
 static int
 gen_options(struct gen *g, int argc, char **argv, int *quiet)
 {
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "n:s:e:S:z:V:m:K:F:q")) != -1) {
+	while ((ch = getopt(argc, argv, "hn:s:e:S:z:V:m:K:F:q")) != -1) {
 		switch (ch) {
+		case 'h':
+			return (1);
 		case 'n':
 			g->lines = strtol(optarg, NULL, 10);
 			break;
@@ -302,8 +305,8 @@ main(int argc, char **argv)
 	g.tz = 7 * 60;
 	g.visitors = 500;
 	g.kinds = "gbtudsh";
-	if (gen_options(&g, argc, argv, &quiet) == -1)
-		return (gen_usage());
+	if ((r = gen_options(&g, argc, argv, &quiet)) != 0)
+		return (gen_usage(r == 1));
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	for (i = 0; i < g.lines; i++) {
 		t = g.end - g.span + (int64_t)((double)g.span * i / g.lines);

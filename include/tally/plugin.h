@@ -151,6 +151,16 @@ struct tally_host {
 	 * From init or read only.  Added with sync: check host->size.
 	 */
 	time_t		(*stored_last)(struct tally_ctx *ctx, const char *metric);
+
+	/*
+	 * Set the instance's status: one line that PLUGINS shows after
+	 * status= until the next call (an empty format clears it).  For
+	 * what a person must see without reading the log, such as a
+	 * reading refused as unsafe.  Added in ABI 1.1 after stored_last:
+	 * check host->size.
+	 */
+	void		(*status)(struct tally_ctx *ctx, const char *fmt, ...)
+			    __attribute__((format(printf, 2, 3)));
 };
 
 /* 1 if host lends member m (a later minor may have appended it). */

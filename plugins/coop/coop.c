@@ -38,10 +38,12 @@ coop_configure(void *rc, const char *key, const char *value, char *err,
 }
 
 static int
-coop_parse(const void *rc, const char *buf, size_t len, void *res,
-    feed_report_cb report, void *arg, char *err, size_t errlen)
+coop_parse(const void *rc, const char *buf, size_t len,
+    const struct csv_format *fmt, void *res, feed_report_cb report,
+    void *arg, char *err, size_t errlen)
 {
-	return (registry_parse(rc, buf, len, res, report, arg, err, errlen));
+	return (registry_parse(rc, buf, len, fmt, res, report, arg, err,
+	    errlen));
 }
 
 static void
@@ -79,6 +81,35 @@ coop_unit(const char *metric)
 	return ("organisations");
 }
 
+/* Indicators of a totals table, as the Alliance's report names them. */
+static const char *const coop_indicators[][2] = {
+	{ "cooperatives.active", "Số hợp tác xã, Số HTX, Tổng số HTX, "
+	  "Tổng số hợp tác xã, Hợp tác xã, HTX, Số HTX đang hoạt động" },
+	{ "cooperatives.active.agriculture", "Số HTX nông nghiệp, "
+	  "HTX nông nghiệp, Số hợp tác xã nông nghiệp" },
+	{ "cooperatives.active.industry", "Số HTX công nghiệp, "
+	  "HTX công nghiệp, HTX công nghiệp - TTCN" },
+	{ "members", "Số thành viên, Thành viên, Tổng số thành viên" },
+	{ "founded", "Số HTX thành lập mới, HTX thành lập mới, "
+	  "Thành lập mới" },
+	{ "dissolved", "Số HTX giải thể, HTX giải thể, Giải thể" },
+	{ "groups", "Số tổ hợp tác, Tổ hợp tác, Số THT, THT" },
+	{ "groups.farming", "Số tổ hợp tác nông nghiệp, "
+	  "Tổ hợp tác nông nghiệp, THT nông nghiệp" },
+	{ "unions", "Số liên hiệp HTX, Liên hiệp HTX, "
+	  "Số liên hiệp hợp tác xã, Liên hiệp hợp tác xã" },
+	{ "revenue.total", "Tổng doanh thu, Doanh thu" },
+	{ "revenue.avg", "Doanh thu bình quân, Doanh thu bình quân HTX, "
+	  "Doanh thu bình quân/HTX" },
+	{ "revenue.avg.agriculture", "Doanh thu bình quân HTX nông nghiệp, "
+	  "Doanh thu bình quân của HTX nông nghiệp" },
+	{ "profit.total", "Tổng lợi nhuận, Lợi nhuận, Tổng lãi" },
+	{ "profit.avg", "Lợi nhuận bình quân, Lãi bình quân, "
+	  "Lợi nhuận bình quân/HTX" },
+	{ "profit.avg.agriculture", "Lợi nhuận bình quân HTX nông nghiệp, "
+	  "Lãi bình quân HTX nông nghiệp" },
+};
+
 static const struct feed_kind coop_kind = {
 	.name = "coop",
 	.keys = "column.*, kind.*, sector.*",
@@ -92,6 +123,8 @@ static const struct feed_kind coop_kind = {
 	.table = coop_table,
 	.summary = coop_summary,
 	.unit = coop_unit,
+	.indicators = coop_indicators,
+	.nindicators = sizeof(coop_indicators) / sizeof(coop_indicators[0]),
 };
 
 static void *

@@ -29,6 +29,7 @@ csv_init(struct csv *c, const char *buf, size_t len)
 	c->buf = buf;
 	c->len = len;
 	c->line = 1;
+	c->sep = ',';
 	if (len >= 3 && memcmp(buf, CSV_BOM, 3) == 0)
 		c->pos = 3;
 }
@@ -122,13 +123,15 @@ csv_quoted(struct csv *c, size_t n, char *err, size_t errlen)
 	}
 	if (c->pos >= c->len || csv_eol(c))
 		return (CSV_END_RECORD);
-	if (c->buf[c->pos] == ',') {
+	if (c->buf[c->pos] == c->sep) {
 		c->pos++;
 		return (CSV_END_COMMA);
 	}
 	snprintf(err, errlen, "field %zu: '%c' after the closing quote (a "
-	    "quote inside a quoted field must be doubled)", n + 1,
-	    isprint((unsigned char)c->buf[c->pos]) ? c->buf[c->pos] : '?');
+	    "quote inside a quoted field must be doubled, and fields are "
+	    "separated by '%s')", n + 1,
+	    isprint((unsigned char)c->buf[c->pos]) ? c->buf[c->pos] : '?',
+	    csv_sep_name(c->sep));
 	return (CSV_END_ERROR);
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -144,7 +147,7 @@ csv_plain(struct csv *c, size_t n, char *err, size_t errlen)
 
 	while (c->pos < c->len) {
 		ch = c->buf[c->pos];
-		if (ch == ',') {
+		if (ch == c->sep) {
 			c->pos++;
 			return (CSV_END_COMMA);
 		}
@@ -229,6 +232,59 @@ csv_next(struct csv *c, char *err, size_t errlen)
 	}
 }
 
+/* 1 if s looks like UTF-8 read as a one-byte code page ("Ã´", "Ä‘"). */
+static int
+csv_mojibake(const char *s)
+{
+	return (strstr(s, "Ã") != NULL || strstr(s, "Ä") != NULL ||
+	    strstr(s, "Æ") != NULL || strstr(s, "á»") != NULL ||
+	    strstr(s, "\xef\xbf\xbd") != NULL);
+}
+
+/*
+ * What a header that lacks a column holds, and the likely cause, for the
+ * error: "headers found (3): 'Mã số;Tên;Năm'; likely cause: ...".
+ */
+void
+csv_header_hint(const struct csv *c, const struct csv_format *f, char *buf,
+    size_t len)
+{
+	char		 other = 0;
+	size_t		 i, n;
+	int		 moji = 0;
+
+	n = (size_t)snprintf(buf, len, "headers found (%zu, separator '%s', "
+	    "read as %s):", c->nfields, csv_sep_name(f->sep), f->encoding);
+	for (i = 0; i < c->nfields && n < len; i++) {
+		n += (size_t)snprintf(buf + n, len - n, "%s '%s'", i ? "," :
+		    "", c->field[i]);
+		moji |= csv_mojibake(c->field[i]);
+	}
+	if (c->nfields == 1)
+		other = strchr(c->field[0], ';') ? ';' : strchr(c->field[0],
+		    '\t') ? '\t' : strchr(c->field[0], ',') ? ',' : 0;
+	if (n >= len)
+		return;
+	buf += n;
+	len -= n;
+	if (other != 0 && other != f->sep)
+		snprintf(buf, len, "; likely cause: the separator: the header "
+		    "is one field holding '%s' (set separator = %s)",
+		    csv_sep_name(other), csv_sep_name(other));
+	else if (moji)
+		snprintf(buf, len, "; likely cause: the encoding: the headers "
+		    "look like UTF-8 read as %s (set encoding = utf-8)",
+		    f->encoding);
+	else if (f->guessed)
+		snprintf(buf, len, "; likely cause: the encoding: the file is "
+		    "not UTF-8 and was read as %s (set encoding = to the "
+		    "encoding it was saved in)", f->encoding);
+	else
+		snprintf(buf, len, "; likely cause: the name (headers are "
+		    "compared in Unicode NFC, ignoring case and spaces): set "
+		    "the column key to one of the names found");
+}
+
 /* 1 if s is empty or only spaces and tabs. */
 int
 csv_blank(const char *s)
@@ -238,63 +294,366 @@ csv_blank(const char *s)
 	return (*s == '\0');
 }
 
+/* "','", "';'" or "tab": a separator as the config writes it. */
+const char *
+csv_sep_name(char sep)
+{
+	switch (sep) {
+	case '\t':
+		return ("tab");
+	case ';':
+		return (";");
+	default:
+		return (",");
+	}
+}
+
 /*
- * A decimal number: optional sign, digits, optional fraction, spaces
- * around allowed; no exponent, hex, inf or nan, which an export never
+ * The separator of a file from its first record: the most frequent of
+ * ',', ';' and tab outside quotes (',' on a tie or when there is none).
+ */
+char
+csv_sniff_sep(const char *buf, size_t len)
+{
+	size_t	 i, comma = 0, semi = 0, tab = 0;
+	int	 q = 0;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '"')
+			q = !q;
+		else if (!q && (buf[i] == '\n' || buf[i] == '\r'))
+			break;
+		else if (!q)
+			comma += buf[i] == ',', semi += buf[i] == ';',
+			    tab += buf[i] == '\t';
+	}
+	if (semi > comma && semi >= tab)
+		return (';');
+	if (tab > comma && tab > semi)
+		return ('\t');
+	return (',');
+}
+
+/* Length of a space at s: ASCII space, tab, NBSP, narrow NBSP; or 0. */
+static size_t
+csv_space(const char *s)
+{
+	if (*s == ' ' || *s == '\t')
+		return (1);
+	if (strncmp(s, "\xc2\xa0", 2) == 0)
+		return (2);
+	if (strncmp(s, "\xe2\x80\xaf", 3) == 0)
+		return (3);
+	return (0);
+}
+
+static const char *
+csv_skip_space(const char *s)
+{
+	size_t	 n;
+
+	while ((n = csv_space(s)) > 0)
+		s += n;
+	return (s);
+}
+
+/*
+ * Scale words (tỷ, triệu, nghìn), currencies and '%' that an office writes
+ * after a figure; the scale is a power of ten.
+ */
+static const struct {
+	const char	*word;
+	int		 exp;
+} csv_units[] = {
+	{ "tỷ", 9 }, { "tỉ", 9 }, { "triệu", 6 }, { "nghìn", 3 },
+	{ "ngàn", 3 }, { "đồng", 0 }, { "đ", 0 }, { "VNĐ", 0 },
+	{ "VND", 0 }, { "₫", 0 }, { "%", 0 }
+};
+
+/*
+ * Reads the unit words after a figure (a scale, then a currency, each at
+ * most once, spaces between); adds the scale's exponent.  -1 if anything
+ * else follows.
+ */
+static int
+csv_unit(const char *p, int *exp)
+{
+	size_t	 i, n;
+	int	 scaled = 0, money = 0;
+
+	for (;;) {
+		p = csv_skip_space(p);
+		if (*p == '\0')
+			return (0);
+		for (i = 0; i < sizeof(csv_units) / sizeof(csv_units[0]);
+		    i++) {
+			n = strlen(csv_units[i].word);
+			if (strncmp(p, csv_units[i].word, n) == 0 &&
+			    (p[n] == '\0' || csv_space(p + n) > 0))
+				break;
+		}
+		if (i == sizeof(csv_units) / sizeof(csv_units[0]) || money ||
+		    (csv_units[i].exp > 0 && scaled))
+			return (-1);
+		if (csv_units[i].exp > 0) {
+			scaled = 1;
+			*exp += csv_units[i].exp;
+		} else
+			money = 1;
+		p += strlen(csv_units[i].word);
+	}
+}
+
+/*
+ * The shape of a figure as written: sign, digits in groups of three
+ * separated by one grouping mark (the other of '.' and ',', or a space),
+ * then the decimal mark and digits.  Fills digits (no marks) and the
+ * number of them after the decimal mark; returns the rest of s, or NULL if
+ * s is not a figure.  dec 0 reads whole numbers only, grouped by '.', ','
+ * or a space.
+ */
+static const char *
+csv_figure(const char *s, char dec, char *digits, size_t len, int *frac)
+{
+	const char	*p = csv_skip_space(s);
+	char		 grp = 0;
+	size_t		 n = 0, g, ingroup = 0, sp;
+	int		 groups = 0;
+
+	*frac = 0;
+	if (*p == '-' || *p == '+') {
+		if (*p == '-')
+			digits[n++] = '-';
+		p++;
+	} else if (strncmp(p, "\xe2\x88\x92", 3) == 0) {	/* U+2212 */
+		digits[n++] = '-';
+		p += 3;
+	}
+	g = n;
+	for (;;) {
+		if (isdigit((unsigned char)*p)) {
+			if (n + 2 >= len)
+				return (NULL);
+			digits[n++] = *p++;
+			ingroup++;
+			continue;
+		}
+		sp = csv_space(p);
+		if ((sp > 0 || *p == '.' || *p == ',') && *p != dec &&
+		    isdigit((unsigned char)p[sp > 0 ? sp : 1]) &&
+		    ingroup > 0) {
+			/* A grouping mark: one kind, groups of three. */
+			if (grp == 0)
+				grp = sp > 0 ? ' ' : *p;
+			if ((sp > 0 ? ' ' : *p) != grp ||
+			    (groups == 0 ? ingroup > 3 : ingroup != 3))
+				return (NULL);
+			groups++;
+			ingroup = 0;
+			p += sp > 0 ? sp : 1;
+			continue;
+		}
+		break;
+	}
+	if (n == g || (groups > 0 && ingroup != 3))
+		return (NULL);
+	if (dec != 0 && *p == dec && isdigit((unsigned char)p[1])) {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (n + 2 >= len)
+				return (NULL);
+			digits[n++] = *p;
+			(*frac)++;
+		}
+	}
+	digits[n] = '\0';
+	return (p);
+}
+
+/*
+ * A figure as an office writes it, dec its decimal mark ('.' or ','):
+ * "1234.5", "1.234.567", "1 234 567", "-695.349.372", "1,55 tỷ",
+ * "87 triệu đồng".  Exact where the figure is (digits are shifted, not
+ * multiplied).  No exponent, hex, inf or nan, which an export never
  * means.  -1 if s is not one.
  */
 int
-csv_number(const char *s, double *out)
+csv_number(const char *s, char dec, double *out)
 {
-	const char	*p = s;
-	char		*end;
-	int		 digits = 0;
+	char		 digits[96], num[128], *end;
+	const char	*p;
+	int		 frac, exp = 0, n;
 	double		 v;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	s = p;
-	if (*p == '-' || *p == '+')
-		p++;
-	for (; isdigit((unsigned char)*p); p++)
-		digits++;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			digits++;
-	if (digits == 0)
+	if ((p = csv_figure(s, dec, digits, sizeof(digits), &frac)) == NULL ||
+	    csv_unit(p, &exp) == -1)
+		return (-1);
+	/* digits * 10^(exp - frac), written as a decimal for strtod. */
+	if (exp >= frac)
+		n = snprintf(num, sizeof(num), "%s%.*s", digits, exp - frac,
+		    "000000000000");
+	else
+		n = snprintf(num, sizeof(num), "%se-%d", digits, frac - exp);
+	if (n < 0 || (size_t)n >= sizeof(num))
 		return (-1);
 	errno = 0;
-	v = strtod(s, &end);
-	if (end != p || errno != 0 || !isfinite(v))
+	v = strtod(num, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(v))
 		return (-1);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (*end != '\0')
+	*out = v == 0 ? 0 : v;	/* no -0 */
+	return (0);
+}
+
+/*
+ * A count: a whole number, grouped or not ("565.874", "565,874",
+ * "565 874", "565874"), at most 2^52; -1 otherwise.
+ */
+int
+csv_count(const char *s, unsigned long *out)
+{
+	char		 digits[32];
+	const char	*p;
+	unsigned long	 v = 0;
+	int		 frac;
+	size_t		 i;
+
+	if ((p = csv_figure(s, 0, digits, sizeof(digits), &frac)) == NULL ||
+	    *csv_skip_space(p) != '\0' || digits[0] == '-')
 		return (-1);
+	for (i = 0; digits[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)digits[i]))
+			continue;
+		if (v > (1UL << 52) / 10)
+			return (-1);
+		v = v * 10 + (unsigned long)(digits[i] - '0');
+	}
 	*out = v;
 	return (0);
 }
 
-/* A count: digits only, spaces around allowed; -1 otherwise. */
-int
-csv_count(const char *s, unsigned long *out)
+/*
+ * Which decimal mark a figure shows without doubt: '.' or ',' or 0 when
+ * it does not ("1.234" is a thousand and a quarter either way).
+ */
+static char
+csv_figure_vote(const char *s)
 {
-	unsigned long	 v = 0;
-	int		 digits = 0;
+	const char	*p = csv_skip_space(s), *last = NULL;
+	size_t		 dots = 0, commas = 0, after = 0, before = 0;
+	int		 lead0;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (v > (1UL << 52) / 10)
-			return (-1);
-		v = v * 10 + (unsigned long)(*s - '0');
+	if (*p == '-' || *p == '+')
+		p++;
+	lead0 = *p == '0';
+	for (; isdigit((unsigned char)*p) || *p == '.' || *p == ',' ||
+	    csv_space(p) > 0; p += csv_space(p) > 0 ? csv_space(p) : 1) {
+		if (*p == '.' || *p == ',') {
+			dots += *p == '.';
+			commas += *p == ',';
+			last = p;
+			after = 0;
+		} else if (isdigit((unsigned char)*p)) {
+			if (last == NULL)
+				before++;
+			else
+				after++;
+		}
 	}
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (digits == 0 || *s != '\0')
-		return (-1);
-	*out = v;
+	if (last == NULL || before == 0 || after == 0 ||
+	    csv_unit(p, &(int){ 0 }) == -1)
+		return (0);
+	if (dots > 0 && commas > 0)
+		return (*last);
+	if (dots + commas > 1)
+		return (dots > 0 ? ',' : '.');	/* the mark groups */
+	if (after != 3 || before > 3 || (lead0 && before == 1))
+		return (*last);
 	return (0);
+}
+
+/*
+ * The decimal mark of a file: the one its figures show (most votes), or
+ * when none does, ',' for a ';' or tab file (a Vietnamese Excel) and '.'
+ * for a ',' file.
+ */
+char
+csv_sniff_decimal(const char *buf, size_t len, char sep)
+{
+	struct csv	 c;
+	char		 err[256], v;
+	size_t		 i, dot = 0, comma = 0;
+	int		 r;
+
+	csv_init(&c, buf, len);
+	c.sep = sep;
+	while ((r = csv_next(&c, err, sizeof(err))) != 0)
+		for (i = 0; r == 1 && i < c.nfields; i++) {
+			v = csv_figure_vote(c.field[i]);
+			dot += v == '.';
+			comma += v == ',';
+		}
+	csv_free(&c);
+	if (dot != comma)
+		return (dot > comma ? '.' : ',');
+	return (sep == ',' ? '.' : ',');
+}
+
+/*
+ * A date: YYYY-MM-DD, DD/MM/YYYY (the Vietnamese order; also with '-' or
+ * '.', and one-digit day or month) or YYYY alone (1 January).  0 for an
+ * empty field, 1 with *y, *m, *d set, -1 with why saying what is wrong
+ * ("February 2015 has 28 days").
+ */
+int
+csv_date(const char *s, int *y, int *m, int *d, char *why, size_t len)
+{
+	static const char *const months[] = { "January", "February", "March",
+	    "April", "May", "June", "July", "August", "September", "October",
+	    "November", "December" };
+	static const int	 mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31,
+				    30, 31, 30, 31 };
+	char			 s1, s2;
+	int			 n = 0, leap;
+	long			 days;
+
+	s = csv_skip_space(s);
+	if (*s == '\0')
+		return (0);
+	if (sscanf(s, "%4d-%2d-%2d%n", y, m, d, &n) == 3 && n == 10)
+		;
+	else if (sscanf(s, "%2d%c%2d%c%4d%n", d, &s1, m, &s2, y, &n) == 5 &&
+	    s1 == s2 && (s1 == '/' || s1 == '-' || s1 == '.') &&
+	    isdigit((unsigned char)s[n - 1]) && isdigit((unsigned char)s[n -
+	    4]) && !isdigit((unsigned char)s[n]))
+		;
+	else if (sscanf(s, "%4d%n", y, &n) == 1 && n == 4 &&
+	    isdigit((unsigned char)s[0])) {
+		*m = *d = 1;
+	} else {
+		snprintf(why, len, "not a date (YYYY-MM-DD, DD/MM/YYYY or "
+		    "YYYY)");
+		return (-1);
+	}
+	if (*csv_skip_space(s + n) != '\0') {
+		snprintf(why, len, "not a date: '%s' after it (YYYY-MM-DD, "
+		    "DD/MM/YYYY or YYYY)", csv_skip_space(s + n));
+		return (-1);
+	}
+	if (*y < 1800 || *y > 2200) {
+		snprintf(why, len, "year %d is out of range (1800-2200)", *y);
+		return (-1);
+	}
+	if (*m < 1 || *m > 12) {
+		snprintf(why, len, "month %d does not exist (dates are "
+		    "DD/MM/YYYY, day first)", *m);
+		return (-1);
+	}
+	leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+	if (*d < 1 || *d > mdays[*m - 1] + (*m == 2 && leap)) {
+		snprintf(why, len, "day %d does not exist: %s %d has %d days",
+		    *d, months[*m - 1], *y, mdays[*m - 1] + (*m == 2 && leap));
+		return (-1);
+	}
+	return (csv_days(*y, *m, *d, &days) == -1 ? -1 : 1);
 }
 
 /*

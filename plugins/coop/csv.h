@@ -3,7 +3,8 @@
  * and creditfund plugins.
  *
  * Fields may be quoted; inside quotes a doubled quote is one quote, and
- * commas and line ends are data.  Records end with CRLF, LF or a lone CR.
+ * separators and line ends are data.  The separator is ',' unless the
+ * caller sets c->sep (';' or tab, as a Vietnamese Excel writes).  Records end with CRLF, LF or a lone CR.
  * A UTF-8 byte-order mark at the start is skipped.  Line numbers are
  * physical lines of the input, counting the line ends inside quotes, so an
  * error names the line an editor shows.
@@ -28,6 +29,20 @@ struct csv {
 	size_t		 off[CSV_FIELDS_MAX];
 	const char	*field[CSV_FIELDS_MAX];
 	size_t		 nfields;
+	char		 sep;		/* ',' unless set after csv_init */
+};
+
+/*
+ * How a decoded file is written, found by the feed before parsing: the
+ * separator and decimal mark (given or sniffed), and how it was decoded
+ * (for messages that suggest a likely cause).
+ */
+struct csv_format {
+	char		 sep;
+	char		 dec;
+	int		 sep_set;	/* given in the config, not sniffed */
+	char		 encoding[40];
+	int		 guessed;	/* not UTF-8, read as Windows-1258 */
 };
 
 void		 csv_init(struct csv *, const char *, size_t);
@@ -44,9 +59,15 @@ struct csv_set {
 int		 csv_set_add(struct csv_set *, const char *);
 void		 csv_set_free(struct csv_set *);
 
-int		 csv_number(const char *, double *);
+const char	*csv_sep_name(char);
+char		 csv_sniff_sep(const char *, size_t);
+char		 csv_sniff_decimal(const char *, size_t, char);
+int		 csv_number(const char *, char, double *);
+int		 csv_date(const char *, int *, int *, int *, char *, size_t);
 int		 csv_count(const char *, unsigned long *);
 int		 csv_blank(const char *);
+void		 csv_header_hint(const struct csv *, const struct csv_format *,
+		    char *, size_t);
 int		 csv_label_eq(const char *, const char *);
 int		 csv_labels_add(char ***, size_t *, const char *);
 void		 csv_labels_free(char ***, size_t *);

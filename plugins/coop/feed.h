@@ -10,6 +10,7 @@
 
 #include <tally/plugin.h>
 
+#include "csv.h"
 #include "history.h"
 
 /* Told of each bad row (skipped = 1) and warning (line of the CSV). */
@@ -31,14 +32,19 @@ struct feed_kind {
 			    size_t);	/* 1: not one of its keys */
 
 	size_t		  result_size;
-	int		(*parse)(const void *, const char *, size_t, void *,
-			    feed_report_cb, void *, char *, size_t);
+	int		(*parse)(const void *, const char *, size_t,
+			    const struct csv_format *, void *, feed_report_cb,
+			    void *, char *, size_t);
 	void		(*result_free)(void *);
 	int		(*table)(const void *, const void *,
 			    struct history_table *);
 	void		(*summary)(const void *, char *, size_t); /* for the log */
 
 	const char	*(*unit)(const char *);	/* of a metric, for people */
+
+	/* Indicator labels of a totals table: { metric, "label, ..." }. */
+	const char *const	(*indicators)[2];
+	size_t			  nindicators;
 };
 
 void	*feed_create(struct tally_ctx *, const struct tally_host *,

@@ -268,6 +268,27 @@ history_points(const struct history *h, const char *name,
 	return (0);
 }
 
+/*
+ * The figure stored for a metric at when, or else the last one before it
+ * (for the guard against drops); 1 if exact, 2 if earlier, 0 if none.
+ */
+int
+history_stored(const struct history *h, const char *name, time_t when,
+    double *v)
+{
+	const time_t	*w;
+	const double	*val;
+	size_t		 n, i;
+	int		 rc = 0;
+
+	n = history_points(h, name, &w, &val);
+	for (i = 0; i < n && w[i] <= when; i++) {
+		*v = val[i];
+		rc = w[i] == when ? 1 : 2;
+	}
+	return (rc);
+}
+
 /* Two figures are the same if they differ by rounding alone. */
 static int
 history_same(double a, double b)
@@ -481,8 +502,9 @@ history_table_init(struct history_table *t, size_t nmetrics, size_t nperiods)
 	t->when = calloc(nperiods + 1, sizeof(*t->when));
 	t->keep = calloc(nperiods + 1, 1);
 	t->value = calloc(nmetrics * nperiods + 1, sizeof(*t->value));
+	t->quality = calloc(nperiods + 1, sizeof(*t->quality));
 	if (t->metric == NULL || t->when == NULL || t->keep == NULL ||
-	    t->value == NULL) {
+	    t->value == NULL || t->quality == NULL) {
 		history_table_free(t);
 		return (-1);
 	}
@@ -504,6 +526,7 @@ history_table_free(struct history_table *t)
 	free(t->when);
 	free(t->keep);
 	free(t->value);
+	free(t->quality);
 	memset(t, 0, sizeof(*t));
 }
 

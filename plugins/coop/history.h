@@ -20,13 +20,25 @@ struct history;
  * whose rows were partly bad is "kept": a figure stored for it before
  * stands, and only a period never stored takes the new figure.
  */
+#define HISTORY_WHY_MAX	400
+
+/* How well a period was read: its rows, the bad ones, the first fault. */
+struct history_quality {
+	unsigned long	 rows;		/* rows of the period, bad included */
+	unsigned long	 bad;
+	char		 why[HISTORY_WHY_MAX];	/* "line 17, column 9 ..." */
+};
+
 struct history_table {
-	size_t		 nmetrics;
-	size_t		 nperiods;
-	char		**metric;
-	time_t		*when;
-	unsigned char	*keep;
-	double		*value;
+	size_t			 nmetrics;
+	size_t			 nperiods;
+	char			**metric;
+	time_t			*when;
+	unsigned char		*keep;
+	double			*value;
+	struct history_quality	*quality;	/* per period */
+	struct history_quality	 unplaced;	/* bad rows of no known period */
+	int			 yearly;	/* periods are years (names) */
 };
 
 /* What one history_apply did. */
@@ -54,5 +66,7 @@ void		 history_when_str(time_t, char *, size_t);
 void		 history_suspect(struct history *);
 size_t		 history_verify(struct history *, struct tally_ctx *,
 		    const struct tally_host *);
+int		 history_stored(const struct history *, const char *, time_t,
+		    double *);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "csv.h"
 #include "registry.h"
+#include "text.h"
 
 #define REG_SECTORS_MAX		32
 #define REG_WARNED_MAX		16	/* unknown labels warned about once */
@@ -63,6 +64,9 @@ static const char *const registry_sectordef[][2] = {
 /* A parse in progress. */
 struct registry_parse {
 	const struct registry_conf	*conf;
+	const struct csv_format		*fmt;
+	const struct csv		*csv;		/* for column names */
+	char				 last[HISTORY_WHY_MAX];
 	struct registry_result		*res;
 	registry_report_cb		 report;
 	void				*arg;
@@ -136,6 +140,20 @@ registry_sector_name_ok(const char *s)
 	return (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n);
 }
 
+/* Adds labels from the config, in NFC as the decoded export is. */
+static int
+registry_labels(char ***list, size_t *n, const char *value)
+{
+	char	*v;
+	int	 rc;
+
+	if ((v = text_nfc(value)) == NULL)
+		return (-1);
+	rc = csv_labels_add(list, n, v);
+	free(v);
+	return (rc);
+}
+
 /* sector.NAME = labels: replaces a sector's labels, or adds a sector. */
 static int
 registry_conf_sector(struct registry_conf *rc, const char *name,
@@ -166,7 +184,7 @@ registry_conf_sector(struct registry_conf *rc, const char *name,
 		rc->sector[rc->nsectors++] = tmp;
 	}
 	csv_labels_free(&s->labels, &s->nlabels);
-	if (csv_labels_add(&s->labels, &s->nlabels, value) == -1) {
+	if (registry_labels(&s->labels, &s->nlabels, value) == -1) {
 		snprintf(err, errlen, "a comma-separated list of labels, "
 		    "none empty");
 		return (-1);
@@ -196,7 +214,7 @@ registry_configure(struct registry_conf *rc, const char *key,
 			return (-1);
 		}
 		free(rc->column[i]);
-		return ((rc->column[i] = strdup(value)) == NULL ? -1 : 0);
+		return ((rc->column[i] = text_nfc(value)) == NULL ? -1 : 0);
 	}
 	if (strncmp(key, "kind.", 5) == 0) {
 		for (i = 0; i < REG_NKINDS; i++)
@@ -208,7 +226,7 @@ registry_configure(struct registry_conf *rc, const char *key,
 			return (-1);
 		}
 		csv_labels_free(&rc->kind[i], &rc->nkind[i]);
-		if (csv_labels_add(&rc->kind[i], &rc->nkind[i], value) == 0)
+		if (registry_labels(&rc->kind[i], &rc->nkind[i], value) == 0)
 			return (0);
 		snprintf(err, errlen, "a comma-separated list of labels");
 		return (-1);
@@ -229,19 +247,34 @@ registry_result_free(struct registry_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Reports a bad row or a warning through the caller's callback. */
-static void __attribute__((format(printf, 4, 5)))
-registry_say(struct registry_parse *rp, unsigned long line, int skipped,
-    const char *fmt, ...)
+/*
+ * Reports a bad row or a warning through the caller's callback; col is
+ * the column at fault (REG_*) or -1.  A bad row's message is kept for
+ * its year: "line 17, column 9 'Doanh thu (đồng)': ...".
+ */
+static void __attribute__((format(printf, 5, 6)))
+registry_say(struct registry_parse *rp, unsigned long line, int col,
+    int skipped, const char *fmt, ...)
 {
-	char	 msg[512];
+	char	 msg[HISTORY_WHY_MAX], where[200] = "";
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (rp->report != NULL)
-		rp->report(rp->arg, line, skipped, msg);
+	if (col >= 0 && rp->col[col] >= 0 && rp->csv != NULL)
+		snprintf(where, sizeof(where), "column %d '%s': ",
+		    rp->col[col] + 1, rp->conf->column[col]);
+	/* Cut to fit: the start of a message says enough. */
+	if (skipped && snprintf(rp->last, sizeof(rp->last), "line %lu, %s%s",
+	    line, where, msg) < 0)
+		rp->last[0] = '\0';
+	if (rp->report != NULL) {
+		char	 full[HISTORY_WHY_MAX + 200];
+
+		snprintf(full, sizeof(full), "%s%s", where, msg);
+		rp->report(rp->arg, line, skipped, full);
+	}
 }
 
 /* Maps configured column names to header fields; -1 if one is missing. */
@@ -261,10 +294,13 @@ registry_header(struct registry_parse *rp, struct csv *c, char *err,
 				break;
 			}
 		if (rp->col[i] == -1 && registry_colneed[i]) {
+			char	 hint[1024];
+
+			csv_header_hint(c, rp->fmt, hint, sizeof(hint));
 			snprintf(err, errlen, "line %lu: the header has no "
-			    "column '%s' (set column.%s to its name)",
+			    "column '%s' (set column.%s to its name); %s",
 			    c->rec_line, rp->conf->column[i],
-			    registry_colkey[i]);
+			    registry_colkey[i], hint);
 			return (-1);
 		}
 	}
@@ -272,33 +308,16 @@ registry_header(struct registry_parse *rp, struct csv *c, char *err,
 }
 
 /*
- * The year of a date: YYYY, YYYY-MM-DD or DD/MM/YYYY (the Vietnamese
- * order); 0 for an empty field, -1 for anything else.
+ * The year of a date (see csv_date); 0 for an empty field, -1 for
+ * anything else, with why.
  */
 static int
-registry_date_year(const char *s)
+registry_date_year(const char *s, char *why, size_t len)
 {
-	int	 y, m, d, n = 0;
-	long	 days;
+	int	 y, m, d, r;
 
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return (0);
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10)
-		;
-	else if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &n) == 3 &&
-	    n >= 8 && isdigit((unsigned char)s[n - 4]))
-		;
-	else if (sscanf(s, "%4d%n", &y, &n) == 1 && n == 4) {
-		m = d = 1;
-	} else
-		return (-1);
-	while (s[n] == ' ')
-		n++;
-	if (s[n] != '\0' || y < 1800 || y > 2200 || csv_days(y, m, d,
-	    &days) == -1)
-		return (-1);
+	if ((r = csv_date(s, &y, &m, &d, why, len)) <= 0)
+		return (r);
 	return (y);
 }
 
@@ -335,9 +354,9 @@ registry_sector(struct registry_parse *rp, const char *label,
 	    (rp->warned[rp->nwarned] = strdup(label)) != NULL)
 		rp->nwarned++;
 	if (csv_blank(label))
-		registry_say(rp, line, 0, "no sector, counted as other");
+		registry_say(rp, line, -1, 0, "no sector, counted as other");
 	else
-		registry_say(rp, line, 0, "unknown sector '%s', counted as "
+		registry_say(rp, line, -1, 0, "unknown sector '%s', counted as "
 		    "other (map it with sector.NAME = %s)", label, label);
 	return (rc->nsectors - 1);
 }
@@ -360,22 +379,24 @@ registry_row_numbers(struct registry_parse *rp, const struct csv *c,
 	const char	*rev = registry_field(rp, c, REG_REVENUE);
 	const char	*pro = registry_field(rp, c, REG_PROFIT);
 
+	char		 dec = rp->fmt->dec;
+
 	if ((r->has_members = !csv_blank(m)) &&
 	    csv_count(m, &r->members) == -1) {
-		registry_say(rp, c->rec_line, 1, "members '%s' is not a whole "
-		    "number", m);
+		registry_say(rp, c->rec_line, REG_MEMBERS, 1, "members '%s' "
+		    "is not a whole number", m);
 		return (-1);
 	}
 	if ((r->has_revenue = !csv_blank(rev)) &&
-	    csv_number(rev, &r->revenue) == -1) {
-		registry_say(rp, c->rec_line, 1, "revenue '%s' is not a "
-		    "number", rev);
+	    csv_number(rev, dec, &r->revenue) == -1) {
+		registry_say(rp, c->rec_line, REG_REVENUE, 1, "revenue '%s' "
+		    "is not a number with decimal mark '%c'", rev, dec);
 		return (-1);
 	}
 	if ((r->has_profit = !csv_blank(pro)) &&
-	    csv_number(pro, &r->profit) == -1) {
-		registry_say(rp, c->rec_line, 1, "profit '%s' is not a "
-		    "number", pro);
+	    csv_number(pro, dec, &r->profit) == -1) {
+		registry_say(rp, c->rec_line, REG_PROFIT, 1, "profit '%s' is "
+		    "not a number with decimal mark '%c'", pro, dec);
 		return (-1);
 	}
 	return (0);
@@ -388,22 +409,24 @@ registry_row_dates(struct registry_parse *rp, const struct csv *c,
 {
 	const char	*f = registry_field(rp, c, REG_FOUNDED);
 	const char	*d = registry_field(rp, c, REG_DISSOLVED);
+	char		 why[160];
 
-	if ((r->founded = registry_date_year(f)) == -1 ||
-	    (r->dissolved = registry_date_year(d)) == -1) {
-		registry_say(rp, c->rec_line, 1, "%s date '%s' is not "
-		    "YYYY-MM-DD, DD/MM/YYYY or YYYY", r->founded == -1 ?
-		    "founding" : "dissolution", r->founded == -1 ? f : d);
+	if ((r->founded = registry_date_year(f, why, sizeof(why))) == -1 ||
+	    (r->dissolved = registry_date_year(d, why, sizeof(why))) == -1) {
+		registry_say(rp, c->rec_line, r->founded == -1 ? REG_FOUNDED :
+		    REG_DISSOLVED, 1, "%s date '%s': %s", r->founded == -1 ?
+		    "founding" : "dissolution", r->founded == -1 ? f : d, why);
 		return (-1);
 	}
 	if (r->founded > r->year) {
-		registry_say(rp, c->rec_line, 1, "founded in %d, after its "
-		    "report year %d", r->founded, r->year);
+		registry_say(rp, c->rec_line, REG_FOUNDED, 1, "founded in %d, "
+		    "after its report year %d", r->founded, r->year);
 		return (-1);
 	}
 	if (r->dissolved != 0 && r->dissolved < r->founded) {
-		registry_say(rp, c->rec_line, 1, "dissolved in %d, before it "
-		    "was founded in %d", r->dissolved, r->founded);
+		registry_say(rp, c->rec_line, REG_DISSOLVED, 1, "dissolved in "
+		    "%d, before it was founded in %d", r->dissolved,
+		    r->founded);
 		return (-1);
 	}
 	return (0);
@@ -421,22 +444,27 @@ registry_row(struct registry_parse *rp, const struct csv *c,
 	memset(r, 0, sizeof(*r));
 	*year = 0;
 	y = registry_field(rp, c, REG_YEAR);
-	if (csv_count(y, &v) == -1 || v < 1800 || v > 2200) {
-		registry_say(rp, c->rec_line, 1, "report year '%s' is not a "
-		    "year", y);
+	if (csv_count(y, &v) == 0 && v >= 1800 && v <= 2200)
+		*year = r->year = (int)v;
+	if (c->nfields != rp->nheader) {
+		registry_say(rp, c->rec_line, -1, 1, "%zu fields, but the "
+		    "header has %zu (a '%s' inside an unquoted field, such as "
+		    "the decimal comma of 1,5 tỷ in a ',' file? quote the "
+		    "field or save with ';')", c->nfields, rp->nheader,
+		    csv_sep_name(rp->fmt->sep));
 		return (-1);
 	}
-	*year = r->year = (int)v;
-	if (c->nfields != rp->nheader) {
-		registry_say(rp, c->rec_line, 1, "%zu fields, but the header "
-		    "has %zu", c->nfields, rp->nheader);
+	if (*year == 0) {
+		registry_say(rp, c->rec_line, REG_YEAR, 1, "report year '%s' "
+		    "is not a year", y);
 		return (-1);
 	}
 	k = registry_field(rp, c, REG_KIND);
 	if ((r->kind = registry_match((char **const *)rc->kind, rc->nkind,
 	    REG_NKINDS, k)) == -1) {
-		registry_say(rp, c->rec_line, 1, "unknown kind '%s' (kinds are "
-		    "set by kind.cooperative, kind.union, kind.group)", k);
+		registry_say(rp, c->rec_line, REG_KIND, 1, "unknown kind '%s' "
+		    "(kinds are set by kind.cooperative, kind.union, "
+		    "kind.group)", k);
 		return (-1);
 	}
 	if (registry_row_dates(rp, c, r) == -1 ||
@@ -514,10 +542,12 @@ registry_taint(struct registry_parse *rp, int year)
 	struct registry_year	*y;
 
 	rp->res->bad++;
-	if (year == 0)
-		rp->res->all_bad = 1;
-	else if ((y = registry_year(rp, year)) != NULL)
-		y->bad = 1;
+	if (year == 0) {
+		if (rp->res->unplaced++ == 0)
+			snprintf(rp->res->unplaced_why,
+			    sizeof(rp->res->unplaced_why), "%s", rp->last);
+	} else if ((y = registry_year(rp, year)) != NULL && y->bad++ == 0)
+		snprintf(y->why, sizeof(y->why), "%s", rp->last);
 }
 
 /* Takes one record: decodes, checks for a duplicate, adds; -1 on OOM. */
@@ -542,8 +572,8 @@ registry_record(struct registry_parse *rp, const struct csv *c)
 			return (-1);
 	}
 	if (dup) {
-		registry_say(rp, c->rec_line, 1, "organisation '%s' appears "
-		    "twice in report year %d", id, r.year);
+		registry_say(rp, c->rec_line, REG_ID, 1, "organisation '%s' "
+		    "appears twice in report year %d", id, r.year);
 		registry_taint(rp, year);
 		return (0);
 	}
@@ -570,8 +600,8 @@ registry_parse_free(struct registry_parse *rp)
  */
 int
 registry_parse(const struct registry_conf *rc, const char *buf, size_t len,
-    struct registry_result *res, registry_report_cb report, void *arg,
-    char *err, size_t errlen)
+    const struct csv_format *fmt, struct registry_result *res,
+    registry_report_cb report, void *arg, char *err, size_t errlen)
 {
 	struct registry_parse	 rp;
 	struct csv		 c;
@@ -584,7 +614,10 @@ registry_parse(const struct registry_conf *rc, const char *buf, size_t len,
 	rp.res = res;
 	rp.report = report;
 	rp.arg = arg;
+	rp.fmt = fmt;
+	rp.csv = &c;
 	csv_init(&c, buf, len);
+	c.sep = fmt->sep;
 	if ((r = csv_next(&c, why, sizeof(why))) != 1) {
 		snprintf(err, errlen, "line %lu: no header (%s)", c.rec_line,
 		    r == 0 ? "empty file" : why);
@@ -594,7 +627,7 @@ registry_parse(const struct registry_conf *rc, const char *buf, size_t len,
 	while (rc_ == 0 && (r = csv_next(&c, why, sizeof(why))) != 0) {
 		if (r == -1) {
 			res->rows++;
-			registry_say(&rp, c.rec_line, 1, "%s", why);
+			registry_say(&rp, c.rec_line, -1, 1, "%s", why);
 			registry_taint(&rp, 0);
 		} else if (registry_record(&rp, &c) == -1) {
 			snprintf(err, errlen, "out of memory");
@@ -679,11 +712,19 @@ registry_table(const struct registry_conf *rc,
 		if (t->metric[i] == NULL)
 			goto fail;
 	}
+	t->yearly = 1;
+	t->unplaced.rows = t->unplaced.bad = res->unplaced;
+	snprintf(t->unplaced.why, sizeof(t->unplaced.why), "%s",
+	    res->unplaced_why);
 	for (p = 0; p < res->nyears; p++) {
 		if (csv_days(res->years[p].year + 1, 1, 1, &days) == -1)
 			goto fail;
 		t->when[p] = (time_t)days * 86400;
-		t->keep[p] = res->years[p].bad || res->all_bad;
+		t->keep[p] = res->years[p].bad || res->unplaced;
+		t->quality[p].rows = res->years[p].good + res->years[p].bad;
+		t->quality[p].bad = res->years[p].bad;
+		snprintf(t->quality[p].why, sizeof(t->quality[p].why), "%s",
+		    res->years[p].why);
 		if (res->years[p].good > 0)
 			registry_column(rc, &res->years[p], t->value + p,
 			    t->nperiods);

@@ -39,8 +39,9 @@ struct registry_conf {
 /* The figures of one report year, over the rows that were good. */
 struct registry_year {
 	int		 year;
-	int		 bad;		/* some rows of this year were bad */
+	unsigned long	 bad;		/* rows of this year that were bad */
 	unsigned long	 good;		/* rows of this year that were good */
+	char		 why[HISTORY_WHY_MAX];	/* the first bad row */
 	unsigned long	 active, founded, dissolved, groups, farming, unions;
 	unsigned long	*sector_active;		/* per sector */
 	double		 members;
@@ -55,7 +56,8 @@ struct registry_result {
 	size_t			 nyears;
 	unsigned long		 rows;		/* data rows read */
 	unsigned long		 bad;		/* rows skipped */
-	int			 all_bad;	/* a bad row of unknown year */
+	unsigned long		 unplaced;	/* bad rows of unknown year */
+	char			 unplaced_why[HISTORY_WHY_MAX];
 };
 
 /* Told of each bad row (skipped = 1) and warning (line of the CSV). */
@@ -65,9 +67,10 @@ int	registry_conf_init(struct registry_conf *);
 void	registry_conf_free(struct registry_conf *);
 int	registry_configure(struct registry_conf *, const char *, const char *,
 	    char *, size_t);
+struct csv_format;
 int	registry_parse(const struct registry_conf *, const char *, size_t,
-	    struct registry_result *, registry_report_cb, void *, char *,
-	    size_t);
+	    const struct csv_format *, struct registry_result *,
+	    registry_report_cb, void *, char *, size_t);
 void	registry_result_free(struct registry_result *);
 int	registry_table(const struct registry_conf *,
 	    const struct registry_result *, struct history_table *);

@@ -38,10 +38,12 @@ creditfund_configure(void *fc, const char *key, const char *value,
 }
 
 static int
-creditfund_parse(const void *fc, const char *buf, size_t len, void *res,
-    feed_report_cb report, void *arg, char *err, size_t errlen)
+creditfund_parse(const void *fc, const char *buf, size_t len,
+    const struct csv_format *fmt, void *res, feed_report_cb report,
+    void *arg, char *err, size_t errlen)
 {
-	return (funds_parse(fc, buf, len, res, report, arg, err, errlen));
+	return (funds_parse(fc, buf, len, fmt, res, report, arg, err,
+	    errlen));
 }
 
 static void
@@ -80,6 +82,20 @@ creditfund_unit(const char *metric)
 	return ("VND");
 }
 
+/* Indicators of a totals table, as the Alliance's report names them. */
+static const char *const creditfund_indicators[][2] = {
+	{ "funds.reporting", "Số quỹ tín dụng nhân dân, Số quỹ TDND, "
+	  "Quỹ tín dụng nhân dân, Quỹ TDND" },
+	{ "funds.profit", "Số quỹ có lãi, Quỹ TDND có lãi, Quỹ có lãi" },
+	{ "funds.loss", "Số quỹ thua lỗ, Quỹ TDND thua lỗ, Quỹ thua lỗ" },
+	{ "profit.total", "Tổng lợi nhuận, Lợi nhuận, Tổng lãi" },
+	{ "profit.avg", "Lợi nhuận bình quân, Lãi bình quân" },
+	{ "assets.total", "Tổng tài sản, Tài sản" },
+	{ "loans.total", "Tổng dư nợ, Dư nợ cho vay, Dư nợ" },
+	{ "roa", "ROA, Tỷ suất lợi nhuận trên tài sản" },
+	{ "baddebt", "Tỷ lệ nợ xấu, Nợ xấu" },
+};
+
 static const struct feed_kind creditfund_kind = {
 	.name = "creditfund",
 	.keys = "period, column.*",
@@ -93,6 +109,9 @@ static const struct feed_kind creditfund_kind = {
 	.table = creditfund_table,
 	.summary = creditfund_summary,
 	.unit = creditfund_unit,
+	.indicators = creditfund_indicators,
+	.nindicators = sizeof(creditfund_indicators) /
+	    sizeof(creditfund_indicators[0]),
 };
 
 static void *

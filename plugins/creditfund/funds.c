@@ -16,6 +16,7 @@
 
 #include "csv.h"
 #include "funds.h"
+#include "text.h"
 
 static const char *const funds_colkey[FUND_NCOLS] = {
 	"id", "name", "district", "period", "assets", "loans", "revenue",
@@ -35,6 +36,8 @@ static const char *const funds_metric[] = {
 /* A parse in progress. */
 struct funds_parse {
 	const struct funds_conf	*conf;
+	const struct csv_format	*fmt;
+	char			 last[HISTORY_WHY_MAX];
 	struct funds_result	*res;
 	funds_report_cb		 report;
 	void			*arg;
@@ -103,7 +106,7 @@ funds_configure(struct funds_conf *fc, const char *key, const char *value,
 		return (-1);
 	}
 	free(fc->column[i]);
-	return ((fc->column[i] = strdup(value)) == NULL ? -1 : 0);
+	return ((fc->column[i] = text_nfc(value)) == NULL ? -1 : 0);
 }
 
 /*
@@ -160,19 +163,32 @@ funds_result_free(struct funds_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Reports a bad row or a warning through the caller's callback. */
-static void __attribute__((format(printf, 4, 5)))
-funds_say(struct funds_parse *fp, unsigned long line, int skipped,
+/*
+ * Reports a bad row or a warning through the caller's callback; col is
+ * the column at fault (FUND_*) or -1.  A bad row's message is kept for
+ * its period.
+ */
+static void __attribute__((format(printf, 5, 6)))
+funds_say(struct funds_parse *fp, unsigned long line, int col, int skipped,
     const char *fmt, ...)
 {
-	char	 msg[512];
+	char	 msg[HISTORY_WHY_MAX], where[200] = "";
+	char	 full[HISTORY_WHY_MAX + 200];
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (col >= 0 && fp->col[col] >= 0)
+		snprintf(where, sizeof(where), "column %d '%s': ",
+		    fp->col[col] + 1, fp->conf->column[col]);
+	/* Cut to fit: the start of a message says enough. */
+	if (skipped && snprintf(fp->last, sizeof(fp->last), "line %lu, %s%s",
+	    line, where, msg) < 0)
+		fp->last[0] = '\0';
+	snprintf(full, sizeof(full), "%s%s", where, msg);
 	if (fp->report != NULL)
-		fp->report(fp->arg, line, skipped, msg);
+		fp->report(fp->arg, line, skipped, full);
 }
 
 /* Maps configured column names to header fields; -1 if one is missing. */
@@ -180,6 +196,7 @@ static int
 funds_header(struct funds_parse *fp, const struct csv *c, char *err,
     size_t errlen)
 {
+	char	 hint[1024];
 	size_t	 i, f;
 
 	fp->nheader = c->nfields;
@@ -189,9 +206,11 @@ funds_header(struct funds_parse *fp, const struct csv *c, char *err,
 			if (csv_label_eq(c->field[f], fp->conf->column[i]))
 				fp->col[i] = (int)f;
 		if (fp->col[i] == -1 && funds_colneed[i]) {
+			csv_header_hint(c, fp->fmt, hint, sizeof(hint));
 			snprintf(err, errlen, "line %lu: the header has no "
-			    "column '%s' (set column.%s to its name)",
-			    c->rec_line, fp->conf->column[i], funds_colkey[i]);
+			    "column '%s' (set column.%s to its name); %s",
+			    c->rec_line, fp->conf->column[i], funds_colkey[i],
+			    hint);
 			return (-1);
 		}
 	}
@@ -214,9 +233,10 @@ funds_number(struct funds_parse *fp, const struct csv *c, int col,
 {
 	const char	*s = funds_field(fp, c, col);
 
-	if (csv_number(s, out) == -1 || *out < min) {
-		funds_say(fp, c->rec_line, 1, "%s '%s' is not a number%s",
-		    funds_colkey[col], s, min == 0 ? " of at least 0" : "");
+	if (csv_number(s, fp->fmt->dec, out) == -1 || *out < min) {
+		funds_say(fp, c->rec_line, col, 1, "%s '%s' is not a number%s "
+		    "with decimal mark '%c'", funds_colkey[col], s, min == 0 ?
+		    " of at least 0" : "", fp->fmt->dec);
 		return (-1);
 	}
 	return (0);
@@ -237,9 +257,10 @@ funds_ratio(struct funds_parse *fp, const struct csv *c, double *out)
 	if (n > 0 && buf[n - 1] == '%')
 		n--;
 	buf[n] = '\0';
-	if (csv_number(buf, out) == -1 || *out < 0 || *out > 100) {
-		funds_say(fp, c->rec_line, 1, "bad-debt ratio '%s' is not a "
-		    "percentage 0..100", s);
+	if (csv_number(buf, fp->fmt->dec, out) == -1 || *out < 0 ||
+	    *out > 100) {
+		funds_say(fp, c->rec_line, FUND_BADDEBT, 1, "bad-debt ratio "
+		    "'%s' is not a percentage 0..100", s);
 		return (-1);
 	}
 	return (0);
@@ -263,20 +284,22 @@ funds_row(struct funds_parse *fp, const struct csv *c, struct funds_row *r,
 	*end = 0;
 	if (funds_period(p, &gran, &r->end, r->label, sizeof(r->label)) ==
 	    -1) {
-		funds_say(fp, c->rec_line, 1, "period '%s' is not YYYY, "
-		    "YYYY-Qn or YYYY-MM", p);
+		funds_say(fp, c->rec_line, FUND_PERIOD, 1, "period '%s' is "
+		    "not YYYY, YYYY-Qn or YYYY-MM", p);
 		return (-1);
 	}
 	if (gran != fp->conf->gran)
 		return (0);
 	*end = r->end;
 	if (c->nfields != fp->nheader) {
-		funds_say(fp, c->rec_line, 1, "%zu fields, but the header "
-		    "has %zu", c->nfields, fp->nheader);
+		funds_say(fp, c->rec_line, -1, 1, "%zu fields, but the header "
+		    "has %zu (a '%s' inside an unquoted field? quote the field "
+		    "or save with ';')", c->nfields, fp->nheader,
+		    csv_sep_name(fp->fmt->sep));
 		return (-1);
 	}
 	if (csv_blank(funds_field(fp, c, FUND_ID))) {
-		funds_say(fp, c->rec_line, 1, "no fund id");
+		funds_say(fp, c->rec_line, FUND_ID, 1, "no fund id");
 		return (-1);
 	}
 	if (funds_number(fp, c, FUND_ASSETS, 0, &r->assets) == -1 ||
@@ -285,9 +308,12 @@ funds_row(struct funds_parse *fp, const struct csv *c, struct funds_row *r,
 	    funds_ratio(fp, c, &r->baddebt) == -1)
 		return (-1);
 	for (i = 0; i < 2; i++)
-		if (!csv_blank(opt[i]) && csv_number(opt[i], &d) == -1) {
-			funds_say(fp, c->rec_line, 1, "%s '%s' is not a number",
-			    funds_colkey[FUND_REVENUE + i], opt[i]);
+		if (!csv_blank(opt[i]) && csv_number(opt[i], fp->fmt->dec,
+		    &d) == -1) {
+			funds_say(fp, c->rec_line, FUND_REVENUE + (int)i, 1,
+			    "%s '%s' is not a number with decimal mark '%c'",
+			    funds_colkey[FUND_REVENUE + i], opt[i],
+			    fp->fmt->dec);
 			return (-1);
 		}
 	return (1);
@@ -322,10 +348,13 @@ funds_taint(struct funds_parse *fp, time_t end, const char *label)
 	struct funds_period	*p;
 
 	fp->res->bad++;
-	if (end == 0)
-		fp->res->all_bad = 1;
-	else if ((p = funds_get(fp->res, end, label)) != NULL)
-		p->bad = 1;
+	if (end == 0) {
+		if (fp->res->unplaced++ == 0)
+			snprintf(fp->res->unplaced_why,
+			    sizeof(fp->res->unplaced_why), "%s", fp->last);
+	} else if ((p = funds_get(fp->res, end, label)) != NULL &&
+	    p->bad++ == 0)
+		snprintf(p->why, sizeof(p->why), "%s", fp->last);
 }
 
 /* Takes one record; -1 without memory. */
@@ -350,8 +379,9 @@ funds_record(struct funds_parse *fp, const struct csv *c)
 		if ((rc = csv_set_add(&fp->seen, key)) == -1)
 			return (-1);
 		if (rc == 1)
-			funds_say(fp, c->rec_line, 1, "fund '%s' appears twice "
-			    "in period %s", funds_field(fp, c, FUND_ID),
+			funds_say(fp, c->rec_line, FUND_ID, 1, "fund '%s' "
+			    "appears twice in period %s", funds_field(fp, c,
+			    FUND_ID),
 			    r.label);
 		rc = rc == 1 ? -1 : 1;
 	}
@@ -377,8 +407,8 @@ funds_record(struct funds_parse *fp, const struct csv *c)
  */
 int
 funds_parse(const struct funds_conf *fc, const char *buf, size_t len,
-    struct funds_result *res, funds_report_cb report, void *arg, char *err,
-    size_t errlen)
+    const struct csv_format *fmt, struct funds_result *res,
+    funds_report_cb report, void *arg, char *err, size_t errlen)
 {
 	struct funds_parse	 fp;
 	struct csv		 c;
@@ -391,7 +421,9 @@ funds_parse(const struct funds_conf *fc, const char *buf, size_t len,
 	fp.res = res;
 	fp.report = report;
 	fp.arg = arg;
+	fp.fmt = fmt;
 	csv_init(&c, buf, len);
+	c.sep = fmt->sep;
 	if ((r = csv_next(&c, why, sizeof(why))) != 1) {
 		snprintf(err, errlen, "line %lu: no header (%s)", c.rec_line,
 		    r == 0 ? "empty file" : why);
@@ -401,7 +433,7 @@ funds_parse(const struct funds_conf *fc, const char *buf, size_t len,
 	while (rc == 0 && (r = csv_next(&c, why, sizeof(why))) != 0) {
 		if (r == -1) {
 			res->rows++;
-			funds_say(&fp, c.rec_line, 1, "%s", why);
+			funds_say(&fp, c.rec_line, -1, 1, "%s", why);
 			funds_taint(&fp, 0, "");
 		} else if (funds_record(&fp, &c) == -1) {
 			snprintf(err, errlen, "out of memory");
@@ -441,10 +473,20 @@ funds_table(const struct funds_result *res, struct history_table *t)
 			history_table_free(t);
 			return (-1);
 		}
+	t->yearly = 1;
+	for (i = 0; i < n; i++)
+		t->yearly &= strlen(res->periods[i].label) == 4;
+	t->unplaced.rows = t->unplaced.bad = res->unplaced;
+	snprintf(t->unplaced.why, sizeof(t->unplaced.why), "%s",
+	    res->unplaced_why);
 	for (i = 0; i < n; i++) {
 		p = &res->periods[i];
 		t->when[i] = p->end;
-		t->keep[i] = p->bad || res->all_bad;
+		t->keep[i] = p->bad || res->unplaced;
+		t->quality[i].rows = p->reporting + p->bad;
+		t->quality[i].bad = p->bad;
+		snprintf(t->quality[i].why, sizeof(t->quality[i].why), "%s",
+		    p->why);
 		v[0] = (double)p->reporting;
 		v[1] = (double)p->inprofit;
 		v[2] = (double)p->atloss;

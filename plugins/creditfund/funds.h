@@ -29,7 +29,8 @@ struct funds_conf {
 struct funds_period {
 	time_t		 end;		/* first instant after the period */
 	char		 label[16];	/* 2021, 2021-Q3, 2021-07 */
-	int		 bad;
+	unsigned long	 bad;		/* bad rows */
+	char		 why[HISTORY_WHY_MAX];	/* the first of them */
 	unsigned long	 reporting, inprofit, atloss;
 	double		 profit, assets, loans, baddebt_loans;
 };
@@ -39,7 +40,8 @@ struct funds_result {
 	size_t			 nperiods;
 	unsigned long		 rows, bad;
 	unsigned long		 other;		/* rows of other granularity */
-	int			 all_bad;
+	unsigned long		 unplaced;	/* bad rows of unknown period */
+	char			 unplaced_why[HISTORY_WHY_MAX];
 };
 
 typedef void (*funds_report_cb)(void *, unsigned long, int, const char *);
@@ -50,8 +52,10 @@ int	funds_configure(struct funds_conf *, const char *, const char *,
 	    char *, size_t);
 int	funds_period(const char *, enum funds_gran *, time_t *, char *,
 	    size_t);
+struct csv_format;
 int	funds_parse(const struct funds_conf *, const char *, size_t,
-	    struct funds_result *, funds_report_cb, void *, char *, size_t);
+	    const struct csv_format *, struct funds_result *, funds_report_cb,
+	    void *, char *, size_t);
 void	funds_result_free(struct funds_result *);
 int	funds_table(const struct funds_result *, struct history_table *);
 

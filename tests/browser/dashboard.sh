@@ -36,6 +36,10 @@ counter_online = demo.main.wave
 metric = demo.main.wave
 every = 1s
 warning = -1000
+
+[report]
+coop.registry.cooperatives.active = Số hợp tác xã
+coop.registry.members = Số thành viên
 EOT
 ok $? "gateway up on $U"
 
@@ -79,7 +83,7 @@ browse() {
 	    --no-first-run --disable-background-networking --disable-component-update \
 	    --disable-sync --disable-extensions --hide-scrollbars \
 	    --user-data-dir="$T/chromium" --window-size="$1" \
-	    --virtual-time-budget=20000 "$2" "$U/" 2>>"$T/chromium.log"
+	    --virtual-time-budget=20000 "$2" "$U/${3:-}" 2>>"$T/chromium.log"
 }
 mkdir -p "$top_builddir/tests/browser"
 browse 1280,2600 --dump-dom >"$T/dom.html"
@@ -126,6 +130,22 @@ if curl -s "$U/api/v1/alerts" | grep -q '"level":"warning"'; then
 	grep -q 'giá trị' "$T/dom.html"
 	ok $? "the alert message is Vietnamese"
 fi
+
+# The printable annual report: years as columns, the figure stored at
+# 1 January 2022 under 2021 (436 = 380 + 7 * 8), its change against 2020.
+browse 1280,1200 --dump-dom "report.html?from=2019&to=2022" >"$T/report.html"
+grep -q '<th class="num">2021</th><th class="num">2022</th></tr>' "$T/report.html"
+ok $? "report page: years label the columns"
+grep -q '<td title="coop.registry.cooperatives.active">Số hợp tác xã</td><td class="num">420</td><td class="num">428</td><td class="num">436</td>' "$T/report.html" &&
+    grep -q '<td title="coop.registry.cooperatives.active">% so với năm trước</td><td class="num">+1,9 %</td><td class="num">+1,9 %</td><td class="num">+1,9 %</td>' "$T/report.html" &&
+    grep -q '<td class="num">520.000</td>' "$T/report.html"
+ok $? "report page: 2021 holds 436, +1,9 % against 2020, vi-VN numbers"
+grep -q 'href="api/v1/report?format=xlsx&amp;from=2019&amp;to=2022"' "$T/report.html"
+ok $? "report page: the XLSX download of the same years"
+ok $(grep -q 'Không tải được' "$T/report.html"; [ $? -ne 0 ]; echo $?) \
+    "report page: loaded without error"
+browse 1280,900 --screenshot="$top_builddir/tests/browser/report.png" "report.html?from=2016&to=2024" >/dev/null
+ok $([ -s "$top_builddir/tests/browser/report.png" ]; echo $?) "report page screenshot"
 
 # A phone-sized window (headless Chromium lays out --dump-dom at 500 px at
 # least; the screenshot below is 390 px): nothing wider than the screen.

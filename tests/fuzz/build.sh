@@ -1,6 +1,7 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_graphite, fuzz_promql, fuzz_traffic, fuzz_journal) with clang straight
+# fuzz_graphite, fuzz_promql, fuzz_traffic, fuzz_journal, fuzz_coop) with
+# clang straight
 # from the sources, then run each for SECONDS (default 30) on a scratch copy
 # of its seeds in tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
@@ -39,23 +40,34 @@ dir_traffic=plugins/traffic
 # The journal's replay links only its own leaves.
 core_journal="journal.c log.c xmalloc.c util.c clock.c"
 dir_journal=daemon
+# The coop and creditfund readers (ICU for text.c's normalisation).
+core_coop="coop/csv.c coop/text.c coop/totals.c coop/history.c
+    coop/registry.c creditfund/funds.c"
+dir_coop=plugins
 # shellcheck disable=SC2046
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih \
     zlib) ||
     exit 1
+icu=$(pkg-config --cflags --libs icu-uc) || exit 1
 
-for t in proto graph graphite promql traffic journal; do
+for t in proto graph graphite promql traffic journal coop; do
 	echo "== fuzz_$t: build"
 	srcs=
 	eval "core=\$core_$t dir=\$dir_$t"
 	for f in $core; do srcs="$srcs $top/$dir/$f"; done
+	tinc="-iquote $top/$dir"
+	tlibs="$libs -lz"
+	if [ $t = coop ]; then
+		tinc="-iquote $top/plugins/coop -iquote $top/plugins/creditfund"
+		tlibs=$icu
+	fi
 	# shellcheck disable=SC2086
 	if ! $cc -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
-	    -I"$top/include" -iquote "$top/$dir" -w \
-	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $libs \
-	    -pthread -lm -lz; then
+	    -I"$top/include" $tinc -w \
+	    -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $tlibs \
+	    -pthread -lm; then
 		echo "== fuzz_$t: BUILD FAILED"
 		rc=1
 		continue

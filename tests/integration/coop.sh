@@ -151,7 +151,7 @@ line=$(($(wc -l <"$D/registry.csv") + 1))
 printf 'HTX-9999,Bad,Hợp tác xã,Nông nghiệp,X,01/01/2020,,nhiều,1,1,2024,\r\n' \
     >>"$D/registry.csv"
 check "bad row reported with its line" wait_until 10 log_has \
-    "registry.csv:$line: members 'nhiều' is not a whole number; row skipped"
+    "registry.csv:$line: column 8 'Số thành viên': members 'nhiều' is not a whole number; row skipped"
 check_at reg cooperatives.active 2024 482
 
 # http://: the same figures, then 304 while unchanged, 200 after a change.

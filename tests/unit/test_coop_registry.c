@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "registry.h"
 #include "tap.h"
+
+/* A plain export: comma-separated UTF-8 with decimal points. */
+static const struct csv_format plain_fmt = { .sep = ',', .dec = '.',
+    .encoding = "UTF-8" };
 
 #define HDR "id,name,kind,sector,district,founded,dissolved,members,revenue," \
 	"profit,year\r\n"
@@ -78,7 +83,7 @@ test_counting(void)
 
 	memset(&rep, 0, sizeof(rep));
 	registry_conf_init(&rc);
-	ok(registry_parse(&rc, csv, sizeof(csv) - 1, &res, report_cb, &rep,
+	ok(registry_parse(&rc, csv, sizeof(csv) - 1, &plain_fmt, &res, report_cb, &rep,
 	    err, sizeof(err)) == 0, "parse a clean export");
 	is_int(res.rows, 8, "8 rows");
 	is_int(res.bad, 0, "no bad rows");
@@ -146,15 +151,15 @@ test_malformed(void)
 	    "C11,K,cooperative,agriculture,D,2010,,5,ten,1,2016\r\n");
 	memset(&rep, 0, sizeof(rep));
 	registry_conf_init(&rc);
-	ok(registry_parse(&rc, csv, (size_t)n, &res, report_cb, &rep, err,
+	ok(registry_parse(&rc, csv, (size_t)n, &plain_fmt, &res, report_cb, &rep, err,
 	    sizeof(err)) == 0, "a bad export still parses");
 	is_str(rep.text, "3:s 4:s 7:s 8:w 9:s 10:s 11:s 12:s 13:s 14:s ",
 	    "bad rows and the unknown sector reported at their physical "
 	    "lines");
-	is_str(rep.last, "revenue 'ten' is not a number",
+	is_str(rep.last, "column 9 'revenue': revenue 'ten' is not a number with decimal mark '.'",
 	    "non-numeric revenue named");
 	is_int(res.bad, 9, "9 rows skipped");
-	ok(res.all_bad, "a row of unknown year (bad quote) marks all years");
+	ok(res.unplaced, "a row of unknown year (bad quote) marks all years");
 	y = year_of(&res, 2021);
 	ok(y != NULL && y->bad && y->active == 2,
 	    "2021 marked bad; its 2 good rows counted");
@@ -182,7 +187,7 @@ one_bad(const char *row, const char *want, const char *name)
 	n = snprintf(csv, sizeof(csv), HDR "%s\r\n", row);
 	memset(&rep, 0, sizeof(rep));
 	registry_conf_init(&rc);
-	if (registry_parse(&rc, csv, (size_t)n, &res, report_cb, &rep, err,
+	if (registry_parse(&rc, csv, (size_t)n, &plain_fmt, &res, report_cb, &rep, err,
 	    sizeof(err)) == -1)
 		rep.last[0] = '\0';
 	ok(res.bad == 1 && strstr(rep.last, want) != NULL, "%s", name);
@@ -202,7 +207,7 @@ test_messages(void)
 	one_bad("C,N,cooperative,agriculture,D,2010,,5,1,1,2021,x",
 	    "12 fields, but the header has 11", "too many fields");
 	one_bad("C,N,cooperative,agriculture,D,2010,,5,1,1",
-	    "report year '' is not a year", "too few fields: no year");
+	    "10 fields, but the header has 11", "too few fields");
 	one_bad("C,N,firm,agriculture,D,2010,,5,1,1,2021",
 	    "unknown kind 'firm'", "unknown kind");
 	one_bad("C,N,cooperative,agriculture,D,2010,2009,5,1,1,2021",
@@ -249,7 +254,7 @@ test_config(void)
 	int			 bad = 0;
 
 	registry_conf_init(&rc);
-	ok(registry_parse(&rc, csv, sizeof(csv) - 1, &res, NULL, NULL, err,
+	ok(registry_parse(&rc, csv, sizeof(csv) - 1, &plain_fmt, &res, NULL, NULL, err,
 	    sizeof(err)) == -1 && strstr(err, "column.kind") != NULL,
 	    "Vietnamese header without mapping: missing column named");
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -257,7 +262,7 @@ test_config(void)
 		    sizeof(err));
 	is_int(bad, 0, "column and sector keys accepted");
 	memset(&rep, 0, sizeof(rep));
-	ok(registry_parse(&rc, csv, sizeof(csv) - 1, &res, report_cb, &rep,
+	ok(registry_parse(&rc, csv, sizeof(csv) - 1, &plain_fmt, &res, report_cb, &rep,
 	    err, sizeof(err)) == 0, "mapped Vietnamese export with BOM, CRLF");
 	is_str(rep.text, "", "no warnings");
 	registry_table(&rc, &res, &t);
@@ -292,10 +297,10 @@ test_empty(void)
 	char			 err[256];
 
 	registry_conf_init(&rc);
-	ok(registry_parse(&rc, "", 0, &res, NULL, NULL, err,
+	ok(registry_parse(&rc, "", 0, &plain_fmt, &res, NULL, NULL, err,
 	    sizeof(err)) == -1 && strstr(err, "no header") != NULL,
 	    "empty file: no header");
-	ok(registry_parse(&rc, HDR, sizeof(HDR) - 1, &res, NULL, NULL, err,
+	ok(registry_parse(&rc, HDR, sizeof(HDR) - 1, &plain_fmt, &res, NULL, NULL, err,
 	    sizeof(err)) == 0 && res.nyears == 0, "header only: no years");
 	registry_result_free(&res);
 	registry_conf_free(&rc);

@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "funds.h"
 #include "tap.h"
+
+/* A plain export: comma-separated UTF-8 with decimal points. */
+static const struct csv_format plain_fmt = { .sep = ',', .dec = '.',
+    .encoding = "UTF-8" };
 
 #define HDR "id,name,district,period,assets,loans,revenue,expenses,profit," \
 	"baddebt\r\n"
@@ -90,7 +95,7 @@ test_figures(void)
 
 	memset(&rep, 0, sizeof(rep));
 	funds_conf_init(&fc);
-	ok(funds_parse(&fc, csv, sizeof(csv) - 1, &res, report_cb, &rep, err,
+	ok(funds_parse(&fc, csv, sizeof(csv) - 1, &plain_fmt, &res, report_cb, &rep, err,
 	    sizeof(err)) == 0, "yearly figures parsed");
 	is_str(rep.text, "", "nothing reported");
 	is_int(res.other, 1, "the quarterly row left aside");
@@ -107,14 +112,18 @@ test_figures(void)
 	ok(fabs(cell(&t, "baddebt", 1) - (1.5 * 800 + 6 * 200) / 1000) <
 	    1e-12, "bad-debt ratio weighted by loans (2.4%%)");
 	ok(cell(&t, "funds.reporting", 0) == 1, "2020 counted apart");
+	ok(t.yearly, "a table of years says so (refusals name the year)");
 	history_table_free(&t);
 	funds_result_free(&res);
 
 	funds_configure(&fc, "period", "quarter", err, sizeof(err));
-	ok(funds_parse(&fc, csv, sizeof(csv) - 1, &res, report_cb, &rep, err,
+	ok(funds_parse(&fc, csv, sizeof(csv) - 1, &plain_fmt, &res, report_cb, &rep, err,
 	    sizeof(err)) == 0 && res.nperiods == 1 && res.other == 4 &&
 	    res.periods[0].end == 1617235200, "period = quarter: only "
 	    "2021-Q1, ending 2021-04-01");
+	funds_table(&res, &t);
+	ok(!t.yearly, "a table of quarters is not yearly");
+	history_table_free(&t);
 	funds_result_free(&res);
 	funds_conf_free(&fc);
 }
@@ -142,13 +151,13 @@ test_malformed(void)
 
 	memset(&rep, 0, sizeof(rep));
 	funds_conf_init(&fc);
-	ok(funds_parse(&fc, csv, sizeof(csv) - 1, &res, report_cb, &rep, err,
+	ok(funds_parse(&fc, csv, sizeof(csv) - 1, &plain_fmt, &res, report_cb, &rep, err,
 	    sizeof(err)) == 0, "bad reports still parse");
 	is_str(rep.text, "3:s 6:s 7:s 8:s 9:s 10:s 11:s 12:s 13:s ",
 	    "bad rows at their physical lines (a quoted newline counted)");
-	is_str(rep.last, "profit '0.4.1' is not a number", "bad profit named");
+	is_str(rep.last, "column 9 'profit': profit '0.4.1' is not a number with decimal mark '.'", "bad profit named");
 	is_int(res.bad, 9, "9 bad rows");
-	ok(res.all_bad, "a bad period marks all periods");
+	ok(res.unplaced, "a bad period marks all periods");
 	funds_table(&res, &t);
 	ok(cell(&t, "funds.reporting", 4) == 2, "2021: the 2 good funds "
 	    "counted");
@@ -156,7 +165,7 @@ test_malformed(void)
 	    "2020 with no good row: no figures, kept");
 	history_table_free(&t);
 	funds_result_free(&res);
-	ok(funds_parse(&fc, "a,b\r\n1,2\r\n", 10, &res, NULL, NULL, err,
+	ok(funds_parse(&fc, "a,b\r\n1,2\r\n", 10, &plain_fmt, &res, NULL, NULL, err,
 	    sizeof(err)) == -1 && strstr(err, "column.id") != NULL,
 	    "missing column named");
 	ok(funds_configure(&fc, "period", "week", err, sizeof(err)) == -1,

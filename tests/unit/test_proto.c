@@ -59,8 +59,8 @@ test_table(void)
 	    (1 << PROTO_AUTH) | (1 << PROTO_QUIT),
 	    "NOAUTH: HELP PING AUTH QUIT");
 	is_int(async, (1 << PROTO_INFO) | (1 << PROTO_FETCH) |
-	    (1 << PROTO_FLUSH) | (1 << PROTO_GRAPH),
-	    "ASYNC: INFO FETCH FLUSH GRAPH");
+	    (1 << PROTO_FLUSH) | (1 << PROTO_GRAPH) | (1 << PROTO_REPORT),
+	    "ASYNC: INFO FETCH FLUSH GRAPH REPORT");
 	is_int(t[PROTO_PUT].max_args, -1, "PUT takes up to PROTO_ARGS_MAX");
 	is_int(t[PROTO_FETCH].min_args, 3, "FETCH needs 3 arguments");
 	is_int(t[PROTO_FETCH].max_args, 5, "FETCH takes at most 5");
