@@ -216,20 +216,22 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 	time_t			 now = time(NULL), when;
 	double			 v;
 	enum series_rc		 rc;
-	int			 i, nok = 0, nbad = 0;
+	int			 i, nok = 0, nbad = 0, limit;
 
-	if (!series_name_valid(req->argv[0]))
-		return (cmd_err(out, PERR_NAME, "metric names are "
-		    "plugin.instance.metric of [a-z0-9_-]"));
-	if ((s = series_find(req->argv[0])) == NULL &&
-	    (s = series_declare(req->argv[0], TALLY_GAUGE, "", cmd_retention,
-	    why, sizeof(why))) == NULL)
-		return (cmd_err(out, PERR_NAME, why));
+	if ((s = series_client(req->argv[0], cmd_retention, &limit, why,
+	    sizeof(why))) == NULL)
+		return (cmd_err(out, limit ? PERR_LIMIT : PERR_NAME, why));
 	refused = evbuffer_new();
 	for (i = 1; i < req->argc; i++) {
 		if (proto_put_value(req->argv[i], now, &when, &v, &err) == -1) {
 			evbuffer_add_printf(refused, "%s bad-value %s\n",
 			    req->argv[i], err.msg);
+			nbad++;
+			continue;
+		}
+		if (!series_client_when(when, now)) {
+			evbuffer_add_printf(refused, "%s future more than "
+			    "max_future ahead\n", req->argv[i]);
 			nbad++;
 			continue;
 		}

@@ -190,7 +190,33 @@ static const struct config_key config_keys[] = {
 	{ .sec = CONFIG_DAEMON, .name = "max_clients", .type = CONFIG_INT,
 	  .min = 1, .max = 65536, .def = "256", .flags = CONFIG_RELOAD,
 	  .off = D(max_clients),
-	  .help = "connections served at once; more are refused" },
+	  .help = "TCP protocol connections served at once; more are "
+	  "refused (the unix socket and HTTP have their own limits)" },
+	{ .sec = CONFIG_DAEMON, .name = "max_local_clients",
+	  .type = CONFIG_INT, .min = 1, .max = 65536, .def = "32",
+	  .flags = CONFIG_RELOAD, .off = D(max_local_clients),
+	  .help = "unix socket connections served at once; TCP and HTTP "
+	  "clients cannot use them up" },
+	{ .sec = CONFIG_DAEMON, .name = "auth_timeout",
+	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_H,
+	  .def = "10s", .flags = CONFIG_RELOAD, .off = D(auth_timeout),
+	  .help = "a TCP client that has not sent AUTH this long after "
+	  "connecting is closed (when token is set)" },
+	{ .sec = CONFIG_DAEMON, .name = "max_output_total",
+	  .type = CONFIG_COUNT, .min = 65536, .max = 68719476736ULL,
+	  .def = "256M", .flags = CONFIG_RELOAD, .off = D(max_output_total),
+	  .help = "bytes of answers waiting for all protocol clients "
+	  "together; a request that would pass it is refused with ERR busy" },
+	{ .sec = CONFIG_DAEMON, .name = "max_future", .type = CONFIG_DURATION,
+	  .min = 0, .max = CONFIG_MS_D, .def = "10m",
+	  .flags = CONFIG_RELOAD, .off = D(max_future),
+	  .help = "PUT and HTTP put refuse times further ahead of now than "
+	  "this" },
+	{ .sec = CONFIG_DAEMON, .name = "max_series", .type = CONFIG_INT,
+	  .min = 0, .max = 10000000, .def = "1000", .flags = CONFIG_RELOAD,
+	  .off = D(max_series),
+	  .help = "series clients may create with PUT and HTTP put (each "
+	  "is an RRD file); 0: none" },
 	{ .sec = CONFIG_DAEMON, .name = "client_timeout",
 	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_D,
 	  .def = "300s", .flags = CONFIG_RELOAD, .off = D(client_timeout),
@@ -281,6 +307,16 @@ static const struct config_key config_keys[] = {
 	  .flags = CONFIG_RELOAD, .off = D(http_timeout),
 	  .help = "a connection idle this long, reading a request or "
 	  "writing an answer, is closed" },
+	{ .sec = CONFIG_HTTP, .name = "max_connections", .type = CONFIG_INT,
+	  .min = 1, .max = 65536, .def = "512", .flags = CONFIG_RELOAD,
+	  .off = D(http_max_connections),
+	  .help = "HTTP connections open at once; while full, new ones wait "
+	  "in the kernel's backlog" },
+	{ .sec = CONFIG_HTTP, .name = "header_timeout",
+	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_H,
+	  .def = "10s", .flags = CONFIG_RELOAD, .off = D(http_header_timeout),
+	  .help = "a connection must send a whole request within this long "
+	  "of connecting or of its last answer, however slowly it trickles" },
 	{ .sec = CONFIG_HTTP, .name = "dashboard_dir", .type = CONFIG_PATH,
 	  .def = TALLY_DATADIR "/dashboard", .flags = CONFIG_RELOAD,
 	  .off = D(http_dashboard_dir),

@@ -457,32 +457,50 @@ http_wait_end(void *arg, int *head, char *metric, size_t len)
 
 /* ---- parameters */
 
+/*
+ * Parse a query string (NULL or "" is none) into params; -1 with why.
+ * Pure, for the fuzzer as much as for http_params.
+ */
+int
+http_query_parse(const char *q, struct evkeyvalq *params, char *why,
+    size_t len)
+{
+	struct evkeyval	*kv;
+	int		 n = 0;
+
+	TAILQ_INIT(params);
+	if (q == NULL || *q == '\0')
+		return (0);
+	if (strstr(q, "%00") != NULL || evhttp_parse_query_str(q,
+	    params) == -1) {
+		evhttp_clear_headers(params);
+		snprintf(why, len, "bad query string: want key=value pairs "
+		    "joined by &");
+		return (-1);
+	}
+	TAILQ_FOREACH(kv, params, next) {
+		if (++n > HTTP_PARAMS_MAX) {
+			evhttp_clear_headers(params);
+			snprintf(why, len, "more than %d parameters",
+			    HTTP_PARAMS_MAX);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 /* Parse the request's query; -1 after answering 400. */
 static int
 http_params(struct http_call *c)
 {
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(c->req);
-	const char		*q = uri != NULL ? evhttp_uri_get_query(uri) :
-				    NULL;
-	struct evkeyval		*kv;
-	int			 n = 0;
+	char			 why[128];
 
-	TAILQ_INIT(&c->params);
-	if (q == NULL || *q == '\0')
-		return (0);
-	if (strstr(q, "%00") != NULL || evhttp_parse_query_str(q,
-	    &c->params) == -1) {
+	if (http_query_parse(uri != NULL ? evhttp_uri_get_query(uri) : NULL,
+	    &c->params, why, sizeof(why)) == -1) {
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
-		    "bad query string: want key=value pairs joined by &");
+		    "%s", why);
 		return (-1);
-	}
-	TAILQ_FOREACH(kv, &c->params, next) {
-		if (++n > HTTP_PARAMS_MAX) {
-			http_error(c->req, c->head, 400,
-			    proto_err_name(PERR_ARGS), "more than %d "
-			    "parameters", HTTP_PARAMS_MAX);
-			return (-1);
-		}
 	}
 	return (0);
 }
@@ -497,24 +515,23 @@ http_show(char *buf, size_t len, const char *s)
 
 /*
  * Every parameter must be one of names (NULL-terminated), each once unless
- * listed in multi.  -1 after answering 400.
+ * listed in multi.  -1 with why.
  */
-static int
-http_params_check(struct http_call *c, const char *const *names,
-    const char *multi)
+int
+http_params_known(const struct evkeyvalq *params, const char *const *names,
+    const char *multi, char *why, size_t len)
 {
 	struct evkeyval	*kv, *kv2;
 	char		 show[4 * HTTP_SHOW_MAX + 4];
 	size_t		 i;
 
-	TAILQ_FOREACH(kv, &c->params, next) {
+	TAILQ_FOREACH(kv, params, next) {
 		for (i = 0; names[i] != NULL; i++)
 			if (strcmp(kv->key, names[i]) == 0)
 				break;
 		if (names[i] == NULL) {
-			http_error(c->req, c->head, 400,
-			    proto_err_name(PERR_ARGS), "unknown parameter "
-			    "\"%s\"", http_show(show, sizeof(show), kv->key));
+			snprintf(why, len, "unknown parameter \"%s\"",
+			    http_show(show, sizeof(show), kv->key));
 			return (-1);
 		}
 		if (multi != NULL && strcmp(kv->key, multi) == 0)
@@ -522,14 +539,37 @@ http_params_check(struct http_call *c, const char *const *names,
 		for (kv2 = TAILQ_NEXT(kv, next); kv2 != NULL;
 		    kv2 = TAILQ_NEXT(kv2, next)) {
 			if (strcmp(kv->key, kv2->key) == 0) {
-				http_error(c->req, c->head, 400,
-				    proto_err_name(PERR_ARGS), "%s given "
-				    "twice", kv->key);
+				snprintf(why, len, "%s given twice",
+				    http_show(show, sizeof(show), kv->key));
 				return (-1);
 			}
 		}
 	}
 	return (0);
+}
+
+/* http_params_known, answering 400 when not. */
+static int
+http_params_check(struct http_call *c, const char *const *names,
+    const char *multi)
+{
+	char	 why[4 * HTTP_SHOW_MAX + 64];
+
+	if (http_params_known(&c->params, names, multi, why,
+	    sizeof(why)) == 0)
+		return (0);
+	http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS), "%s",
+	    why);
+	return (-1);
+}
+
+/* A parameter's value (the first if repeated), or def. */
+static const char *
+http_find(const struct evkeyvalq *params, const char *name, const char *def)
+{
+	const char	*v = evhttp_find_header(params, name);
+
+	return (v != NULL ? v : def);
 }
 
 /* A parameter's value (the first if repeated), or def. */
@@ -542,6 +582,28 @@ http_param(struct http_call *c, const char *name, const char *def)
 }
 
 /* ---- /graph */
+
+/* /graph's parameters, KEY=VALUE words of a GRAPH spec; -1 with err. */
+int
+http_graph_args(const struct evkeyvalq *params, time_t now,
+    struct graph_spec *spec, struct proto_error *err)
+{
+	struct proto_req	*pr;
+	struct evkeyval		*kv;
+	int			 i, rc;
+
+	pr = xcalloc(1, sizeof(*pr));
+	TAILQ_FOREACH(kv, params, next) {
+		if (pr->argc == PROTO_ARGS_MAX)
+			break;
+		xasprintf(&pr->argv[pr->argc++], "%s=%s", kv->key, kv->value);
+	}
+	rc = graph_spec_parse(pr, now, spec, err);
+	for (i = 0; i < pr->argc; i++)
+		free(pr->argv[i]);
+	free(pr);
+	return (rc);
+}
 
 /* A render came back: the image with its validators, 304, or the error. */
 static void
@@ -579,21 +641,11 @@ http_graph_done(const struct query_result *res, void *arg)
 static void
 http_graph(struct http_call *c)
 {
-	struct proto_req	*pr;
 	struct proto_error	 err;
 	struct graph_spec	 spec;
-	struct evkeyval		*kv;
 	struct http_wait	*w;
-	int			 i, rc;
 
-	pr = xcalloc(1, sizeof(*pr));
-	TAILQ_FOREACH(kv, &c->params, next)
-		xasprintf(&pr->argv[pr->argc++], "%s=%s", kv->key, kv->value);
-	rc = graph_spec_parse(pr, time(NULL), &spec, &err);
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	if (rc == -1) {
+	if (http_graph_args(&c->params, time(NULL), &spec, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -723,19 +775,46 @@ http_series_info_cb(const struct query_result *res, void *arg)
 		    "or a shorter span", rows, HTTP_POINTS_MAX);
 }
 
+/*
+ * /api/v1/series's parameters as FETCH arguments (metric, start, end, cf,
+ * resolution); -1 with err.  f->metric points into params.
+ */
+int
+http_series_args(const struct evkeyvalq *params, time_t now,
+    struct proto_fetch *f, struct proto_error *err)
+{
+	struct proto_req	*pr;
+	const char		*metric, *res;
+	int			 rc, i;
+
+	if ((metric = evhttp_find_header(params, "metric")) == NULL)
+		return (proto_error_set(err, PERR_ARGS, "metric= is required"));
+	pr = xcalloc(1, sizeof(*pr));
+	pr->argv[pr->argc++] = xstrdup(metric);
+	pr->argv[pr->argc++] = xstrdup(http_find(params, "start", "-1d"));
+	pr->argv[pr->argc++] = xstrdup(http_find(params, "end", "now"));
+	pr->argv[pr->argc++] = xstrdup(http_find(params, "cf", "AVERAGE"));
+	if ((res = evhttp_find_header(params, "resolution")) != NULL)
+		pr->argv[pr->argc++] = xstrdup(res);
+	rc = proto_fetch_args(pr, now, f, err);
+	f->metric = metric;	/* argv is freed below; metric lives on */
+	for (i = 0; i < pr->argc; i++)
+		free(pr->argv[i]);
+	free(pr);
+	return (rc);
+}
+
 /* metric, start, end, cf, resolution: FETCH's arguments, by name. */
 static void
 http_series(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "start", "end", "cf",
 	    "resolution", NULL };
-	struct proto_req	*pr;
 	struct proto_fetch	 f;
 	struct proto_error	 err;
 	struct http_wait	*w;
 	char			 show[4 * HTTP_SHOW_MAX + 4];
 	const char		*metric;
-	int			 rc, i;
 
 	if (http_params_check(c, names, NULL) == -1)
 		return;
@@ -750,20 +829,7 @@ http_series(struct http_call *c)
 		    metric));
 		return;
 	}
-	pr = xcalloc(1, sizeof(*pr));
-	pr->argv[pr->argc++] = xstrdup(metric);
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "start", "-1d"));
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "end", "now"));
-	pr->argv[pr->argc++] = xstrdup(http_param(c, "cf", "AVERAGE"));
-	if (http_param(c, "resolution", NULL) != NULL)
-		pr->argv[pr->argc++] = xstrdup(http_param(c, "resolution",
-		    NULL));
-	rc = proto_fetch_args(pr, time(NULL), &f, &err);
-	f.metric = metric;	/* argv is freed below; metric lives on */
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	if (rc == -1) {
+	if (http_series_args(&c->params, time(NULL), &f, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -1089,6 +1155,8 @@ http_put_one(struct series *s, const char *word, time_t now,
 
 	if (proto_put_value(word, now, &when, &v, &err) == -1)
 		why = err.msg;
+	else if (!series_client_when(when, now))
+		why = "future: more than max_future ahead";
 	else if ((rc = series_submit(s, when, v)) != SERIES_OK)
 		why = series_rc_name(rc);
 	else
@@ -1143,6 +1211,7 @@ http_put(struct http_call *c)
 	char		**words, *body, why[256], show[4 * HTTP_SHOW_MAX + 4];
 	size_t		 n, i, nok = 0;
 	time_t		 now = time(NULL);
+	int		 limit;
 
 	if (!http_authorized(c->req)) {
 		http_header(c->req, "WWW-Authenticate",
@@ -1165,11 +1234,10 @@ http_put(struct http_call *c)
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
 		    "send 1 to %d TIME:VALUE words as value= or in the body",
 		    HTTP_PUT_MAX);
-	} else if ((s = series_find(metric)) == NULL &&
-	    (s = series_declare(metric, TALLY_GAUGE, "", http_retention, why,
+	} else if ((s = series_client(metric, http_retention, &limit, why,
 	    sizeof(why))) == NULL) {
-		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
-		    "%s", why);
+		http_error(c->req, c->head, limit ? 403 : 400,
+		    proto_err_name(limit ? PERR_LIMIT : PERR_NAME), "%s", why);
 	} else {
 		refused = evbuffer_new();
 		for (i = 0; i < n; i++)

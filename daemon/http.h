@@ -6,8 +6,15 @@
 #ifndef TALLY_HTTP_H
 #define TALLY_HTTP_H
 
+#include <stddef.h>
+#include <time.h>
+
 struct config;
 struct event_base;
+struct evkeyvalq;
+struct graph_spec;
+struct proto_error;
+struct proto_fetch;
 
 /*
  * Bind [http] listen and read the dashboard files (before daemonizing, so
@@ -24,5 +31,20 @@ void	http_reload(const struct config *);
  * listener.  Query answers that arrive later find nothing and are dropped.
  */
 void	http_stop(void);
+
+/*
+ * Pure parts of a request, for the handlers and the fuzzer: the query
+ * string into parameters (at most 64, no NUL); only the names given, each
+ * once but multi; /api/v1/series's and /graph's parameters as FETCH and
+ * GRAPH arguments.  -1 with why or err.
+ */
+int	http_query_parse(const char *, struct evkeyvalq *, char *why,
+	    size_t len);
+int	http_params_known(const struct evkeyvalq *, const char *const *names,
+	    const char *multi, char *why, size_t len);
+int	http_series_args(const struct evkeyvalq *, time_t now,
+	    struct proto_fetch *, struct proto_error *);
+int	http_graph_args(const struct evkeyvalq *, time_t now,
+	    struct graph_spec *, struct proto_error *);
 
 #endif

@@ -31,6 +31,7 @@ struct series {
 	struct store_file	*file;
 	time_t			 last_time;	/* 0: nothing yet */
 	double			 last_value;
+	int			 client;	/* made by PUT or HTTP put */
 };
 
 static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,6 +39,7 @@ static struct hmap		*series_table;
 static struct store		*series_store;
 static char			*series_datadir;
 static const struct config	*series_config;
+static int			 series_nclient;	/* made by clients */
 
 int
 series_part_valid(const char *s)
@@ -144,6 +146,7 @@ series_shutdown(void)
 {
 	hmap_free(series_table, series_free);
 	series_table = NULL;
+	series_nclient = 0;
 	free(series_datadir);
 	series_datadir = NULL;
 	series_config = NULL;
@@ -212,6 +215,9 @@ series_declare(const char *name, enum tally_kind kind, const char *unit,
 			snprintf(err, errlen, "%s: already declared as %s",
 			    name, series_kind_name(s->kind));
 			s = NULL;
+		} else if (s->client) {	/* a plugin takes it over */
+			s->client = 0;
+			series_nclient--;
 		}
 	} else
 		s = series_new(name, kind, unit, preset, err, errlen);
@@ -228,6 +234,88 @@ series_find(const char *name)
 	s = series_table != NULL ? hmap_get(series_table, name) : NULL;
 	pthread_mutex_unlock(&series_lock);
 	return (s);
+}
+
+/*
+ * With series_lock held: the plugin instance whose prefix
+ * ("plugin.instance.") holds name, or NULL.
+ */
+static const struct plugin_conf *
+series_owner(const char *name)
+{
+	const struct plugin_conf	*pc;
+	size_t				 n;
+
+	if (series_config == NULL)
+		return (NULL);
+	TAILQ_FOREACH(pc, &series_config->plugins, entry) {
+		n = strlen(pc->plugin);
+		if (strncmp(name, pc->plugin, n) != 0 || name[n] != '.')
+			continue;
+		name += n + 1;
+		n = strlen(pc->instance);
+		if (strncmp(name, pc->instance, n) == 0 && name[n] == '.')
+			return (pc);
+		name -= strlen(pc->plugin) + 1;
+	}
+	return (NULL);
+}
+
+struct series *
+series_client(const char *name, const char *preset, int *limit, char *err,
+    size_t errlen)
+{
+	const struct plugin_conf	*pc;
+	struct series			*s;
+	int				 max;
+
+	*limit = 0;
+	if (!series_name_valid(name)) {
+		snprintf(err, errlen, "metric names are plugin.instance.metric "
+		    "of [a-z0-9_-]");
+		return (NULL);
+	}
+	pthread_mutex_lock(&series_lock);
+	if ((pc = series_owner(name)) != NULL) {
+		snprintf(err, errlen, "%s belongs to plugin instance %s %s; "
+		    "clients may not write it", name, pc->plugin,
+		    pc->instance);
+		s = NULL;
+	} else if ((s = hmap_get(series_table, name)) != NULL) {
+		if (!s->client) {
+			snprintf(err, errlen, "%s belongs to a plugin; clients "
+			    "may not write it", name);
+			s = NULL;
+		}
+	} else if (series_nclient >= (max = series_config != NULL ?
+	    series_config->max_series : 0)) {
+		snprintf(err, errlen, "clients have made %d series, the most "
+		    "max_series allows", max);
+		*limit = 1;
+	} else if ((s = series_new(name, TALLY_GAUGE, "", preset, err,
+	    errlen)) != NULL) {
+		s->client = 1;
+		series_nclient++;
+	}
+	pthread_mutex_unlock(&series_lock);
+	return (s);
+}
+
+int
+series_future_ok(time_t when, time_t now, unsigned long max_future_ms)
+{
+	return (when <= now + (time_t)(max_future_ms / 1000));
+}
+
+int
+series_client_when(time_t when, time_t now)
+{
+	unsigned long	 max;
+
+	pthread_mutex_lock(&series_lock);
+	max = series_config != NULL ? series_config->max_future : 600000;
+	pthread_mutex_unlock(&series_lock);
+	return (series_future_ok(when, now, max));
 }
 
 enum series_rc

@@ -4,7 +4,7 @@
  * and each argument is checked the way librrd 1.7 will read it: options
  * where options belong, and every drawing element split at its unescaped
  * colons into exactly the fields we meant, the legend last and, once
- * unescaped, equal to the label.  Build: tests/fuzz/build.sh.
+ * unescaped, equal to the label.  Build: make fuzz.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -84,19 +84,21 @@ check_args(const struct graph_spec *gs, int argc, char **argv)
 	const char	*text;
 	int		 i, opts, want;
 
-	opts = 13 + (gs->title[0] != '\0' ? 2 : 0);
+	/* graph - and five option, value pairs; the title; two flags */
+	opts = 14 + (gs->title[0] != '\0' ? 2 : 0);
 	want = opts + 2 * gs->nmetrics + (gs->compare ? 3 * gs->nmetrics : 0);
 	if (argc != want || argv[argc] != NULL || strcmp(argv[1], "-") != 0)
 		abort();
 	if (gs->title[0] != '\0' && (strcmp(argv[12], "--title") != 0 ||
 	    strcmp(argv[13], gs->title) != 0))
 		abort();
-	/* option, value pairs; the title (argv[13]) may look like one */
-	for (i = 2; i < opts; i += 2) {
-		if (strncmp(argv[i], "--", 2) != 0 || (i + 1 < opts - 1 &&
-		    i + 1 != 13 && argv[i + 1][0] == '-'))
+	for (i = 2; i < 12; i += 2) {
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i + 1][0] == '-')
 			abort();
 	}
+	if (strcmp(argv[opts - 2], "--full-size-mode") != 0 ||
+	    strcmp(argv[opts - 1], "--slope-mode") != 0)
+		abort();
 	for (i = opts; i < argc; i++) {
 		if (argv[i][0] == '-' || strchr(argv[i], '\n') != NULL)
 			abort();
