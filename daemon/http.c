@@ -48,6 +48,7 @@
 #include "config.h"
 #include "graph.h"
 #include "http.h"
+#include "httpconn.h"
 #include "log.h"
 #include "proto.h"
 #include "query.h"
@@ -1324,6 +1325,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 				    NULL;
 	struct http_call	 c;
 
+	httpconn_request(req);
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	TAILQ_INIT(&c.params);
@@ -1449,18 +1451,24 @@ http_set_config(const struct config *conf)
 	tv.tv_sec = conf->http_timeout / 1000;
 	tv.tv_usec = (conf->http_timeout % 1000) * 1000;
 	evhttp_set_timeout_tv(http_ev, &tv);
+	httpconn_set_limits(conf->http_max_connections,
+	    conf->http_header_timeout);
 }
 
 /* evhttp takes the socket bound by http_open; every request comes here. */
 void
 http_start(struct event_base *base, const struct config *conf)
 {
+	struct evhttp_bound_socket	*bound;
+
 	if (http_fd == -1)
 		return;
 	if ((http_ev = evhttp_new(base)) == NULL ||
-	    evhttp_accept_socket_with_handle(http_ev, http_fd) == NULL)
+	    (bound = evhttp_accept_socket_with_handle(http_ev,
+	    http_fd)) == NULL)
 		fatalx("http: cannot serve on %s", conf->http_listen);
 	http_fd = -1;		/* evhttp closes it */
+	httpconn_start(base, http_ev, bound);
 	/* Every common method reaches us, so that we answer 405 in JSON. */
 	evhttp_set_allowed_methods(http_ev, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -1492,8 +1500,10 @@ http_stop(void)
 
 	while ((w = TAILQ_FIRST(&http_waits)) != NULL)
 		http_wait_free(w);	/* others go with their connection */
-	if (http_ev != NULL)
+	if (http_ev != NULL) {
 		evhttp_free(http_ev);
+		httpconn_stop();
+	}
 	http_ev = NULL;
 	if (http_fd != -1)
 		close(http_fd);
