@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -58,6 +59,7 @@ static int			 httpconn_nclosing;
 static int			 httpconn_max = 512;
 static unsigned long		 httpconn_header_ms = 10000;
 static struct log_limit		 httpconn_ll;
+static struct log_limit		 httpconn_ll_full;
 
 static void
 httpconn_key(char *buf, size_t len, const struct bufferevent *bev)
@@ -157,14 +159,20 @@ static void
 httpconn_evict(void)
 {
 	struct httpconn	*hc;
+	unsigned long	 n;
 
 	TAILQ_FOREACH(hc, &httpconn_list, entry) {
 		if (!hc->busy && !hc->closing &&
-		    bufferevent_getfd(hc->bev) != -1) {
-			httpconn_shut(hc);
-			return;
-		}
+		    bufferevent_getfd(hc->bev) != -1)
+			break;
 	}
+	if (log_limit_ok(&httpconn_ll_full, time(NULL), 60, &n))
+		log_warnx("http: %d connections (max_connections): %s (%lu "
+		    "more such notes)", httpconn_max, hc != NULL ? "the "
+		    "longest idle gives way" : "all are busy; none gives "
+		    "way", n);
+	if (hc != NULL)
+		httpconn_shut(hc);
 }
 
 static struct bufferevent *
