@@ -12,7 +12,7 @@ CROWD="$top_builddir/tests/tools/crowd"
 TALLYCTL="$top_builddir/tallyctl"
 # Both are made by this build: missing is a failure, not a skip.
 for p in "$CROWD" "$TALLYCTL"; do
-	[ -x "$p" ] || { echo "Bail out! $p not built"; exit 1; }
+	[ -x "$p" ] || bail_out "$p not built"
 done
 # The crowds need descriptors: tallyd gets 4096 (what the unit's
 # LimitNOFILE gives it is more), the crowd raises its own.
