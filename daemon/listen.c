@@ -25,6 +25,7 @@
  * (no descriptors left) pause a listener instead of spinning (accept.c);
  * the unix socket keeps a spare descriptor for one more operator.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -407,11 +408,33 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	    c->peer);
 }
 
+/*
+ * Every listener's cap at once must fit the descriptor limit, with room
+ * for files, plugins and helpers; say so at start if it does not.
+ */
+static void
+listen_check_nofile(const struct config *conf)
+{
+	struct rlimit	 rl;
+	unsigned long	 want;
+
+	want = (unsigned long)conf->max_clients + conf->max_local_clients +
+	    (conf->http_listen != NULL ? conf->http_max_connections + 64 : 0) +
+	    256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < want)
+		log_warnx("listen: max_clients + max_local_clients + [http] "
+		    "max_connections need about %lu descriptors, the limit is "
+		    "%llu: raise it (LimitNOFILE) or lower them", want,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 void
 listen_start(struct event_base *base, const struct config *conf)
 {
 	int	 i;
 
+	listen_check_nofile(conf);
 	listen_base = base;
 	listen_ids = hmap_new();
 	listen_set_config(conf);

@@ -33,7 +33,7 @@ EOT
 ok $? "gateway up on $U"
 TPORT=$((PORT + 1))
 stop_tallyd TERM
-sed -i "s|^\[daemon\]|[daemon]\nlisten = 127.0.0.1:$TPORT\ntoken = tok\nauth_timeout = 2s\nmax_clients = 256\nmax_local_clients = 8\nmax_series = 3\nmax_future = 5m\nclient_timeout = 300s|" "$T/t.conf"
+sed -i "s|^\[daemon\]|[daemon]\nlisten = 127.0.0.1:$TPORT\ntoken = tok\nauth_timeout = 2s\nmax_clients = 256\nmax_local_clients = 64\nmax_output = 2M\nmax_output_total = 3M\nmax_series = 3\nmax_future = 5m\nclient_timeout = 300s|" "$T/t.conf"
 : >"$T/tallyd.log"
 start_tallyd "$T/t.conf"
 check "up with TCP on $TPORT" wait_until 20 sh -c \
@@ -112,6 +112,28 @@ ok $([ "$closed" -ge 1000 ] && log_has 'the longest idle gives way'; echo $?) \
 read -r _ opened _ closed _ _ _ _ <"$T/slow.crowd"
 ok $([ "$closed" -ge 20 ] && log_has 'sent no whole request in 3000 ms'; echo $?) \
     "header_timeout closes connections that trickle ($(cat "$T/slow.crowd"))"
+
+# ---- 40 clients that never read a ~470 kB FETCH each: the answers held
+# for them stay under max_output_total (3M), the rest are refused.
+rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon_pid/status")
+i=0
+readers=
+while [ $i -lt 40 ]; do
+	printf 'FETCH demo.main.wave -10h now AVERAGE 1\n' |
+	    "$NC" -U "$SOCK" -n -w 15000 >/dev/null 2>&1 &
+	readers="$readers $!"
+	i=$((i + 1))
+done
+extra_pids="$extra_pids $readers"
+check "answers past max_output_total refused" wait_until 30 \
+    log_has 'bytes of answers wait for clients; refusing a'
+ok $([ "$(ask PING)" = "OK 0 PONG" ]; echo $?) "PING served beside the non-readers"
+rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon_pid/status")
+echo "# RSS $rss0 kB before the non-readers, $rss1 kB with them"
+for p in $readers; do kill "$p" 2>/dev/null; done
+wait $readers 2>/dev/null
+check "FETCH answered again once they are gone" wait_until 20 sh -c \
+    "printf 'FETCH demo.main.wave -1m now\n' | '$NC' -U '$SOCK' -w 5000 | sed -n 2p | grep -q '^OK '"
 
 # ---- What clients may write.
 now=$(date +%s)
