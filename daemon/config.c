@@ -308,7 +308,7 @@ static const struct config_key config_keys[] = {
 	  .help = "a connection idle this long, reading a request or "
 	  "writing an answer, is closed" },
 	{ .sec = CONFIG_HTTP, .name = "max_connections", .type = CONFIG_INT,
-	  .min = 1, .max = 65536, .def = "512", .flags = CONFIG_RELOAD,
+	  .min = 1, .max = 65536, .def = "2048", .flags = CONFIG_RELOAD,
 	  .off = D(http_max_connections),
 	  .help = "HTTP connections open at once; while full, new ones wait "
 	  "in the kernel's backlog" },

@@ -39,7 +39,8 @@
 #include "xmalloc.h"
 
 #define HTTPCONN_SWEEP_MS	250
-#define HTTPCONN_SLACK		64	/* evicted but not yet closed */
+#define HTTPCONN_HELD_MS	10	/* the sweep while not accepting */
+#define HTTPCONN_SLACK		256	/* evicted but not yet closed */
 
 struct httpconn {
 	struct bufferevent	*bev;
@@ -56,7 +57,7 @@ static struct event		*httpconn_sweep_ev;
 static struct accept_guard	*httpconn_guard;
 static int			 httpconn_n;
 static int			 httpconn_nclosing;
-static int			 httpconn_max = 512;
+static int			 httpconn_max = 2048;
 static unsigned long		 httpconn_header_ms = 10000;
 static struct log_limit		 httpconn_ll;
 static struct log_limit		 httpconn_ll_full;
@@ -111,13 +112,16 @@ httpconn_free(struct httpconn *hc)
 	free(hc);
 }
 
+/* The next sweep: soon while the listener is held, else in a while. */
 static void
-httpconn_arm(void)
+httpconn_arm(int held)
 {
-	struct timeval	 tv = { 0, HTTPCONN_SWEEP_MS * 1000 };
+	struct timeval	 tv = { 0, (held ? HTTPCONN_HELD_MS :
+			    HTTPCONN_SWEEP_MS) * 1000 };
 
-	if (httpconn_sweep_ev != NULL &&
-	    !evtimer_pending(httpconn_sweep_ev, NULL))
+	if (httpconn_sweep_ev == NULL)
+		return;
+	if (held || !evtimer_pending(httpconn_sweep_ev, NULL))
 		evtimer_add(httpconn_sweep_ev, &tv);
 }
 
@@ -129,6 +133,7 @@ httpconn_sweep_cb(evutil_socket_t fd, short events, void *arg)
 	bufferevent_event_cb	 e;
 	msec_t		 now = clock_mono();
 	unsigned long	 expired = 0, n;
+	int		 held;
 
 	for (hc = TAILQ_FIRST(&httpconn_list); hc != NULL; hc = next) {
 		next = TAILQ_NEXT(hc, entry);
@@ -147,11 +152,11 @@ httpconn_sweep_cb(evutil_socket_t fd, short events, void *arg)
 		log_info("http: %lu connections sent no whole request in "
 		    "%lu ms; closed (%lu more such notes)", expired,
 		    httpconn_header_ms, n);
+	held = httpconn_n >= httpconn_max + HTTPCONN_SLACK;
 	if (httpconn_guard != NULL)
-		accept_guard_hold(httpconn_guard,
-		    httpconn_n >= httpconn_max + HTTPCONN_SLACK);
+		accept_guard_hold(httpconn_guard, held);
 	if (httpconn_n > 0)
-		httpconn_arm();
+		httpconn_arm(held);
 }
 
 /* A new connection to a full house: the longest idle one gives way. */
@@ -195,9 +200,11 @@ httpconn_bev_cb(struct event_base *base, void *arg)
 	httpconn_n++;
 	if (httpconn_n - httpconn_nclosing > httpconn_max)
 		httpconn_evict();
-	if (httpconn_n >= httpconn_max + HTTPCONN_SLACK)
+	if (httpconn_n >= httpconn_max + HTTPCONN_SLACK) {
 		accept_guard_hold(httpconn_guard, 1);
-	httpconn_arm();
+		httpconn_arm(1);
+	} else
+		httpconn_arm(0);
 	return (bev);
 }
 

@@ -133,7 +133,7 @@ listen_unix(const struct config *conf)
 	    SOCK_NONBLOCK, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(conf->socket, (mode_t)conf->socket_mode) == -1 ||
-	    listen(fd, 128) == -1) {
+	    listen(fd, SOMAXCONN) == -1) {
 		fprintf(stderr, "tallyd: socket %s: %s\n", conf->socket,
 		    strerror(errno));
 		if (fd != -1)

@@ -92,7 +92,7 @@ util_tcp_listen(const char *key, const char *addr)
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, 128) == -1) {
+	    listen(fd, SOMAXCONN) == -1) {	/* a crowd must not fill it */
 		fprintf(stderr, "tallyd: %s = %s: %s\n", key, addr,
 		    strerror(errno));
 		if (fd != -1)
