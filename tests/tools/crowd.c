@@ -169,6 +169,12 @@ main(int argc, char **argv)
 		open_now += cs[i].fd != -1;
 	printf("opened %lu closed %lu open %d failed %lu\n", opened, closed,
 	    open_now, failed);
+	fflush(stdout);
+	for (i = 0; i < n; i++)
+		if (cs[i].fd != -1)
+			close(cs[i].fd);
+	free(cs);
+	free(pfd);
 	return (0);
 usage:
 	fprintf(stderr, "usage: crowd -T HOST:PORT -n COUNT -m http|proto "
