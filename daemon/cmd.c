@@ -34,6 +34,8 @@
 static char		*cmd_token;
 static char		*cmd_retention;
 static struct store	*cmd_store;
+/* max_output: the query workers read it while formatting a FETCH */
+static unsigned long	 cmd_answer_max = 16000000;
 
 void
 cmd_set_config(const struct config *conf)
@@ -42,6 +44,7 @@ cmd_set_config(const struct config *conf)
 	free(cmd_retention);
 	cmd_token = conf->token != NULL ? xstrdup(conf->token) : NULL;
 	cmd_retention = xstrdup(conf->default_retention);
+	__atomic_store_n(&cmd_answer_max, conf->max_output, __ATOMIC_RELAXED);
 }
 
 void
@@ -373,19 +376,31 @@ cmd_last_done(const struct query_result *res, void *arg)
 	cmd_answer(arg, b);
 }
 
-/* Worker: FETCH's answer, up to QUERY_ROWS_MAX lines, off the loop. */
+/*
+ * Worker: FETCH's answer, up to QUERY_ROWS_MAX lines, off the loop.  One
+ * that grows past max_output is given up as soon as it does (listen.c
+ * would refuse it whole), so it never costs more than that.
+ */
 static void
 cmd_fetch_format(struct query_result *res)
 {
 	struct evbuffer	*b;
 	char		 line[128];
-	size_t		 i, n;
+	size_t		 i, n, max;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("cmd: evbuffer_new failed");
+	max = __atomic_load_n(&cmd_answer_max, __ATOMIC_RELAXED);
 	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
 	    res->step, res->cf);
 	for (i = 0; i < res->nrows; i++) {
+		if (i % 1024 == 0 && evbuffer_get_length(b) > max) {
+			evbuffer_drain(b, evbuffer_get_length(b));
+			evbuffer_add_printf(b, "ERR limit answer of %zu rows "
+			    "is over max_output (%zu bytes): ask for a shorter "
+			    "span or a coarser resolution\n", res->nrows, max);
+			break;
+		}
 		n = snprintf(line, sizeof(line), "%lld ", (long long)
 		    (res->start + (time_t)((i + 1) * res->step)));
 		cmd_number(line + n, sizeof(line) - n, res->rows[i]);
