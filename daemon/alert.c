@@ -41,14 +41,18 @@
 #include <rrd.h>
 
 #include "alert.h"
+#include "alertconf.h"
 #include "alertdb.h"
 #include "alertrule.h"
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
+#include "json.h"
 #include "log.h"
+#include "names.h"
 #include "notify.h"
+#include "numfmt.h"
 #include "proto.h"
 #include "series.h"
 #include "stats.h"
@@ -72,7 +76,11 @@ struct alert_one {
 	struct alert_state	 st;
 };
 
-struct alert_rule {
+/*
+ * A rule of the config in force being watched: the rule itself (struct
+ * alertrule, pure), its timer and the alert of each series it matches.
+ */
+struct alert_watch {
 	char			*name;
 	char			*metric;	/* a name or a glob */
 	int			 enabled;
@@ -86,9 +94,9 @@ struct alert_rule {
 	time_t			 evaluated;	/* 0: not yet */
 	unsigned long		 skipped;
 	struct log_limit	 complain;
-	TAILQ_ENTRY(alert_rule)	 entry;
+	TAILQ_ENTRY(alert_watch) entry;
 };
-TAILQ_HEAD(alert_rules, alert_rule);
+TAILQ_HEAD(alert_watches, alert_watch);
 
 /* An event of a replay, sorted by time before it is answered. */
 struct alert_line {
@@ -151,8 +159,8 @@ static char			*alert_history_path;
 static unsigned long		 alert_shutdown_ms = 5000;
 static struct work_pool		*alert_pool;
 static struct work_pool		*alert_iopool;
-static struct alert_rules	 alert_rules = TAILQ_HEAD_INITIALIZER(
-				    alert_rules);
+static struct alert_watches	 alert_watches = TAILQ_HEAD_INITIALIZER(
+				    alert_watches);
 static int			 alert_njobs;	/* evaluations in flight */
 static int			 alert_stopped;
 static int			 alert_cancel;	/* atomic: replays stop */
@@ -172,12 +180,12 @@ static void	alert_save(void);
 
 /* ---- rules */
 
-static struct alert_rule *
-alert_rule_find(const char *name)
+static struct alert_watch *
+alert_watch_find(const char *name)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		if (strcmp(ar->name, name) == 0)
 			return (ar);
 	}
@@ -194,7 +202,7 @@ alert_one_free(void *arg)
 }
 
 static struct alert_one *
-alert_one_get(struct alert_rule *ar, const char *metric, time_t now)
+alert_one_get(struct alert_watch *ar, const char *metric, time_t now)
 {
 	struct alert_one	*one;
 
@@ -208,7 +216,7 @@ alert_one_get(struct alert_rule *ar, const char *metric, time_t now)
 }
 
 static void
-alert_rule_free(struct alert_rule *ar)
+alert_watch_free(struct alert_watch *ar)
 {
 	size_t	 i;
 
@@ -225,14 +233,14 @@ alert_rule_free(struct alert_rule *ar)
 
 /* Whether a series belongs to a rule's pattern. */
 static int
-alert_rule_matches(const struct alert_rule *ar, const char *metric)
+alert_watch_matches(const struct alert_watch *ar, const char *metric)
 {
 	return (alertrule_is_glob(ar->metric) ? proto_glob(ar->metric,
 	    metric) : strcmp(ar->metric, metric) == 0);
 }
 
 struct alert_prune {
-	const struct alert_rule	*ar;
+	const struct alert_watch	*ar;
 	char			**gone;
 	size_t			  n;
 };
@@ -242,7 +250,7 @@ alert_prune_cb(const char *key, void *value, void *arg)
 {
 	struct alert_prune	*p = arg;
 
-	if (!p->ar->enabled || !alert_rule_matches(p->ar, key)) {
+	if (!p->ar->enabled || !alert_watch_matches(p->ar, key)) {
 		p->gone = xreallocarray(p->gone, p->n + 1, sizeof(*p->gone));
 		p->gone[p->n++] = xstrdup(key);
 	}
@@ -251,7 +259,7 @@ alert_prune_cb(const char *key, void *value, void *arg)
 
 /* Forget the alerts of series the rule no longer watches. */
 static void
-alert_rule_prune(struct alert_rule *ar)
+alert_watch_prune(struct alert_watch *ar)
 {
 	struct alert_prune	 p = { ar, NULL, 0 };
 	size_t			 i;
@@ -267,7 +275,7 @@ alert_rule_prune(struct alert_rule *ar)
 
 /* Take a rule's definition from its section; its alerts stay. */
 static void
-alert_rule_set(struct alert_rule *ar, const struct alert_conf *ac)
+alert_watch_set(struct alert_watch *ar, const struct alert_conf *ac)
 {
 	size_t	 i;
 
@@ -282,7 +290,7 @@ alert_rule_set(struct alert_rule *ar, const struct alert_conf *ac)
 	ar->notify = xcalloc(ac->nnotify + 1, sizeof(*ar->notify));
 	for (i = 0; i < ac->nnotify; i++)
 		ar->notify[i] = xstrdup(ac->notify[i]);
-	alert_rule_prune(ar);
+	alert_watch_prune(ar);
 }
 
 /* ---- the worker side: files, fetches, evaluations, replays */
@@ -317,7 +325,7 @@ alert_scan(struct alert_job *j)
 				snprintf(name, sizeof(name), "%s.%s.%.*s",
 				    e1->d_name, e2->d_name, (int)(len - 4),
 				    e3->d_name);
-				if (!series_name_valid(name) ||
+				if (!names_series_valid(name) ||
 				    !proto_glob(j->pattern, name))
 					continue;
 				j->names = xreallocarray(j->names,
@@ -532,7 +540,7 @@ alert_run(struct work_job *wj)
 	}
 	j->res = xcalloc(j->nnames, sizeof(*j->res));
 	for (i = 0; i < j->nnames; i++) {
-		if (series_path(path, sizeof(path), j->datadir,
+		if (names_series_path(path, sizeof(path), j->datadir,
 		    j->names[i]) == -1 || alert_fetch(j, path, &p, &n, err,
 		    sizeof(err)) == -1) {
 			snprintf(j->err, sizeof(j->err), "%s: %s",
@@ -595,14 +603,14 @@ static char *
 alert_state_text(void)
 {
 	struct evbuffer		*b = evbuffer_new();
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	void			*arg[2];
 	char			*s;
 
 	evbuffer_add_printf(b, "# tallyd alert state 1: rule metric level "
 	    "since evaluated notified count_warning count_critical value "
 	    "message\n");
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		arg[0] = b;
 		arg[1] = ar->name;
 		hmap_foreach(ar->alerts, alert_state_line_cb, arg);
@@ -767,7 +775,7 @@ alert_save(void)
 
 /* Queue the notice of an event, sent once the state holding it is saved. */
 static void
-alert_notice_add(const struct alert_rule *ar, const struct alert_one *one,
+alert_notice_add(const struct alert_watch *ar, const struct alert_one *one,
     enum alert_event ev, int prev, time_t now)
 {
 	struct alert_notice	*n = xcalloc(1, sizeof(*n));
@@ -795,7 +803,7 @@ alert_notice_add(const struct alert_rule *ar, const struct alert_one *one,
 
 /* Step one alert by one result; record and notify what happened. */
 static void
-alert_apply(struct alert_rule *ar, const char *metric,
+alert_apply(struct alert_watch *ar, const char *metric,
     const struct alert_result *res, time_t now)
 {
 	struct alert_one	*one = alert_one_get(ar, metric, now);
@@ -873,7 +881,7 @@ static void
 alert_done(struct work_job *wj)
 {
 	struct alert_job	*j = (struct alert_job *)wj;
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	unsigned long		 supp;
 	size_t			 i;
 
@@ -885,7 +893,7 @@ alert_done(struct work_job *wj)
 		return;
 	}
 	stats_add(j->err[0] != '\0' ? STAT_ALERT_ERRORS : STAT_ALERT_EVALS, 1);
-	if ((ar = alert_rule_find(j->rule)) != NULL) {
+	if ((ar = alert_watch_find(j->rule)) != NULL) {
 		ar->running = 0;
 		ar->evaluated = j->now;
 		if (j->err[0] != '\0' && log_limit_ok(&ar->complain, j->now,
@@ -958,7 +966,7 @@ alert_job_start(struct alert_job *j)
 }
 
 static struct alert_job *
-alert_job_new(const struct alert_rule *ar, time_t now)
+alert_job_new(const struct alert_watch *ar, time_t now)
 {
 	struct alert_job	*j = xcalloc(1, sizeof(*j));
 
@@ -973,7 +981,7 @@ alert_job_new(const struct alert_rule *ar, time_t now)
 static void
 alert_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct alert_rule	*ar = arg;
+	struct alert_watch	*ar = arg;
 
 	if (alert_stopped)
 		return;
@@ -990,7 +998,7 @@ alert_timer_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* (Re)start a rule's timer; an enabled rule evaluates at once. */
 static void
-alert_rule_arm(struct alert_rule *ar)
+alert_watch_arm(struct alert_watch *ar)
 {
 	struct timeval	 tv;
 
@@ -1010,11 +1018,11 @@ int
 alert_test(const char *name, time_t from, alert_answer_cb answer,
     uint64_t id)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	struct alert_job	*j;
 	time_t			 now = time(NULL);
 
-	if (alert_stopped || (ar = alert_rule_find(name)) == NULL)
+	if (alert_stopped || (ar = alert_watch_find(name)) == NULL)
 		return (-1);
 	j = alert_job_new(ar, now);
 	j->test = 1;
@@ -1034,13 +1042,15 @@ alert_test(const char *name, time_t from, alert_answer_cb answer,
 static void
 alert_configure(const struct config *conf)
 {
-	struct alert_rules	 old;
+	struct alert_watches	 old;
 	const struct alert_conf	*ac;
-	struct alert_rule	*ar;
+	struct config_item	*it;
+	struct alert_watch	*ar;
 
 	TAILQ_INIT(&old);
-	TAILQ_CONCAT(&old, &alert_rules, entry);
-	TAILQ_FOREACH(ac, &conf->alerts, entry) {
+	TAILQ_CONCAT(&old, &alert_watches, entry);
+	CONFIG_FOREACH(it, conf, &alertconf_section) {
+		ac = config_data(it);
 		TAILQ_FOREACH(ar, &old, entry) {
 			if (strcmp(ar->name, ac->name) == 0)
 				break;
@@ -1053,14 +1063,14 @@ alert_configure(const struct config *conf)
 			ar->alerts = hmap_new();
 			ar->created = time(NULL);
 		}
-		alert_rule_set(ar, ac);
-		TAILQ_INSERT_TAIL(&alert_rules, ar, entry);
-		alert_rule_arm(ar);
+		alert_watch_set(ar, ac);
+		TAILQ_INSERT_TAIL(&alert_watches, ar, entry);
+		alert_watch_arm(ar);
 	}
 	while ((ar = TAILQ_FIRST(&old)) != NULL) {
 		TAILQ_REMOVE(&old, ar, entry);
 		log_info("alert: rule %s removed", ar->name);
-		alert_rule_free(ar);
+		alert_watch_free(ar);
 		alert_dirty = 1;
 	}
 	alert_shutdown_ms = conf->shutdown_timeout;
@@ -1069,10 +1079,10 @@ alert_configure(const struct config *conf)
 static size_t
 alert_nrules(void)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	size_t			 n = 0;
 
-	TAILQ_FOREACH(ar, &alert_rules, entry)
+	TAILQ_FOREACH(ar, &alert_watches, entry)
 		n++;
 	return (n);
 }
@@ -1112,7 +1122,7 @@ alert_load_state(void)
 static int
 alert_claim_cb(const char *key, void *value, void *arg)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	struct alert_one	*one;
 	char			 rule[128];
 	const char		*sp;
@@ -1121,8 +1131,8 @@ alert_claim_cb(const char *key, void *value, void *arg)
 	    sizeof(rule))
 		return (0);
 	snprintf(rule, sizeof(rule), "%.*s", (int)(sp - key), key);
-	if ((ar = alert_rule_find(rule)) == NULL || !ar->enabled ||
-	    !alert_rule_matches(ar, sp + 1))
+	if ((ar = alert_watch_find(rule)) == NULL || !ar->enabled ||
+	    !alert_watch_matches(ar, sp + 1))
 		return (0);
 	one = alert_one_get(ar, sp + 1, 0);
 	one->st = *(struct alert_state *)value;
@@ -1255,12 +1265,12 @@ alert_save_now(void)
 void
 alert_stop(void)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	size_t			 i;
 
 	if (alert_base == NULL)
 		return;
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		if (ar->timer != NULL)
 			event_del(ar->timer);
 	}
@@ -1274,9 +1284,9 @@ alert_stop(void)
 		    alert_njobs);
 	(void)work_pool_free(alert_pool);
 	(void)work_pool_free(alert_iopool);
-	while ((ar = TAILQ_FIRST(&alert_rules)) != NULL) {
-		TAILQ_REMOVE(&alert_rules, ar, entry);
-		alert_rule_free(ar);
+	while ((ar = TAILQ_FIRST(&alert_watches)) != NULL) {
+		TAILQ_REMOVE(&alert_watches, ar, entry);
+		alert_watch_free(ar);
 	}
 	for (i = 0; i < alert_hist_n; i++)
 		free(alert_hist[(alert_hist_first + i) % ALERT_HISTORY_MAX]);
@@ -1314,7 +1324,7 @@ alert_worst_cb(const char *key, void *value, void *arg)
 }
 
 static void
-alert_rule_line(const struct alert_rule *ar, struct evbuffer *out)
+alert_watch_line(const struct alert_watch *ar, struct evbuffer *out)
 {
 	struct alert_worst	 ws = { NULL, 0 };
 	const struct alert_one	*w;
@@ -1332,7 +1342,7 @@ alert_rule_line(const struct alert_rule *ar, struct evbuffer *out)
 		    "not evaluated yet" : "no series matches");
 		return;
 	}
-	alertrule_fmt_number(num, sizeof(num), w->st.value);
+	numfmt_double(num, sizeof(num), w->st.value);
 	evbuffer_add_printf(out, "%s %s %lld %s %s: %s", ar->name,
 	    alertrule_level_name(w->st.level), (long long)w->st.since, num,
 	    w->metric, w->st.msg);
@@ -1357,10 +1367,10 @@ alert_count_cb(const char *key, void *value, void *arg)
 void
 alert_counts(int *warning, int *critical)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 	int			 n[2] = { 0, 0 };
 
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
 		if (ar->enabled)
 			hmap_foreach(ar->alerts, alert_count_cb, n);
 	}
@@ -1371,11 +1381,11 @@ alert_counts(int *warning, int *critical)
 void
 alert_list(struct evbuffer *out)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 
 	evbuffer_add_printf(out, "OK %zu alerts\n", alert_nrules());
-	TAILQ_FOREACH(ar, &alert_rules, entry)
-		alert_rule_line(ar, out);
+	TAILQ_FOREACH(ar, &alert_watches, entry)
+		alert_watch_line(ar, out);
 }
 
 int
@@ -1392,7 +1402,7 @@ alert_history(const char *name, struct evbuffer *out)
 		evbuffer_add_printf(b, "%s\n", alert_hist_get(i));
 		n++;
 	}
-	if (n == 0 && name != NULL && alert_rule_find(name) == NULL) {
+	if (n == 0 && name != NULL && alert_watch_find(name) == NULL) {
 		evbuffer_free(b);
 		return (-1);
 	}
@@ -1406,16 +1416,13 @@ static void
 alert_json_state(struct evbuffer *out, const struct alert_one *one)
 {
 	evbuffer_add_printf(out, "\"metric\":");
-	notify_json_string(out, one->metric);
+	json_string(out, one->metric);
 	evbuffer_add_printf(out, ",\"level\":\"%s\",\"since\":%lld,"
 	    "\"value\":", alertrule_level_name(one->st.level),
 	    (long long)one->st.since);
-	if (isfinite(one->st.value))
-		evbuffer_add_printf(out, "%.17g", one->st.value);
-	else
-		evbuffer_add_printf(out, "null");
+	json_number(out, one->st.value);
 	evbuffer_add_printf(out, ",\"message\":");
-	notify_json_string(out, one->st.msg);
+	json_string(out, one->st.msg);
 }
 
 static int
@@ -1432,7 +1439,7 @@ alert_json_series_cb(const char *key, void *value, void *arg)
 }
 
 static void
-alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
+alert_json_rule(struct evbuffer *out, const struct alert_watch *ar)
 {
 	struct alert_worst	 ws = { NULL, 0 };
 	struct alert_one	 none;
@@ -1449,12 +1456,12 @@ alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
 		ws.one = &none;
 	}
 	evbuffer_add_printf(out, "{\"name\":");
-	notify_json_string(out, ar->name);
+	json_string(out, ar->name);
 	evbuffer_add_printf(out, ",\"kind\":\"%s\",\"enabled\":%s,",
 	    alertrule_kinds[ar->r.kind], ar->enabled ? "true" : "false");
 	alert_json_state(out, ws.one);
 	evbuffer_add_printf(out, ",\"pattern\":");
-	notify_json_string(out, ar->metric);
+	json_string(out, ar->metric);
 	evbuffer_add_printf(out, ",\"series\":[");
 	arg[0] = out;
 	arg[1] = &first;
@@ -1465,11 +1472,11 @@ alert_json_rule(struct evbuffer *out, const struct alert_rule *ar)
 void
 alert_json(struct evbuffer *out)
 {
-	struct alert_rule	*ar;
+	struct alert_watch	*ar;
 
 	evbuffer_add_printf(out, "{\"alerts\":[");
-	TAILQ_FOREACH(ar, &alert_rules, entry) {
-		if (ar != TAILQ_FIRST(&alert_rules))
+	TAILQ_FOREACH(ar, &alert_watches, entry) {
+		if (ar != TAILQ_FIRST(&alert_watches))
 			evbuffer_add_printf(out, ",");
 		alert_json_rule(out, ar);
 	}

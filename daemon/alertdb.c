@@ -16,6 +16,8 @@
 
 #include "alertdb.h"
 #include "alertrule.h"
+#include "numfmt.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* "what path: why" into err, from errno. */
@@ -177,7 +179,7 @@ alertdb_state_fmt(char *buf, size_t len, const char *rule,
 {
 	char	 num[32], msg[ALERT_MSG_MAX];
 
-	alertrule_fmt_number(num, sizeof(num), st->value);
+	numfmt_double(num, sizeof(num), st->value);
 	alertdb_clean(msg, sizeof(msg), st->msg);
 	snprintf(buf, len, "%s %s %s %lld %lld %lld %d %d %s %s\n", rule,
 	    metric, alertrule_level_name(st->level), (long long)st->since,
@@ -253,7 +255,7 @@ alertdb_state_parse(char *line, char **rule, char **metric,
 	st->count[ALERT_CRITICAL] = (int)n[4];
 	if (strcmp(w[8], "U") == 0)
 		st->value = NAN;
-	else if (alertrule_number(w[8], &st->value, NULL) == -1)
+	else if (util_number(w[8], &st->value, NULL) == -1)
 		return (-1);
 	snprintf(st->msg, sizeof(st->msg), "%s", s);
 	*rule = w[0];
@@ -267,7 +269,7 @@ alertdb_event_fmt(char *buf, size_t len, time_t t, const char *rule,
 {
 	char	 num[32], clean[ALERT_MSG_MAX];
 
-	alertrule_fmt_number(num, sizeof(num), value);
+	numfmt_double(num, sizeof(num), value);
 	alertdb_clean(clean, sizeof(clean), msg);
 	snprintf(buf, len, "%lld %s %s %s %s %s %s", (long long)t, rule,
 	    metric, alertrule_level_name(from), alertrule_level_name(to), num,

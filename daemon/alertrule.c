@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "alertrule.h"
+#include "names.h"
+#include "numfmt.h"
 #include "util.h"
-#include "config.h"
-#include "series.h"
 
 #define ALERT_DAY		86400L
 #define ALERT_MONTH_SECS	(30.436875 * ALERT_DAY)	/* Gregorian mean */
@@ -163,7 +163,7 @@ alertrule_span_parse(const char *s, struct alert_span *out, char *why,
 			return (0);
 		}
 	}
-	ms = config_duration(s, &errstr);
+	ms = util_duration(s, &errstr);
 	if (errstr == NULL && ms % 1000 != 0)
 		errstr = "must be whole seconds";
 	if (errstr == NULL && ms / 1000 > 1000ULL * 366 * ALERT_DAY)
@@ -230,26 +230,6 @@ alertrule_deadline_parse(const char *s, int *mon, int *day, char *why,
 }
 
 int
-alertrule_number(const char *s, double *out, int *pct)
-{
-	char	*end;
-	size_t	 n = strlen(s);
-	double	 d;
-
-	if (pct != NULL)
-		*pct = n > 1 && s[n - 1] == '%';
-	if (n == 0 || strspn(s, "0123456789+-.eE") < n - (pct != NULL &&
-	    *pct))
-		return (-1);
-	d = strtod(s, &end);
-	if (end == s || (*end != '\0' && !(pct != NULL && *pct &&
-	    end == s + n - 1)) || !isfinite(d))
-		return (-1);
-	*out = d;
-	return (0);
-}
-
-int
 alertrule_is_glob(const char *s)
 {
 	return (strpbrk(s, "*?[") != NULL);
@@ -261,7 +241,7 @@ alertrule_metric_valid(const char *s)
 	size_t	 n = strlen(s);
 
 	if (!alertrule_is_glob(s))
-		return (series_name_valid(s));
+		return (names_series_valid(s));
 	return (n >= 1 && n <= 255 && strspn(s,
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-.*?[]!^") == n);
 }
@@ -281,12 +261,6 @@ alertrule_event_name(enum alert_event ev)
 	    "lower", "resolve", "repeat" };
 
 	return (names[ev]);
-}
-
-void
-alertrule_fmt_number(char *buf, size_t len, double v)
-{
-	util_fmt_number(buf, len, v);
 }
 
 /* A date as YYYY-MM-DD, with the time if not midnight. */
@@ -582,7 +556,7 @@ alertrule_eval_threshold(const struct alertrule *r,
 	    ALERT_MIN ? w.min : r->reduce == ALERT_MAX ? w.max : w.last;
 	alertrule_span_fmt(span, sizeof(span), &r->window);
 	alertrule_fmt_time(when, sizeof(when), res->at);
-	alertrule_fmt_number(num, sizeof(num), res->value);
+	numfmt_double(num, sizeof(num), res->value);
 	snprintf(res->msg, sizeof(res->msg), "%s %.6g over %s to %s",
 	    alertrule_reduces[r->reduce], res->value, span, when);
 	res->known = 1;

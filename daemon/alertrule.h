@@ -164,8 +164,6 @@ int		 alertrule_span_zero(const struct alert_span *);
 /* "MM-DD" (yearly) or "DD" (monthly); -1 and why. */
 int		 alertrule_deadline_parse(const char *, int *mon, int *day,
 		    char *why, size_t len);
-/* A plain finite number, or "N%" if pct is not NULL; -1 if bad. */
-int		 alertrule_number(const char *, double *, int *pct);
 /* A metric name, or a glob over names; 1 if it may be used. */
 int		 alertrule_metric_valid(const char *);
 int		 alertrule_is_glob(const char *);
@@ -173,6 +171,5 @@ int		 alertrule_is_glob(const char *);
 const char	*alertrule_level_name(int);
 const char	*alertrule_event_name(enum alert_event);
 /* The shortest text that reads back as v; "U" if not finite. */
-void		 alertrule_fmt_number(char *buf, size_t len, double v);
 
 #endif

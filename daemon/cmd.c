@@ -1,7 +1,14 @@
 /*
  * cmd.c - the protocol's commands: what each request does and how its
- * answer is written (docs/PROTOCOL.md).  Runs on the loop; anything that
- * reads files goes through query.c and answers later by client id.
+ * answer is written (docs/PROTOCOL.md).  listen.c hands each request line
+ * over through the callback main gives it.
+ *
+ * THREADS
+ * Everything here runs on the loop but cmd_fetch_format, which a query
+ * worker runs to format FETCH's rows off the loop (it touches only the
+ * result it is given).  Anything that reads files goes through query.c
+ * and answers later by client id; an answer for a client that has gone is
+ * dropped by client_resume.
  */
 #include <math.h>
 #include <stdint.h>
@@ -16,11 +23,14 @@
 #include "alert.h"
 #include "clock.h"
 #include "cmd.h"
+#include "command.h"
 #include "config.h"
 #include "graph.h"
 #include "listen.h"
 #include "log.h"
+#include "names.h"
 #include "notify.h"
+#include "numfmt.h"
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
@@ -31,8 +41,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-static char		*cmd_token;
-static char		*cmd_retention;
+static const struct config *cmd_cf;	/* in force: main's */
 static struct store	*cmd_store;
 /* max_output: the query workers read it while formatting a FETCH */
 static unsigned long	 cmd_answer_max = 16000000;
@@ -40,10 +49,7 @@ static unsigned long	 cmd_answer_max = 16000000;
 void
 cmd_set_config(const struct config *conf)
 {
-	free(cmd_token);
-	free(cmd_retention);
-	cmd_token = conf->token != NULL ? xstrdup(conf->token) : NULL;
-	cmd_retention = xstrdup(conf->default_retention);
+	cmd_cf = conf;
 	__atomic_store_n(&cmd_answer_max, conf->max_output, __ATOMIC_RELAXED);
 }
 
@@ -56,15 +62,7 @@ cmd_set_store(struct store *store)
 void
 cmd_shutdown(void)
 {
-	free(cmd_token);
-	free(cmd_retention);
-	cmd_token = cmd_retention = NULL;
-}
-
-int
-cmd_token_required(void)
-{
-	return (cmd_token != NULL);
+	cmd_cf = NULL;
 }
 
 static enum cmd_result
@@ -72,58 +70,6 @@ cmd_err(struct evbuffer *out, enum proto_err code, const char *msg)
 {
 	evbuffer_add_printf(out, "ERR %s %s\n", proto_err_name(code), msg);
 	return (CMD_DONE);
-}
-
-/*
- * cmd_number without printf for values with few decimals: the fewest
- * decimals p (up to 15) such that m / 10^p, m < 2^53, is v: strtod of
- * that text is the same correctly rounded quotient, and the text is what
- * "%.15g" writes.  -1 if none.
- */
-static int
-cmd_number_fast(char *buf, double v)
-{
-	static const double	 p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
-	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
-	char			 tmp[24];
-	double			 a = fabs(v), x;
-	unsigned long long	 m;
-	int			 p, n = 0, k = 0;
-
-	if (a < 1e-4 || a >= 1e15)	/* %.15g writes an exponent */
-		return (-1);
-	for (p = 0; p < 16; p++) {
-		x = a * p10[p];
-		if (!(x < 9007199254740992.0))
-			return (-1);
-		m = (unsigned long long)(x + 0.5);
-		if ((double)m / p10[p] == a)
-			break;
-	}
-	if (p == 16)
-		return (-1);
-	do {
-		tmp[n++] = '0' + m % 10;
-		m /= 10;
-	} while (m != 0 || n <= p);
-	if (v < 0)
-		buf[k++] = '-';
-	while (n > 0) {
-		if (p > 0 && n == p)
-			buf[k++] = '.';
-		buf[k++] = tmp[--n];
-	}
-	buf[k] = '\0';
-	return (k);
-}
-
-/* The shortest text that reads back as the same double; U if unknown. */
-static void
-cmd_number(char *buf, size_t len, double v)
-{
-	if (isfinite(v) && v != 0 && cmd_number_fast(buf, v) >= 0)
-		return;
-	util_fmt_number(buf, len, v);
 }
 
 /* ---- synchronous commands */
@@ -148,17 +94,17 @@ cmd_auth(struct client *c, struct proto_req *req, struct evbuffer *out)
 	size_t		 i, n, m;
 	unsigned char	 diff = 0;
 
-	if (cmd_token == NULL) {
+	if (cmd_cf->token == NULL) {
 		client_set_authed(c);
 		evbuffer_add_printf(out, "OK 0 no token needed\n");
 		return (CMD_DONE);
 	}
 	/* Compare in time independent of where they differ. */
-	n = strlen(cmd_token);
+	n = strlen(cmd_cf->token);
 	m = strlen(t);
 	diff = n != m;
 	for (i = 0; i < n; i++)
-		diff |= cmd_token[i] ^ (i < m ? t[i] : 0);
+		diff |= cmd_cf->token[i] ^ (i < m ? t[i] : 0);
 	if (diff != 0)
 		return (cmd_err(out, PERR_AUTH, "wrong token"));
 	client_set_authed(c);
@@ -166,85 +112,57 @@ cmd_auth(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
-struct cmd_list {
-	const char	*glob;
-	char		**names;
-	size_t		 n;
-};
-
-static void
-cmd_list_cb(struct series *s, void *arg)
-{
-	struct cmd_list	*l = arg;
-
-	if (l->glob != NULL && !proto_glob(l->glob, series_name(s)))
-		return;
-	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
-	xasprintf(&l->names[l->n++], "%s %s", series_name(s),
-	    series_kind_name(series_kind(s)));
-}
-
-static int
-cmd_strcmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 static enum cmd_result
 cmd_list(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct cmd_list	 l = { req->argc > 0 ? req->argv[0] : NULL, NULL, 0 };
-	size_t		 i;
+	struct series	**list;
+	size_t		  n, i;
 
-	series_foreach(cmd_list_cb, &l);
-	if (l.n > 0)
-		qsort(l.names, l.n, sizeof(*l.names), cmd_strcmp);
-	evbuffer_add_printf(out, "OK %zu series\n", l.n);
-	for (i = 0; i < l.n; i++) {
-		evbuffer_add_printf(out, "%s\n", l.names[i]);
-		free(l.names[i]);
-	}
-	free(l.names);
+	n = command_list(req->argc > 0 ? req->argv[0] : NULL, &list);
+	evbuffer_add_printf(out, "OK %zu series\n", n);
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(out, "%s %s\n", series_name(list[i]),
+		    series_kind_name(series_kind(list[i])));
+	free(list);
 	return (CMD_DONE);
+}
+
+/* A refused PUT value: "VALUE reason" lines after the OK line. */
+static void
+cmd_put_refused(void *arg, const char *value, int bad_value, const char *why)
+{
+	struct evbuffer	*refused = arg;
+
+	evbuffer_add_printf(refused, "%s %s%s\n", value,
+	    bad_value ? "bad-value " : "", why);
 }
 
 /* PUT: each value accepted or refused on its own, with the reason. */
 static enum cmd_result
 cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct proto_error	 err;
-	struct series		*s;
+	struct command_put	 put;
+	struct command_put_reply reply;
 	struct evbuffer		*refused;
 	char			 why[256];
-	time_t			 now = time(NULL), when;
-	double			 v;
-	enum series_rc		 rc;
-	int			 i, nok = 0, nbad = 0, limit;
+	int			 nok, nbad;
 
-	if ((s = series_client(req->argv[0], cmd_retention, &limit, why,
-	    sizeof(why))) == NULL)
-		return (cmd_err(out, limit ? PERR_LIMIT : PERR_NAME, why));
+	put.metric = req->argv[0];
+	put.values = (const char *const *)req->argv + 1;
+	put.nvalues = (size_t)req->argc - 1;
+	put.now = time(NULL);
+	put.retention = cmd_cf->default_retention;
 	refused = evbuffer_new();
-	for (i = 1; i < req->argc; i++) {
-		if (proto_put_value(req->argv[i], now, &when, &v, &err) == -1) {
-			evbuffer_add_printf(refused, "%s bad-value %s\n",
-			    req->argv[i], err.msg);
-			nbad++;
-			continue;
-		}
-		if (!series_client_when(when, now)) {
-			evbuffer_add_printf(refused, "%s future more than "
-			    "max_future ahead\n", req->argv[i]);
-			nbad++;
-			continue;
-		}
-		if ((rc = series_submit(s, when, v)) != SERIES_OK) {
-			evbuffer_add_printf(refused, "%s %s\n", req->argv[i],
-			    series_rc_name(rc));
-			nbad++;
-		} else
-			nok++;
+	reply.refused = cmd_put_refused;
+	reply.arg = refused;
+	if ((nok = command_put(&put, &reply, why, sizeof(why))) < 0) {
+		evbuffer_free(refused);
+		/* -2: max_series */
+		return (cmd_err(out, nok == -2 ? PERR_LIMIT : PERR_NAME,
+		    why[0] != '\0' ? why : "metric names are "
+		    "plugin.instance.metric of [a-z0-9_-]"));
 	}
+	nbad = (int)put.nvalues - nok;
 	evbuffer_add_printf(out, "OK %d accepted=%d refused=%d\n", nbad, nok,
 	    nbad);
 	evbuffer_add_buffer(out, refused);
@@ -274,7 +192,7 @@ cmd_stats_cb(void *arg, const char *name, enum tally_kind kind, double v)
 	struct evbuffer	*b = arg;
 	char		 num[64];
 
-	cmd_number(num, sizeof(num), v);
+	numfmt_double(num, sizeof(num), v);
 	evbuffer_add_printf(b, "%s %s\n", name, num);
 }
 
@@ -369,7 +287,7 @@ cmd_last_done(const struct query_result *res, void *arg)
 	char		 num[64];
 
 	if (!cmd_failed(res, b)) {
-		cmd_number(num, sizeof(num), res->last_value);
+		numfmt_double(num, sizeof(num), res->last_value);
 		evbuffer_add_printf(b, "OK 1 last\n%lld %s\n",
 		    (long long)res->last_time, num);
 	}
@@ -403,7 +321,7 @@ cmd_fetch_format(struct query_result *res)
 		}
 		n = snprintf(line, sizeof(line), "%lld ", (long long)
 		    (res->start + (time_t)((i + 1) * res->step)));
-		cmd_number(line + n, sizeof(line) - n, res->rows[i]);
+		numfmt_double(line + n, sizeof(line) - n, res->rows[i]);
 		n += strlen(line + n);
 		line[n++] = '\n';
 		evbuffer_add(b, line, n);
@@ -451,7 +369,7 @@ cmd_flush_done(void *arg, int error)
 static enum cmd_result
 cmd_metric_check(const char *name, struct evbuffer *out)
 {
-	if (!series_name_valid(name)) {
+	if (!names_series_valid(name)) {
 		cmd_err(out, PERR_NAME, "metric names are "
 		    "plugin.instance.metric of [a-z0-9_-]");
 		return (CMD_DONE);
@@ -584,7 +502,7 @@ cmd_exec(struct client *c, char *line, size_t len)
 		req = xmalloc(sizeof(*req));
 	if (proto_parse(line, len, req, &err) == -1)
 		return (cmd_err(out, err.code, err.msg));
-	if (!client_authed(c) && cmd_token != NULL &&
+	if (!client_authed(c) && cmd_cf->token != NULL &&
 	    !(req->entry->flags & PROTO_F_NOAUTH))
 		return (cmd_err(out, PERR_AUTH, "authenticate first: AUTH "
 		    "token"));

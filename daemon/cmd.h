@@ -6,6 +6,8 @@
 #ifndef TALLY_CMD_H
 #define TALLY_CMD_H
 
+#include <stddef.h>
+
 struct client;
 struct config;
 struct proto_req;
@@ -16,11 +18,10 @@ enum cmd_result {
 	CMD_WAIT
 };
 
+/* Requests read conf from now on (start and reload). */
 void		 cmd_set_config(const struct config *);
 void		 cmd_shutdown(void);
 void		 cmd_set_store(struct store *);
-/* 1 if TCP clients must AUTH first. */
-int		 cmd_token_required(void);
 /* Answer a line that could not be parsed, or a request. */
 enum cmd_result	 cmd_exec(struct client *, char *line, size_t len);
 

@@ -1,19 +1,22 @@
 /*
  * config.h - the configuration file, parsed with inih into typed structs.
  *
- * Every core key is described once in a table (section, name, type, range,
- * default, reloadable, help); the same table checks unknown keys, fills
- * defaults and prints `tallyd --help-config`.  Loading never touches live
- * state: config_load() returns a fresh struct config or NULL with every
- * error collected as "file:line: message".
+ * config.c is a sink: it reads the file, knows the value types, reports
+ * errors as "file:line: message", diffs configs on reload and prints
+ * `tallyd --help-config`; it knows no subsystem.  [daemon] and [storage]
+ * are its own; every other section is registered by its owner (a table of
+ * keys, the same kind config.c keeps for its own, plus begin, end, check
+ * and free callbacks): [http] in http.c, [retention] in retention.c,
+ * [plugin] in plugin.c, [alert] in alertrule.c, [notify] in notify.c.
+ * Loading never touches live state: config_load() returns a fresh struct
+ * config or NULL with every error collected.
  */
 #ifndef TALLY_CONFIG_H
 #define TALLY_CONFIG_H
 
 #include <sys/queue.h>
+#include <stddef.h>
 #include <stdio.h>
-
-#include "alertrule.h"
 
 /* Error list: each entry is a complete "file:line: message" string. */
 struct config_errors {
@@ -24,86 +27,89 @@ void	config_error(struct config_errors *, const char *file, int line,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void	config_errors_clear(struct config_errors *);
 
-/* One archive of a retention preset. */
-struct retention_rra {
-	char		 cf[8];		/* AVERAGE, MIN, MAX, LAST */
-	double		 xff;
-	unsigned long	 steps;		/* primary points per row */
-	unsigned long	 rows;
+enum config_type {
+	CONFIG_STRING,			/* char * */
+	CONFIG_PATH,			/* char *, made absolute */
+	CONFIG_BOOL,			/* int */
+	CONFIG_INT,			/* int */
+	CONFIG_COUNT,			/* unsigned long; k, M, G suffixes */
+	CONFIG_DURATION,		/* unsigned long, ms (or seconds) */
+	CONFIG_ENUM,			/* int: index in choices */
+	CONFIG_FRACTION,		/* double in [0, 1) */
+	CONFIG_NUMBER,			/* double, any finite number */
+	CONFIG_OWN			/* the section's value callback */
 };
 
-/* A retention preset: how an RRD file is laid out. */
-struct retention {
-	char			*name;
-	unsigned long		 step;		/* seconds */
-	unsigned long		 heartbeat;	/* seconds */
-	struct retention_rra	*rra;
-	size_t			 nrra;
-	int			 builtin;
-	int			 line;		/* 0 for built-ins */
-	TAILQ_ENTRY(retention)	 entry;
+#define CONFIG_RELOAD	0x01		/* may change on reload */
+#define CONFIG_NONE_OK	0x02		/* empty means none: stored as NULL */
+#define CONFIG_SECONDS	0x04		/* duration kept in whole seconds */
+#define CONFIG_MULTI	0x08		/* may be repeated */
+#define CONFIG_METRIC	0x20		/* a series name, or empty */
+
+#define CONFIG_MS_S		1000ULL
+#define CONFIG_MS_H		(3600 * CONFIG_MS_S)
+#define CONFIG_MS_D		(24 * CONFIG_MS_H)
+#define CONFIG_MS_Y		(365 * CONFIG_MS_D)
+
+/* One key of a section. */
+struct config_key {
+	const char		*name;
+	enum config_type	 type;
+	unsigned long long	 min;		/* durations in ms */
+	unsigned long long	 max;
+	const char		*def;		/* parsed as values are */
+	const char		*defshow;	/* shown instead of def */
+	const char *const	*choices;	/* CONFIG_ENUM; NULL ends */
+	const char		*ref;		/* names a [ref NAME] section */
+	const char		*own;		/* CONFIG_OWN: its syntax */
+	int			 flags;
+	size_t			 off;		/* in the section's struct */
+	const char		*help;
 };
 
-/* A key of a plugin section that goes to the plugin's configure. */
-struct plugin_opt {
-	char		*key;
-	char		*value;
-	int		 line;
+/* A section the file does not hold but every config has (a preset). */
+struct config_builtin {
+	const char	*name;
+	const char	*about;
+	const char	*keys[8][2];
 };
 
-/* One [plugin NAME INSTANCE] section. */
-struct plugin_conf {
-	char			*plugin;	/* NAME */
-	char			*instance;	/* INSTANCE, "default" if omitted */
-	char			*file;		/* .so path; NULL: plugin_dir/NAME.so */
-	unsigned long		 interval;	/* ms */
-	unsigned long		 jitter;	/* ms; max random offset */
-	unsigned long		 timeout;	/* ms; read deadline */
-	unsigned long		 max_backoff;	/* ms */
-	char			*retention;	/* preset of its metrics;
-						   NULL: [storage] retention */
-	struct plugin_opt	*opts;
-	size_t			 nopts;
-	int			 line;		/* of the section header */
-	TAILQ_ENTRY(plugin_conf) entry;
-};
+struct config;
+struct config_parse;			/* one load in progress */
+struct config_item;			/* one section of a loaded config */
 
-/* One [alert NAME] section (alert.c, alertrule.h). */
-struct alert_conf {
-	char			*name;
-	char			*metric;	/* a series name or a glob */
-	int			 enabled;
-	struct alertrule	 rule;		/* complete once loaded */
-	char			**notify;	/* [notify NAME]s to tell */
-	size_t			 nnotify;
-	int			 line;		/* of the section header */
-	/* as written; parsed into rule when the section ends */
-	char			*window, *compare, *per, *period;
-	char			*deadline, *warning, *critical, *hysteresis;
-	char			*notify_list;
-	int			 notify_line;
-	double			 clear_below, clear_above;
-	TAILQ_ENTRY(alert_conf)	 entry;
-};
-
-enum notify_type {
-	NOTIFY_LOG,
-	NOTIFY_EXEC,
-	NOTIFY_WEBHOOK
-};
-
-/* One [notify NAME] section (notify.c). */
-struct notify_conf {
-	char			*name;
-	int			 type;		/* enum notify_type */
-	char			*command;	/* exec: argv, no shell */
-	char			*url;		/* webhook: http(s)://... */
-	char			*ca_file;	/* webhook: CAs for https */
-	unsigned long		 timeout;	/* ms */
-	int			 retries;
-	unsigned long		 backoff;	/* ms before the first retry */
-	int			 line;
-	TAILQ_ENTRY(notify_conf) entry;
+/* A kind of section, registered by its owner. */
+struct config_section {
+	const char		*word;		/* [word ...] */
+	int			 minw, maxw;	/* words in the header */
+	const char		*usage;		/* "[alert NAME]" */
+	const char		*head;		/* --help-config heading */
+	const char		*noun[2];	/* "plugin": "bad plugin name" */
+	const char		*reftype;	/* what keys naming one
+						   are: "retention preset" */
+	const struct config_key	*keys;
+	size_t			 nkeys;
+	const struct config_builtin *builtins;
+	size_t			 nbuiltins;
+	/*
+	 * A single section ([http]): size bytes, allocated with every
+	 * config and filled with defaults; its keys without CONFIG_RELOAD
+	 * keep their old values on reload.  Otherwise named sections: begin
+	 * makes the struct keys go into (NULL if the header is refused),
+	 * end finishes it when the section ends and returns what the config
+	 * keeps (base itself, or what was built from it).
+	 */
+	size_t			 size;
+	void			*(*begin)(struct config_parse *,
+				    const char *name, const char *instance);
+	/* CONFIG_OWN keys, and keys not in the table: -1 if unknown. */
+	int			 (*value)(struct config_parse *, void *base,
+				    const char *key, const char *value);
+	void			*(*end)(struct config_parse *, void *base);
+	/* After the whole file: checks across sections. */
+	void			 (*check)(struct config_parse *);
+	/* Frees one section's data, its table's strings too. */
+	void			 (*free)(void *);
 };
 
 struct config {
@@ -145,24 +151,15 @@ struct config {
 	unsigned long	 write_delay;		/* ms a value may wait to batch */
 	char		*default_retention;
 
-	/* [http] */
-	char		*http_listen;		/* host:port; NULL: no gateway */
-	char		*http_token;		/* NULL: read-only gateway */
-	unsigned long	 http_max_headers;	/* bytes: request line, headers */
-	unsigned long	 http_max_body;		/* bytes */
-	int		 http_max_requests;	/* waiting on queries at once */
-	int		 http_max_connections;
-	unsigned long	 http_header_timeout;	/* ms to send a request */
-	unsigned long	 http_timeout;		/* ms */
-	char		*http_dashboard_dir;
-	char		*http_counter_total;	/* metric; NULL: no counter */
-	char		*http_counter_online;	/* metric; NULL: none */
-
-	TAILQ_HEAD(, retention)	  retentions;	/* built-ins first */
-	TAILQ_HEAD(, plugin_conf) plugins;	/* in file order */
-	TAILQ_HEAD(, alert_conf)  alerts;	/* in file order */
-	TAILQ_HEAD(, notify_conf) notifiers;
+	TAILQ_HEAD(, config_item) items;	/* sections, in file order */
+	void		*single[16];		/* by registration */
 };
+
+/*
+ * Register a kind of section before any config_load; --help-config shows
+ * them in this order, after [daemon] and [storage].
+ */
+void		 config_register(const struct config_section *);
 
 /*
  * Parse path into a new config.  On any error returns NULL and appends every
@@ -172,23 +169,39 @@ struct config {
 struct config	*config_load(const char *path, struct config_errors *errs);
 void		 config_free(struct config *);
 
-const struct retention	*config_retention(const struct config *,
-			    const char *name);
-/* 1 if two plugin sections would run the same way (same keys, values). */
-int		 config_plugin_same(const struct plugin_conf *,
-		    const struct plugin_conf *);
+/* The sections of a kind in file order (built-ins first); NULL after. */
+struct config_item *config_next(const struct config *,
+		    const struct config_section *, struct config_item *);
+#define CONFIG_FOREACH(it, cf, sec)					\
+	for ((it) = config_next((cf), (sec), NULL); (it) != NULL;	\
+	    (it) = config_next((cf), (sec), (it)))
+void		*config_data(const struct config_item *);
+int		 config_builtin(const struct config_item *);
+/* The data of [word name], or NULL. */
+void		*config_find(const struct config *, const char *word,
+		    const char *name);
+/* The data of a single section (section.size), or NULL if unregistered. */
+void		*config_single(const struct config *,
+		    const struct config_section *);
+
+/* For sections' callbacks: the load in progress. */
+void		 config_perr(struct config_parse *, int line, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+int		 config_line(const struct config_parse *);
+const char	*config_secname(const struct config_parse *);
+struct config	*config_loading(const struct config_parse *);
+size_t		 config_nerrors(const struct config_parse *);
+/* Line of a key of this section: 0 if unset, negative if it was bad. */
+int		 config_seen(const struct config_parse *, const char *key);
+/* Free the strings a section's table put into base. */
+void		 config_free_keys(const struct config_section *, void *base);
+
 /* Names of core keys that differ and cannot change on reload; or NULL. */
 char		*config_unreloadable(const struct config *old,
 		    const struct config *new);
 /* Copy the keys that cannot change on reload from old into new. */
 void		 config_keep_unreloadable(struct config *new,
 		    const struct config *old);
-/*
- * Parse a duration: seconds, or numbers with units ms, s, m, h, d, w, y
- * (365d), e.g. "90", "1h30m".  Returns milliseconds; on error returns 0 and
- * sets *errstr to why (strtonum(3) style), else sets it to NULL.
- */
-unsigned long long config_duration(const char *, const char **errstr);
 /* Print every key with its type, range, default and help. */
 void		 config_print_help(FILE *);
 

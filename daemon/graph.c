@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "graph.h"
-#include "series.h"
+#include "names.h"
 #include "xmalloc.h"
 
 #define GRAPH_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -27,7 +27,7 @@
 #define GRAPH_SHOW_LEN		(4 * GRAPH_SHOW_MAX + 4)
 #define GRAPH_LEGEND_LEN	(2 * (GRAPH_NAME_MAX + 32) + 4)
 
-_Static_assert(GRAPH_NAME_MAX >= SERIES_NAME_MAX,
+_Static_assert(GRAPH_NAME_MAX >= NAMES_SERIES_MAX,
     "a valid series name fits a graph_spec");
 
 enum graph_key {
@@ -143,7 +143,7 @@ graph_set_metric(struct graph_spec *gs, const char *v,
 	if (gs->nmetrics == GRAPH_METRICS_MAX)
 		return (proto_error_set(err, PERR_ARGS,
 		    "too many metrics (max %d)", GRAPH_METRICS_MAX));
-	if (!series_name_valid(v)) {
+	if (!names_series_valid(v)) {
 		proto_quote(show, sizeof(show), v, GRAPH_SHOW_MAX);
 		return (proto_error_set(err, PERR_NAME,
 		    "bad metric name \"%s\"", show));
@@ -215,29 +215,26 @@ graph_set_compare(struct graph_spec *gs, const char *v,
 	return (0);
 }
 
-/* One key=value word: find the key, refuse repeats, set the field. */
+/* One key (klen bytes) and its value: find it, refuse repeats, set it. */
 static int
-graph_word(struct graph_spec *gs, struct graph_parse *gp, const char *word,
-    time_t now, struct proto_error *err)
+graph_pair(struct graph_spec *gs, struct graph_parse *gp, const char *key,
+    size_t klen, const char *v, time_t now, struct proto_error *err)
 {
-	char		 show[GRAPH_SHOW_LEN];
-	const char	*eq, *v;
-	size_t		 klen, k;
+	char		 show[GRAPH_SHOW_LEN], *word;
+	size_t		 k;
 
-	proto_quote(show, sizeof(show), word, GRAPH_SHOW_MAX);
-	if ((eq = strchr(word, '=')) == NULL)
-		return (proto_error_set(err, PERR_ARGS,
-		    "expected key=value, got \"%s\"", show));
-	klen = eq - word;
-	v = eq + 1;
 	for (k = 0; k < GK__MAX; k++) {
 		if (strlen(graph_keys[k]) == klen &&
-		    memcmp(graph_keys[k], word, klen) == 0)
+		    memcmp(graph_keys[k], key, klen) == 0)
 			break;
 	}
-	if (k == GK__MAX)
+	if (k == GK__MAX) {
+		xasprintf(&word, "%.*s=%s", (int)klen, key, v);
+		proto_quote(show, sizeof(show), word, GRAPH_SHOW_MAX);
+		free(word);
 		return (proto_error_set(err, PERR_ARGS,
 		    "unknown key in \"%s\"", show));
+	}
 	if (k != GK_METRIC && k != GK_LABEL && gp->seen[k])
 		return (proto_error_set(err, PERR_ARGS, "%s given twice",
 		    graph_keys[k]));
@@ -267,15 +264,32 @@ graph_word(struct graph_spec *gs, struct graph_parse *gp, const char *word,
 	}
 }
 
-int
-graph_spec_parse(const struct proto_req *req, time_t now,
-    struct graph_spec *gs, struct proto_error *err)
-{
-	struct graph_parse	 gp;
-	int			 i;
+static int	graph_spec_check(const struct graph_spec *,
+		    struct proto_error *);
 
+/* One key=value word of GRAPH. */
+static int
+graph_word(struct graph_spec *gs, struct graph_parse *gp, const char *word,
+    time_t now, struct proto_error *err)
+{
+	char		 show[GRAPH_SHOW_LEN];
+	const char	*eq;
+
+	if ((eq = strchr(word, '=')) == NULL) {
+		proto_quote(show, sizeof(show), word, GRAPH_SHOW_MAX);
+		return (proto_error_set(err, PERR_ARGS,
+		    "expected key=value, got \"%s\"", show));
+	}
+	return (graph_pair(gs, gp, word, (size_t)(eq - word), eq + 1, now,
+	    err));
+}
+
+/* Defaults of a spec, before its words. */
+static void
+graph_spec_init(struct graph_spec *gs, struct graph_parse *gp, time_t now)
+{
 	memset(gs, 0, sizeof(*gs));
-	memset(&gp, 0, sizeof(gp));
+	memset(gp, 0, sizeof(*gp));
 	gs->width = GRAPH_WIDTH_DEFAULT;
 	gs->height = GRAPH_HEIGHT_DEFAULT;
 	gs->format = GRAPH_PNG;
@@ -283,10 +297,43 @@ graph_spec_parse(const struct proto_req *req, time_t now,
 	snprintf(gs->cf, sizeof(gs->cf), "AVERAGE");
 	gs->end = now;
 	gs->start = now - 86400;
+}
+
+int
+graph_spec_parse(const struct proto_req *req, time_t now,
+    struct graph_spec *gs, struct proto_error *err)
+{
+	struct graph_parse	 gp;
+	int			 i;
+
+	graph_spec_init(gs, &gp, now);
 	for (i = 0; i < req->argc; i++) {
 		if (graph_word(gs, &gp, req->argv[i], now, err) == -1)
 			return (-1);
 	}
+	return (graph_spec_check(gs, err));
+}
+
+int
+graph_spec_parse_pairs(const char *const *keys, const char *const *values,
+    int n, time_t now, struct graph_spec *gs, struct proto_error *err)
+{
+	struct graph_parse	 gp;
+	int			 i;
+
+	graph_spec_init(gs, &gp, now);
+	for (i = 0; i < n; i++) {
+		if (graph_pair(gs, &gp, keys[i], strlen(keys[i]), values[i],
+		    now, err) == -1)
+			return (-1);
+	}
+	return (graph_spec_check(gs, err));
+}
+
+/* What holds only of the spec as a whole. */
+static int
+graph_spec_check(const struct graph_spec *gs, struct proto_error *err)
+{
 	if (gs->nmetrics == 0)
 		return (proto_error_set(err, PERR_ARGS,
 		    "metric= is required"));
@@ -468,7 +515,10 @@ graph_build(const struct graph_spec *gs, const char *const *paths,
 	graph_draw(gs, gb);
 }
 
-/* Paths come from series_path, but one that breaks DEF syntax is refused. */
+/*
+ * Paths come from names_series_path, but one that breaks DEF syntax is
+ * refused.
+ */
 static int
 graph_paths_ok(const struct graph_spec *gs, const char *const *paths)
 {

@@ -32,7 +32,7 @@
 #include "proto.h"
 
 #define GRAPH_METRICS_MAX	8
-#define GRAPH_NAME_MAX		258	/* >= SERIES_NAME_MAX, checked */
+#define GRAPH_NAME_MAX		258	/* >= NAMES_SERIES_MAX, checked */
 #define GRAPH_WIDTH_MIN		100
 #define GRAPH_WIDTH_MAX		3000
 #define GRAPH_WIDTH_DEFAULT	600
@@ -64,6 +64,10 @@ struct graph_spec {
 /* Parse and validate req's words (after GRAPH).  0, or -1 with err. */
 int	graph_spec_parse(const struct proto_req *, time_t now,
 	    struct graph_spec *, struct proto_error *err);
+/* The same from keys and values already apart (HTTP's parameters). */
+int	graph_spec_parse_pairs(const char *const *keys,
+	    const char *const *values, int n, time_t now, struct graph_spec *,
+	    struct proto_error *err);
 /*
  * The canonical text of a spec: the render cache's key.  Fields come in a
  * fixed order whatever the order of the words, so equal specs give equal
@@ -73,7 +77,7 @@ void	graph_spec_key(const struct graph_spec *, char *buf, size_t len);
 
 /*
  * rrd_graph arguments for a spec whose metric i is stored in paths[i]
- * (absolute, produced by series_path, so safe).  Output goes to "-" (in
+ * (absolute, produced by names_series_path, so safe).  Output goes to "-" (in
  * memory).  rrdcached, if not NULL, is passed with --daemon; if NULL,
  * librrd still honours RRDCACHED_ADDRESS from the environment.  Returns
  * argc and fills argv (NULL-terminated) with strings allocated in one

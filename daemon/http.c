@@ -44,12 +44,16 @@
 #include <event2/keyvalq_struct.h>
 
 #include "alert.h"
+#include "command.h"
 #include "compat.h"
 #include "config.h"
 #include "graph.h"
 #include "http.h"
 #include "httpconn.h"
+#include "json.h"
 #include "log.h"
+#include "names.h"
+#include "numfmt.h"
 #include "proto.h"
 #include "query.h"
 #include "series.h"
@@ -86,7 +90,7 @@ struct http_wait {
 	struct evhttp_connection	*evcon;	/* to match the close cb */
 	int				 orphan; /* client left: free req */
 	int				 head;
-	char				 metric[SERIES_NAME_MAX + 1];
+	char				 metric[NAMES_SERIES_MAX + 1];
 	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
 	TAILQ_ENTRY(http_wait)		 entry;
@@ -157,73 +161,79 @@ static TAILQ_HEAD(, http_wait)	 http_waits =
     TAILQ_HEAD_INITIALIZER(http_waits);
 static int			 http_nwaits;
 static uint64_t			 http_next_id = 1;
-static int			 http_max_requests = 64;
-static unsigned long		 http_cache_ms = 5000;
-static char			*http_token;
-static char			*http_counter_total;
-static char			*http_counter_online;
-static char			*http_retention;
+/* The config in force (main's, replaced on reload) and its [http]. */
+static const struct config	*http_cf;
+static const struct http_conf	*http_hc;
 static struct log_limit		 http_ll_busy;
+
+#define H(f)	offsetof(struct http_conf, f)
+
+static const struct config_key http_keys[] = {
+	{ .name = "listen", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK, .off = H(listen),
+	  .help = "address of the HTTP gateway and dashboard, host:port "
+	  "(loopback unless you mean it, e.g. 127.0.0.1:8080); empty: off" },
+	{ .name = "token", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD,
+	  .off = H(token),
+	  .help = "if set, POST or PUT /api/v1/put with \"Authorization: "
+	  "Bearer TOKEN\" stores values; empty: only GET and HEAD" },
+	{ .name = "max_headers", .type = CONFIG_COUNT,
+	  .min = 1024, .max = 1048576, .def = "8192", .flags = CONFIG_RELOAD,
+	  .off = H(max_headers),
+	  .help = "bytes of request line and headers; more is refused" },
+	{ .name = "max_body", .type = CONFIG_COUNT,
+	  .min = 0, .max = 67108864, .def = "65536", .flags = CONFIG_RELOAD,
+	  .off = H(max_body),
+	  .help = "bytes of a request body (values sent to /api/v1/put); "
+	  "more is refused" },
+	{ .name = "max_requests", .type = CONFIG_INT,
+	  .min = 1, .max = 65536, .def = "64", .flags = CONFIG_RELOAD,
+	  .off = H(max_requests),
+	  .help = "graph and series requests waiting for an answer at once; "
+	  "more get 503" },
+	{ .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 1000, .max = CONFIG_MS_H, .def = "30s",
+	  .flags = CONFIG_RELOAD, .off = H(timeout),
+	  .help = "a connection idle this long, reading a request or "
+	  "writing an answer, is closed" },
+	{ .name = "max_connections", .type = CONFIG_INT,
+	  .min = 1, .max = 65536, .def = "2048", .flags = CONFIG_RELOAD,
+	  .off = H(max_connections),
+	  .help = "HTTP connections open at once; past it the longest idle "
+	  "one gives way to a new one" },
+	{ .name = "header_timeout", .type = CONFIG_DURATION,
+	  .min = 1000, .max = CONFIG_MS_H, .def = "10s",
+	  .flags = CONFIG_RELOAD, .off = H(header_timeout),
+	  .help = "a connection must send a whole request within this long "
+	  "of connecting or of its last answer, however slowly it trickles" },
+	{ .name = "dashboard_dir", .type = CONFIG_PATH,
+	  .def = TALLY_DATADIR "/dashboard", .flags = CONFIG_RELOAD,
+	  .off = H(dashboard_dir),
+	  .help = "directory of the dashboard files (index.html, app.js, "
+	  "style.css, counter.js), read at start and on reload" },
+	{ .name = "counter_total", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD | CONFIG_METRIC,
+	  .off = H(counter_total),
+	  .help = "metric whose last value is the visitor counter's total, "
+	  "e.g. traffic.site.visits.total; empty: no /counter.json" },
+	{ .name = "counter_online", .type = CONFIG_STRING,
+	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD | CONFIG_METRIC,
+	  .off = H(counter_online),
+	  .help = "metric whose last value is the visitors online now, e.g. "
+	  "traffic.site.online" },
+};
+
+const struct config_section http_section = {
+	.word = "http", .minw = 1, .maxw = 1, .usage = "[http]",
+	.head = "[http]", .keys = http_keys, .nkeys = HTTP_NITEMS(http_keys),
+	.size = sizeof(struct http_conf)
+};
 
 static void	http_error(struct evhttp_request *, int, int, const char *,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 
 /* ---- JSON and hashing */
-
-/* A string as JSON; bytes that are not UTF-8 become U+FFFD. */
-static void
-http_json_str(struct evbuffer *b, const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	int			 n, i;
-
-	evbuffer_add(b, "\"", 1);
-	while (*p != '\0') {
-		if (*p == '"' || *p == '\\') {
-			evbuffer_add_printf(b, "\\%c", *p++);
-			continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			evbuffer_add_printf(b, "\\u%04x", *p++);
-			continue;
-		}
-		n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 :
-		    (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 &&
-		    *p <= 0xf4 ? 3 : -1;
-		for (i = 1; n > 0 && i <= n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = -1;
-		if (n == -1) {
-			evbuffer_add(b, "\\ufffd", 6);
-			p++;
-			continue;
-		}
-		evbuffer_add(b, p, n + 1);
-		p += n + 1;
-	}
-	evbuffer_add(b, "\"", 1);
-}
-
-/* A number as JSON text: the shortest that reads back the same; null. */
-static const char *
-http_num_text(char *buf, size_t len, double v)
-{
-	if (!isfinite(v))
-		return ("null");
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
-	return (buf);
-}
-
-static void
-http_json_num(struct evbuffer *b, double v)
-{
-	char		 buf[64];
-	const char	*t = http_num_text(buf, sizeof(buf), v);
-
-	evbuffer_add(b, t, strlen(t));
-}
 
 /* An entity tag: FNV-1a over the bytes, quoted. */
 static void
@@ -336,9 +346,9 @@ http_error(struct evhttp_request *req, int head, int status, const char *code,
 		fatal("%s", __func__);
 	va_end(ap);
 	evbuffer_add_printf(b, "{\"error\":{\"code\":");
-	http_json_str(b, code);
+	json_string(b, code);
 	evbuffer_add_printf(b, ",\"message\":");
-	http_json_str(b, msg);
+	json_string(b, msg);
 	evbuffer_add_printf(b, "}}\n");
 	free(msg);
 	http_header(req, "Cache-Control", "no-store");
@@ -379,7 +389,7 @@ http_wait_new(struct http_call *c)
 	struct http_wait	*w;
 	unsigned long		 n;
 
-	if (http_nwaits >= http_max_requests) {
+	if (http_nwaits >= http_hc->max_requests) {
 		if (log_limit_ok(&http_ll_busy, time(NULL), 60, &n))
 			log_warnx("http: %d requests waiting; refusing more "
 			    "(%lu more refused)", http_nwaits, n);
@@ -589,21 +599,18 @@ int
 http_graph_args(const struct evkeyvalq *params, time_t now,
     struct graph_spec *spec, struct proto_error *err)
 {
-	struct proto_req	*pr;
-	struct evkeyval		*kv;
-	int			 i, rc;
+	const char	*keys[HTTP_PARAMS_MAX];
+	const char	*values[HTTP_PARAMS_MAX];
+	struct evkeyval	*kv;
+	int		 n = 0;
 
-	pr = xcalloc(1, sizeof(*pr));
 	TAILQ_FOREACH(kv, params, next) {
-		if (pr->argc == PROTO_ARGS_MAX)
+		if (n == HTTP_PARAMS_MAX)	/* http_query_parse refused more */
 			break;
-		xasprintf(&pr->argv[pr->argc++], "%s=%s", kv->key, kv->value);
+		keys[n] = kv->key;
+		values[n++] = kv->value;
 	}
-	rc = graph_spec_parse(pr, now, spec, err);
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	return (rc);
+	return (graph_spec_parse_pairs(keys, values, n, now, spec, err));
 }
 
 /* A render came back: the image with its validators, 304, or the error. */
@@ -624,8 +631,9 @@ http_graph_done(const struct query_result *res, void *arg)
 	}
 	http_etag(etag, sizeof(etag), res->image, res->image_len);
 	http_header(req, "ETag", etag);
-	if (http_cache_ms >= 1000)
-		snprintf(cc, sizeof(cc), "max-age=%lu", http_cache_ms / 1000);
+	if (http_cf->graph_cache >= 1000)
+		snprintf(cc, sizeof(cc), "max-age=%lu",
+		    http_cf->graph_cache / 1000);
 	else
 		snprintf(cc, sizeof(cc), "no-cache");
 	http_header(req, "Cache-Control", cc);
@@ -638,7 +646,7 @@ http_graph_done(const struct query_result *res, void *arg)
 	http_send(req, head, 200, res->mime, b);
 }
 
-/* The parameters become GRAPH's key=value words, parsed by graph.c. */
+/* The parameters are GRAPH's keys and values, parsed by graph.c. */
 static void
 http_graph(struct http_call *c)
 {
@@ -663,7 +671,7 @@ http_series_done(const struct query_result *res, void *arg)
 {
 	struct evhttp_request	*req;
 	struct evbuffer		*b;
-	char			 metric[SERIES_NAME_MAX + 1];
+	char			 metric[NAMES_SERIES_MAX + 1];
 	char			 num[64], point[128];
 	size_t			 i;
 	int			 head, n;
@@ -683,7 +691,7 @@ http_series_done(const struct query_result *res, void *arg)
 	}
 	b = evbuffer_new();
 	evbuffer_add_printf(b, "{\"metric\":");
-	http_json_str(b, metric);
+	json_string(b, metric);
 	evbuffer_add_printf(b, ",\"cf\":\"%s\",\"step\":%lu,\"start\":%lld,"
 	    "\"end\":%lld,\"points\":[", res->cf, res->step,
 	    (long long)res->start, (long long)(res->start +
@@ -691,7 +699,7 @@ http_series_done(const struct query_result *res, void *arg)
 	for (i = 0; i < res->nrows; i++) {
 		n = snprintf(point, sizeof(point), "%s[%lld,%s]",
 		    i > 0 ? "," : "", (long long)(res->start +
-		    (time_t)((i + 1) * res->step)), http_num_text(num,
+		    (time_t)((i + 1) * res->step)), json_number_text(num,
 		    sizeof(num), res->rows[i]));
 		evbuffer_add(b, point, (size_t)n);
 	}
@@ -784,25 +792,14 @@ int
 http_series_args(const struct evkeyvalq *params, time_t now,
     struct proto_fetch *f, struct proto_error *err)
 {
-	struct proto_req	*pr;
-	const char		*metric, *res;
-	int			 rc, i;
+	const char	*metric;
 
 	if ((metric = evhttp_find_header(params, "metric")) == NULL)
 		return (proto_error_set(err, PERR_ARGS, "metric= is required"));
-	pr = xcalloc(1, sizeof(*pr));
-	pr->argv[pr->argc++] = xstrdup(metric);
-	pr->argv[pr->argc++] = xstrdup(http_find(params, "start", "-1d"));
-	pr->argv[pr->argc++] = xstrdup(http_find(params, "end", "now"));
-	pr->argv[pr->argc++] = xstrdup(http_find(params, "cf", "AVERAGE"));
-	if ((res = evhttp_find_header(params, "resolution")) != NULL)
-		pr->argv[pr->argc++] = xstrdup(res);
-	rc = proto_fetch_args(pr, now, f, err);
-	f->metric = metric;	/* argv is freed below; metric lives on */
-	for (i = 0; i < pr->argc; i++)
-		free(pr->argv[i]);
-	free(pr);
-	return (rc);
+	return (proto_fetch_parse(metric, http_find(params, "start", "-1d"),
+	    http_find(params, "end", "now"), http_find(params, "cf",
+	    "AVERAGE"), evhttp_find_header(params, "resolution"), now, f,
+	    err));
 }
 
 /* metric, start, end, cf, resolution: FETCH's arguments, by name. */
@@ -824,7 +821,7 @@ http_series(struct http_call *c)
 		    "metric= is required");
 		return;
 	}
-	if (!series_name_valid(metric)) {
+	if (!names_series_valid(metric)) {
 		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
 		    "bad metric name \"%s\"", http_show(show, sizeof(show),
 		    metric));
@@ -850,30 +847,11 @@ struct http_list {
 	size_t		  n;
 };
 
-static void
-http_list_cb(struct series *s, void *arg)
-{
-	struct http_list	*l = arg;
-
-	l->s = xreallocarray(l->s, l->n + 1, sizeof(*l->s));
-	l->s[l->n++] = s;
-}
-
-static int
-http_list_cmp(const void *a, const void *b)
-{
-	return (strcmp(series_name(*(struct series *const *)a),
-	    series_name(*(struct series *const *)b)));
-}
-
 /* Every series, sorted by name (series are never freed while we run). */
 static void
 http_list(struct http_list *l)
 {
-	memset(l, 0, sizeof(*l));
-	series_foreach(http_list_cb, l);
-	if (l->n > 0)
-		qsort(l->s, l->n, sizeof(*l->s), http_list_cmp);
+	l->n = command_list(NULL, &l->s);
 }
 
 /* Endpoints without parameters refuse any (400), so typos show. */
@@ -895,14 +873,14 @@ http_metrics_json(const struct http_batch *bt)
 	evbuffer_add_printf(b, "{\"metrics\":[");
 	for (i = 0; i < bt->n; i++) {
 		evbuffer_add_printf(b, "%s{\"name\":", i > 0 ? "," : "");
-		http_json_str(b, series_name(bt->s[i]));
+		json_string(b, series_name(bt->s[i]));
 		evbuffer_add_printf(b, ",\"kind\":\"%s\",\"unit\":",
 		    series_kind_name(series_kind(bt->s[i])));
-		http_json_str(b, series_unit(bt->s[i]));
+		json_string(b, series_unit(bt->s[i]));
 		if (bt->have[i]) {
 			evbuffer_add_printf(b, ",\"time\":%lld,\"value\":",
 			    (long long)bt->when[i]);
-			http_json_num(b, bt->value[i]);
+			json_number(b, bt->value[i]);
 		} else
 			evbuffer_add_printf(b, ",\"time\":null,\"value\":null");
 		evbuffer_add(b, "}", 1);
@@ -971,7 +949,7 @@ http_metrics(struct http_call *c)
 		    &bt->value[i]) == 0;
 		missing += !bt->have[i];
 	}
-	if (missing == 0 || http_nwaits >= http_max_requests ||
+	if (missing == 0 || http_nwaits >= http_hc->max_requests ||
 	    (w = http_wait_new(c)) == NULL) {
 		http_json(c->req, c->head, http_metrics_json(bt));
 		http_batch_free(bt);
@@ -1036,7 +1014,7 @@ http_prometheus(struct http_call *c)
 {
 	struct http_list	 l;
 	struct evbuffer		*b;
-	char			 name[SERIES_NAME_MAX + 8];
+	char			 name[NAMES_SERIES_MAX + 8], num[NUMFMT_LEN];
 	time_t			 when;
 	double			 v;
 	size_t			 i;
@@ -1063,8 +1041,10 @@ http_prometheus(struct http_call *c)
 			evbuffer_add_printf(b, "NaN\n");
 		else if (isinf(v))
 			evbuffer_add_printf(b, "%sInf\n", v > 0 ? "+" : "-");
-		else
-			evbuffer_add_printf(b, "%.17g\n", v);
+		else {
+			numfmt_double(num, sizeof(num), v);
+			evbuffer_add_printf(b, "%s\n", num);
+		}
 	}
 	free(l.s);
 	http_header(c->req, "Cache-Control", "no-store");
@@ -1102,16 +1082,16 @@ http_counter(struct http_call *c)
 	if (http_no_params(c) == -1)
 		return;
 	http_header(c->req, "Access-Control-Allow-Origin", "*");
-	if (http_counter_total == NULL) {
+	if (http_hc->counter_total == NULL) {
 		http_error(c->req, c->head, 404, proto_err_name(PERR_NOTFOUND),
 		    "no visitor counter: set counter_total in [http]");
 		return;
 	}
 	b = evbuffer_new();
 	evbuffer_add(b, "{", 1);
-	http_counter_field(b, "visits_total", http_counter_total, &updated);
+	http_counter_field(b, "visits_total", http_hc->counter_total, &updated);
 	evbuffer_add(b, ",", 1);
-	http_counter_field(b, "online", http_counter_online, &updated);
+	http_counter_field(b, "online", http_hc->counter_online, &updated);
 	if (updated > 0)
 		evbuffer_add_printf(b, ",\"updated\":%lld}\n",
 		    (long long)updated);
@@ -1135,40 +1115,27 @@ http_authorized(struct evhttp_request *req)
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
 		return (0);
 	t = h + 7;
-	n = strlen(http_token);
+	n = strlen(http_hc->token);
 	m = strlen(t);
 	diff = n != m;
 	for (i = 0; i < n; i++)
-		diff |= http_token[i] ^ (i < m ? t[i] : 0);
+		diff |= http_hc->token[i] ^ (i < m ? t[i] : 0);
 	return (diff == 0);
 }
 
-/* Store one "TIME:VALUE"; a refusal is added to refused as JSON. */
-static int
-http_put_one(struct series *s, const char *word, time_t now,
-    struct evbuffer *refused)
+/* A refused value, added to the "refused" array. */
+static void
+http_put_refused(void *arg, const char *value, int bad_value, const char *why)
 {
-	struct proto_error	 err;
-	enum series_rc		 rc;
-	time_t			 when;
-	double			 v;
-	const char		*why;
+	struct evbuffer	*refused = arg;
 
-	if (proto_put_value(word, now, &when, &v, &err) == -1)
-		why = err.msg;
-	else if (!series_client_when(when, now))
-		why = "future: more than max_future ahead";
-	else if ((rc = series_submit(s, when, v)) != SERIES_OK)
-		why = series_rc_name(rc);
-	else
-		return (1);
+	(void)bad_value;
 	evbuffer_add_printf(refused, "%s{\"value\":",
 	    evbuffer_get_length(refused) > 0 ? "," : "");
-	http_json_str(refused, word);
+	json_string(refused, value);
 	evbuffer_add_printf(refused, ",\"reason\":");
-	http_json_str(refused, why);
+	json_string(refused, why);
 	evbuffer_add(refused, "}", 1);
-	return (0);
 }
 
 /* The request's value words: value= parameters, then the body's words. */
@@ -1206,13 +1173,14 @@ static void
 http_put(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "value", NULL };
-	struct series	*s;
-	struct evbuffer	*b, *refused;
-	const char	*metric;
-	char		**words, *body, why[256], show[4 * HTTP_SHOW_MAX + 4];
-	size_t		 n, i, nok = 0;
-	time_t		 now = time(NULL);
-	int		 limit;
+	struct command_put	 put;
+	struct command_put_reply reply;
+	struct evbuffer		*b, *refused;
+	const char		*metric;
+	char			**words, *body, why[256];
+	char			 show[4 * HTTP_SHOW_MAX + 4];
+	size_t			 n;
+	int			 nok;
 
 	if (!http_authorized(c->req)) {
 		http_header(c->req, "WWW-Authenticate",
@@ -1224,7 +1192,7 @@ http_put(struct http_call *c)
 	if (http_params_check(c, names, "value") == -1)
 		return;
 	if ((metric = http_param(c, "metric", NULL)) == NULL ||
-	    !series_name_valid(metric)) {
+	    !names_series_valid(metric)) {
 		http_error(c->req, c->head, 400, proto_err_name(PERR_NAME),
 		    "bad metric name \"%s\"", http_show(show, sizeof(show),
 		    metric != NULL ? metric : ""));
@@ -1235,23 +1203,33 @@ http_put(struct http_call *c)
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
 		    "send 1 to %d TIME:VALUE words as value= or in the body",
 		    HTTP_PUT_MAX);
-	} else if ((s = series_client(metric, http_retention, &limit, why,
-	    sizeof(why))) == NULL) {
-		http_error(c->req, c->head, limit ? 403 : 400,
-		    proto_err_name(limit ? PERR_LIMIT : PERR_NAME), "%s", why);
 	} else {
+		put.metric = metric;
+		put.values = (const char *const *)words;
+		put.nvalues = n;
+		put.now = time(NULL);
+		put.retention = http_cf->default_retention;
 		refused = evbuffer_new();
-		for (i = 0; i < n; i++)
-			nok += http_put_one(s, words[i], now, refused);
+		reply.refused = http_put_refused;
+		reply.arg = refused;
+		if ((nok = command_put(&put, &reply, why, sizeof(why))) < 0) {
+			evbuffer_free(refused);
+			/* -2: max_series */
+			http_error(c->req, c->head, nok == -2 ? 403 : 400,
+			    proto_err_name(nok == -2 ? PERR_LIMIT : PERR_NAME),
+			    "%s", why);
+			goto out;
+		}
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "{\"metric\":");
-		http_json_str(b, metric);
-		evbuffer_add_printf(b, ",\"accepted\":%zu,\"refused\":[", nok);
+		json_string(b, metric);
+		evbuffer_add_printf(b, ",\"accepted\":%d,\"refused\":[", nok);
 		evbuffer_add_buffer(b, refused);
 		evbuffer_add_printf(b, "]}\n");
 		evbuffer_free(refused);
 		http_json(c->req, c->head, b);
 	}
+out:
 	free(words);
 	free(body);
 }
@@ -1298,11 +1276,11 @@ http_method_ok(struct http_call *c, const struct http_route *rt)
 				    m == EVHTTP_REQ_PUT;
 
 	c->head = m == EVHTTP_REQ_HEAD;
-	if (rt->write && write && http_token != NULL)
+	if (rt->write && write && http_hc->token != NULL)
 		return (1);
 	if (!rt->write && (m == EVHTTP_REQ_GET || c->head))
 		return (1);
-	if (rt->write && http_token == NULL) {
+	if (rt->write && http_hc->token == NULL) {
 		http_header(c->req, "Allow", "");
 		http_error(c->req, c->head, 405, "method-not-allowed",
 		    "writes are off: set token in [http]");
@@ -1415,44 +1393,34 @@ http_files_load(const char *dir, int to_stderr)
 int
 http_open(const struct config *conf)
 {
-	if (conf->http_listen == NULL)
+	const struct http_conf	*hc = config_single(conf, &http_section);
+
+	if (hc->listen == NULL)
 		return (0);
-	if ((http_fd = util_tcp_listen("[http] listen",
-	    conf->http_listen)) == -1)
+	if ((http_fd = util_tcp_listen("[http] listen", hc->listen)) == -1)
 		return (-1);
-	http_files_load(conf->http_dashboard_dir, 1);
+	http_files_load(hc->dashboard_dir, 1);
 	return (0);
 }
 
-/* Copy what requests need from conf; set evhttp's limits if running. */
+/* Requests read conf from now on; set evhttp's limits if running. */
 static void
 http_set_config(const struct config *conf)
 {
 	struct timeval	 tv;
 
-	free(http_token);
-	free(http_counter_total);
-	free(http_counter_online);
-	free(http_retention);
-	http_token = conf->http_token != NULL ? xstrdup(conf->http_token) :
-	    NULL;
-	http_counter_total = conf->http_counter_total != NULL ?
-	    xstrdup(conf->http_counter_total) : NULL;
-	http_counter_online = conf->http_counter_online != NULL ?
-	    xstrdup(conf->http_counter_online) : NULL;
-	http_retention = xstrdup(conf->default_retention);
-	http_max_requests = conf->http_max_requests;
-	http_cache_ms = conf->graph_cache;
+	http_cf = conf;
+	http_hc = config_single(conf, &http_section);
 	if (http_ev == NULL)
 		return;
 	evhttp_set_max_headers_size(http_ev,
-	    (ev_ssize_t)conf->http_max_headers);
-	evhttp_set_max_body_size(http_ev, (ev_ssize_t)conf->http_max_body);
-	tv.tv_sec = conf->http_timeout / 1000;
-	tv.tv_usec = (conf->http_timeout % 1000) * 1000;
+	    (ev_ssize_t)http_hc->max_headers);
+	evhttp_set_max_body_size(http_ev, (ev_ssize_t)http_hc->max_body);
+	tv.tv_sec = http_hc->timeout / 1000;
+	tv.tv_usec = (http_hc->timeout % 1000) * 1000;
 	evhttp_set_timeout_tv(http_ev, &tv);
-	httpconn_set_limits(conf->http_max_connections,
-	    conf->http_header_timeout);
+	httpconn_set_limits(http_hc->max_connections,
+	    http_hc->header_timeout);
 }
 
 /* evhttp takes the socket bound by http_open; every request comes here. */
@@ -1460,13 +1428,14 @@ void
 http_start(struct event_base *base, const struct config *conf)
 {
 	struct evhttp_bound_socket	*bound;
+	const struct http_conf	*hc = config_single(conf, &http_section);
 
 	if (http_fd == -1)
 		return;
 	if ((http_ev = evhttp_new(base)) == NULL ||
 	    (bound = evhttp_accept_socket_with_handle(http_ev,
 	    http_fd)) == NULL)
-		fatalx("http: cannot serve on %s", conf->http_listen);
+		fatalx("http: cannot serve on %s", hc->listen);
 	http_fd = -1;		/* evhttp closes it */
 	httpconn_start(base, http_ev, bound);
 	/* Every common method reaches us, so that we answer 405 in JSON. */
@@ -1475,7 +1444,7 @@ http_start(struct event_base *base, const struct config *conf)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
 	evhttp_set_gencb(http_ev, http_request_cb, NULL);
 	http_set_config(conf);
-	log_info("http: serving on http://%s/", conf->http_listen);
+	log_info("http: serving on http://%s/", http_hc->listen);
 }
 
 /* New limits for new connections; the dashboard files read again. */
@@ -1485,7 +1454,7 @@ http_reload(const struct config *conf)
 	if (http_ev == NULL)
 		return;
 	http_set_config(conf);
-	http_files_load(conf->http_dashboard_dir, 0);
+	http_files_load(http_hc->dashboard_dir, 0);
 }
 
 /*
@@ -1512,10 +1481,6 @@ http_stop(void)
 		free(http_files[i].data);
 		http_files[i].data = NULL;
 	}
-	free(http_token);
-	free(http_counter_total);
-	free(http_counter_online);
-	free(http_retention);
-	http_token = http_counter_total = http_counter_online = NULL;
-	http_retention = NULL;
+	http_cf = NULL;
+	http_hc = NULL;
 }

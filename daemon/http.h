@@ -10,11 +10,29 @@
 #include <time.h>
 
 struct config;
+struct config_section;
 struct event_base;
 struct evkeyvalq;
 struct graph_spec;
 struct proto_error;
 struct proto_fetch;
+
+/* The [http] section (http_section registers it). */
+struct http_conf {
+	char		*listen;		/* host:port; NULL: no gateway */
+	char		*token;			/* NULL: read-only gateway */
+	unsigned long	 max_headers;		/* bytes: request line, headers */
+	unsigned long	 max_body;		/* bytes */
+	int		 max_requests;		/* waiting on queries at once */
+	int		 max_connections;	/* open at once */
+	unsigned long	 header_timeout;	/* ms to send a whole request */
+	unsigned long	 timeout;		/* ms */
+	char		*dashboard_dir;
+	char		*counter_total;		/* metric; NULL: no counter */
+	char		*counter_online;	/* metric; NULL: none */
+};
+
+extern const struct config_section http_section;
 
 /*
  * Bind [http] listen and read the dashboard files (before daemonizing, so

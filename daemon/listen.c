@@ -25,7 +25,6 @@
  * (no descriptors left) pause a listener instead of spinning (accept.c);
  * the unix socket keeps a spare descriptor for one more operator.
  */
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,7 +48,6 @@
 #include <event2/listener.h>
 
 #include "accept.h"
-#include "cmd.h"
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
@@ -91,13 +89,8 @@ static struct hmap		*listen_ids;
 static struct event_base	*listen_base;
 static uint64_t			 listen_next_id = 1;
 static int			 listen_nclients;
-static int			 listen_max_clients = 256;
-static int			 listen_max_local = 32;
-static unsigned long		 listen_auth_timeout = 10000;
-static unsigned long		 listen_timeout = 300000;
-static unsigned long		 listen_max_output = 16000000;
-static unsigned long		 listen_max_total = 256000000;
-static int			 listen_per_wake = 16;
+static const struct config	*listen_cf;	/* in force: main's */
+static listen_request_cb	 listen_request;
 static struct log_limit		 listen_ll_busy;
 
 static void	client_process(struct client *);
@@ -185,14 +178,7 @@ listen_open(const struct config *conf)
 void
 listen_set_config(const struct config *conf)
 {
-	listen_max_clients = conf->max_clients;
-	listen_max_local = conf->max_local_clients;
-	listen_auth_timeout = conf->auth_timeout;
-	listen_timeout = conf->client_timeout;
-	listen_max_output = conf->max_output;
-	listen_max_total = conf->max_output_total;
-	listen_per_wake = conf->requests_per_wake;
-	cmd_set_config(conf);
+	listen_cf = conf;
 }
 
 static void
@@ -223,7 +209,7 @@ client_check_output(struct client *c)
 {
 	size_t	 n = evbuffer_get_length(bufferevent_get_output(c->bev));
 
-	if (n <= listen_max_output)
+	if (n <= listen_cf->max_output)
 		return (0);
 	log_warnx("client %llu (%s): %zu bytes of answers unread; cut off",
 	    (unsigned long long)c->id, c->peer, n);
@@ -249,7 +235,7 @@ client_process(struct client *c)
 	int		 n = 0;
 
 	while (!c->waiting && !c->closing) {
-		if (n == listen_per_wake) {
+		if (n == listen_cf->requests_per_wake) {
 			if (evbuffer_get_length(in) > 0)
 				event_active(c->more_ev, EV_TIMEOUT, 0);
 			break;
@@ -272,7 +258,7 @@ client_process(struct client *c)
 			free(line);
 			return;
 		}
-		if (cmd_exec(c, line, len) == CMD_WAIT)
+		if (listen_request(c, line, len))
 			c->waiting = 1;
 		free(line);
 	}
@@ -336,9 +322,9 @@ client_auth_cb(evutil_socket_t fd, short events, void *arg)
 	if (c->authed || c->closing)
 		return;
 	log_debug("client %llu (%s): no AUTH within %lu ms; closing",
-	    (unsigned long long)c->id, c->peer, listen_auth_timeout);
+	    (unsigned long long)c->id, c->peer, listen_cf->auth_timeout);
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "ERR auth no AUTH "
-	    "within %lu s; closing\n", listen_auth_timeout / 1000);
+	    "within %lu s; closing\n", listen_cf->auth_timeout / 1000);
 	client_close_after(c);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		client_free(c);
@@ -353,7 +339,8 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct timeval	 tv;
 	char		 key[32];
 	unsigned long	 n;
-	int		 max = ls->tcp ? listen_max_clients : listen_max_local;
+	int		 max = ls->tcp ? listen_cf->max_clients :
+			    listen_cf->max_local_clients;
 	static const char full[] = "ERR limit too many connections\n";
 
 	if (ls->nclients >= max) {
@@ -384,16 +371,16 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_LINE_MAX + 2);
-	tv.tv_sec = listen_timeout / 1000;
-	tv.tv_usec = (listen_timeout % 1000) * 1000;
+	tv.tv_sec = listen_cf->client_timeout / 1000;
+	tv.tv_usec = (listen_cf->client_timeout % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (c->tcp && cmd_token_required()) {
+	if (c->tcp && listen_cf->token != NULL) {
 		if ((c->auth_ev = evtimer_new(listen_base, client_auth_cb,
 		    c)) == NULL)
 			fatalx("listen: cannot make a connection's timer");
-		tv.tv_sec = listen_auth_timeout / 1000;
-		tv.tv_usec = (listen_auth_timeout % 1000) * 1000;
+		tv.tv_sec = listen_cf->auth_timeout / 1000;
+		tv.tv_usec = (listen_cf->auth_timeout % 1000) * 1000;
 		evtimer_add(c->auth_ev, &tv);
 	}
 	TAILQ_INSERT_TAIL(&listen_list, c, entry);
@@ -403,39 +390,19 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	hmap_put(listen_ids, key, c);
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "OK 0 tallyd %s "
 	    "protocol %d auth=%s\n", PACKAGE_VERSION, PROTO_VERSION,
-	    c->tcp && cmd_token_required() ? "required" : "none");
+	    c->tcp && listen_cf->token != NULL ? "required" : "none");
 	log_debug("client %llu (%s): connected", (unsigned long long)c->id,
 	    c->peer);
 }
 
-/*
- * Every listener's cap at once must fit the descriptor limit, with room
- * for files, plugins and helpers; say so at start if it does not.
- */
-static void
-listen_check_nofile(const struct config *conf)
-{
-	struct rlimit	 rl;
-	unsigned long	 want;
-
-	want = (unsigned long)conf->max_clients + conf->max_local_clients +
-	    (conf->http_listen != NULL ? conf->http_max_connections + 64 : 0) +
-	    256;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < want)
-		log_warnx("listen: max_clients + max_local_clients + [http] "
-		    "max_connections need about %lu descriptors, the limit is "
-		    "%llu: raise it (LimitNOFILE) or lower them", want,
-		    (unsigned long long)rl.rlim_cur);
-}
-
 void
-listen_start(struct event_base *base, const struct config *conf)
+listen_start(struct event_base *base, const struct config *conf,
+    listen_request_cb request)
 {
 	int	 i;
 
-	listen_check_nofile(conf);
 	listen_base = base;
+	listen_request = request;
 	listen_ids = hmap_new();
 	listen_set_config(conf);
 	for (i = 0; i < listen_nsocks; i++) {
@@ -530,16 +497,16 @@ listen_budget(struct client *c, struct evbuffer *out)
 
 	if (len <= 256)
 		return;
-	if (len > listen_max_output) {
+	if (len > listen_cf->max_output) {
 		evbuffer_drain(out, len);
 		evbuffer_add_printf(out, "ERR limit answer of %zu bytes is over "
 		    "max_output (%lu): ask for a shorter span or a coarser "
-		    "resolution\n", len, listen_max_output);
+		    "resolution\n", len, listen_cf->max_output);
 		return;
 	}
 	TAILQ_FOREACH(o, &listen_list, entry)
 		total += evbuffer_get_length(bufferevent_get_output(o->bev));
-	if (total + len <= listen_max_total)
+	if (total + len <= listen_cf->max_output_total)
 		return;
 	if (log_limit_ok(&listen_ll_busy, time(NULL), 60, &n))
 		log_warnx("listen: %zu bytes of answers wait for clients; "
@@ -549,7 +516,7 @@ listen_budget(struct client *c, struct evbuffer *out)
 	evbuffer_drain(out, len);
 	evbuffer_add_printf(out, "ERR busy %zu bytes of answers wait for slow "
 	    "clients (max_output_total %lu); try later\n", total,
-	    listen_max_total);
+	    listen_cf->max_output_total);
 }
 
 void

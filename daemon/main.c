@@ -8,6 +8,7 @@
  * store, free, exit 0.  Reload (SIGHUP) parses into a fresh config and
  * swaps it in only if it is good.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -22,14 +23,17 @@
 #include <event2/thread.h>
 
 #include "alert.h"
+#include "alertconf.h"
 #include "cmd.h"
 #include "config.h"
 #include "http.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "plugin.h"
 #include "proc.h"
 #include "query.h"
+#include "retention.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -40,6 +44,13 @@ static struct config		*main_conf;
 static struct event_base	*main_base;
 static struct store		*main_store;
 static int			 main_verbose;
+
+/* listen.c hands each request line to cmd.c through this. */
+static int
+main_request(struct client *c, char *line, size_t len)
+{
+	return (cmd_exec(c, line, len) == CMD_WAIT);
+}
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -112,6 +123,7 @@ main_reload(void)
 	log_setverbose(main_verbose || conf->verbose);
 	series_set_config(conf);
 	listen_set_config(conf);
+	cmd_set_config(conf);
 	query_set_config(conf);
 	http_reload(conf);
 	alert_reload(conf);
@@ -157,6 +169,28 @@ main_dirs(const struct config *conf, uid_t uid, gid_t gid, int chown_them)
 	return (0);
 }
 
+/*
+ * Every listener's cap at once must fit the descriptor limit, with room
+ * for files, plugins and helpers; say so at start if it does not.
+ */
+static void
+main_check_nofile(const struct config *conf)
+{
+	const struct http_conf	*hc = config_single(conf, &http_section);
+	struct rlimit		 rl;
+	unsigned long		 want;
+
+	want = (unsigned long)conf->max_clients + conf->max_local_clients +
+	    (hc != NULL && hc->listen != NULL ? (unsigned long)
+	    hc->max_connections + 256 : 0) + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		log_warnx("max_clients + max_local_clients + [http] "
+		    "max_connections need about %lu descriptors, the limit is "
+		    "%llu: raise it (LimitNOFILE) or lower them", want,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static void
 main_run(int foreground)
 {
@@ -198,13 +232,14 @@ main_run(int foreground)
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)
 		fatalx("store: cannot start the writer");
-	series_init(main_store, main_conf->datadir);
+	series_init(main_store);
 	series_set_config(main_conf);
 	cmd_set_store(main_store);
-	query_init(main_base, main_store, main_conf->datadir,
-	    main_conf->rrdcached);
+	query_init(main_base, main_store);
 	query_set_config(main_conf);
-	listen_start(main_base, main_conf);
+	cmd_set_config(main_conf);
+	main_check_nofile(main_conf);
+	listen_start(main_base, main_conf, main_request);
 	http_start(main_base, main_conf);
 	alert_start(main_base, main_store, main_conf);
 	plugins_start(main_base, main_conf);
@@ -251,6 +286,12 @@ main(int argc, char *argv[])
 	uid_t		 uid = 0;
 	gid_t		 gid = 0;
 
+	/* Each owner's sections, in the order --help-config shows them. */
+	config_register(&http_section);
+	config_register(&retention_section);
+	config_register(&plugin_section);
+	config_register(&alertconf_section);
+	config_register(&notify_section);
 	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -38,6 +38,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +56,12 @@
 #include <openssl/x509v3.h>
 
 #include "alertdb.h"
-#include "alertrule.h"
 #include "clock.h"
 #include "compat.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
+#include "numfmt.h"
 #include "notify.h"
 #include "stats.h"
 #include "spawn.h"
@@ -265,37 +267,129 @@ bad:
 	return (-1);
 }
 
-void
-notify_json_string(struct evbuffer *b, const char *s)
-{
-	const unsigned char	*p;
+/* ---- [notify NAME] sections */
 
-	evbuffer_add(b, "\"", 1);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			evbuffer_add_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			evbuffer_add_printf(b, "\\u%04x", *p);
-		else
-			evbuffer_add(b, p, 1);
+#define N(f)	offsetof(struct notify_conf, f)
+
+static const char *const notify_types[] = { "log", "exec", "webhook", NULL };
+
+static const struct config_key notify_keys[] = {
+	{ .name = "type", .type = CONFIG_ENUM,
+	  .choices = notify_types, .defshow = "(required)",
+	  .flags = CONFIG_RELOAD, .off = N(type),
+	  .help = "log: a log line (every notice is logged anyway); exec: run "
+	  "command; webhook: POST a JSON document to url" },
+	{ .name = "command", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(command),
+	  .help = "exec: an absolute path and arguments, split at spaces "
+	  "(\"double quotes\" keep spaces), no shell; the alert is in "
+	  "TALLY_ALERT_* environment variables" },
+	{ .name = "url", .type = CONFIG_STRING,
+	  .flags = CONFIG_RELOAD, .off = N(url),
+	  .help = "webhook: http://host[:port]/path or https://...; https "
+	  "checks the server's certificate and name" },
+	{ .name = "ca_file", .type = CONFIG_PATH,
+	  .flags = CONFIG_RELOAD, .off = N(ca_file), .defshow = "(the "
+	  "system's CAs)",
+	  .help = "webhook over https: PEM file of the CAs to trust instead "
+	  "of the system's" },
+	{ .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "10s",
+	  .flags = CONFIG_RELOAD, .off = N(timeout),
+	  .help = "exec: then TERM, and KILL 2s later; webhook: a POST "
+	  "taking longer fails" },
+	{ .name = "retries", .type = CONFIG_INT,
+	  .max = 100, .def = "3", .flags = CONFIG_RELOAD, .off = N(retries),
+	  .help = "attempts after a failure (exit status not 0, no 2xx "
+	  "answer)" },
+	{ .name = "backoff", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_H, .def = "1s",
+	  .flags = CONFIG_RELOAD, .off = N(backoff),
+	  .help = "wait before the first retry, doubled for each next one" },
+};
+
+static void	*notify_conf_begin(struct config_parse *, const char *,
+		    const char *);
+static void	*notify_conf_end(struct config_parse *, void *);
+static void	 notify_conf_free(void *);
+
+const struct config_section notify_section = {
+	.word = "notify", .minw = 2, .maxw = 2, .usage = "[notify NAME]",
+	.head = "[notify NAME]\n# a notifier named by rules' notify",
+	.noun = { "notifier", NULL },
+	.keys = notify_keys, .nkeys = sizeof(notify_keys) /
+	    sizeof(notify_keys[0]),
+	.begin = notify_conf_begin, .end = notify_conf_end,
+	.free = notify_conf_free
+};
+
+static void *
+notify_conf_begin(struct config_parse *p, const char *name,
+    const char *instance)
+{
+	struct notify_conf	*nc;
+
+	(void)instance;
+	nc = xcalloc(1, sizeof(*nc));
+	nc->name = xstrdup(name);
+	nc->line = config_line(p);
+	return (nc);
+}
+
+/* The notify section ended: each type needs its own keys. */
+static void *
+notify_conf_end(struct config_parse *p, void *base)
+{
+	struct notify_conf	*nc = base;
+	char			 why[160], **argv;
+	int			 cmd, url, ca;
+
+	cmd = config_seen(p, "command");
+	url = config_seen(p, "url");
+	ca = config_seen(p, "ca_file");
+	if (config_seen(p, "type") == 0) {
+		config_perr(p, nc->line, "[notify %s] needs type = log, exec "
+		    "or webhook", nc->name);
+		return (nc);
 	}
-	evbuffer_add(b, "\"", 1);
+	if (cmd > 0 && nc->type != NOTIFY_EXEC)
+		config_perr(p, cmd, "command applies to type = exec only");
+	if (url > 0 && nc->type != NOTIFY_WEBHOOK)
+		config_perr(p, url, "url applies to type = webhook only");
+	if (ca > 0 && (nc->type != NOTIFY_WEBHOOK || nc->url == NULL ||
+	    strncmp(nc->url, "https://", 8) != 0))
+		config_perr(p, ca, "ca_file applies to an https:// webhook "
+		    "only");
+	else if (ca > 0 && nc->ca_file != NULL && access(nc->ca_file, R_OK) ==
+	    -1)
+		config_perr(p, ca, "ca_file %s: %s", nc->ca_file,
+		    strerror(errno));
+	if (nc->type == NOTIFY_EXEC && cmd == 0)
+		config_perr(p, nc->line, "[notify %s] needs a command",
+		    nc->name);
+	else if (nc->type == NOTIFY_EXEC && nc->command != NULL) {
+		if (notify_argv_split(nc->command, &argv, why,
+		    sizeof(why)) == -1)
+			config_perr(p, cmd, "bad command: %s", why);
+		else
+			notify_argv_free(argv);
+	}
+	if (nc->type == NOTIFY_WEBHOOK && url == 0)
+		config_perr(p, nc->line, "[notify %s] needs a url", nc->name);
+	else if (nc->type == NOTIFY_WEBHOOK && nc->url != NULL &&
+	    notify_url_parse(nc->url, NULL, why, sizeof(why)) == -1)
+		config_perr(p, url, "bad url '%s': %s", nc->url, why);
+	return (nc);
 }
 
 static void
-notify_json_number(struct evbuffer *b, double v)
+notify_conf_free(void *arg)
 {
-	char	 num[32];
+	struct notify_conf	*nc = arg;
 
-	alertrule_fmt_number(num, sizeof(num), v);
-	evbuffer_add_printf(b, "%s", isfinite(v) ? num : "null");
-}
-
-static void
-notify_json_field(struct evbuffer *b, const char *key, const char *value)
-{
-	evbuffer_add_printf(b, ",\"%s\":", key);
-	notify_json_string(b, value != NULL ? value : "");
+	config_free_keys(&notify_section, nc);
+	free(nc->name);
+	free(nc);
 }
 
 char *
@@ -309,21 +403,21 @@ notify_json(const struct notify_event *ev, const char *host)
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
 	evbuffer_add_printf(b, "{\"version\":1");
-	notify_json_field(b, "id", id);
-	notify_json_field(b, "name", ev->rule);
-	notify_json_field(b, "metric", ev->metric);
-	notify_json_field(b, "kind", ev->kind);
-	notify_json_field(b, "event", ev->event);
-	notify_json_field(b, "level", ev->level);
-	notify_json_field(b, "previous", ev->previous);
+	json_field(b, "id", id);
+	json_field(b, "name", ev->rule);
+	json_field(b, "metric", ev->metric);
+	json_field(b, "kind", ev->kind);
+	json_field(b, "event", ev->event);
+	json_field(b, "level", ev->level);
+	json_field(b, "previous", ev->previous);
 	evbuffer_add_printf(b, ",\"value\":");
-	notify_json_number(b, ev->value);
+	json_number(b, ev->value);
 	evbuffer_add_printf(b, ",\"threshold\":");
-	notify_json_number(b, ev->threshold);
-	notify_json_field(b, "message", ev->message);
+	json_number(b, ev->threshold);
+	json_field(b, "message", ev->message);
 	evbuffer_add_printf(b, ",\"time\":%lld,\"since\":%lld",
 	    (long long)ev->time, (long long)ev->since);
-	notify_json_field(b, "host", host);
+	json_field(b, "host", host);
 	evbuffer_add_printf(b, "}");
 	s = util_evbuffer_string(b);
 	evbuffer_free(b);
@@ -339,7 +433,7 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	while (keep != NULL && keep[nkeep] != NULL)
 		nkeep++;
 	envp = xcalloc(nkeep + 16, sizeof(*envp));
-	alertrule_fmt_number(num, sizeof(num), ev->value);
+	numfmt_double(num, sizeof(num), ev->value);
 	snprintf(id, sizeof(id), "%s/%s/%s/%lld", ev->rule, ev->metric,
 	    ev->level, (long long)ev->since);
 	xasprintf(&envp[n++], "TALLY_ALERT_NAME=%s", ev->rule);
@@ -349,7 +443,7 @@ notify_envp(const struct notify_event *ev, char *const *keep)
 	xasprintf(&envp[n++], "TALLY_ALERT_LEVEL=%s", ev->level);
 	xasprintf(&envp[n++], "TALLY_ALERT_PREVIOUS=%s", ev->previous);
 	xasprintf(&envp[n++], "TALLY_ALERT_VALUE=%s", num);
-	alertrule_fmt_number(num, sizeof(num), ev->threshold);
+	numfmt_double(num, sizeof(num), ev->threshold);
 	xasprintf(&envp[n++], "TALLY_ALERT_THRESHOLD=%s", num);
 	xasprintf(&envp[n++], "TALLY_ALERT_MESSAGE=%s", ev->message);
 	xasprintf(&envp[n++], "TALLY_ALERT_TIME=%lld", (long long)ev->time);
@@ -379,8 +473,8 @@ notify_record_fmt(const struct notify_event *ev)
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("notify: evbuffer_new failed");
-	alertrule_fmt_number(v, sizeof(v), ev->value);
-	alertrule_fmt_number(th, sizeof(th), ev->threshold);
+	numfmt_double(v, sizeof(v), ev->value);
+	numfmt_double(th, sizeof(th), ev->threshold);
 	notify_field(b, ev->rule, 0);
 	notify_field(b, ev->metric, 0);
 	notify_field(b, ev->kind, 0);
@@ -851,7 +945,7 @@ notify_dispatch(const struct notify_event *ev, char *const *names, size_t n,
 	char				 num[32];
 	size_t				 i;
 
-	alertrule_fmt_number(num, sizeof(num), ev->value);
+	numfmt_double(num, sizeof(num), ev->value);
 	if (!logit)
 		;
 	else if (strcmp(ev->level, "critical") == 0 && strcmp(ev->event,
@@ -941,9 +1035,11 @@ notify_reload(const struct config *conf)
 {
 	const struct notify_conf	*nc;
 	struct notify_conf		*c;
+	struct config_item		*it;
 
 	notify_confs_free();
-	TAILQ_FOREACH(nc, &conf->notifiers, entry) {
+	CONFIG_FOREACH(it, conf, &notify_section) {
+		nc = config_data(it);
 		notify_confs = xreallocarray(notify_confs, notify_nconfs + 1,
 		    sizeof(*notify_confs));
 		notify_tls = xreallocarray(notify_tls, notify_nconfs + 1,

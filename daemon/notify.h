@@ -14,8 +14,30 @@
 #include <time.h>
 
 struct config;
+struct config_section;
 struct event_base;
 struct evbuffer;
+
+enum notify_type {
+	NOTIFY_LOG,
+	NOTIFY_EXEC,
+	NOTIFY_WEBHOOK
+};
+
+/* One [notify NAME] section (notify_section registers them). */
+struct notify_conf {
+	char			*name;
+	int			 type;		/* enum notify_type */
+	char			*command;	/* exec: argv, no shell */
+	char			*url;		/* webhook: http(s)://... */
+	char			*ca_file;	/* webhook: CAs for https */
+	unsigned long		 timeout;	/* ms */
+	int			 retries;
+	unsigned long		 backoff;	/* ms before the first retry */
+	int			 line;
+};
+
+extern const struct config_section notify_section;
 
 /* One notice.  Strings are borrowed for the call; notify copies them. */
 struct notify_event {
@@ -70,7 +92,5 @@ char	**notify_envp(const struct notify_event *, char *const *keep);
  * back; parse cuts line in place, ev's strings point into it. */
 char	*notify_record_fmt(const struct notify_event *);
 int	 notify_record_parse(char *line, struct notify_event *);
-/* Append s as a JSON string, quoted and escaped. */
-void	 notify_json_string(struct evbuffer *, const char *s);
 
 #endif

@@ -27,6 +27,7 @@
 #include "compat.h"
 #include "config.h"
 #include "log.h"
+#include "names.h"
 #include "plugin.h"
 #include "sched.h"
 #include "series.h"
@@ -97,7 +98,7 @@ host_fullname(struct tally_ctx *ctx, const char *metric, char *buf,
 {
 	int	 n;
 
-	if (metric == NULL || !series_metric_valid(metric))
+	if (metric == NULL || !names_metric_valid(metric))
 		return (-1);
 	n = snprintf(buf, len, "%s.%s", ctx->name, metric);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
@@ -107,7 +108,7 @@ static int
 host_declare(struct tally_ctx *ctx, const char *metric, enum tally_kind kind,
     const char *unit, const char *preset)
 {
-	char	 name[SERIES_NAME_MAX + 1], err[256];
+	char	 name[NAMES_SERIES_MAX + 1], err[256];
 
 	if (host_fullname(ctx, metric, name, sizeof(name)) == -1) {
 		host_log(ctx, TALLY_LOG_ERR, "declare: invalid metric name "
@@ -126,7 +127,7 @@ static int
 host_submit(struct tally_ctx *ctx, const char *metric, time_t when,
     double value)
 {
-	char		 name[SERIES_NAME_MAX + 1];
+	char		 name[NAMES_SERIES_MAX + 1];
 	struct series	*s = NULL;
 	unsigned long	 n;
 
@@ -147,7 +148,7 @@ static int
 host_rewrite(struct tally_ctx *ctx, const char *metric, size_t n,
     const time_t *when, const double *value)
 {
-	char		 name[SERIES_NAME_MAX + 1];
+	char		 name[NAMES_SERIES_MAX + 1];
 	struct series	*s = NULL;
 
 	if (host_fullname(ctx, metric, name, sizeof(name)) == 0)
@@ -197,6 +198,168 @@ static const struct tally_host plugin_host = {
 };
 
 /* ---- modules */
+
+/* ---- [plugin NAME INSTANCE] sections */
+
+#define P(f)	offsetof(struct plugin_conf, f)
+
+static const struct config_key plugin_keys[] = {
+	{ .name = "interval", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_Y, .def = "10s", .flags = CONFIG_RELOAD,
+	  .off = P(interval),
+	  .help = "time between two reads" },
+	{ .name = "jitter", .type = CONFIG_DURATION,
+	  .max = CONFIG_MS_D, .def = "1s",
+	  .defshow = "1s (at most half the interval)", .flags = CONFIG_RELOAD,
+	  .off = P(jitter),
+	  .help = "a read starts up to this late, so that instances spread "
+	  "their reads; less than interval" },
+	{ .name = "timeout", .type = CONFIG_DURATION,
+	  .min = 100, .max = CONFIG_MS_Y, .defshow = "interval",
+	  .flags = CONFIG_RELOAD, .off = P(timeout),
+	  .help = "read deadline: a read running longer is reported and the "
+	  "instance waits for it" },
+	{ .name = "max_backoff", .type = CONFIG_DURATION,
+	  .min = CONFIG_MS_S, .max = CONFIG_MS_Y, .def = "1h",
+	  .defshow = "1h (at least interval)", .flags = CONFIG_RELOAD,
+	  .off = P(max_backoff),
+	  .help = "failed reads double the wait up to this; not less than "
+	  "interval" },
+	{ .name = "retention", .type = CONFIG_STRING,
+	  .defshow = "[storage] retention",
+	  .flags = CONFIG_RELOAD, .ref = "retention", .off = P(retention),
+	  .help = "retention preset of this instance's metrics" },
+	{ .name = "file", .type = CONFIG_PATH,
+	  .defshow = "plugin_dir/NAME.so", .flags = CONFIG_RELOAD,
+	  .off = P(file),
+	  .help = "the plugin's shared object" },
+};
+
+static void	*plugin_conf_begin(struct config_parse *, const char *,
+		    const char *);
+static int	 plugin_conf_opt(struct config_parse *, void *, const char *,
+		    const char *);
+static void	*plugin_conf_end(struct config_parse *, void *);
+static void	 plugin_conf_free(void *);
+
+const struct config_section plugin_section = {
+	.word = "plugin", .minw = 2, .maxw = 3,
+	.usage = "[plugin NAME] or [plugin NAME INSTANCE]",
+	.head = "[plugin NAME INSTANCE]\n"
+	    "# INSTANCE defaults to \"default\"; other keys go to the plugin",
+	.noun = { "plugin", "instance" },
+	.keys = plugin_keys, .nkeys = sizeof(plugin_keys) /
+	    sizeof(plugin_keys[0]),
+	.begin = plugin_conf_begin, .value = plugin_conf_opt,
+	.end = plugin_conf_end, .free = plugin_conf_free
+};
+
+static void *
+plugin_conf_begin(struct config_parse *p, const char *name,
+    const char *instance)
+{
+	struct plugin_conf	*pc;
+
+	pc = xcalloc(1, sizeof(*pc));
+	pc->plugin = xstrdup(name);
+	pc->instance = xstrdup(instance);
+	pc->line = config_line(p);
+	return (pc);
+}
+
+/* A key the core does not own goes to the plugin, with its line. */
+static int
+plugin_conf_opt(struct config_parse *p, void *base, const char *key,
+    const char *value)
+{
+	struct plugin_conf	*pc = base;
+	struct plugin_opt	*o;
+
+	if (!names_conf_valid(key, NAMES_OPT_CHARS)) {
+		config_perr(p, config_line(p), "bad key '%s' in [%s]: use 1 to "
+		    "%d of a-z, A-Z, 0-9, _, - and .", key, config_secname(p),
+		    NAMES_CONF_MAX);
+		return (0);
+	}
+	pc->opts = xreallocarray(pc->opts, pc->nopts + 1, sizeof(*pc->opts));
+	o = &pc->opts[pc->nopts++];
+	o->key = xstrdup(key);
+	o->value = xstrdup(value);
+	o->line = config_line(p);
+	return (0);
+}
+
+/* The plugin section ended: fill timings that follow interval, check. */
+static void *
+plugin_conf_end(struct config_parse *p, void *base)
+{
+	struct plugin_conf	*pc = base;
+	char			 a[32], b[32];
+	int			 line;
+
+	util_fmt_duration(b, sizeof(b), pc->interval);
+	if (config_seen(p, "timeout") <= 0)
+		pc->timeout = pc->interval;
+	if ((line = config_seen(p, "jitter")) == 0) {
+		if (pc->jitter > pc->interval / 2)
+			pc->jitter = pc->interval / 2;
+	} else if (line > 0 && pc->jitter >= pc->interval) {
+		util_fmt_duration(a, sizeof(a), pc->jitter);
+		config_perr(p, line, "jitter %s must be less than interval %s",
+		    a, b);
+	}
+	if ((line = config_seen(p, "max_backoff")) == 0) {
+		if (pc->max_backoff < pc->interval)
+			pc->max_backoff = pc->interval;
+	} else if (line > 0 && pc->max_backoff < pc->interval) {
+		util_fmt_duration(a, sizeof(a), pc->max_backoff);
+		config_perr(p, line, "max_backoff %s is less than interval %s",
+		    a, b);
+	}
+	return (pc);
+}
+
+/* Free one plugin section, its table strings and its opts. */
+static void
+plugin_conf_free(void *arg)
+{
+	struct plugin_conf	*pc = arg;
+	size_t			 i;
+
+	config_free_keys(&plugin_section, pc);
+	for (i = 0; i < pc->nopts; i++) {
+		free(pc->opts[i].key);
+		free(pc->opts[i].value);
+	}
+	free(pc->opts);
+	free(pc->plugin);
+	free(pc->instance);
+	free(pc);
+}
+
+/* Same section if everything but line numbers matches, opts in order. */
+int
+plugin_conf_same(const struct plugin_conf *a, const struct plugin_conf *b)
+{
+	size_t	 i;
+
+	if (strcmp(a->plugin, b->plugin) != 0 ||
+	    strcmp(a->instance, b->instance) != 0 ||
+	    !util_streq(a->file, b->file) ||
+	    !util_streq(a->retention, b->retention) ||
+	    a->interval != b->interval || a->jitter != b->jitter ||
+	    a->timeout != b->timeout || a->max_backoff != b->max_backoff ||
+	    a->nopts != b->nopts)
+		return (0);
+	for (i = 0; i < a->nopts; i++) {
+		if (strcmp(a->opts[i].key, b->opts[i].key) != 0 ||
+		    strcmp(a->opts[i].value, b->opts[i].value) != 0)
+			return (0);
+	}
+	return (1);
+}
+
+/* ---- modules and instances */
 
 static char *
 plugin_mod_path(const struct config *conf, const struct plugin_conf *pc)
@@ -356,7 +519,7 @@ fail:
 static void
 plugin_inst_free(struct tally_ctx *ctx)
 {
-	char	 prefix[SERIES_NAME_MAX + 8];
+	char	 prefix[NAMES_SERIES_MAX + 8];
 
 	if (ctx->tick_ev != NULL)
 		event_free(ctx->tick_ev);
@@ -370,12 +533,13 @@ plugin_inst_free(struct tally_ctx *ctx)
 int
 plugins_check(const struct config *conf, struct config_errors *errs)
 {
-	struct plugin_conf	*pc;
+	struct config_item	*it;
 	struct tally_ctx	*ctx;
 	size_t			 before = errs->n;
 
-	TAILQ_FOREACH(pc, &conf->plugins, entry) {
-		if ((ctx = plugin_inst_new(conf, pc, errs)) != NULL)
+	CONFIG_FOREACH(it, conf, &plugin_section) {
+		ctx = plugin_inst_new(conf, config_data(it), errs);
+		if (ctx != NULL)
 			plugin_inst_discard(ctx);
 	}
 	return ((int)(errs->n - before));
@@ -417,7 +581,7 @@ plugin_read_run(struct work_job *job)
 static void
 plugin_inst_stats(struct tally_ctx *ctx)
 {
-	char	 name[SERIES_NAME_MAX + 32];
+	char	 name[NAMES_SERIES_MAX + 32];
 
 	snprintf(name, sizeof(name), "read.%s.msec", ctx->name);
 	stats_named_set(name, TALLY_GAUGE, (double)ctx->sched.last_duration);
@@ -586,17 +750,35 @@ plugin_remove(struct tally_ctx *ctx)
 	plugin_inst_free(ctx);
 }
 
+/* Tell the registry which names are the instances' (not clients'). */
+static void
+plugin_set_owners(const struct config *conf)
+{
+	struct config_item	*it;
+	struct plugin_conf	*pc;
+	char			**v = NULL;
+	size_t			  n = 0;
+
+	CONFIG_FOREACH(it, conf, &plugin_section) {
+		pc = config_data(it);
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		xasprintf(&v[n++], "%s.%s.", pc->plugin, pc->instance);
+	}
+	series_set_owners(v, n);
+}
+
 void
 plugins_start(struct event_base *base, const struct config *conf)
 {
-	struct plugin_conf	*pc;
+	struct config_item	*it;
 
 	plugin_base = base;
 	plugin_config = conf;
 	plugin_stopping = 0;
 	plugin_pool = work_pool_new(base, "read", conf->read_threads);
-	TAILQ_FOREACH(pc, &conf->plugins, entry)
-		plugin_add(conf, pc);
+	plugin_set_owners(conf);
+	CONFIG_FOREACH(it, conf, &plugin_section)
+		plugin_add(conf, config_data(it));
 }
 
 static struct tally_ctx *
@@ -616,20 +798,22 @@ void
 plugins_reload(const struct config *conf)
 {
 	struct tally_ctx	*ctx, *next;
+	struct config_item	*it;
 	struct plugin_conf	*pc, *match;
 	int			 kept = 0, removed = 0, added = 0;
 
 	/* Pass 1: keep what is unchanged, stop what changed or went. */
 	TAILQ_FOREACH_SAFE(ctx, &plugin_insts, entry, next) {
 		match = NULL;
-		TAILQ_FOREACH(pc, &conf->plugins, entry) {
+		CONFIG_FOREACH(it, conf, &plugin_section) {
+			pc = config_data(it);
 			if (strcmp(pc->plugin, ctx->conf->plugin) == 0 &&
 			    strcmp(pc->instance, ctx->conf->instance) == 0) {
 				match = pc;
 				break;
 			}
 		}
-		if (match != NULL && config_plugin_same(match, ctx->conf) &&
+		if (match != NULL && plugin_conf_same(match, ctx->conf) &&
 		    strcmp(ctx->preset, match->retention != NULL ?
 		    match->retention : conf->default_retention) == 0) {
 			ctx->conf = match;
@@ -640,8 +824,10 @@ plugins_reload(const struct config *conf)
 		}
 	}
 	plugin_config = conf;
+	plugin_set_owners(conf);
 	/* Pass 2: start sections with no running instance. */
-	TAILQ_FOREACH(pc, &conf->plugins, entry) {
+	CONFIG_FOREACH(it, conf, &plugin_section) {
+		pc = config_data(it);
 		if (plugin_find(pc->plugin, pc->instance) == NULL) {
 			plugin_add(conf, pc);
 			added++;

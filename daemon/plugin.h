@@ -8,11 +8,43 @@
 #ifndef TALLY_PLUGIN_INTERNAL_H
 #define TALLY_PLUGIN_INTERNAL_H
 
+#include <stddef.h>
+
 #include "clock.h"
 
 struct config;
 struct config_errors;
+struct config_section;
 struct event_base;
+
+/* A key of a plugin section that goes to the plugin's configure. */
+struct plugin_opt {
+	char		*key;
+	char		*value;
+	int		 line;
+};
+
+/* One [plugin NAME INSTANCE] section (plugin_section registers them). */
+struct plugin_conf {
+	char			*plugin;	/* NAME */
+	char			*instance;	/* INSTANCE, "default" if omitted */
+	char			*file;		/* .so path; NULL: plugin_dir/NAME.so */
+	unsigned long		 interval;	/* ms */
+	unsigned long		 jitter;	/* ms; max random offset */
+	unsigned long		 timeout;	/* ms; read deadline */
+	unsigned long		 max_backoff;	/* ms */
+	char			*retention;	/* preset of its metrics;
+						   NULL: [storage] retention */
+	struct plugin_opt	*opts;
+	size_t			 nopts;
+	int			 line;		/* of the section header */
+};
+
+extern const struct config_section plugin_section;
+
+/* 1 if two plugin sections would run the same way (same keys, values). */
+int	plugin_conf_same(const struct plugin_conf *,
+	    const struct plugin_conf *);
 
 /*
  * `tallyd -t`: load every plugin a config names, check its ABI and run

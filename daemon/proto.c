@@ -18,8 +18,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "names.h"
 #include "proto.h"
-#include "series.h"
 
 #define PROTO_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 #define PROTO_TIME_MAX		7258118400LL	/* 2200-01-01T00:00:00Z */
@@ -516,32 +516,42 @@ int
 proto_fetch_args(const struct proto_req *req, time_t now,
     struct proto_fetch *f, struct proto_error *err)
 {
-	char	 show[PROTO_SHOW_LEN];
-
 	if (req->argc < 3 || req->argc > 5)
 		return (proto_error_set(err, PERR_ARGS, "usage: %s",
 		    proto_table[PROTO_FETCH].usage));
+	return (proto_fetch_parse(req->argv[0], req->argv[1], req->argv[2],
+	    req->argc > 3 ? req->argv[3] : NULL, req->argc > 4 ?
+	    req->argv[4] : NULL, now, f, err));
+}
+
+int
+proto_fetch_parse(const char *metric, const char *start, const char *end,
+    const char *cf, const char *resolution, time_t now,
+    struct proto_fetch *f, struct proto_error *err)
+{
+	char	 show[PROTO_SHOW_LEN];
+
 	memset(f, 0, sizeof(*f));
-	if (!series_name_valid(req->argv[0])) {
-		proto_quote(show, sizeof(show), req->argv[0], PROTO_SHOW_MAX);
+	if (!names_series_valid(metric)) {
+		proto_quote(show, sizeof(show), metric, PROTO_SHOW_MAX);
 		return (proto_error_set(err, PERR_NAME,
 		    "bad metric name \"%s\"", show));
 	}
-	f->metric = req->argv[0];
-	if (proto_time(req->argv[1], now, &f->start, err) == -1 ||
-	    proto_time(req->argv[2], now, &f->end, err) == -1)
+	f->metric = metric;
+	if (proto_time(start, now, &f->start, err) == -1 ||
+	    proto_time(end, now, &f->end, err) == -1)
 		return (-1);
 	if (f->start >= f->end)
 		return (proto_error_set(err, PERR_TIME,
 		    "start must be before end"));
 	snprintf(f->cf, sizeof(f->cf), "AVERAGE");
-	if (req->argc > 3 && proto_cf(req->argv[3], f->cf) == -1) {
-		proto_quote(show, sizeof(show), req->argv[3], PROTO_SHOW_MAX);
+	if (cf != NULL && proto_cf(cf, f->cf) == -1) {
+		proto_quote(show, sizeof(show), cf, PROTO_SHOW_MAX);
 		return (proto_error_set(err, PERR_ARGS, "bad cf \"%s\" "
 		    "(AVERAGE, MIN, MAX or LAST)", show));
 	}
-	if (req->argc > 4 &&
-	    proto_duration(req->argv[4], &f->resolution, err) == -1)
+	if (resolution != NULL &&
+	    proto_duration(resolution, &f->resolution, err) == -1)
 		return (-1);
 	return (0);
 }

@@ -125,6 +125,10 @@ struct proto_fetch {
 };
 int		 proto_fetch_args(const struct proto_req *, time_t now,
 		    struct proto_fetch *, struct proto_error *err);
+/* The same from typed arguments (cf, resolution may be NULL): HTTP's. */
+int		 proto_fetch_parse(const char *metric, const char *start,
+		    const char *end, const char *cf, const char *resolution,
+		    time_t now, struct proto_fetch *, struct proto_error *err);
 
 /*
  * Shell-style glob for LIST: * ? [abc] [a-z] [!abc]; 1 if name matches.

@@ -37,6 +37,7 @@
 #include "graph.h"
 #include "hmap.h"
 #include "log.h"
+#include "names.h"
 #include "query.h"
 #include "render.h"
 #include "series.h"
@@ -71,6 +72,7 @@ struct query_job {
 	char			*path[GRAPH_METRICS_MAX];
 	int			 npaths;
 	int			 flushes;	/* store flushes to wait for */
+	size_t			 dirlen;	/* of datadir in paths */
 	struct proto_fetch	 fetch;
 	struct graph_spec	 spec;
 	char			*kind;		/* INFO: from the registry */
@@ -88,24 +90,19 @@ struct query_job {
 
 static struct event_base	*query_base;
 static struct store		*query_store;
-static char			*query_datadir;
-static char			*query_rrdcached;
+static const struct config	*query_cf;	/* in force: main's */
 static struct work_pool		*query_pool;
 static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
-static msec_t			 query_cache_ms = 5000;
 static unsigned long		 query_renders, query_hits;
 
 static void	query_job_free(struct query_job *);
 
 void
-query_init(struct event_base *base, struct store *store, const char *datadir,
-    const char *rrdcached)
+query_init(struct event_base *base, struct store *store)
 {
 	query_base = base;
 	query_store = store;
-	query_datadir = xstrdup(datadir);
-	query_rrdcached = rrdcached != NULL ? xstrdup(rrdcached) : NULL;
 	query_pool = work_pool_new(base, "query", 2);
 	query_cache = hmap_new();
 }
@@ -116,7 +113,7 @@ query_set_config(const struct config *conf)
 {
 	struct render_opts	 ro;
 
-	query_cache_ms = conf->graph_cache;
+	query_cf = conf;
 	memset(&ro, 0, sizeof(ro));
 	ro.helper = conf->render_helper;
 	ro.procs = conf->render_procs;
@@ -150,8 +147,7 @@ query_shutdown(void)
 	if (query_pool != NULL)
 		work_pool_free(query_pool);
 	hmap_free(query_cache, query_render_free);
-	free(query_datadir);
-	free(query_rrdcached);
+	query_cf = NULL;
 	query_pool = NULL;
 	query_rpool = NULL;
 	query_cache = NULL;
@@ -358,8 +354,7 @@ query_run_info(struct query_job *q)
 		return;
 	}
 	query_add_line(&q->res, "name %s", q->name[0]);
-	query_add_line(&q->res, "file %s", q->path[0] +
-	    strlen(query_datadir) + 1);
+	query_add_line(&q->res, "file %s", q->path[0] + q->dirlen + 1);
 	if (q->kind != NULL)
 		query_add_line(&q->res, "kind %s", q->kind);
 	if (q->unit != NULL && *q->unit != '\0')
@@ -508,7 +503,8 @@ query_render_done(struct query_job *q)
 	r->res.image_len = q->image_len;
 	r->res.mime = q->spec.format == GRAPH_SVG ? "image/svg+xml" :
 	    "image/png";
-	r->expires = clock_mono() + (r->res.error ? 1 : query_cache_ms);
+	r->expires = clock_mono() + (r->res.error ? 1 :
+	    query_cf->graph_cache);
 	query_renders++;
 	for (i = 0; i < r->nwaiters; i++)
 		r->waiters[i].cb(&r->res, r->waiters[i].arg);
@@ -599,9 +595,10 @@ query_start(struct query_job *q, const char *const *names, int n)
 	char		 path[PATH_MAX];
 	int		 i;
 
+	q->dirlen = strlen(query_cf->datadir);
 	for (i = 0; i < n; i++) {
-		if (series_path(path, sizeof(path), query_datadir, names[i]) ==
-		    -1) {
+		if (names_series_path(path, sizeof(path), query_cf->datadir,
+		    names[i]) == -1) {
 			query_fail(&q->res, PERR_NAME, "bad metric name");
 			query_now(q);
 			return;

@@ -56,8 +56,8 @@ typedef void (*query_cb)(const struct query_result *, void *arg);
  */
 typedef void (*query_fmt)(struct query_result *);
 
-void	query_init(struct event_base *, struct store *, const char *datadir,
-	    const char *rrdcached);
+void	query_init(struct event_base *, struct store *);
+/* The config in force (datadir, graph_cache, render_*); start and reload. */
 void	query_set_config(const struct config *);
 void	query_shutdown(void);
 

@@ -1,5 +1,5 @@
 /*
- * series.c - metric names, their files and their last values.
+ * series.c - the registry: metrics, their files and their last values.
  *
  * DESIGN
  * One mutex (series_lock) guards the name table and every series' last
@@ -19,6 +19,8 @@
 #include "config.h"
 #include "hmap.h"
 #include "log.h"
+#include "retention.h"
+#include "names.h"
 #include "series.h"
 #include "stats.h"
 #include "store.h"
@@ -37,90 +39,16 @@ struct series {
 static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hmap		*series_table;
 static struct store		*series_store;
-static char			*series_datadir;
-static const struct config	*series_config;
+static const struct config	*series_config;	/* in force */
 static int			 series_nclient;	/* made by clients */
-
-int
-series_part_valid(const char *s)
-{
-	size_t	 n;
-
-	for (n = 0; s[n] != '\0'; n++) {
-		if (!((s[n] >= 'a' && s[n] <= 'z') ||
-		    (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
-			return (0);
-	}
-	return (n >= 1 && n <= SERIES_PART_MAX);
-}
-
-/* Dotted parts; each part must be valid on its own. */
-static int
-series_parts_valid(const char *s, size_t maxlen, int minparts)
-{
-	char	 part[SERIES_PART_MAX + 2];
-	size_t	 len = strlen(s), n;
-	int	 parts = 0;
-	const char *p = s, *dot;
-
-	if (len == 0 || len > maxlen)
-		return (0);
-	for (;;) {
-		dot = strchr(p, '.');
-		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		if (n == 0 || n > SERIES_PART_MAX)
-			return (0);
-		memcpy(part, p, n);
-		part[n] = '\0';
-		if (!series_part_valid(part))
-			return (0);
-		parts++;
-		if (dot == NULL)
-			break;
-		p = dot + 1;
-	}
-	return (parts >= minparts);
-}
-
-int
-series_metric_valid(const char *s)
-{
-	return (series_parts_valid(s, TALLY_METRIC_MAX, 1));
-}
-
-int
-series_name_valid(const char *s)
-{
-	const char	*dot;
-
-	/* plugin and instance are single parts; the metric may be dotted. */
-	if ((dot = strchr(s, '.')) == NULL || (dot = strchr(dot + 1, '.')) ==
-	    NULL || !series_metric_valid(dot + 1))
-		return (0);
-	return (series_parts_valid(s, SERIES_NAME_MAX, 3));
-}
-
-int
-series_path(char *buf, size_t len, const char *datadir, const char *name)
-{
-	const char	*d1, *d2;
-	int		 n;
-
-	if (!series_name_valid(name))
-		return (-1);
-	d1 = strchr(name, '.');
-	d2 = strchr(d1 + 1, '.');
-	n = snprintf(buf, len, "%s/%.*s/%.*s/%s.rrd", datadir,
-	    (int)(d1 - name), name, (int)(d2 - d1 - 1), d1 + 1, d2 + 1);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
-}
+static char			**series_owners;	/* "plugin.instance." */
+static size_t			 series_nowners;
 
 void
-series_init(struct store *store, const char *datadir)
+series_init(struct store *store)
 {
 	series_table = hmap_new();
 	series_store = store;
-	series_datadir = xstrdup(datadir);
 }
 
 void
@@ -147,8 +75,7 @@ series_shutdown(void)
 	hmap_free(series_table, series_free);
 	series_table = NULL;
 	series_nclient = 0;
-	free(series_datadir);
-	series_datadir = NULL;
+	series_set_owners(NULL, 0);
 	series_config = NULL;
 }
 
@@ -176,12 +103,13 @@ series_new(const char *name, enum tally_kind kind, const char *unit,
 	char			 path[PATH_MAX];
 
 	if (series_config != NULL)
-		ret = config_retention(series_config, preset);
+		ret = retention_find(series_config, preset);
 	if (ret == NULL) {
 		snprintf(err, errlen, "unknown retention preset '%s'", preset);
 		return (NULL);
 	}
-	if (series_path(path, sizeof(path), series_datadir, name) == -1) {
+	if (names_series_path(path, sizeof(path), series_config->datadir,
+	    name) == -1) {
 		snprintf(err, errlen, "path of '%s' is too long", name);
 		return (NULL);
 	}
@@ -200,7 +128,7 @@ series_declare(const char *name, enum tally_kind kind, const char *unit,
 {
 	struct series	*s;
 
-	if (!series_name_valid(name)) {
+	if (!names_series_valid(name)) {
 		snprintf(err, errlen, "invalid metric name '%s'", name);
 		return (NULL);
 	}
@@ -236,50 +164,55 @@ series_find(const char *name)
 	return (s);
 }
 
-/*
- * With series_lock held: the plugin instance whose prefix
- * ("plugin.instance.") holds name, or NULL.
- */
-static const struct plugin_conf *
+/* With series_lock held: the owner's prefix that holds name, or NULL. */
+static const char *
 series_owner(const char *name)
 {
-	const struct plugin_conf	*pc;
-	size_t				 n;
+	size_t	 i;
 
-	if (series_config == NULL)
-		return (NULL);
-	TAILQ_FOREACH(pc, &series_config->plugins, entry) {
-		n = strlen(pc->plugin);
-		if (strncmp(name, pc->plugin, n) != 0 || name[n] != '.')
-			continue;
-		name += n + 1;
-		n = strlen(pc->instance);
-		if (strncmp(name, pc->instance, n) == 0 && name[n] == '.')
-			return (pc);
-		name -= strlen(pc->plugin) + 1;
-	}
+	for (i = 0; i < series_nowners; i++)
+		if (strncmp(name, series_owners[i],
+		    strlen(series_owners[i])) == 0)
+			return (series_owners[i]);
 	return (NULL);
+}
+
+void
+series_set_owners(char **prefixes, size_t n)
+{
+	char	**old;
+	size_t	  nold, i;
+
+	pthread_mutex_lock(&series_lock);
+	old = series_owners;
+	nold = series_nowners;
+	series_owners = prefixes;
+	series_nowners = n;
+	pthread_mutex_unlock(&series_lock);
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
 }
 
 struct series *
 series_client(const char *name, const char *preset, int *limit, char *err,
     size_t errlen)
 {
-	const struct plugin_conf	*pc;
-	struct series			*s;
-	int				 max;
+	const char	*owner;
+	struct series	*s;
+	int		 max;
 
 	*limit = 0;
-	if (!series_name_valid(name)) {
+	if (!names_series_valid(name)) {
 		snprintf(err, errlen, "metric names are plugin.instance.metric "
 		    "of [a-z0-9_-]");
 		return (NULL);
 	}
 	pthread_mutex_lock(&series_lock);
-	if ((pc = series_owner(name)) != NULL) {
-		snprintf(err, errlen, "%s belongs to plugin instance %s %s; "
-		    "clients may not write it", name, pc->plugin,
-		    pc->instance);
+	if ((owner = series_owner(name)) != NULL) {
+		snprintf(err, errlen, "%s belongs to plugin instance %.*s; "
+		    "clients may not write it", name,
+		    (int)strlen(owner) - 1, owner);
 		s = NULL;
 	} else if ((s = hmap_get(series_table, name)) != NULL) {
 		if (!s->client) {

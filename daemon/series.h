@@ -1,12 +1,12 @@
 /*
- * series.h - the registry of metrics: name rules, kinds, last values.
+ * series.h - the registry of metrics: kinds, files, last values.
  *
  * A series is one metric of one plugin instance, named
  * "plugin.instance.metric", stored in DATADIR/plugin/instance/metric.rrd.
- * Names are checked here before any path is built.  The registry is shared
- * by the loop and the read workers (plugins declare and submit from their
- * reads), so it has one mutex; series are never freed before shutdown, so a
- * pointer to one stays valid.
+ * Names are checked (names.c) before any path is built.  The registry is
+ * shared by the loop and the read workers (plugins declare and submit from
+ * their reads), so it has one mutex; series are never freed before
+ * shutdown, so a pointer to one stays valid.
  */
 #ifndef TALLY_SERIES_H
 #define TALLY_SERIES_H
@@ -14,23 +14,15 @@
 #include <time.h>
 #include <tally/plugin.h>
 
-#define SERIES_PART_MAX	64
-#define SERIES_NAME_MAX	(2 * SERIES_PART_MAX + TALLY_METRIC_MAX + 2)
-
 struct config;
 struct store;
 struct series;
 
-/* Name rules.  1 if valid. */
-int	series_part_valid(const char *);	/* [a-z0-9_-]{1,64} */
-int	series_metric_valid(const char *);	/* part(.part)*, <= 128 */
-int	series_name_valid(const char *);	/* plugin.instance.metric */
-/* The file of a valid name; -1 if invalid or too long for buf. */
-int	series_path(char *buf, size_t len, const char *datadir,
-	    const char *name);
-
-void	series_init(struct store *, const char *datadir);
-/* Retention presets now in force; called at start and on reload. */
+void	series_init(struct store *);
+/*
+ * The config in force (its datadir and retention presets); at start and on
+ * reload, before the old one is freed.
+ */
 void	series_set_config(const struct config *);
 void	series_shutdown(void);
 
@@ -47,12 +39,17 @@ struct series	*series_find(const char *name);		/* thread-safe */
 /*
  * A series a client (PUT, HTTP put) may write: one it made before, or a
  * new gauge if fewer than max_series exist.  Names under a configured
- * plugin instance ("plugin.instance.") and series a plugin declared are
+ * plugin instance (series_set_owners) and series a plugin declared are
  * refused.  NULL with err; *limit set when max_series was the reason.
  * Thread-safe.
  */
 struct series	*series_client(const char *name, const char *preset,
 		    int *limit, char *err, size_t errlen);
+/*
+ * The prefixes ("plugin.instance.") of the configured plugin instances:
+ * the series under them are theirs.  Takes the array and its strings.
+ */
+void		 series_set_owners(char **prefixes, size_t n);
 /* 1 if a client's time is at most max_future ahead of now. */
 int		 series_client_when(time_t when, time_t now);
 int		 series_future_ok(time_t when, time_t now,

@@ -49,6 +49,14 @@
  * STAT_STORE_ERRORS counts the values that did not reach storage (failed
  * create, update or connection).
  *
+ * Backends.  How the writer reaches the files is a struct store_backend
+ * (OpenSMTPD's queue backends are the model): direct (librrd on the files)
+ * or rrdcached (one BATCH a round on our own connection), chosen once by
+ * store_new.  Each learns a file's last update and layout (sync), writes
+ * the selected files of a round (write) and lets go of a file a rewrite
+ * replaces (forget); a third (a journal's replay, a forwarder) plugs in
+ * the same way.
+ *
  * Completions.  store_flush queues a request; the writer answers it after
  * the cycle that wrote the file by appending it to s->done and activating
  * s->ev_done, whose callback runs the completions on the loop thread.
@@ -77,9 +85,10 @@
 #include <rrd.h>
 
 #include "clock.h"
-#include "config.h"
+#include "retention.h"
 #include "hmap.h"
 #include "log.h"
+#include "numfmt.h"
 #include "rrdcached.h"
 #include "stats.h"
 #include "store.h"
@@ -224,10 +233,23 @@ struct store {
 	struct store_cmd	*cmds;
 	size_t			 ncmds;
 	size_t			 cmdsize;
+	const struct store_backend *be;
 	struct rrdcached	*rc;
 	int			 rc_down;
 	struct log_limit	 ll_rc;
 };
+
+/* How the writer reaches the files (see Backends above). */
+struct store_backend {
+	const char	*name;
+	/* Find whether f exists, its last update and layout; 0 or -1. */
+	int		 (*sync)(struct store *, struct store_file *);
+	/* Write s->batch; all: also flush all the backend holds. */
+	void		 (*write)(struct store *, int all);
+	/* f is about to be replaced on disk: drop what is held of it. */
+	void		 (*forget)(struct store *, struct store_file *);
+};
+static const struct store_backend store_direct, store_cached;
 
 static void	*store_writer_main(void *);
 static void	 store_reply_cb(evutil_socket_t, short, void *);
@@ -272,6 +294,7 @@ store_new(struct event_base *base, const struct store_opts *opts)
 		free(s);
 		return (NULL);
 	}
+	s->be = s->rc != NULL ? &store_cached : &store_direct;
 	s->base = base;
 	s->opts = *opts;
 	s->opts.rrdcached = NULL;	/* not ours; s->rc has a copy */
@@ -754,13 +777,14 @@ store_layout_check(struct store_file *f, const struct store_layout *l)
 
 /* Finds whether f exists, and its last update and layout, with librrd. */
 static int
-store_sync_direct(struct store_file *f)
+store_sync_direct(struct store *s, struct store_file *f)
 {
 	struct store_layout	 l;
 	struct stat		 sb;
 	rrd_info_t		*info, *i;
 	char			 num[32];
 
+	(void)s;
 	if (stat(f->path, &sb) == -1) {
 		if (errno == ENOENT) {
 			f->state = STORE_MISSING;
@@ -879,8 +903,7 @@ store_prepare(struct store *s, struct store_file *f)
 		return (0);
 	store_sort(f);
 	if (f->state == STORE_UNKNOWN) {
-		r = s->rc != NULL ? store_sync_cached(s, f) :
-		    store_sync_direct(f);
+		r = s->be->sync(s, f);
 		if (r == -1) {
 			store_fail(s, f, f->npend);
 			f->npend = 0;
@@ -893,131 +916,6 @@ store_prepare(struct store *s, struct store_file *f)
 			f->last = STORE_TIME_MIN;
 	}
 	return (store_filter(f));
-}
-
-/*
- * librrd 1.7's rrd_strtod, which rrd_update uses: the digits are summed in
- * a double, then scaled by 10^|exp| in binary steps, each rounding.  It is
- * not correctly rounded, so "%.17g" often does not read back as written.
- */
-static double
-store_rrd_strtod(const char *p)
-{
-	double	 num = 0, p10 = 10;
-	int	 neg = 0, exp = 0, eneg = 0, e = 0, n;
-
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	for (; *p >= '0' && *p <= '9'; p++)
-		num = num * 10 + (*p - '0');
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, exp--)
-			num = num * 10 + (*p - '0');
-	if (*p == 'e' || *p == 'E') {
-		if (*++p == '-' || *p == '+')
-			eneg = *p++ == '-';
-		for (; *p >= '0' && *p <= '9' && e < 10000; p++)
-			e = e * 10 + (*p - '0');
-		exp += eneg ? -e : e;
-	}
-	if (neg)
-		num = -num;
-	for (n = exp < 0 ? -exp : exp; n != 0; n >>= 1, p10 *= p10) {
-		if (n & 1)
-			num = exp < 0 ? num / p10 : num * p10;
-	}
-	return (num);
-}
-
-/* m in decimal into buf, with a point before its last dec digits. */
-static size_t
-store_digits(char *buf, unsigned long long m, int dec)
-{
-	char	 tmp[24];
-	size_t	 n = 0, k = 0;
-
-	do {
-		tmp[n++] = '0' + m % 10;
-		m /= 10;
-	} while (m != 0 || n <= (size_t)dec);
-	while (n > 0) {
-		if (dec > 0 && n == (size_t)dec)
-			buf[k++] = '.';
-		buf[k++] = tmp[--n];
-	}
-	buf[k] = '\0';
-	return (k);
-}
-
-/*
- * store_gauge_text without printf for the usual values: v is the double
- * nearest m / 10^p, p in 0, 1, 2, 4, 8, m < 2^53, so "m with p decimals"
- * reads back as v in librrd (an exact integer, one division by an exact
- * power of ten: one rounding) and in strtod.  -1 when v is not such a
- * value.
- */
-static int
-store_fast_text(char *buf, double v)
-{
-	static const double	 p10[] = { 1, 1e1, 1e2, 1e4, 1e8 };
-	static const int	 pw[] = { 0, 1, 2, 4, 8 };
-	double			 a = fabs(v), x;
-	unsigned long long	 m;
-	size_t			 i, k = 0;
-
-	for (i = 0; i < 5; i++) {
-		x = a * p10[i];
-		if (!(x < 9007199254740992.0))
-			return (-1);
-		m = (unsigned long long)(x + 0.5);
-		if ((double)m / p10[i] == a)
-			break;
-	}
-	if (i == 5)
-		return (-1);
-	if (v < 0)
-		buf[k++] = '-';
-	return ((int)(k + store_digits(buf + k, m, pw[i])));
-}
-
-/*
- * Writes a gauge value so that librrd reads back that very double: the
- * shortest decimal that round-trips, its decimals padded to 1, 2, 4, 8 or
- * 16 so that librrd scales an exact integer by one exact power of ten (one
- * rounding, hence the nearest double, which is v).  Values with more
- * digits take the first of %.17g, %.16g that librrd reads right, else
- * %.17g (off by an ulp or so).
- */
-static int
-store_gauge_text(char *buf, size_t len, double v)
-{
-	static const double	 pow10[] = { 1, 1e1, 1e2, 0, 1e4, 0, 0, 0,
-	    1e8, 0, 0, 0, 0, 0, 0, 0, 1e16 };
-	const char		*dot;
-	int			 n, k, pad, prec;
-
-	if ((n = store_fast_text(buf, v)) >= 0)
-		return (n);
-	if (v == floor(v) && fabs(v) < 1e15)
-		return (snprintf(buf, len, "%.0f", v));
-	n = snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) == v && strchr(buf, 'e') == NULL &&
-	    (dot = strchr(buf, '.')) != NULL) {
-		k = n - (int)(dot - buf) - 1;
-		for (pad = 1; pad < k; pad *= 2)
-			;
-		if (pad <= 16 && fabs(v) * pow10[pad] < 1e15) {
-			n = snprintf(buf, len, "%.*f", pad, v);
-			if (store_rrd_strtod(buf) == v)
-				return (n);
-		}
-	}
-	for (prec = 17; prec >= 16; prec--) {
-		n = snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v && store_rrd_strtod(buf) == v)
-			return (n);
-	}
-	return (snprintf(buf, len, "%.17g", v));
 }
 
 /* Formats f's first n pending values as "time:value" into s->argv. */
@@ -1036,13 +934,12 @@ store_format(struct store *s, const struct store_file *f, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		v = f->pend[i].value == 0 ? 0 : f->pend[i].value; /* no -0 */
-		t = (int)store_digits(buf, (unsigned long long)f->pend[i].when,
-		    0);
+		t = numfmt_ulong(buf, (unsigned long long)f->pend[i].when);
 		buf[t++] = ':';
 		if (!isfinite(v))
 			len = t + snprintf(buf + t, sizeof(buf) - t, "U");
 		else if (f->kind == TALLY_GAUGE)
-			len = t + store_gauge_text(buf + t, sizeof(buf) - t, v);
+			len = t + numfmt_rrd(buf + t, sizeof(buf) - t, v);
 		else
 			len = t + snprintf(buf + t, sizeof(buf) - t, "%.0f", v);
 		if (off + len + 1 > s->textsize) {
@@ -1151,6 +1048,25 @@ store_write_direct(struct store *s, struct store_file *f)
 	}
 	stats_add(STAT_VALUES_WRITTEN, n);
 	f->last = f->pend[n - 1].when;
+}
+
+/* The direct backend's round: each file in one rrd_update_r call. */
+static void
+store_write_direct_all(struct store *s, int all)
+{
+	size_t	 i;
+
+	(void)all;	/* nothing held: every write is on disk */
+	for (i = 0; i < s->nbatch; i++)
+		store_write_direct(s, s->batch[i]);
+}
+
+/* Nothing is held between rounds. */
+static void
+store_forget_direct(struct store *s, struct store_file *f)
+{
+	(void)s;
+	(void)f;
 }
 
 /* Adds s->line to the batch, remembering what it was for. */
@@ -1320,6 +1236,27 @@ store_write_cached(struct store *s, int all)
 	store_batch_results(s, r == -1);
 }
 
+/* rrdcached's cached values of f go to the file before it is replaced. */
+static void
+store_forget_cached(struct store *s, struct store_file *f)
+{
+	char	 err[256];
+
+	if (rrdcached_connect(s->rc, err, sizeof(err)) == 0) {
+		snprintf(s->line, sizeof(s->line), "FLUSH %s", store_qpath(f));
+		(void)rrdcached_command(s->rc, s->line, NULL, NULL, err,
+		    sizeof(err));
+	}
+}
+
+static const struct store_backend store_direct = {
+	"direct", store_sync_direct, store_write_direct_all,
+	store_forget_direct
+};
+static const struct store_backend store_cached = {
+	"rrdcached", store_sync_cached, store_write_cached, store_forget_cached
+};
+
 /* Picks the files to write now: due ones, flushed ones, or all. */
 static void
 store_select(struct store *s, int all)
@@ -1400,15 +1337,11 @@ store_rebuild(struct store *s, struct store_req *r)
 	struct store_file	*f = r->file;
 	struct store_pv		*pend = f->pend;
 	size_t			 npend = f->npend, n = r->npoints;
-	char			*path = f->path, *tmp, err[256];
+	char			*path = f->path, *tmp;
 	int			 ok = 0;
 
 	f->flags &= ~STORE_F_REWRITE;
-	if (s->rc != NULL && rrdcached_connect(s->rc, err, sizeof(err)) == 0) {
-		snprintf(s->line, sizeof(s->line), "FLUSH %s", store_qpath(f));
-		(void)rrdcached_command(s->rc, s->line, NULL, NULL, err,
-		    sizeof(err));
-	}
+	s->be->forget(s, f);
 	xasprintf(&tmp, "%s.rewrite", path);
 	(void)unlink(tmp);
 	f->path = tmp;
@@ -1470,12 +1403,7 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 		}
 	}
 	store_select(s, force || flushall);
-	if (s->rc != NULL)
-		store_write_cached(s, flushall || stop);
-	else {
-		for (i = 0; i < s->nbatch; i++)
-			store_write_direct(s, s->batch[i]);
-	}
+	s->be->write(s, flushall || stop);
 	for (i = 0; i < s->nbatch; i++) {
 		f = s->batch[i];
 		f->npend = 0;

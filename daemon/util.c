@@ -1,7 +1,8 @@
-/* util.c - small filesystem helpers shared by the core. */
+/* util.c - small helpers shared by the core. */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -103,18 +104,6 @@ util_tcp_listen(const char *key, const char *addr)
 	return (fd);
 }
 
-void
-util_fmt_number(char *buf, size_t len, double v)
-{
-	if (!isfinite(v)) {
-		snprintf(buf, len, "U");
-		return;
-	}
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
-}
-
 char *
 util_evbuffer_string(struct evbuffer *b)
 {
@@ -124,4 +113,144 @@ util_evbuffer_string(struct evbuffer *b)
 	evbuffer_remove(b, s, len);
 	s[len] = '\0';
 	return (s);
+}
+
+#define UTIL_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define UTIL_MS_S	1000ULL
+#define UTIL_MS_H	(3600 * UTIL_MS_S)
+#define UTIL_MS_D	(24 * UTIL_MS_H)
+
+/* Duration units, smallest first. */
+static const struct util_unit {
+	const char		*name;
+	unsigned long long	 ms;
+} util_units[] = {
+	{ "ms", 1 }, { "s", UTIL_MS_S }, { "m", 60 * UTIL_MS_S },
+	{ "h", UTIL_MS_H }, { "d", UTIL_MS_D }, { "w", 7 * UTIL_MS_D },
+	{ "y", 365 * UTIL_MS_D },
+};
+
+/* Sum "<number><unit>" groups; a lone number is seconds. */
+unsigned long long
+util_duration(const char *s, const char **errstr)
+{
+	unsigned long long	 total = 0, n, mul;
+	const struct util_unit	*u;
+	char			*end;
+	size_t			 len;
+	int			 groups;
+
+	*errstr = NULL;
+	for (groups = 0; *s != '\0' || groups == 0; groups++) {
+		if (*s == '-' || *s == '\0' || !isdigit((unsigned char)*s)) {
+			*errstr = *s == '-' ? "must not be negative" :
+			    "not a duration (a number with ms, s, m, h, d, w "
+			    "or y)";
+			return (0);
+		}
+		errno = 0;
+		n = strtoull(s, &end, 10);
+		s = end;
+		mul = (*s == '\0' && groups == 0) ? UTIL_MS_S : 0;
+		for (u = util_units; mul == 0 && u < util_units +
+		    UTIL_NITEMS(util_units); u++) {
+			len = strlen(u->name);
+			if (strncmp(s, u->name, len) == 0 &&
+			    !isalpha((unsigned char)s[len])) {
+				mul = u->ms;
+				s += len;
+			}
+		}
+		if (mul == 0) {
+			*errstr = "unknown unit (use ms, s, m, h, d, w or y)";
+			return (0);
+		}
+		if (errno == ERANGE || n > (ULLONG_MAX - total) / mul) {
+			*errstr = "too large";
+			return (0);
+		}
+		total += n * mul;
+	}
+	return (total);
+}
+
+void
+util_fmt_duration(char *buf, size_t len, unsigned long long ms)
+{
+	size_t	 i;
+
+	if (ms == 0) {
+		snprintf(buf, len, "0");
+		return;
+	}
+	for (i = UTIL_NITEMS(util_units) - 1; i > 0; i--) {
+		if (ms % util_units[i].ms == 0)
+			break;
+	}
+	snprintf(buf, len, "%llu%s", ms / util_units[i].ms,
+	    util_units[i].name);
+}
+
+unsigned long long
+util_count(const char *s, int suffixes, const char **errstr)
+{
+	unsigned long long	 v, mul = 1;
+	char			*end;
+
+	*errstr = NULL;
+	if (*s == '-') {
+		*errstr = "must not be negative";
+		return (0);
+	}
+	if (!isdigit((unsigned char)*s)) {
+		*errstr = "not a number";
+		return (0);
+	}
+	errno = 0;
+	/* A leading 0 means octal, as for chmod: socket_mode = 0660. */
+	v = strtoull(s, &end, s[0] == '0' && s[1] != '\0' ? 8 : 10);
+	if (suffixes && end[0] != '\0' && end[1] == '\0' &&
+	    strchr("kMG", end[0]) != NULL) {
+		mul = end[0] == 'k' ? 1000 : end[0] == 'M' ? 1000000 :
+		    1000000000;
+		end++;
+	}
+	if (*end != '\0') {
+		*errstr = suffixes ? "not a number (k, M and G may follow)" :
+		    "not a number";
+		return (0);
+	}
+	if (errno == ERANGE || v > ULLONG_MAX / mul) {
+		*errstr = "too large";
+		return (0);
+	}
+	return (v * mul);
+}
+
+int
+util_number(const char *s, double *out, int *pct)
+{
+	char	*end;
+	size_t	 n = strlen(s);
+	double	 d;
+
+	if (pct != NULL)
+		*pct = n > 1 && s[n - 1] == '%';
+	if (n == 0 || strspn(s, "0123456789+-.eE") < n - (pct != NULL &&
+	    *pct))
+		return (-1);
+	d = strtod(s, &end);
+	if (end == s || (*end != '\0' && !(pct != NULL && *pct &&
+	    end == s + n - 1)) || !isfinite(d))
+		return (-1);
+	*out = d;
+	return (0);
+}
+
+int
+util_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
 }

@@ -1,4 +1,5 @@
-/* util.h - small filesystem helpers shared by the core. */
+/* util.h - small helpers shared by the core: files, sockets, the text of
+ * durations, counts and numbers.  A leaf. */
 #ifndef TALLY_UTIL_H
 #define TALLY_UTIL_H
 
@@ -14,11 +15,30 @@ int	util_mkdirs(const char *path, mode_t mode);
  * For start-up, before the daemon forks.
  */
 int	util_tcp_listen(const char *key, const char *addr);
-/* The shortest text ("%.15g", else "%.17g") that reads back as v; U if
- * it is not finite. */
-void	util_fmt_number(char *buf, size_t len, double v);
 /* What b holds as a NUL-terminated string (the caller frees it); b is
  * emptied, not freed. */
 char	*util_evbuffer_string(struct evbuffer *b);
+
+/*
+ * Parse a duration: seconds, or numbers with units ms, s, m, h, d, w, y
+ * (365d), e.g. "90", "1h30m".  Returns milliseconds; on error returns 0 and
+ * sets *errstr to why (strtonum(3) style), else sets it to NULL.
+ */
+unsigned long long util_duration(const char *, const char **errstr);
+/* ms in the largest unit that divides it: "90s", "8d", "1y". */
+void	util_fmt_duration(char *buf, size_t len, unsigned long long ms);
+/*
+ * A decimal count (a leading 0: octal, as for chmod), with k, M or G
+ * (thousands) if suffixes is set; errors as util_duration.
+ */
+unsigned long long util_count(const char *, int suffixes,
+	    const char **errstr);
+/*
+ * A finite decimal number (no nan, inf or hex); with pct, "N%" too, and
+ * *pct says whether it was one.  0, or -1 if s is not such a number.
+ */
+int	util_number(const char *s, double *out, int *pct);
+/* 1 if both are NULL or both the same string. */
+int	util_streq(const char *, const char *);
 
 #endif

@@ -12,10 +12,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "alertconf.h"
 #include "alertrule.h"
 #include "config.h"
 #include "fuzz.h"
+#include "http.h"
 #include "notify.h"
+#include "plugin.h"
+#include "retention.h"
+#include "util.h"
 
 static const char head[] =
     "[notify fzn]\n"
@@ -23,6 +28,22 @@ static const char head[] =
     "[alert fz]\n"
     "metric = fz.metric\n"
     "notify = fzn\n";
+
+/* The sections tallyd registers (main.c), once. */
+static void
+fuzz_register(void)
+{
+	static int	 done;
+
+	if (done)
+		return;
+	config_register(&http_section);
+	config_register(&retention_section);
+	config_register(&plugin_section);
+	config_register(&alertconf_section);
+	config_register(&notify_section);
+	done = 1;
+}
 
 static void
 fuzz_value(const char *v)
@@ -38,7 +59,7 @@ fuzz_value(const char *v)
 		alertrule_span_fmt(why, sizeof(why), &sp);
 		fuzz_check_msg(why, sizeof(why));
 	}
-	if (alertrule_number(v, &d, &pct) == 0 && d != d)
+	if (util_number(v, &d, &pct) == 0 && d != d)
 		abort();
 	(void)alertrule_deadline_parse(v, &mon, &day, why, sizeof(why));
 	if (notify_url_parse(v, &u, why, sizeof(why)) == 0) {
@@ -85,6 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1 << 14)
 		return (0);
+	fuzz_register();
 	if ((fd = memfd_create("fuzz-alert.conf", MFD_CLOEXEC)) == -1)
 		abort();
 	if (write(fd, head, sizeof(head) - 1) != sizeof(head) - 1 ||

@@ -10,8 +10,29 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "alertconf.h"
 #include "config.h"
 #include "fuzz.h"
+#include "http.h"
+#include "notify.h"
+#include "plugin.h"
+#include "retention.h"
+
+/* The sections tallyd registers (main.c), once. */
+static void
+fuzz_register(void)
+{
+	static int	 done;
+
+	if (done)
+		return;
+	config_register(&http_section);
+	config_register(&retention_section);
+	config_register(&plugin_section);
+	config_register(&alertconf_section);
+	config_register(&notify_section);
+	done = 1;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,6 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1 << 16)
 		return (0);
+	fuzz_register();
 	if ((fd = memfd_create("fuzz.conf", MFD_CLOEXEC)) == -1)
 		abort();
 	if (size > 0 && write(fd, data, size) != (ssize_t)size)

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "fuzz.h"
+#include "names.h"
 #include "proto.h"
 #include "series.h"
 
@@ -37,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size + 4] = '\0';
 	if (proto_parse(buf, size + 4, req, &err) == 0 &&
 	    req->entry->cmd == PROTO_PUT) {
-		(void)series_name_valid(req->argv[0]);
+		(void)names_series_valid(req->argv[0]);
 		for (i = 1; i < req->argc; i++) {
 			if (proto_put_value(req->argv[i], NOW, &when, &v,
 			    &err) == -1) {

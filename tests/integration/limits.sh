@@ -143,7 +143,7 @@ ok $(echo "$out" | grep -q "^OK 1 accepted=1 refused=1" &&
     echo "$out" | grep -q "^$later:1 future"; echo $?) \
     "PUT: a time past max_future is refused, the other kept"
 out=$(ask "PUT demo.main.mine N:1")
-ok $(echo "$out" | grep -q '^ERR bad-name demo.main.mine belongs to plugin instance demo main'; echo $?) \
+ok $(echo "$out" | grep -q '^ERR bad-name demo.main.mine belongs to plugin instance demo.main'; echo $?) \
     "PUT: a name under a plugin instance is refused ($out)"
 out=$(ask "PUT demo.main.wave N:1")
 ok $(echo "$out" | grep -q '^ERR bad-name'; echo $?) \
@@ -163,7 +163,7 @@ ok $([ "$s" = 200 ] && grep -q '"accepted":1' "$T/b" &&
     grep -q "\"value\":\"$later:5\",\"reason\":\"future" "$T/b"; echo $?) \
     "HTTP put: a time past max_future is refused ($s)"
 s=$(get "$U/api/v1/put?metric=demo.main.mine&value=N:1" -X POST -H "$auth")
-ok $([ "$s" = 400 ] && grep -q 'belongs to plugin instance demo main' "$T/b"; echo $?) \
+ok $([ "$s" = 400 ] && grep -q 'belongs to plugin instance demo.main' "$T/b"; echo $?) \
     "HTTP put: a name under a plugin instance is refused ($s)"
 s=$(get "$U/api/v1/put?metric=web.app.v&value=N:1" -X POST -H "$auth")
 ok $([ "$s" = 403 ] && json_error limit; echo $?) \

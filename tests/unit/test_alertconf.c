@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alertconf.h"
 #include "config.h"
+#include "notify.h"
+#include "retention.h"
 #include "tap.h"
 
 static char	 dir[256];
@@ -64,6 +67,7 @@ test_good(void)
 	struct config		*cf;
 	struct alert_conf	*ac;
 	struct notify_conf	*nc;
+	struct config_item	*it;
 	char			 path[512];
 	size_t			 i;
 
@@ -73,7 +77,8 @@ test_good(void)
 	ok(cf != NULL, "good alert config loads");
 	if (cf == NULL)
 		return;
-	ac = TAILQ_FIRST(&cf->alerts);
+	it = config_next(cf, &alertconf_section, NULL);
+	ac = config_data(it);
 	ok(strcmp(ac->name, "coop-falling") == 0 && ac->rule.kind ==
 	    ALERT_CHANGE && ac->rule.window.months == 12 &&
 	    ac->rule.compare.months == 12 && ac->rule.anchor ==
@@ -84,18 +89,22 @@ test_good(void)
 	    ac->enabled, "change rule read");
 	ok(ac->nnotify == 2 && strcmp(ac->notify[0], "hook") == 0 &&
 	    strcmp(ac->notify[1], "run") == 0, "notify list split");
-	ac = TAILQ_NEXT(ac, entry);
+	it = config_next(cf, &alertconf_section, it);
+	ac = config_data(it);
 	ok(ac->rule.kind == ALERT_ABSENT && ac->rule.deadline_mon == 2 &&
 	    ac->rule.deadline_day == 1 && ac->rule.thr[ALERT_WARNING] == 0 &&
 	    ac->rule.thr[ALERT_CRITICAL] == 30 * 86400 &&
 	    ac->rule.op == ALERT_GE, "deadline rule: durations in seconds");
-	ac = TAILQ_NEXT(ac, entry);
+	it = config_next(cf, &alertconf_section, it);
+	ac = config_data(it);
 	ok(ac->rule.has_clear && ac->rule.clear == 0 && ac->rule.repeat ==
 	    86400 && ac->rule.op == ALERT_GT, "clear_below and repeat");
-	nc = TAILQ_FIRST(&cf->notifiers);
+	it = config_next(cf, &notify_section, NULL);
+	nc = config_data(it);
 	ok(nc->type == NOTIFY_WEBHOOK && nc->timeout == 10000 &&
 	    nc->retries == 3 && nc->backoff == 1000, "webhook defaults");
-	nc = TAILQ_NEXT(nc, entry);
+	it = config_next(cf, &notify_section, it);
+	nc = config_data(it);
 	ok(nc->type == NOTIFY_EXEC && nc->timeout == 3000, "exec notifier");
 	config_free(cf);
 }
@@ -195,6 +204,9 @@ main(void)
 {
 	char	 cmd[300];
 
+	config_register(&retention_section);
+	config_register(&alertconf_section);
+	config_register(&notify_section);
 	snprintf(dir, sizeof(dir), "%s/test_alertconf.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL) {

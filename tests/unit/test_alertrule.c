@@ -12,6 +12,7 @@
 
 #include "alertdb.h"
 #include "alertrule.h"
+#include "util.h"
 #include "tap.h"
 
 #define DAY	86400
@@ -143,11 +144,11 @@ test_spans(void)
 	    sizeof(why)) == -1, "02-30 refused: %s", why);
 	ok(alertrule_deadline_parse("2-1x", &mon, &day, why, sizeof(why)) ==
 	    -1, "2-1x refused");
-	ok(alertrule_number("-10%", &d, &pct) == 0 && d == -10 && pct,
+	ok(util_number("-10%", &d, &pct) == 0 && d == -10 && pct,
 	    "-10%% is a percentage");
-	ok(alertrule_number("nan", &d, NULL) == -1 &&
-	    alertrule_number("0x10", &d, NULL) == -1 &&
-	    alertrule_number("5%", &d, NULL) == -1, "nan, hex, %% refused "
+	ok(util_number("nan", &d, NULL) == -1 &&
+	    util_number("0x10", &d, NULL) == -1 &&
+	    util_number("5%", &d, NULL) == -1, "nan, hex, %% refused "
 	    "where no percentage is allowed");
 	ok(alertrule_metric_valid("coop.*.revenue.avg.agriculture") &&
 	    alertrule_metric_valid("a.b.c") && !alertrule_metric_valid("a.b") &&

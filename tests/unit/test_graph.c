@@ -553,10 +553,41 @@ test_render(void)
 	rmdir(dir);
 }
 
+/* HTTP's keys and values give the spec GRAPH's words give. */
+static void
+test_pairs(void)
+{
+	static const char *const keys[] = { "metric", "label", "metric",
+	    "start", "width", "style" };
+	static const char *const values[] = { "a.b.c", "A = b", "a.b.d",
+	    "-2d", "800", "area" };
+	static const char *const bad[] = { "metric", "colour" };
+	static const char *const badv[] = { "a.b.c", "red" };
+	struct graph_spec	 w, p;
+	struct proto_error	 err;
+	char			 kw[GRAPH_KEY_MAX], kp[GRAPH_KEY_MAX];
+
+	ok(spec("metric=a.b.c label=\"A = b\" metric=a.b.d start=-2d "
+	    "width=800 style=area", &w, &err) == 0, "words parse");
+	ok(graph_spec_parse_pairs(keys, values, 6, NOW, &p, &err) == 0,
+	    "pairs parse");
+	graph_spec_key(&w, kw, sizeof(kw));
+	graph_spec_key(&p, kp, sizeof(kp));
+	is_str(kp, kw, "pairs and words: the same spec");
+	ok(graph_spec_parse_pairs(bad, badv, 2, NOW, &p, &err) == -1 &&
+	    err.code == PERR_ARGS && strcmp(err.msg,
+	    "unknown key in \"colour=red\"") == 0,
+	    "an unknown pair is named as key=value: %s", err.msg);
+	ok(graph_spec_parse_pairs(keys, values, 0, NOW, &p, &err) == -1 &&
+	    strcmp(err.msg, "metric= is required") == 0, "no pairs: %s",
+	    err.msg);
+}
+
 int
 main(void)
 {
 	test_defaults();
+	test_pairs();
 	test_keys();
 	test_refused_keys();
 	test_refused_values();

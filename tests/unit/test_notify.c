@@ -405,6 +405,7 @@ main(void)
 	char	 cmd[300];
 
 	log_init(1, 0, "test_notify");
+	config_register(&notify_section);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test_notify.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {

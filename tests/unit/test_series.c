@@ -1,6 +1,7 @@
 /* test_series.c - metric name rules and their paths. */
 #include <string.h>
 
+#include "names.h"
 #include "series.h"
 #include "tap.h"
 
@@ -18,26 +19,26 @@ main(void)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(good) / sizeof(*good); i++)
-		ok(series_name_valid(good[i]), "valid: %s", good[i]);
+		ok(names_series_valid(good[i]), "valid: %s", good[i]);
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		ok(!series_name_valid(bad[i]), "invalid: \"%s\"", bad[i]);
+		ok(!names_series_valid(bad[i]), "invalid: \"%s\"", bad[i]);
 	memset(longpart, 'a', 65);
 	longpart[65] = '\0';
-	ok(!series_part_valid(longpart), "part of 65 bytes refused");
+	ok(!names_part_valid(longpart), "part of 65 bytes refused");
 	longpart[64] = '\0';
-	ok(series_part_valid(longpart), "part of 64 bytes accepted");
-	ok(series_metric_valid("status.2xx"), "dotted metric");
-	ok(!series_metric_valid("status/2xx"), "slash in metric refused");
+	ok(names_part_valid(longpart), "part of 64 bytes accepted");
+	ok(names_metric_valid("status.2xx"), "dotted metric");
+	ok(!names_metric_valid("status/2xx"), "slash in metric refused");
 
-	is_int(series_path(buf, sizeof(buf), "/var/lib/t", "demo.main.wave"),
+	is_int(names_series_path(buf, sizeof(buf), "/var/lib/t", "demo.main.wave"),
 	    0, "path of a good name");
 	is_str(buf, "/var/lib/t/demo/main/wave.rrd", "name maps to its file");
-	series_path(buf, sizeof(buf), "/d", "traffic.site.status.4xx");
+	names_series_path(buf, sizeof(buf), "/d", "traffic.site.status.4xx");
 	is_str(buf, "/d/traffic/site/status.4xx.rrd",
 	    "dotted metric stays one file");
-	is_int(series_path(buf, sizeof(buf), "/d", "../etc.x.y"), -1,
+	is_int(names_series_path(buf, sizeof(buf), "/d", "../etc.x.y"), -1,
 	    "no path for a bad name");
-	is_int(series_path(buf, 10, "/d", "demo.main.wave"), -1,
+	is_int(names_series_path(buf, 10, "/d", "demo.main.wave"), -1,
 	    "too long for the buffer");
 	/* max_future (ms): at most that far ahead of now, whole seconds */
 	ok(series_future_ok(1000 + 600, 1000, 600000), "10 min ahead: kept");

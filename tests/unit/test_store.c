@@ -29,7 +29,7 @@
 #include "tap.h"
 
 #include "clock.h"
-#include "config.h"
+#include "retention.h"
 #include "log.h"
 #include "stats.h"
 #include "store.h"
