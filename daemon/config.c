@@ -1136,13 +1136,14 @@ config_add_builtins(struct config *cf)
 	const struct config_builtin	*b;
 	struct config_parse		 p;
 	struct config_item		*it;
-	size_t				 i, j;
+	size_t				 i, j, k;
 
 	config_parse_init(&p, cf, "built-in");
 	for (i = 0; i < config_nsecs; i++) {
 		sec = config_secs[i];
-		for (b = sec->builtins; b < sec->builtins + sec->nbuiltins;
-		    b++) {
+		/* by index: builtins is NULL for most (NULL + 0 is UB) */
+		for (k = 0; k < sec->nbuiltins; k++) {
+			b = &sec->builtins[k];
 			config_section_named(&p, sec, b->name, NULL);
 			for (j = 0; j < CONFIG_NITEMS(b->keys) &&
 			    b->keys[j][0]; j++)
@@ -1402,12 +1403,11 @@ static void
 config_print_builtins(FILE *fp)
 {
 	const struct config_builtin	*b;
-	size_t				 i, j;
+	size_t				 i, j, k;
 
 	for (i = 0; i < config_nsecs; i++) {
-		for (b = config_secs[i]->builtins; b <
-		    config_secs[i]->builtins + config_secs[i]->nbuiltins;
-		    b++) {
+		for (k = 0; k < config_secs[i]->nbuiltins; k++) {
+			b = &config_secs[i]->builtins[k];
 			fprintf(fp, "\n# built in: %s\n# %s\n[%s %s]\n",
 			    b->name, b->about, config_secs[i]->word, b->name);
 			for (j = 0; j < CONFIG_NITEMS(b->keys) &&
