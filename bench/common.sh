@@ -93,6 +93,7 @@ plugin_dir = $top_builddir/plugins/.libs
 render_helper = $top_builddir/tally-render
 read_threads = 2
 max_clients = 256
+max_local_clients = 256
 shutdown_timeout = 2s
 
 [storage]

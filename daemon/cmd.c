@@ -46,11 +46,14 @@
 static const struct config *cmd_cf;	/* in force: main's */
 static struct store	*cmd_store;
 static struct journal	*cmd_journal;
+/* max_output: the query workers read it while formatting a FETCH */
+static unsigned long	 cmd_answer_max = 16000000;
 
 void
 cmd_set_config(const struct config *conf)
 {
 	cmd_cf = conf;
+	__atomic_store_n(&cmd_answer_max, conf->max_output, __ATOMIC_RELAXED);
 }
 
 void
@@ -187,10 +190,12 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 	refused = evbuffer_new();
 	reply.refused = cmd_put_refused;
 	reply.arg = refused;
-	if ((nok = command_put(&put, &reply, &lsn, why, sizeof(why))) == -1) {
+	if ((nok = command_put(&put, &reply, &lsn, why, sizeof(why))) < 0) {
 		evbuffer_free(refused);
-		return (cmd_err(out, PERR_NAME, why[0] != '\0' ? why :
-		    "metric names are plugin.instance.metric of [a-z0-9_-]"));
+		/* -2: max_series */
+		return (cmd_err(out, nok == -2 ? PERR_LIMIT : PERR_NAME,
+		    why[0] != '\0' ? why : "metric names are "
+		    "plugin.instance.metric of [a-z0-9_-]"));
 	}
 	if (cmd_journal == NULL)
 		lsn = 0;
@@ -336,19 +341,31 @@ cmd_last_done(const struct query_result *res, void *arg)
 	cmd_answer(arg, b);
 }
 
-/* Worker: FETCH's answer, up to QUERY_ROWS_MAX lines, off the loop. */
+/*
+ * Worker: FETCH's answer, up to QUERY_ROWS_MAX lines, off the loop.  One
+ * that grows past max_output is given up as soon as it does (listen.c
+ * would refuse it whole), so it never costs more than that.
+ */
 static void
 cmd_fetch_format(struct query_result *res)
 {
 	struct evbuffer	*b;
 	char		 line[128];
-	size_t		 i, n;
+	size_t		 i, n, max;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("cmd: evbuffer_new failed");
+	max = __atomic_load_n(&cmd_answer_max, __ATOMIC_RELAXED);
 	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
 	    res->step, res->cf);
 	for (i = 0; i < res->nrows; i++) {
+		if (i % 1024 == 0 && evbuffer_get_length(b) > max) {
+			evbuffer_drain(b, evbuffer_get_length(b));
+			evbuffer_add_printf(b, "ERR limit answer of %zu rows "
+			    "is over max_output (%zu bytes): ask for a shorter "
+			    "span or a coarser resolution\n", res->nrows, max);
+			break;
+		}
 		/* no printf: a FETCH may be millions of rows */
 		n = (size_t)numfmt_ulong(line, (unsigned long long)
 		    (res->start + (time_t)((i + 1) * res->step)));

@@ -70,12 +70,17 @@ command_put(const struct command_put *req,
 	double			*v;
 	char			 reason[256];
 	size_t			 i, n = 0;
-	int			 nok = 0, *bad;
+	int			 nok = 0, limit, *bad;
 
 	*lsn = 0;
-	if ((s = command_series(req->metric, req->retention, why, len)) ==
-	    NULL)
+	if (!names_series_valid(req->metric)) {
+		if (len > 0)
+			why[0] = '\0';
 		return (-1);
+	}
+	if ((s = series_client(req->metric, req->retention, &limit, why,
+	    len)) == NULL)
+		return (limit ? -2 : -1);
 	/* Parse all, then submit the good ones as one journal record. */
 	when = xreallocarray(NULL, req->nvalues + 1, sizeof(*when));
 	v = xreallocarray(NULL, req->nvalues + 1, sizeof(*v));
@@ -85,6 +90,8 @@ command_put(const struct command_put *req,
 		if (proto_put_value(req->values[i], req->now, &when[n], &v[n],
 		    &err) == -1)
 			bad[i] = 1;
+		else if (!series_client_when(when[n], req->now))
+			bad[i] = 2;
 		else
 			n++;
 	}
@@ -92,10 +99,15 @@ command_put(const struct command_put *req,
 		(void)series_submit_many(s, n, when, v, rc, lsn);
 	/* Refusals in the order of the values. */
 	for (i = 0, n = 0; i < req->nvalues; i++) {
-		if (bad[i]) {
+		if (bad[i] == 1) {
 			(void)proto_put_value(req->values[i], req->now,
 			    &when[0], &v[0], &err);
 			reply->refused(reply->arg, req->values[i], 1, err.msg);
+			continue;
+		}
+		if (bad[i] == 2) {
+			reply->refused(reply->arg, req->values[i], 0,
+			    "future: more than max_future ahead");
 			continue;
 		}
 		if (rc[n] != SERIES_OK) {

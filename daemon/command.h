@@ -40,12 +40,14 @@ struct command_put_reply {
 };
 
 /*
- * Store the values: each accepted or refused on its own, the accepted ones
- * as one journal record.  Returns how many were accepted, or -1 if the
- * metric is refused (an invalid name: why is empty, the front end says it
- * its way; else why from series_declare).  *lsn is the journal position
- * the answer must wait for (journal_notify) before it says "accepted", or
- * 0 if there is nothing to wait for.
+ * Store the values: each accepted or refused on its own, a time past
+ * max_future included; the accepted ones as one journal record.  Returns
+ * how many were accepted, -1 if the metric is refused (an invalid name:
+ * why is empty, the front end says it its way; else why from
+ * series_client: a plugin's name), or -2 with why if clients have made
+ * max_series series.  *lsn is the journal position the answer must wait
+ * for (journal_notify) before it says "accepted", or 0 if there is
+ * nothing to wait for.
  */
 int	command_put(const struct command_put *,
 	    const struct command_put_reply *, uint64_t *lsn, char *why,

@@ -117,7 +117,33 @@ static const struct config_key config_daemon_keys[] = {
 	{ .name = "max_clients", .type = CONFIG_INT,
 	  .min = 1, .max = 65536, .def = "256", .flags = CONFIG_RELOAD,
 	  .off = D(max_clients),
-	  .help = "connections served at once; more are refused" },
+	  .help = "TCP protocol connections served at once; more are "
+	  "refused (the unix socket and HTTP have their own limits)" },
+	{ .name = "max_local_clients",
+	  .type = CONFIG_INT, .min = 1, .max = 65536, .def = "32",
+	  .flags = CONFIG_RELOAD, .off = D(max_local_clients),
+	  .help = "unix socket connections served at once; TCP and HTTP "
+	  "clients cannot use them up" },
+	{ .name = "auth_timeout",
+	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_H,
+	  .def = "10s", .flags = CONFIG_RELOAD, .off = D(auth_timeout),
+	  .help = "a TCP client that has not sent AUTH this long after "
+	  "connecting is closed (when token is set)" },
+	{ .name = "max_output_total",
+	  .type = CONFIG_COUNT, .min = 65536, .max = 68719476736ULL,
+	  .def = "256M", .flags = CONFIG_RELOAD, .off = D(max_output_total),
+	  .help = "bytes of answers waiting for all protocol clients "
+	  "together; a request that would pass it is refused with ERR busy" },
+	{ .name = "max_future", .type = CONFIG_DURATION,
+	  .min = 0, .max = CONFIG_MS_D, .def = "10m",
+	  .flags = CONFIG_RELOAD, .off = D(max_future),
+	  .help = "PUT and HTTP put refuse times further ahead of now than "
+	  "this" },
+	{ .name = "max_series", .type = CONFIG_INT,
+	  .min = 0, .max = 10000000, .def = "1000", .flags = CONFIG_RELOAD,
+	  .off = D(max_series),
+	  .help = "series clients may create with PUT and HTTP put (each "
+	  "is an RRD file); 0: none" },
 	{ .name = "client_timeout",
 	  .type = CONFIG_DURATION, .min = 1000, .max = CONFIG_MS_D,
 	  .def = "300s", .flags = CONFIG_RELOAD, .off = D(client_timeout),
@@ -1197,13 +1223,14 @@ config_add_builtins(struct config *cf)
 	const struct config_builtin	*b;
 	struct config_parse		 p;
 	struct config_item		*it;
-	size_t				 i, j;
+	size_t				 i, j, k;
 
 	config_parse_init(&p, cf, "built-in");
 	for (i = 0; i < config_nsecs; i++) {
 		sec = config_secs[i];
-		for (b = sec->builtins; b < sec->builtins + sec->nbuiltins;
-		    b++) {
+		/* by index: builtins is NULL for most (NULL + 0 is UB) */
+		for (k = 0; k < sec->nbuiltins; k++) {
+			b = &sec->builtins[k];
 			config_section_named(&p, sec, b->name, NULL);
 			for (j = 0; j < CONFIG_NITEMS(b->keys) &&
 			    b->keys[j][0]; j++)
@@ -1472,12 +1499,11 @@ static void
 config_print_builtins(FILE *fp)
 {
 	const struct config_builtin	*b;
-	size_t				 i, j;
+	size_t				 i, j, k;
 
 	for (i = 0; i < config_nsecs; i++) {
-		for (b = config_secs[i]->builtins; b <
-		    config_secs[i]->builtins + config_secs[i]->nbuiltins;
-		    b++) {
+		for (k = 0; k < config_secs[i]->nbuiltins; k++) {
+			b = &config_secs[i]->builtins[k];
 			fprintf(fp, "\n# built in: %s\n# %s\n[%s %s]\n",
 			    b->name, b->about, config_secs[i]->word, b->name);
 			for (j = 0; j < CONFIG_NITEMS(b->keys) &&

@@ -129,9 +129,14 @@ struct config {
 	unsigned long	 socket_mode;		/* permission bits */
 	char		*listen;		/* TCP host:port; NULL: none */
 	char		*token;			/* NULL: TCP needs no AUTH */
-	int		 max_clients;
+	int		 max_clients;		/* TCP */
+	int		 max_local_clients;	/* unix socket */
+	unsigned long	 auth_timeout;		/* ms to AUTH on TCP */
 	unsigned long	 client_timeout;	/* ms idle before closing */
 	unsigned long	 max_output;		/* bytes pending per client */
+	unsigned long	 max_output_total;	/* bytes pending, all clients */
+	unsigned long	 max_future;		/* ms a PUT time may be ahead */
+	int		 max_series;		/* series clients may create */
 	int		 requests_per_wake;
 	unsigned long	 graph_cache;		/* ms a render is reused */
 	char		*render_helper;		/* tally-render's path */

@@ -54,6 +54,7 @@
 #include "config.h"
 #include "graph.h"
 #include "http.h"
+#include "httpconn.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -223,6 +224,16 @@ static const struct config_key http_keys[] = {
 	  .flags = CONFIG_RELOAD, .off = H(timeout),
 	  .help = "a connection idle this long, reading a request or "
 	  "writing an answer, is closed" },
+	{ .name = "max_connections", .type = CONFIG_INT,
+	  .min = 1, .max = 65536, .def = "2048", .flags = CONFIG_RELOAD,
+	  .off = H(max_connections),
+	  .help = "HTTP connections open at once; past it the longest idle "
+	  "one gives way to a new one" },
+	{ .name = "header_timeout", .type = CONFIG_DURATION,
+	  .min = 1000, .max = CONFIG_MS_H, .def = "10s",
+	  .flags = CONFIG_RELOAD, .off = H(header_timeout),
+	  .help = "a connection must send a whole request within this long "
+	  "of connecting or of its last answer, however slowly it trickles" },
 	{ .name = "dashboard_dir", .type = CONFIG_PATH,
 	  .def = TALLY_DATADIR "/dashboard", .flags = CONFIG_RELOAD,
 	  .off = H(dashboard_dir),
@@ -538,32 +549,50 @@ http_reply(struct evhttp_request *req, int head, int status,
 
 /* ---- parameters */
 
+/*
+ * Parse a query string (NULL or "" is none) into params; -1 with why.
+ * Pure, for the fuzzer as much as for http_params.
+ */
+int
+http_query_parse(const char *q, struct evkeyvalq *params, char *why,
+    size_t len)
+{
+	struct evkeyval	*kv;
+	int		 n = 0;
+
+	TAILQ_INIT(params);
+	if (q == NULL || *q == '\0')
+		return (0);
+	if (strstr(q, "%00") != NULL || evhttp_parse_query_str(q,
+	    params) == -1) {
+		evhttp_clear_headers(params);
+		snprintf(why, len, "bad query string: want key=value pairs "
+		    "joined by &");
+		return (-1);
+	}
+	TAILQ_FOREACH(kv, params, next) {
+		if (++n > HTTP_PARAMS_MAX) {
+			evhttp_clear_headers(params);
+			snprintf(why, len, "more than %d parameters",
+			    HTTP_PARAMS_MAX);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 /* Parse the request's query; -1 after answering 400. */
 static int
 http_params(struct http_call *c)
 {
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(c->req);
-	const char		*q = uri != NULL ? evhttp_uri_get_query(uri) :
-				    NULL;
-	struct evkeyval		*kv;
-	int			 n = 0;
+	char			 why[128];
 
-	TAILQ_INIT(&c->params);
-	if (q == NULL || *q == '\0')
-		return (0);
-	if (strstr(q, "%00") != NULL || evhttp_parse_query_str(q,
-	    &c->params) == -1) {
+	if (http_query_parse(uri != NULL ? evhttp_uri_get_query(uri) : NULL,
+	    &c->params, why, sizeof(why)) == -1) {
 		http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS),
-		    "bad query string: want key=value pairs joined by &");
+		    "%s", why);
 		return (-1);
-	}
-	TAILQ_FOREACH(kv, &c->params, next) {
-		if (++n > HTTP_PARAMS_MAX) {
-			http_error(c->req, c->head, 400,
-			    proto_err_name(PERR_ARGS), "more than %d "
-			    "parameters", HTTP_PARAMS_MAX);
-			return (-1);
-		}
 	}
 	return (0);
 }
@@ -578,24 +607,23 @@ http_show(char *buf, size_t len, const char *s)
 
 /*
  * Every parameter must be one of names (NULL-terminated), each once unless
- * listed in multi.  -1 after answering 400.
+ * listed in multi.  -1 with why.
  */
-static int
-http_params_check(struct http_call *c, const char *const *names,
-    const char *multi)
+int
+http_params_known(const struct evkeyvalq *params, const char *const *names,
+    const char *multi, char *why, size_t len)
 {
 	struct evkeyval	*kv, *kv2;
 	char		 show[4 * HTTP_SHOW_MAX + 4];
 	size_t		 i;
 
-	TAILQ_FOREACH(kv, &c->params, next) {
+	TAILQ_FOREACH(kv, params, next) {
 		for (i = 0; names[i] != NULL; i++)
 			if (strcmp(kv->key, names[i]) == 0)
 				break;
 		if (names[i] == NULL) {
-			http_error(c->req, c->head, 400,
-			    proto_err_name(PERR_ARGS), "unknown parameter "
-			    "\"%s\"", http_show(show, sizeof(show), kv->key));
+			snprintf(why, len, "unknown parameter \"%s\"",
+			    http_show(show, sizeof(show), kv->key));
 			return (-1);
 		}
 		if (multi != NULL && strcmp(kv->key, multi) == 0)
@@ -603,14 +631,37 @@ http_params_check(struct http_call *c, const char *const *names,
 		for (kv2 = TAILQ_NEXT(kv, next); kv2 != NULL;
 		    kv2 = TAILQ_NEXT(kv2, next)) {
 			if (strcmp(kv->key, kv2->key) == 0) {
-				http_error(c->req, c->head, 400,
-				    proto_err_name(PERR_ARGS), "%s given "
-				    "twice", kv->key);
+				snprintf(why, len, "%s given twice",
+				    http_show(show, sizeof(show), kv->key));
 				return (-1);
 			}
 		}
 	}
 	return (0);
+}
+
+/* http_params_known, answering 400 when not. */
+static int
+http_params_check(struct http_call *c, const char *const *names,
+    const char *multi)
+{
+	char	 why[4 * HTTP_SHOW_MAX + 64];
+
+	if (http_params_known(&c->params, names, multi, why,
+	    sizeof(why)) == 0)
+		return (0);
+	http_error(c->req, c->head, 400, proto_err_name(PERR_ARGS), "%s",
+	    why);
+	return (-1);
+}
+
+/* A parameter's value (the first if repeated), or def. */
+static const char *
+http_find(const struct evkeyvalq *params, const char *name, const char *def)
+{
+	const char	*v = evhttp_find_header(params, name);
+
+	return (v != NULL ? v : def);
 }
 
 /* A parameter's value (the first if repeated), or def. */
@@ -623,6 +674,25 @@ http_param(struct http_call *c, const char *name, const char *def)
 }
 
 /* ---- /graph */
+
+/* /graph's parameters, KEY=VALUE words of a GRAPH spec; -1 with err. */
+int
+http_graph_args(const struct evkeyvalq *params, time_t now,
+    struct graph_spec *spec, struct proto_error *err)
+{
+	const char	*keys[HTTP_PARAMS_MAX];
+	const char	*values[HTTP_PARAMS_MAX];
+	struct evkeyval	*kv;
+	int		 n = 0;
+
+	TAILQ_FOREACH(kv, params, next) {
+		if (n == HTTP_PARAMS_MAX)	/* http_query_parse refused more */
+			break;
+		keys[n] = kv->key;
+		values[n++] = kv->value;
+	}
+	return (graph_spec_parse_pairs(keys, values, n, now, spec, err));
+}
 
 /* A render came back: the image with its validators, 304, or the error. */
 static void
@@ -661,22 +731,11 @@ http_graph_done(const struct query_result *res, void *arg)
 static void
 http_graph(struct http_call *c)
 {
-	const char		*keys[HTTP_PARAMS_MAX];
-	const char		*values[HTTP_PARAMS_MAX];
 	struct proto_error	 err;
 	struct graph_spec	 spec;
-	struct evkeyval		*kv;
 	struct http_wait	*w;
-	int			 n = 0;
 
-	TAILQ_FOREACH(kv, &c->params, next) {
-		if (n == HTTP_PARAMS_MAX)	/* http_params refused more */
-			break;
-		keys[n] = kv->key;
-		values[n++] = kv->value;
-	}
-	if (graph_spec_parse_pairs(keys, values, n, time(NULL), &spec,
-	    &err) == -1) {
+	if (http_graph_args(&c->params, time(NULL), &spec, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -839,6 +898,24 @@ http_series_info_cb(const struct query_result *res, void *arg)
 		    "or a shorter span", rows, HTTP_POINTS_MAX);
 }
 
+/*
+ * /api/v1/series's parameters as FETCH arguments (metric, start, end, cf,
+ * resolution); -1 with err.  f->metric points into params.
+ */
+int
+http_series_args(const struct evkeyvalq *params, time_t now,
+    struct proto_fetch *f, struct proto_error *err)
+{
+	const char	*metric;
+
+	if ((metric = evhttp_find_header(params, "metric")) == NULL)
+		return (proto_error_set(err, PERR_ARGS, "metric= is required"));
+	return (proto_fetch_parse(metric, http_find(params, "start", "-1d"),
+	    http_find(params, "end", "now"), http_find(params, "cf",
+	    "AVERAGE"), evhttp_find_header(params, "resolution"), now, f,
+	    err));
+}
+
 /* metric, start, end, cf, resolution: FETCH's arguments, by name. */
 static void
 http_series(struct http_call *c)
@@ -870,9 +947,7 @@ http_series(struct http_call *c)
 		    metric));
 		return;
 	}
-	if (proto_fetch_parse(metric, http_param(c, "start", "-1d"),
-	    http_param(c, "end", "now"), http_param(c, "cf", "AVERAGE"),
-	    http_param(c, "resolution", NULL), time(NULL), &f, &err) == -1) {
+	if (http_series_args(&c->params, time(NULL), &f, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -1494,10 +1569,12 @@ http_put(struct http_call *c)
 		reply.refused = http_put_refused;
 		reply.arg = refused;
 		if ((nok = command_put(&put, &reply, &maxlsn, why,
-		    sizeof(why))) == -1) {
+		    sizeof(why))) < 0) {
 			evbuffer_free(refused);
-			http_error(c->req, c->head, 400,
-			    proto_err_name(PERR_NAME), "%s", why);
+			/* -2: max_series */
+			http_error(c->req, c->head, nok == -2 ? 403 : 400,
+			    proto_err_name(nok == -2 ? PERR_LIMIT : PERR_NAME),
+			    "%s", why);
 			goto out;
 		}
 		b = evbuffer_new();
@@ -1592,6 +1669,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 				    NULL;
 	struct http_call	 c;
 
+	httpconn_request(req);
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	TAILQ_INIT(&c.params);
@@ -1744,20 +1822,25 @@ http_set_config(const struct config *conf)
 	tv.tv_sec = http_hc->timeout / 1000;
 	tv.tv_usec = (http_hc->timeout % 1000) * 1000;
 	evhttp_set_timeout_tv(http_ev, &tv);
+	httpconn_set_limits(http_hc->max_connections,
+	    http_hc->header_timeout);
 }
 
 /* evhttp takes the socket bound by http_open; every request comes here. */
 void
 http_start(struct event_base *base, const struct config *conf)
 {
+	struct evhttp_bound_socket	*bound;
 	const struct http_conf	*hc = config_single(conf, &http_section);
 
 	if (http_fd == -1)
 		return;
 	if ((http_ev = evhttp_new(base)) == NULL ||
-	    evhttp_accept_socket_with_handle(http_ev, http_fd) == NULL)
+	    (bound = evhttp_accept_socket_with_handle(http_ev,
+	    http_fd)) == NULL)
 		fatalx("http: cannot serve on %s", hc->listen);
 	http_fd = -1;		/* evhttp closes it */
+	httpconn_start(base, http_ev, bound);
 	/* Every common method reaches us, so that we answer 405 in JSON. */
 	evhttp_set_allowed_methods(http_ev, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -1789,8 +1872,10 @@ http_stop(void)
 
 	while ((w = TAILQ_FIRST(&http_waits)) != NULL)
 		http_wait_free(w);	/* others go with their connection */
-	if (http_ev != NULL)
+	if (http_ev != NULL) {
 		evhttp_free(http_ev);
+		httpconn_stop();
+	}
 	http_ev = NULL;
 	if (http_fd != -1)
 		close(http_fd);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct config;
 struct config_errors;
@@ -15,6 +16,10 @@ struct config_section;
 struct event_base;
 struct evbuffer;
 struct evhttp_request;
+struct evkeyvalq;
+struct graph_spec;
+struct proto_error;
+struct proto_fetch;
 
 /* The [http] section (http_section registers it). */
 struct http_conf {
@@ -23,6 +28,8 @@ struct http_conf {
 	unsigned long	 max_headers;		/* bytes: request line, headers */
 	unsigned long	 max_body;		/* bytes */
 	int		 max_requests;		/* waiting on queries at once */
+	int		 max_connections;	/* open at once */
+	unsigned long	 header_timeout;	/* ms to send a whole request */
 	unsigned long	 timeout;		/* ms */
 	char		*dashboard_dir;
 	char		*counter_total;		/* metric; NULL: no counter */
@@ -70,5 +77,20 @@ uint64_t		 http_hold(struct evhttp_request *, int head);
 struct evhttp_request	*http_release(uint64_t id, int *head);
 void			 http_reply(struct evhttp_request *, int head,
 			    int status, struct evbuffer *body);
+
+/*
+ * Pure parts of a request, for the handlers and the fuzzer: the query
+ * string into parameters (at most 64, no NUL); only the names given, each
+ * once but multi; /api/v1/series's and /graph's parameters as FETCH and
+ * GRAPH arguments.  -1 with why or err.
+ */
+int	http_query_parse(const char *, struct evkeyvalq *, char *why,
+	    size_t len);
+int	http_params_known(const struct evkeyvalq *, const char *const *names,
+	    const char *multi, char *why, size_t len);
+int	http_series_args(const struct evkeyvalq *, time_t now,
+	    struct proto_fetch *, struct proto_error *);
+int	http_graph_args(const struct evkeyvalq *, time_t now,
+	    struct graph_spec *, struct proto_error *);
 
 #endif

@@ -10,8 +10,7 @@
  * answers keep request order.  At most requests_per_wake requests are
  * served per turn, then the connection yields (an event made active) so
  * one busy client cannot starve others.  A client that asks for more
- * while past max_output bytes of answers unread is cut off (one answer
- * may be larger: FETCH and GRAPH are capped on their own), and one that
+ * while past max_output bytes of answers unread is cut off, and one that
  * reads nothing for client_timeout while answers wait is closed.
  * Asynchronous answers find their client by id; a client that left is
  * simply not found.
@@ -25,6 +24,16 @@
  * durable (or replaces it with the error).  A client is not closed while
  * holds wait, and one with LISTEN_HOLD_MAX of them is not served until
  * some are released (a stalled disk must not grow them without bound).
+ *
+ * Limits that keep one crowd from hurting others: each listener counts
+ * its own connections (max_local_clients for the unix socket, max_clients
+ * for TCP), so TCP clients never lock an operator out of the socket; a
+ * TCP client that has not sent AUTH within auth_timeout (when a token is
+ * set) is closed however often it pings; an answer bigger than max_output
+ * is refused, and one that would take the answers waiting for all
+ * clients past max_output_total is refused with ERR busy.  Accept errors
+ * (no descriptors left) pause a listener instead of spinning (accept.c);
+ * the unix socket keeps a spare descriptor for one more operator.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +57,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "accept.h"
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
@@ -59,8 +69,10 @@
 
 struct client {
 	uint64_t		 id;
+	struct listener		*ls;
 	struct bufferevent	*bev;
 	struct event		*more_ev;	/* yield: serve more next turn */
+	struct event		*auth_ev;	/* TCP: AUTH deadline */
 	int			 tcp;
 	int			 authed;
 	int			 waiting;	/* an answer is being made */
@@ -84,6 +96,9 @@ struct listener {
 	int			 tcp;
 	char			*path;		/* unix socket to remove */
 	struct evconnlistener	*ev;
+	struct accept_guard	*guard;
+	int			 nclients;
+	struct log_limit	 ll_full;
 };
 
 static struct listener		 listen_socks[2];
@@ -95,7 +110,7 @@ static uint64_t			 listen_next_id = 1;
 static int			 listen_nclients;
 static const struct config	*listen_cf;	/* in force: main's */
 static listen_request_cb	 listen_request;
-static struct log_limit		 listen_ll_full;
+static struct log_limit		 listen_ll_busy;
 
 #define LISTEN_HOLD_MAX	4096	/* answers held per client at most */
 
@@ -132,7 +147,7 @@ listen_unix(const struct config *conf)
 	    SOCK_NONBLOCK, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(conf->socket, (mode_t)conf->socket_mode) == -1 ||
-	    listen(fd, 128) == -1) {
+	    listen(fd, SOMAXCONN) == -1) {
 		fprintf(stderr, "tallyd: socket %s: %s\n", conf->socket,
 		    strerror(errno));
 		if (fd != -1)
@@ -202,8 +217,11 @@ client_free(struct client *c)
 		evbuffer_free(h->b);
 		free(h);
 	}
+	c->ls->nclients--;
 	bufferevent_free(c->bev);
 	event_free(c->more_ev);
+	if (c->auth_ev != NULL)
+		event_free(c->auth_ev);
 	log_debug("client %llu (%s): closed", (unsigned long long)c->id,
 	    c->peer);
 	free(c);
@@ -322,6 +340,23 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	client_free(c);
 }
 
+/* A TCP client that has not authenticated in time is closed. */
+static void
+client_auth_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->authed || c->closing)
+		return;
+	log_debug("client %llu (%s): no AUTH within %lu ms; closing",
+	    (unsigned long long)c->id, c->peer, listen_cf->auth_timeout);
+	evbuffer_add_printf(bufferevent_get_output(c->bev), "ERR auth no AUTH "
+	    "within %lu s; closing\n", listen_cf->auth_timeout / 1000);
+	client_close_after(c);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_free(c);
+}
+
 static void
 listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -331,12 +366,15 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct timeval	 tv;
 	char		 key[32];
 	unsigned long	 n;
+	int		 max = ls->tcp ? listen_cf->max_clients :
+			    listen_cf->max_local_clients;
 	static const char full[] = "ERR limit too many connections\n";
 
-	if (listen_nclients >= listen_cf->max_clients) {
-		if (log_limit_ok(&listen_ll_full, time(NULL), 60, &n))
-			log_warnx("listen: %d connections: refusing more "
-			    "(%lu more refused)", listen_nclients, n);
+	if (ls->nclients >= max) {
+		if (log_limit_ok(&ls->ll_full, time(NULL), 60, &n))
+			log_warnx("listen: %d %s connections: refusing more "
+			    "(%lu more refused)", ls->nclients, ls->tcp ?
+			    "TCP" : "unix socket", n);
 		(void)!write(fd, full, sizeof(full) - 1);
 		close(fd);
 		return;
@@ -344,6 +382,7 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	c = xcalloc(1, sizeof(*c));
 	TAILQ_INIT(&c->holds);
 	c->id = listen_next_id++;
+	c->ls = ls;
 	c->tcp = ls->tcp;
 	if (ls->tcp && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
@@ -364,8 +403,17 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	tv.tv_usec = (listen_cf->client_timeout % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (c->tcp && listen_cf->token != NULL) {
+		if ((c->auth_ev = evtimer_new(listen_base, client_auth_cb,
+		    c)) == NULL)
+			fatalx("listen: cannot make a connection's timer");
+		tv.tv_sec = listen_cf->auth_timeout / 1000;
+		tv.tv_usec = (listen_cf->auth_timeout % 1000) * 1000;
+		evtimer_add(c->auth_ev, &tv);
+	}
 	TAILQ_INSERT_TAIL(&listen_list, c, entry);
 	listen_nclients++;
+	ls->nclients++;
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
 	hmap_put(listen_ids, key, c);
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "OK 0 tallyd %s "
@@ -391,6 +439,10 @@ listen_start(struct event_base *base, const struct config *conf,
 		    LEV_OPT_CLOSE_ON_EXEC, -1, listen_socks[i].fd);
 		if (listen_socks[i].ev == NULL)
 			fatalx("listen: cannot watch the listening socket");
+		listen_socks[i].guard = accept_guard_new(base,
+		    listen_socks[i].ev, listen_socks[i].tcp ? "listen (TCP)" :
+		    "listen (unix socket)", listen_socks[i].tcp ? NULL :
+		    listen_accept_cb, &listen_socks[i]);
 	}
 }
 
@@ -400,7 +452,11 @@ listen_stop(void)
 	struct client	*c;
 	int		 i;
 
+	while ((c = TAILQ_FIRST(&listen_list)) != NULL)
+		client_free(c);
 	for (i = 0; i < listen_nsocks; i++) {
+		accept_guard_free(listen_socks[i].guard);
+		listen_socks[i].guard = NULL;
 		if (listen_socks[i].ev != NULL)
 			evconnlistener_free(listen_socks[i].ev);
 		else
@@ -411,8 +467,6 @@ listen_stop(void)
 		}
 	}
 	listen_nsocks = 0;
-	while ((c = TAILQ_FIRST(&listen_list)) != NULL)
-		client_free(c);
 	hmap_free(listen_ids, NULL);
 	listen_ids = NULL;
 }
@@ -509,6 +563,8 @@ void
 client_set_authed(struct client *c)
 {
 	c->authed = 1;
+	if (c->auth_ev != NULL)
+		evtimer_del(c->auth_ev);
 }
 
 void
@@ -516,6 +572,43 @@ client_close_after(struct client *c)
 {
 	c->closing = 1;
 	bufferevent_disable(c->bev, EV_READ);
+}
+
+/*
+ * An answer made off the loop meets the output limits before it is
+ * queued: one larger than max_output, or one that would take the answers
+ * waiting for all clients past max_output_total, is replaced by an error
+ * (the client may ask again for less, or later).
+ */
+static void
+listen_budget(struct client *c, struct evbuffer *out)
+{
+	struct client	*o;
+	size_t		 len = evbuffer_get_length(out), total = 0;
+	unsigned long	 n;
+
+	if (len <= 256)
+		return;
+	if (len > listen_cf->max_output) {
+		evbuffer_drain(out, len);
+		evbuffer_add_printf(out, "ERR limit answer of %zu bytes is over "
+		    "max_output (%lu): ask for a shorter span or a coarser "
+		    "resolution\n", len, listen_cf->max_output);
+		return;
+	}
+	TAILQ_FOREACH(o, &listen_list, entry)
+		total += evbuffer_get_length(bufferevent_get_output(o->bev));
+	if (total + len <= listen_cf->max_output_total)
+		return;
+	if (log_limit_ok(&listen_ll_busy, time(NULL), 60, &n))
+		log_warnx("listen: %zu bytes of answers wait for clients; "
+		    "refusing a %zu-byte answer to client %llu (%s) (%lu more "
+		    "refused)", total, len, (unsigned long long)c->id,
+		    c->peer, n);
+	evbuffer_drain(out, len);
+	evbuffer_add_printf(out, "ERR busy %zu bytes of answers wait for slow "
+	    "clients (max_output_total %lu); try later\n", total,
+	    listen_cf->max_output_total);
 }
 
 void
@@ -529,6 +622,7 @@ client_resume(uint64_t id, struct evbuffer *out)
 		evbuffer_free(out);	/* it left; nobody to answer */
 		return;
 	}
+	listen_budget(c, out);
 	evbuffer_add_buffer(client_output(c), out);
 	evbuffer_free(out);
 	c->waiting = 0;

@@ -11,6 +11,7 @@
  * store; the journal is emptied only if everything reached the files.  Reload (SIGHUP) parses into a fresh config and
  * swaps it in only if it is good.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -238,6 +239,28 @@ main_dirs(const struct config *conf, uid_t uid, gid_t gid, int chown_them)
 	return (0);
 }
 
+/*
+ * Every listener's cap at once must fit the descriptor limit, with room
+ * for files, plugins and helpers; say so at start if it does not.
+ */
+static void
+main_check_nofile(const struct config *conf)
+{
+	const struct http_conf	*hc = config_single(conf, &http_section);
+	struct rlimit		 rl;
+	unsigned long		 want;
+
+	want = (unsigned long)conf->max_clients + conf->max_local_clients +
+	    (hc != NULL && hc->listen != NULL ? (unsigned long)
+	    hc->max_connections + 256 : 0) + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		log_warnx("max_clients + max_local_clients + [http] "
+		    "max_connections need about %lu descriptors, the limit is "
+		    "%llu: raise it (LimitNOFILE) or lower them", want,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static void
 main_replay_cb(void *arg, const struct journal_rec *rec)
 {
@@ -366,6 +389,7 @@ main_run(int foreground)
 	report_init(main_base);
 	report_set_config(main_conf);
 	cmd_set_config(main_conf);
+	main_check_nofile(main_conf);
 	listen_start(main_base, main_conf, main_request);
 	graphite_start(main_base, main_conf);
 	http_start(main_base, main_conf);

@@ -41,6 +41,7 @@ struct series {
 	struct store_file	*file;
 	time_t			 last_time;	/* 0: nothing yet */
 	double			 last_value;
+	int			 client;	/* made by PUT or HTTP put */
 };
 
 static pthread_mutex_t		 series_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -48,6 +49,9 @@ static struct hmap		*series_table;
 static struct store		*series_store;
 static struct journal		*series_journal;
 static const struct config	*series_config;	/* in force */
+static int			 series_nclient;	/* made by clients */
+static char			**series_owners;	/* "plugin.instance." */
+static size_t			 series_nowners;
 
 void
 series_init(struct store *store)
@@ -86,6 +90,8 @@ series_shutdown(void)
 {
 	hmap_free(series_table, series_free);
 	series_table = NULL;
+	series_nclient = 0;
+	series_set_owners(NULL, 0);
 	series_config = NULL;
 }
 
@@ -154,6 +160,9 @@ series_declare(const char *name, enum tally_kind kind, const char *unit,
 			snprintf(err, errlen, "%s: already declared as %s",
 			    name, series_kind_name(s->kind));
 			s = NULL;
+		} else if (s->client) {	/* a plugin takes it over */
+			s->client = 0;
+			series_nclient--;
 		}
 	} else
 		s = series_new(name, kind, unit, preset, err, errlen);
@@ -170,6 +179,93 @@ series_find(const char *name)
 	s = series_table != NULL ? hmap_get(series_table, name) : NULL;
 	pthread_mutex_unlock(&series_lock);
 	return (s);
+}
+
+/* With series_lock held: the owner's prefix that holds name, or NULL. */
+static const char *
+series_owner(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < series_nowners; i++)
+		if (strncmp(name, series_owners[i],
+		    strlen(series_owners[i])) == 0)
+			return (series_owners[i]);
+	return (NULL);
+}
+
+void
+series_set_owners(char **prefixes, size_t n)
+{
+	char	**old;
+	size_t	  nold, i;
+
+	pthread_mutex_lock(&series_lock);
+	old = series_owners;
+	nold = series_nowners;
+	series_owners = prefixes;
+	series_nowners = n;
+	pthread_mutex_unlock(&series_lock);
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+}
+
+struct series *
+series_client(const char *name, const char *preset, int *limit, char *err,
+    size_t errlen)
+{
+	const char	*owner;
+	struct series	*s;
+	int		 max;
+
+	*limit = 0;
+	if (!names_series_valid(name)) {
+		snprintf(err, errlen, "metric names are plugin.instance.metric "
+		    "of [a-z0-9_-]");
+		return (NULL);
+	}
+	pthread_mutex_lock(&series_lock);
+	if ((owner = series_owner(name)) != NULL) {
+		snprintf(err, errlen, "%s belongs to plugin instance %.*s; "
+		    "clients may not write it", name,
+		    (int)strlen(owner) - 1, owner);
+		s = NULL;
+	} else if ((s = hmap_get(series_table, name)) != NULL) {
+		if (!s->client) {
+			snprintf(err, errlen, "%s belongs to a plugin; clients "
+			    "may not write it", name);
+			s = NULL;
+		}
+	} else if (series_nclient >= (max = series_config != NULL ?
+	    series_config->max_series : 0)) {
+		snprintf(err, errlen, "clients have made %d series, the most "
+		    "max_series allows", max);
+		*limit = 1;
+	} else if ((s = series_new(name, TALLY_GAUGE, "", preset, err,
+	    errlen)) != NULL) {
+		s->client = 1;
+		series_nclient++;
+	}
+	pthread_mutex_unlock(&series_lock);
+	return (s);
+}
+
+int
+series_future_ok(time_t when, time_t now, unsigned long max_future_ms)
+{
+	return (when <= now + (time_t)(max_future_ms / 1000));
+}
+
+int
+series_client_when(time_t when, time_t now)
+{
+	unsigned long	 max;
+
+	pthread_mutex_lock(&series_lock);
+	max = series_config != NULL ? series_config->max_future : 600000;
+	pthread_mutex_unlock(&series_lock);
+	return (series_future_ok(when, now, max));
 }
 
 struct series_put {
@@ -379,8 +475,19 @@ series_replay(const struct journal_rec *rec)
 		if (series_config != NULL &&
 		    retention_find(series_config, preset) == NULL)
 			preset = series_config->default_retention;
-		if ((s = series_declare(rec->name, (enum tally_kind)rec->kind,
-		    "", preset, err, sizeof(err))) == NULL) {
+		/*
+		 * As a client's until a plugin declares it (series_declare
+		 * takes it over): a PUT series must stay writable by PUT.
+		 */
+		pthread_mutex_lock(&series_lock);
+		if ((s = hmap_get(series_table, rec->name)) == NULL &&
+		    (s = series_new(rec->name, (enum tally_kind)rec->kind, "",
+		    preset, err, sizeof(err))) != NULL) {
+			s->client = 1;
+			series_nclient++;
+		}
+		pthread_mutex_unlock(&series_lock);
+		if (s == NULL) {
 			log_warnx("journal: %s; its values are not replayed",
 			    err);
 			return;

@@ -41,6 +41,25 @@ struct series	*series_declare(const char *name, enum tally_kind kind,
 		    size_t errlen);
 struct series	*series_find(const char *name);		/* thread-safe */
 
+/*
+ * A series a client (PUT, HTTP put) may write: one it made before, or a
+ * new gauge if fewer than max_series exist.  Names under a configured
+ * plugin instance (series_set_owners) and series a plugin declared are
+ * refused.  NULL with err; *limit set when max_series was the reason.
+ * Thread-safe.
+ */
+struct series	*series_client(const char *name, const char *preset,
+		    int *limit, char *err, size_t errlen);
+/*
+ * The prefixes ("plugin.instance.") of the configured plugin instances:
+ * the series under them are theirs.  Takes the array and its strings.
+ */
+void		 series_set_owners(char **prefixes, size_t n);
+/* 1 if a client's time is at most max_future ahead of now. */
+int		 series_client_when(time_t when, time_t now);
+int		 series_future_ok(time_t when, time_t now,
+		    unsigned long max_future_ms);
+
 /* What became of a submitted value. */
 enum series_rc {
 	SERIES_OK = 0,

@@ -138,7 +138,7 @@ util_bind(const char *key, const char *addr, int type)
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    (type == SOCK_STREAM && listen(fd, 128) == -1)) {
+	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)) {
 		fprintf(stderr, "tallyd: %s = %s: %s\n", key, addr,
 		    strerror(errno));
 		if (fd != -1)

@@ -4,7 +4,7 @@
  * and each argument is checked the way librrd 1.7 will read it: options
  * where options belong, and every drawing element split at its unescaped
  * colons into exactly the fields we meant, the legend last and, once
- * unescaped, equal to the label.  Build: tests/fuzz/build.sh.
+ * unescaped, equal to the label.  Build: make fuzz.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * parsers behind it.  The input is one request line; whatever parses is
  * fed on to the parser of its command, and the invariants every handler
  * relies on are checked (words inside the line, no control bytes, error
- * messages terminated, codes in range).  Build: tests/fuzz/build.sh.
+ * messages terminated, codes in range).  Build: make fuzz.
  */
 #include <math.h>
 #include <stdint.h>

@@ -21,7 +21,7 @@ extra_pids=$!
 "$SINK" -t "$T/other.pem" -p "$T/port2" -o "$T/hook2.log" 2>"$T/sink2.err" &
 extra_pids="$extra_pids $!"
 wait_until 10 test -s "$T/port1" && wait_until 10 test -s "$T/port2" ||
-    skip_all "webhook-sink did not start"
+    bail_out "webhook-sink did not start"
 P1=$(cat "$T/port1")
 P2=$(cat "$T/port2")
 

@@ -11,7 +11,7 @@ M=test.queue.value
 "$SINK" -f 1000000 -p "$T/port1" -o "$T/hook1.log" 2>"$T/sink1.err" &
 sink1=$!
 extra_pids=$sink1
-wait_until 10 test -s "$T/port1" || skip_all "webhook-sink did not start"
+wait_until 10 test -s "$T/port1" || bail_out "webhook-sink did not start"
 
 write_config "$T/t.conf" <<EOT
 [notify hook]
@@ -61,7 +61,7 @@ id1=$(grep '^500 ' "$T/hook1.log" | head -1 | grep -o '"id":"[^"]*"')
 kill "$sink1"
 "$SINK" -p "$T/port2" -o "$T/hook2.log" 2>"$T/sink2.err" &
 extra_pids="$extra_pids $!"
-wait_until 10 test -s "$T/port2" || skip_all "webhook-sink did not restart"
+wait_until 10 test -s "$T/port2" || bail_out "webhook-sink did not restart"
 sed -i "s|^url = .*|url = http://127.0.0.1:$(cat "$T/port2")/tally/hook|" \
     "$T/t.conf"
 mark=$(wc -l <"$T/tallyd.log")

@@ -11,7 +11,7 @@ M=test.hook.value
 
 "$SINK" -f 1 -p "$T/port" -o "$T/hook.log" 2>"$T/sink.err" &
 extra_pids=$!
-wait_until 10 test -s "$T/port" || skip_all "webhook-sink did not start"
+wait_until 10 test -s "$T/port" || bail_out "webhook-sink did not start"
 PORT=$(cat "$T/port")
 
 cat >"$T/hang.sh" <<EOT

@@ -18,7 +18,7 @@ jan1() {	# jan1 YEAR: epoch of 1 January YEAR 00:00 UTC
 
 "$SINK" -p "$T/port" -o "$T/hook.log" 2>"$T/sink.err" &
 extra_pids=$!
-wait_until 10 test -s "$T/port" || skip_all "webhook-sink did not start"
+wait_until 10 test -s "$T/port" || bail_out "webhook-sink did not start"
 PORT=$(cat "$T/port")
 
 cat >"$T/record.sh" <<EOT

@@ -9,7 +9,7 @@
 HTTPD="$top_builddir/tests/unit/test_coop_httpd"
 
 D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+"$top_srcdir/tools/gen-demo-data" "$D" || bail_out "gen-demo-data failed"
 cp "$D/registry.csv" "$T/served.csv"
 
 jan1() {	# jan1 YEAR: epoch of 1 January YEAR 00:00 UTC
@@ -56,7 +56,7 @@ EOT
 
 "$HTTPD" "$T/served.csv" "$T/port" "$T/httpd.log" 2>"$T/httpd.err" &
 extra_pids=$!
-wait_until 10 test -s "$T/port" || skip_all "testhttpd did not start"
+wait_until 10 test -s "$T/port" || bail_out "testhttpd did not start"
 PORT=$(cat "$T/port")
 
 write_config "$T/t.conf" <<EOT

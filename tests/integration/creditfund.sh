@@ -8,7 +8,7 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+"$top_srcdir/tools/gen-demo-data" "$D" || bail_out "gen-demo-data failed"
 CSV=$D/creditfunds.csv
 
 day() {	# day Y M D: epoch of that day 00:00 UTC

@@ -51,9 +51,16 @@ done_testing() {
 	exit 0
 }
 
-skip_all() {
+skip_all() {	# only for what the machine may lack (an optional package)
 	echo "1..0 # SKIP $*"
 	exit 0
+}
+
+# bail_out REASON: what this build makes is missing or broken; the test
+# fails (ERROR) rather than skipping, so a broken build cannot pass.
+bail_out() {
+	echo "Bail out! $*"
+	exit 1
 }
 
 # wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.

@@ -6,7 +6,7 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 command -v pgrep >/dev/null 2>&1 || skip_all "pgrep (procps) not installed"
-[ -x "$top_builddir/tally-render" ] || skip_all "no tally-render built"
+[ -x "$top_builddir/tally-render" ] || bail_out "no tally-render built"
 
 # A helper that hangs while $T/hang exists, else the real one.
 cat >"$T/helper.sh" <<EOT

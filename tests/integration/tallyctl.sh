@@ -6,7 +6,7 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 TALLYCTL="$top_builddir/tallyctl"
-[ -x "$TALLYCTL" ] || skip_all "no tallyctl at $TALLYCTL"
+[ -x "$TALLYCTL" ] || bail_out "no tallyctl at $TALLYCTL"
 unset TALLY_SOCKET TALLY_TOKEN
 SOCK=$T/tallyd.sock
 TOKEN='s3cret token'

@@ -8,7 +8,7 @@
 
 command -v goaccess >/dev/null 2>&1 || skip_all "goaccess is not installed"
 GEN="$top_builddir/tools/gen-access-log"
-[ -x "$GEN" ] || skip_all "tools/gen-access-log is not built (make check)"
+[ -x "$GEN" ] || bail_out "tools/gen-access-log is not built (make check)"
 L=$T/access.log
 F=$T/rrd/traffic/ga
 

@@ -9,7 +9,7 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 GEN="$top_builddir/tools/gen-access-log"
-[ -x "$GEN" ] || skip_all "tools/gen-access-log is not built (make check)"
+[ -x "$GEN" ] || bail_out "tools/gen-access-log is not built (make check)"
 mkdir -p "$T/logs"
 L=$T/logs/access.log
 F=$T/rrd/traffic/web

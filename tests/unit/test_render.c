@@ -430,9 +430,9 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(helper, sizeof(helper), "%s/tally-render",
 	    bd != NULL ? bd : ".");
-	if (access(helper, X_OK) == -1) {
-		printf("1..0 # SKIP no %s\n", helper);
-		return (0);
+	if (access(helper, X_OK) == -1) {	/* this build makes it */
+		printf("Bail out! no %s\n", helper);
+		return (1);
 	}
 	if (mkdtemp(tmpdir) == NULL || make_rrd() == -1) {
 		printf("Bail out! cannot make %s: %s\n", tmpdir,

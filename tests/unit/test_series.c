@@ -40,5 +40,13 @@ main(void)
 	    "no path for a bad name");
 	is_int(names_series_path(buf, 10, "/d", "demo.main.wave"), -1,
 	    "too long for the buffer");
+	/* max_future (ms): at most that far ahead of now, whole seconds */
+	ok(series_future_ok(1000 + 600, 1000, 600000), "10 min ahead: kept");
+	ok(!series_future_ok(1000 + 601, 1000, 600000), "past it: refused");
+	ok(series_future_ok(1000, 1000, 0), "max_future 0: now is kept");
+	ok(!series_future_ok(1001, 1000, 0), "max_future 0: a second on is not");
+	ok(!series_future_ok((time_t)7258118399LL, 1700000000, 86400000),
+	    "year 2199 refused");
+	ok(series_future_ok(0, 1700000000, 600000), "the past is not ours");
 	return (tap_done());
 }
