@@ -5,6 +5,7 @@
  * and errors terminated, counts add up, periods in increasing order with
  * labels terminated, and the history table in time order.
  */
+#include "csv.h"
 #include "fuzz.h"
 #include "funds.h"
 
@@ -22,6 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct funds_conf	 fc;
 	struct funds_result	 res;
 	struct history_table	 ht;
+	struct csv_format	 fmt = { .sep = ',', .dec = '.' };
 	char			 err[256];
 	size_t			 i;
 
@@ -33,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err)) == -1)
 		abort();
 	memset(&res, 0, sizeof(res));
-	if (funds_parse(&fc, (const char *)data + 1, size - 1, &res,
+	if (funds_parse(&fc, (const char *)data + 1, size - 1, &fmt, &res,
 	    report_cb, NULL, err, sizeof(err)) == 0) {
 		if (res.bad > res.rows)
 			abort();

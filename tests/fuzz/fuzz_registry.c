@@ -6,6 +6,7 @@
  */
 #include <math.h>
 
+#include "csv.h"
 #include "fuzz.h"
 #include "registry.h"
 
@@ -25,6 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct registry_conf	 rc;
 	struct registry_result	 res;
 	struct history_table	 ht;
+	struct csv_format	 fmt = { .sep = ',', .dec = '.' };
 	char			 err[256];
 	size_t			 i;
 
@@ -34,8 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memset(&res, 0, sizeof(res));
 	reports = 0;
-	if (registry_parse(&rc, (const char *)data, size, &res, report_cb,
-	    NULL, err, sizeof(err)) == 0) {
+	if (registry_parse(&rc, (const char *)data, size, &fmt, &res,
+	    report_cb, NULL, err, sizeof(err)) == 0) {
 		if (res.bad > res.rows)
 			abort();
 		for (i = 1; i < res.nyears; i++)
