@@ -122,6 +122,19 @@ ok $? "missing dashboard files are reported, once"
 ok $([ "$(echo "$out" | grep -c dashboard_dir)" -eq 1 ]; echo $?) \
     "one line for the dashboard directory"
 
+# A user or socket group that does not exist would stop the start: -t
+# (the unit's ExecStartPre) says so, with the other errors.
+write_config "$T/user.conf" </dev/null
+sed -i 's/^\[daemon\]$/[daemon]\nuser = no-such-user-tally\nsocket_group = no-such-group-tally/' \
+    "$T/user.conf"
+out=$("$TALLYD" -t -c "$T/user.conf" 2>&1)
+ok $([ $? -eq 1 ]; echo $?) "unknown user or group: exit 1"
+echo "$out" | sed 's/^/# /'
+echo "$out" | grep -q "user.conf: user 'no-such-user-tally': no such user"
+ok $? "an unknown user is reported"
+echo "$out" | grep -q "user.conf: socket_group 'no-such-group-tally': no such group"
+ok $? "an unknown socket group is reported"
+
 # An overlong line is an error with its line number, not a silent cut.
 { printf '[daemon]\n'; printf '; %0250d\n' 0; } >"$T/long.conf"
 out=$("$TALLYD" -t -c "$T/long.conf" 2>&1)
