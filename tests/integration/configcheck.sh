@@ -145,5 +145,13 @@ ok $([ $? -eq 1 ] && echo "$out" | grep -q absent.conf; echo $?) \
     "missing config file named"
 "$TALLYD" -V | grep -q 'plugin ABI 1'; ok $? "-V prints version and ABI"
 "$TALLYD" --help-config | grep -q 'queue_max'; ok $? "--help-config lists keys"
+# Every key --help-config lists has its entry in tallyd.conf(5).
+missing=
+for k in $("$TALLYD" --help-config | sed -n 's/^  \([a-z_]*\) = .*/\1/p' |
+    sort -u); do
+	grep -qE "^\.(B|BI|BR) (.*([^A-Za-z0-9_]|\\\\fP))?$k([^A-Za-z0-9_]|\$)" \
+	    "$top_srcdir/man/tallyd.conf.5" || missing="$missing $k"
+done
+ok $([ -z "$missing" ]; echo $?) "every key is in tallyd.conf(5):$missing"
 "$TALLYD" -x >/dev/null 2>&1; ok $([ $? -eq 1 ]; echo $?) "bad flag: exit 1"
 done_testing
