@@ -335,8 +335,16 @@ ctl_simple(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
     char **argv)
 {
 	char	 err[CONN_ERR_MAX];
-	int	 rc;
+	int	 i, n = 0, rc;
 
+	/* alerts shows times: --utc may follow it, as it may fetch. */
+	for (i = 0; i < argc; i++) {
+		if ((cmd->flags & CTL_F_ALERTS) && strcmp(argv[i], "--utc") == 0)
+			ctl->utc = 1;
+		else
+			argv[n++] = argv[i];
+	}
+	argc = n;
 	if ((rc = ctl_check_args(cmd, argc)) != CTL_EXIT_OK)
 		return (rc);
 	if (req_build(ctl_line, cmd->verb, argc, argv, err, sizeof(err)) ==

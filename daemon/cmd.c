@@ -43,6 +43,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
+#define CMD_NAME_RULE	"metric names are plugin.instance.metric of [a-z0-9_-]"
+
 static const struct config *cmd_cf;	/* in force: main's */
 static struct store	*cmd_store;
 static struct journal	*cmd_journal;
@@ -194,8 +196,7 @@ cmd_put(struct client *c, struct proto_req *req, struct evbuffer *out)
 		evbuffer_free(refused);
 		/* -2: max_series */
 		return (cmd_err(out, nok == -2 ? PERR_LIMIT : PERR_NAME,
-		    why[0] != '\0' ? why : "metric names are "
-		    "plugin.instance.metric of [a-z0-9_-]"));
+		    why[0] != '\0' ? why : CMD_NAME_RULE));
 	}
 	if (cmd_journal == NULL)
 		lsn = 0;
@@ -419,28 +420,20 @@ static enum cmd_result
 cmd_metric_check(const char *name, struct evbuffer *out)
 {
 	if (!names_series_valid(name)) {
-		cmd_err(out, PERR_NAME, "metric names are "
-		    "plugin.instance.metric of [a-z0-9_-]");
+		cmd_err(out, PERR_NAME, CMD_NAME_RULE);
 		return (CMD_DONE);
 	}
 	return (CMD_WAIT);
 }
 
+/* INFO and LAST: one metric, checked, then its query off the loop. */
 static enum cmd_result
-cmd_info(struct client *c, struct proto_req *req, struct evbuffer *out)
+cmd_one_metric(struct client *c, struct proto_req *req, struct evbuffer *out,
+    void (*query)(const char *, query_cb, void *), query_cb done)
 {
 	if (cmd_metric_check(req->argv[0], out) == CMD_DONE)
 		return (CMD_DONE);
-	query_info(req->argv[0], cmd_info_done, cmd_wait_new(c, NULL));
-	return (CMD_WAIT);
-}
-
-static enum cmd_result
-cmd_last(struct client *c, struct proto_req *req, struct evbuffer *out)
-{
-	if (cmd_metric_check(req->argv[0], out) == CMD_DONE)
-		return (CMD_DONE);
-	query_last(req->argv[0], cmd_last_done, cmd_wait_new(c, NULL));
+	query(req->argv[0], done, cmd_wait_new(c, NULL));
 	return (CMD_WAIT);
 }
 
@@ -600,9 +593,9 @@ cmd_exec(struct client *c, char *line, size_t len)
 	case PROTO_LIST:
 		return (cmd_list(c, req, out));
 	case PROTO_INFO:
-		return (cmd_info(c, req, out));
+		return (cmd_one_metric(c, req, out, query_info, cmd_info_done));
 	case PROTO_LAST:
-		return (cmd_last(c, req, out));
+		return (cmd_one_metric(c, req, out, query_last, cmd_last_done));
 	case PROTO_FETCH:
 		return (cmd_fetch(c, req, out));
 	case PROTO_PUT:

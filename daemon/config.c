@@ -99,7 +99,7 @@ static const struct config_key config_daemon_keys[] = {
 	  .help = "unix socket of the query protocol; empty: none" },
 	{ .name = "socket_mode", .type = CONFIG_COUNT,
 	  .min = 0, .max = 0777, .def = "0660", .defshow = "0660",
-	  .off = D(socket_mode),
+	  .flags = CONFIG_OCTAL, .off = D(socket_mode),
 	  .help = "permission bits of the unix socket (octal with a "
 	  "leading 0)" },
 	{ .name = "socket_group", .type = CONFIG_STRING,
@@ -461,6 +461,8 @@ config_fmt_value(const struct config_key *k, unsigned long long v,
 {
 	if (k->type == CONFIG_DURATION)
 		util_fmt_duration(buf, len, v);
+	else if (k->flags & CONFIG_OCTAL)
+		snprintf(buf, len, "%#llo", v);
 	else
 		snprintf(buf, len, "%llu", v);
 }
@@ -477,7 +479,9 @@ config_number(const struct config_key *k, const char *s,
 	if (k->type == CONFIG_DURATION)
 		v = util_duration(s, &errstr);
 	else
-		v = util_count(s, k->type == CONFIG_COUNT, &errstr);
+		v = util_count(s, k->type == CONFIG_COUNT &&
+		    !(k->flags & CONFIG_OCTAL), (k->flags & CONFIG_OCTAL) != 0,
+		    &errstr);
 	if (errstr != NULL) {
 		snprintf(why, len, "%s", errstr);
 		return (-1);
@@ -1473,7 +1477,11 @@ config_describe(const struct config_key *k, char *buf, size_t len)
 		snprintf(buf, len, "integer %s..%s", lo, hi);
 		break;
 	case CONFIG_COUNT:
-		snprintf(buf, len, "count %s..%s (k, M, G: thousands)", lo, hi);
+		if (k->flags & CONFIG_OCTAL)
+			snprintf(buf, len, "octal mode %s..%s", lo, hi);
+		else
+			snprintf(buf, len, "count %s..%s (k, M, G: thousands)",
+			    lo, hi);
 		break;
 	case CONFIG_DURATION:
 		snprintf(buf, len, "duration %s..%s", lo, hi);

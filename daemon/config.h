@@ -46,6 +46,7 @@ enum config_type {
 #define CONFIG_MULTI	0x08		/* may be repeated */
 #define CONFIG_METRIC	0x20		/* a series name, or empty */
 #define CONFIG_HOSTPORT	0x40		/* host:port to listen on, or empty */
+#define CONFIG_OCTAL	0x80		/* a mode: a leading 0 is octal */
 
 #define CONFIG_MS_S		1000ULL
 #define CONFIG_MS_H		(3600 * CONFIG_MS_S)

@@ -107,7 +107,7 @@ static const struct config_key graphite_keys[] = {
 	  .def = "", .flags = CONFIG_NONE_OK | CONFIG_RELOAD,
 	  .ref = "retention", .off = G(retention),
 	  .help = "retention preset of the series Graphite lines declare; "
-	  "empty: [storage] default_retention" },
+	  "empty: [storage] retention" },
 	{ .name = "max_series", .type = CONFIG_COUNT,
 	  .min = 1, .max = 10000000, .def = "10000", .flags = CONFIG_RELOAD,
 	  .off = G(max_series),

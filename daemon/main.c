@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -128,7 +129,10 @@ main_print_errors(struct config_errors *errs, const char *path, int to_log)
 static void
 main_check(const struct config *conf, struct config_errors *errs)
 {
-	char	 why[128];
+	struct group	 gr, *res;
+	char		 why[128], buf[4096];
+	uid_t		 uid;
+	gid_t		 gid;
 
 	if (conf->listen != NULL && util_hostport_valid(conf->listen, why,
 	    sizeof(why)) == 0 && util_hostport_resolve(conf->listen, why,
@@ -139,6 +143,14 @@ main_check(const struct config *conf, struct config_errors *errs)
 	    access(conf->render_helper, X_OK) == -1)
 		config_error(errs, conf->path, 0, "render_helper %s: %s",
 		    conf->render_helper, strerror(errno));
+	if (conf->user != NULL && proc_user(conf->user, &uid, &gid) == -1)
+		config_error(errs, conf->path, 0, "user '%s': no such user",
+		    conf->user);
+	if (conf->socket != NULL && conf->socket_group != NULL &&
+	    (getgrnam_r(conf->socket_group, &gr, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL))
+		config_error(errs, conf->path, 0, "socket_group '%s': no such "
+		    "group", conf->socket_group);
 	http_check(conf, errs);
 }
 

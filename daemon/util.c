@@ -249,7 +249,7 @@ util_fmt_duration(char *buf, size_t len, unsigned long long ms)
 }
 
 unsigned long long
-util_count(const char *s, int suffixes, const char **errstr)
+util_count(const char *s, int suffixes, int octal, const char **errstr)
 {
 	unsigned long long	 v, mul = 1;
 	char			*end;
@@ -264,8 +264,8 @@ util_count(const char *s, int suffixes, const char **errstr)
 		return (0);
 	}
 	errno = 0;
-	/* A leading 0 means octal, as for chmod: socket_mode = 0660. */
-	v = strtoull(s, &end, s[0] == '0' && s[1] != '\0' ? 8 : 10);
+	/* With octal, a leading 0 means octal, as for chmod: 0660. */
+	v = strtoull(s, &end, octal && s[0] == '0' && s[1] != '\0' ? 8 : 10);
 	if (suffixes && end[0] != '\0' && end[1] == '\0' &&
 	    strchr("kMG", end[0]) != NULL) {
 		mul = end[0] == 'k' ? 1000 : end[0] == 'M' ? 1000000 :

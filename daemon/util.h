@@ -37,8 +37,8 @@ void	util_fmt_duration(char *buf, size_t len, unsigned long long ms);
  * A decimal count (a leading 0: octal, as for chmod), with k, M or G
  * (thousands) if suffixes is set; errors as util_duration.
  */
-unsigned long long util_count(const char *, int suffixes,
-	    const char **errstr);
+unsigned long long util_count(const char *, int suffixes, int octal,
+	    const char **);
 /*
  * A finite decimal number (no nan, inf or hex); with pct, "N%" too, and
  * *pct says whether it was one.  0, or -1 if s is not such a number.

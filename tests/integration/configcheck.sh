@@ -122,6 +122,19 @@ ok $? "missing dashboard files are reported, once"
 ok $([ "$(echo "$out" | grep -c dashboard_dir)" -eq 1 ]; echo $?) \
     "one line for the dashboard directory"
 
+# A user or socket group that does not exist would stop the start: -t
+# (the unit's ExecStartPre) says so, with the other errors.
+write_config "$T/user.conf" </dev/null
+sed -i 's/^\[daemon\]$/[daemon]\nuser = no-such-user-tally\nsocket_group = no-such-group-tally/' \
+    "$T/user.conf"
+out=$("$TALLYD" -t -c "$T/user.conf" 2>&1)
+ok $([ $? -eq 1 ]; echo $?) "unknown user or group: exit 1"
+echo "$out" | sed 's/^/# /'
+echo "$out" | grep -q "user.conf: user 'no-such-user-tally': no such user"
+ok $? "an unknown user is reported"
+echo "$out" | grep -q "user.conf: socket_group 'no-such-group-tally': no such group"
+ok $? "an unknown socket group is reported"
+
 # An overlong line is an error with its line number, not a silent cut.
 { printf '[daemon]\n'; printf '; %0250d\n' 0; } >"$T/long.conf"
 out=$("$TALLYD" -t -c "$T/long.conf" 2>&1)
@@ -132,5 +145,13 @@ ok $([ $? -eq 1 ] && echo "$out" | grep -q absent.conf; echo $?) \
     "missing config file named"
 "$TALLYD" -V | grep -q 'plugin ABI 1'; ok $? "-V prints version and ABI"
 "$TALLYD" --help-config | grep -q 'queue_max'; ok $? "--help-config lists keys"
+# Every key --help-config lists has its entry in tallyd.conf(5).
+missing=
+for k in $("$TALLYD" --help-config | sed -n 's/^  \([a-z_]*\) = .*/\1/p' |
+    sort -u); do
+	grep -qE "^\.(B|BI|BR) (.*([^A-Za-z0-9_]|\\\\fP))?$k([^A-Za-z0-9_]|\$)" \
+	    "$top_srcdir/man/tallyd.conf.5" || missing="$missing $k"
+done
+ok $([ -z "$missing" ]; echo $?) "every key is in tallyd.conf(5):$missing"
 "$TALLYD" -x >/dev/null 2>&1; ok $([ $? -eq 1 ]; echo $?) "bad flag: exit 1"
 done_testing

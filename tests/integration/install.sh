@@ -9,8 +9,10 @@ ok $? "make install DESTDIR"
 prefix=$(sed -n 's/^prefix=//p' "$top_builddir/tally-plugin.pc")
 for f in sbin/tallyd bin/tallyctl libexec/tallyd/tally-render \
     include/tally/plugin.h lib/tallyd/demo.so \
-    lib/tallyd/selfstat.so lib/pkgconfig/tally-plugin.pc \
-    share/man/man8/tallyd.8 share/man/man5/tallyd.conf.5; do
+    lib/tallyd/selfstat.so lib/tallyd/coop.so lib/tallyd/creditfund.so \
+    lib/tallyd/traffic.so lib/tallyd/exec.so lib/pkgconfig/tally-plugin.pc \
+    share/man/man8/tallyd.8 share/man/man5/tallyd.conf.5 \
+    share/man/man1/tallyctl.1 share/tallyd/dashboard/index.html; do
 	check "installed $f" test -e "$D$prefix/$f"
 done
 check "no .la or static archives for plugins" test ! -e "$D$prefix/lib/tallyd/demo.a"
@@ -19,6 +21,16 @@ ok $([ -n "$found" ]; echo $?) "sample config installed"
 found=$(find "$D" -name tallyd.service | head -1)
 ok $([ -n "$found" ] && grep -q "ExecStart=$prefix/sbin/tallyd" "$found"; echo $?) \
     "systemd unit installed with the right path"
+# ProtectSystem=full makes /usr (so /usr/local/var) read-only: the unit
+# must name the state directories writable, and they must exist.
+rw=$(sed -n 's/^ReadWritePaths=//p' "$found" | tr ' ' '\n' | sed 's/^-//')
+missing=
+for d in $rw; do
+	[ -d "$D$d" ] || missing="$missing $d"
+done
+ok $([ -n "$rw" ] && [ -z "$missing" ] &&
+    echo "$rw" | grep -qx "$prefix/var/lib/tallyd"; echo $?) \
+    "unit's ReadWritePaths exist after install:$missing ($(echo $rw))"
 for p in demo selfstat coop creditfund traffic exec; do
 	so="$D$prefix/lib/tallyd/$p.so"
 	syms=$(nm -D --defined-only "$so" 2>/dev/null | awk '$2 ~ /[TDRB]/ { print $3 }')

@@ -64,6 +64,23 @@ echo "$out" | sed -n 4p | grep -q '^ERR bad-args'; ok $? "missing argument"
 echo "$out" | sed -n 5p | grep -q '^ERR syntax'; ok $? "unbalanced quote"
 echo "$out" | sed -n 6p | grep -q '^ERR not-found'; ok $? "unknown series"
 echo "$out" | sed -n 7p | grep -q '^OK 0 PONG'; ok $? "connection still usable"
+# Every command HELP lists has its row in docs/PROTOCOL.md.
+out=$(ask "HELP")
+missing=
+for c in $(echo "$out" | sed 1d | awk '{print $1}' | sort -u); do
+	grep -q "^| \`$c[ \`]" "$top_srcdir/docs/PROTOCOL.md" ||
+	    missing="$missing $c"
+done
+ok $([ -n "$(echo "$out" | sed 1d)" ] && [ -z "$missing" ]; echo $?) \
+    "every command of HELP is in PROTOCOL.md:$missing"
+# INFO and LAST check the name before any query, and answer in order.
+out=$(ask "INFO ../x.y.z" "LAST Demo.main.wave" "LAST no.such.metric" "LAST demo.main.wave")
+echo "$out" | sed 's/^/# /'
+echo "$out" | sed -n 1p | grep -q '^ERR bad-name metric names are plugin.instance.metric'
+ok $? "INFO refuses a bad name"
+echo "$out" | sed -n 2p | grep -q '^ERR bad-name'; ok $? "LAST refuses a bad name"
+echo "$out" | sed -n 3p | grep -q '^ERR not-found'; ok $? "LAST of an unknown series"
+echo "$out" | sed -n 4p | grep -q '^OK 1'; ok $? "LAST of a series"
 
 # GRAPH: PNG and SVG of the requested size, Vietnamese title.
 printf '%s\n' 'GRAPH metric=demo.main.wave metric=demo.main.sawtooth start=-2m width=640 height=240 title="Số người trực tuyến" style=area' |

@@ -320,6 +320,24 @@ test_defaults(void)
 	config_free(cf);
 }
 
+/* Only socket_mode is octal; a count with a leading 0 is still decimal. */
+static void
+test_octal(void)
+{
+	struct config	*cf;
+
+	cf = load_good("octal.conf", "[daemon]\nsocket_mode = 0640\n"
+	    "max_clients = 010\nread_threads = 08\n"
+	    "[storage]\nqueue_max = 0100\n");
+	if (cf == NULL)
+		return;
+	is_int(cf->socket_mode, 0640, "socket_mode 0640 is octal");
+	is_int(cf->max_clients, 10, "max_clients 010 is ten");
+	is_int(cf->read_threads, 8, "read_threads 08 is eight");
+	is_int(cf->queue_max, 100, "queue_max 0100 is a hundred");
+	config_free(cf);
+}
+
 static unsigned long
 longest(const struct retention *r)
 {
@@ -1134,6 +1152,7 @@ main(void)
 
 	test_good();
 	test_defaults();
+	test_octal();
 	test_builtins();
 	test_errors();
 	test_long_lines();

@@ -324,6 +324,11 @@ test_simple(void)
 	is_str(r.out, "disk critical 2023-11-15 05:13:20 91.23 "
 	    "disk.x.used: 91.234567 %\n",
 	    "alerts: since as a local date, the value plain");
+	RUN(&alerts, &r, "alerts", "--utc");
+	ok(r.rc == 0, "alerts --utc: exit 0");
+	is_str(r.out, "disk critical 2023-11-14T22:13:20Z 91.23 "
+	    "disk.x.used: 91.234567 %\n",
+	    "alerts --utc: since in ISO-8601 UTC, as -u does");
 	RUN(&events, &r, "alert", "history");
 	is_str(r.out, "2023-01-01 07:00:00 coop-falling a.b.c ok critical "
 	    "-12.94 change -12.941176470588237%\n",
