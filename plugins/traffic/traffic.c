@@ -945,6 +945,13 @@ traffic_import_progress(struct traffic *tr, int done)
 	    "lines/s", done ? " done" : "", a->files_done, a->files_total,
 	    (double)a->bytes_done / 1048576, (double)a->bytes_total / 1048576,
 	    a->lines, rate);
+	/* What tallyctl plugins shows: how far the import is, or that it ended. */
+	if (TALLY_HOST_HAS(tr->host, status))
+		tr->host->status(tr->ctx, "import%s %" PRIu64 "/%" PRIu64
+		    " archives, %.1f/%.1f MiB, %.0f lines/s", done ? " done" :
+		    "", a->files_done, a->files_total,
+		    (double)a->bytes_done / 1048576,
+		    (double)a->bytes_total / 1048576, rate);
 	traffic_put(tr, traffic_progress[0], tr->now, (double)a->files_total);
 	traffic_put(tr, traffic_progress[1], tr->now, (double)a->files_done);
 	traffic_put(tr, traffic_progress[2], tr->now, (double)a->bytes_total);

@@ -138,6 +138,8 @@ daemon_pid=
 grep 'import: ' "$T/tallyd.log" | tail -n 1 | sed 's/^/# killed after: /'
 start_tallyd "$T/kill.conf"
 check "import finished after the restart" wait_until 120 imported
+ask PLUGINS | grep -q '^traffic\.kill .*status=import done [0-9]*/[0-9]* archives'
+ok $? "tallyctl plugins shows the import's progress (status=import done N/N archives)"
 R=$T/rrd/traffic/kill
 check "daily series closed to the last day" wait_until 60 closed "$R" "$last_t"
 # The live file rotated while running: its copy (.1, then .2.gz) is not
