@@ -1016,11 +1016,12 @@ traffic_count_batch(struct traffic *tr, const struct import_batch *b)
 		f = &b->facts[i];
 		if (f->first)
 			tr->imp_newest = 0;
-		if (f->status >= 0 && (e = ts_add_fact(&tr->st, f, tr->now,
+		if (f->status < 0) {	/* malformed, as the worker parsed it */
+			e = (enum tp_error)-f->status;
+			ts_bad(&tr->st, e);
+		} else if ((e = ts_add_fact(&tr->st, f, tr->now,
 		    &tr->imp_newest)) == TP_OK)
 			continue;
-		if (f->status < 0)
-			ts_bad(&tr->st, (e = (enum tp_error)-f->status));
 		tr->bad_this_read++;
 		if (tr->complained >= TRAFFIC_COMPLAIN)
 			continue;
