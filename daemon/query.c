@@ -58,6 +58,7 @@
 #include "names.h"
 #include "query.h"
 #include "render.h"
+#include "rrdread.h"
 #include "series.h"
 #include "store.h"
 #include "work.h"
@@ -178,6 +179,7 @@ query_shutdown(void)
 	hmap_free(query_layouts, free);
 	query_layouts = NULL;
 	pthread_mutex_unlock(&query_layout_lock);
+	rrdread_close_all();
 	query_cf = NULL;
 	query_pool = NULL;
 	query_rpool = NULL;
@@ -432,6 +434,61 @@ query_file_rras(const char *rc, const char *path, struct query_rra *rra,
 	return (n);
 }
 
+/* rrdread's check: refuse a span whose rows would pass QUERY_ROWS_MAX. */
+struct query_limit {
+	const struct proto_fetch	*f;
+	struct query_result		*res;
+};
+
+static int
+query_rows_check(const struct rrdread_rows *rr, void *arg)
+{
+	struct query_limit	*ql = arg;
+	struct query_rra	 rra[RRDREAD_RRA_MAX];
+	long long		 rows;
+	int			 i;
+
+	memset(rra, 0, sizeof(rra));
+	for (i = 0; i < rr->nrra; i++) {
+		snprintf(rra[i].cf, sizeof(rra[i].cf), "%s", rr->rra[i].cf);
+		rra[i].res = (long long)rr->rra[i].res;
+		rra[i].rows = (long long)rr->rra[i].rows;
+	}
+	if ((rows = query_fetch_rows(rra, rr->nrra, rr->last, ql->f)) >
+	    QUERY_ROWS_MAX) {
+		query_fail(ql->res, PERR_LIMIT, "%lld rows: ask a coarser "
+		    "resolution or a shorter span (at most %d rows)", rows,
+		    QUERY_ROWS_MAX);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Our own files: rrdread, which keeps them open (rrdread.c). */
+static int
+query_read_local(const char *path, const struct proto_fetch *f,
+    struct query_result *res)
+{
+	struct rrdread_rows	 rr;
+	struct query_limit	 ql = { f, res };
+	char			 err[256];
+	int			 errnum;
+
+	if (rrdread_fetch(path, f->cf, f->start, f->end, f->resolution > 0 ?
+	    (unsigned long)f->resolution : 1, &rr, query_rows_check, &ql, err,
+	    sizeof(err), &errnum) == -1) {
+		if (!res->error)
+			query_fail(res, PERR_STORE, "%s", err);
+		return (-1);
+	}
+	res->start = rr.start;
+	res->step = rr.step;
+	snprintf(res->cf, sizeof(res->cf), "%s", f->cf);
+	res->rows = rr.data;
+	res->nrows = rr.nrows;
+	return (0);
+}
+
 int
 query_read_rows(const char *rc, const char *path, const struct proto_fetch *f,
     struct query_result *res)
@@ -445,6 +502,8 @@ query_read_rows(const char *rc, const char *path, const struct proto_fetch *f,
 	long long	 last, rows;
 	int		 nrra;
 
+	if (rc == NULL)
+		return (query_read_local(path, f, res));
 	/* librrd would allocate every row of the span: refuse a huge one. */
 	memset(rra, 0, sizeof(rra));
 	if ((nrra = query_file_rras(rc, path, rra, 64, &last)) == -1) {
