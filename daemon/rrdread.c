@@ -25,6 +25,7 @@
  * and one replaced or evicted while in use is closed by its last user.
  */
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +79,7 @@ rrdread_unref_cb(void *arg)
  * errno set.  A file renamed over the path since is opened anew.
  */
 static struct rrdread_fd *
-rrdread_open(const char *path)
+rrdread_open(const char *path, int flags)
 {
 	struct rrdread_fd	*f, *old;
 	struct stat		 sb;
@@ -94,6 +95,10 @@ rrdread_open(const char *path)
 		return (f);
 	}
 	pthread_mutex_unlock(&rrdread_lock);
+	if (flags & RRDREAD_NOWAIT) {
+		errno = EAGAIN;		/* an open may wait on the disk */
+		return (NULL);
+	}
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (NULL);
@@ -143,15 +148,23 @@ rrdread_basic_cf(const char *cf)
 	    strcmp(cf, "MAX") == 0 || strcmp(cf, "LAST") == 0);
 }
 
+/* len bytes at off; -1 with errno EAGAIN if NOWAIT and not in memory. */
 static int
-rrdread_full(int fd, void *buf, size_t len, off_t off)
+rrdread_full(int fd, void *buf, size_t len, off_t off, int flags)
 {
-	ssize_t	 r;
-	size_t	 n = 0;
+	struct iovec	 iov;
+	ssize_t		 r;
+	size_t		 n = 0;
 
 	while (n < len) {
-		if ((r = pread(fd, (char *)buf + n, len - n, off + n)) <= 0)
+		iov.iov_base = (char *)buf + n;
+		iov.iov_len = len - n;
+		if ((r = preadv2(fd, &iov, 1, off + (off_t)n,
+		    (flags & RRDREAD_NOWAIT) ? RWF_NOWAIT : 0)) <= 0) {
+			if (r == 0 || errno != EAGAIN)
+				errno = EIO;
 			return (-1);
+		}
 		n += (size_t)r;
 	}
 	return (0);
@@ -194,7 +207,7 @@ rrdread_librrd(const char *path, const char *cf, time_t start, time_t end,
  */
 static int
 rrdread_rows(int fd, off_t base, unsigned long nds, long rowcnt, long ptr,
-    long count, double *dst)
+    long count, double *dst, int flags)
 {
 	double	*tmp = NULL;
 	long	 seg, k;
@@ -207,7 +220,7 @@ rrdread_rows(int fd, off_t base, unsigned long nds, long rowcnt, long ptr,
 			ptr -= rowcnt;
 		seg = rowcnt - ptr < count ? rowcnt - ptr : count;
 		if (rrdread_full(fd, nds > 1 ? tmp : dst, (size_t)seg * row,
-		    base + (off_t)ptr * (off_t)row) == -1) {
+		    base + (off_t)ptr * (off_t)row, flags) == -1) {
 			free(tmp);
 			return (-1);
 		}
@@ -224,8 +237,8 @@ rrdread_rows(int fd, off_t base, unsigned long nds, long rowcnt, long ptr,
 
 int
 rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
-    unsigned long step, struct rrdread_rows *out, rrdread_check check,
-    void *arg, char *err, size_t errlen, int *errnum)
+    unsigned long step, int flags, struct rrdread_rows *out,
+    rrdread_check check, void *arg, char *err, size_t errlen, int *errnum)
 {
 	unsigned char		 hbuf[4096], *h = hbuf;
 	const stat_head_t	*sh;
@@ -246,18 +259,24 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	int			 version, first_full = 1, first_part = 1, r = -1;
 
 	*errnum = 0;
+	err[0] = '\0';
 	memset(out, 0, sizeof(*out));
-	if ((f = rrdread_open(path)) == NULL) {
+	if ((f = rrdread_open(path, flags)) == NULL) {
 		*errnum = errno;
 		snprintf(err, errlen, "opening '%s': %s", path,
 		    strerror(errno));
 		return (-1);
 	}
-	if (rrdread_full(f->fd, &head, sizeof(head), 0) == -1 ||
-	    memcmp(head.cookie, RRD_COOKIE, sizeof(RRD_COOKIE)) != 0) {
+	if ((r = rrdread_full(f->fd, &head, sizeof(head), 0, flags)) == -1 &&
+	    errno == EAGAIN)
+		goto wouldblock;
+	if (r == -1 || memcmp(head.cookie, RRD_COOKIE,
+	    sizeof(RRD_COOKIE)) != 0) {
+		r = -1;
 		snprintf(err, errlen, "'%s' is not an RRD file", path);
 		goto out;
 	}
+	r = -1;
 	if (head.float_cookie != FLOAT_COOKIE) {
 		snprintf(err, errlen, "This RRD was created on another "
 		    "architecture");
@@ -278,7 +297,9 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 		goto librrd;
 	if (hlen > sizeof(hbuf))
 		h = xmalloc(hlen);
-	if (rrdread_full(f->fd, h, hlen, 0) == -1) {
+	if (rrdread_full(f->fd, h, hlen, 0, flags) == -1) {
+		if (errno == EAGAIN)
+			goto wouldblock;
 		snprintf(err, errlen, "'%s' is too small (should be %zu "
 		    "bytes)", path, hlen);
 		goto out;
@@ -387,8 +408,13 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 		rra_pointer = (long)(rp[chosen].cur_row + 1 + lo) %
 		    (long)rowcnt;
 		if (rrdread_rows(f->fd, rra_base, nds, (long)rowcnt,
-		    rra_pointer, hi - lo, out->data + (lo - start_offset)) ==
-		    -1) {
+		    rra_pointer, hi - lo, out->data + (lo - start_offset),
+		    flags) == -1) {
+			if (errno == EAGAIN) {
+				free(out->data);
+				out->data = NULL;
+				goto wouldblock;
+			}
 			snprintf(err, errlen, "fetching cdp from rra");
 			free(out->data);
 			out->data = NULL;
@@ -399,7 +425,13 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	goto out;
 
 librrd:
+	if (flags & RRDREAD_NOWAIT)
+		goto wouldblock;
 	r = rrdread_librrd(path, cf, start, end, step, out, err, errlen);
+	goto out;
+wouldblock:
+	*errnum = EAGAIN;
+	snprintf(err, errlen, "'%s' would wait on the disk", path);
 out:
 	if (h != hbuf)
 		free(h);

@@ -40,9 +40,14 @@ typedef int (*rrdread_check)(const struct rrdread_rows *, void *arg);
  * 0, else -1 with err set (ENOENT in *errnum for a missing file).  The
  * CF is AVERAGE, MIN, MAX or LAST; check (or NULL) runs once the layout
  * is known, before any row is read.  Thread-safe.
+ *
+ * With RRDREAD_NOWAIT it never waits on the disk: a file not open yet,
+ * bytes not in the page cache or a file for librrd make it fail with
+ * EAGAIN in *errnum (for the event loop, which then asks a worker).
  */
+#define RRDREAD_NOWAIT	0x1
 int	rrdread_fetch(const char *path, const char *cf, time_t start,
-	    time_t end, unsigned long step, struct rrdread_rows *out,
+	    time_t end, unsigned long step, int flags, struct rrdread_rows *out,
 	    rrdread_check check, void *arg, char *err, size_t errlen,
 	    int *errnum);
 /* Closes every descriptor kept (at shutdown). */

@@ -87,7 +87,7 @@ compare(const char *path, const char *cf, time_t start, time_t end,
 
 	rrd_clear_error();
 	a = rrd_fetch_r(path, cf, &s, &e, &st, &nds, &names, &data);
-	b = rrdread_fetch(path, cf, start, end, step, &rr, NULL, NULL, err,
+	b = rrdread_fetch(path, cf, start, end, step, 0, &rr, NULL, NULL, err,
 	    sizeof(err), &errnum);
 	if (a != b) {
 		printf("# %s %s %lld %lld %lu: librrd %d (%s), rrdread %d "
@@ -208,7 +208,7 @@ main(void)
 
 	/* Errors. */
 	snprintf(p, sizeof(p), "%s/missing.rrd", dir);
-	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, &rr, NULL, NULL, err,
+	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, 0, &rr, NULL, NULL, err,
 	    sizeof(err), &errnum) == -1 && errnum == ENOENT,
 	    "missing file: ENOENT");
 	snprintf(p, sizeof(p), "%s/text.rrd", dir);
@@ -216,7 +216,7 @@ main(void)
 		fputs("this is not an rrd file, not even close to one\n", fp);
 		fclose(fp);
 	}
-	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, &rr, NULL, NULL, err,
+	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, 0, &rr, NULL, NULL, err,
 	    sizeof(err), &errnum) == -1 && strstr(err, "not an RRD") != NULL,
 	    "a text file: not an RRD file (%s)", err);
 	ok(compare(p, "AVERAGE", t0, t0 + 10, 1), "a text file: librrd "
@@ -228,7 +228,7 @@ main(void)
 		snprintf(cmd, sizeof(cmd), "head -c 20000 %s > %s", c, p);
 		ok(system(cmd) == 0, "a truncated copy made");
 	}
-	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, &rr, NULL, NULL, err,
+	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, 0, &rr, NULL, NULL, err,
 	    sizeof(err), &errnum) == -1 && strstr(err, "too small") != NULL,
 	    "a truncated file: too small (%s)", err);
 	ok(compare(p, "AVERAGE", t0, t0 + 10, 1), "a truncated file: librrd "
@@ -238,14 +238,27 @@ main(void)
 	ok(compare(a, "AVERAGE", t0, ta, 10), "a read (kept open)");
 	ok(rename(b, a) == 0, "b renamed over a");
 	ok(compare(a, "MAX", t0, tb, 5), "a is now b's content");
-	ok(rrdread_fetch(a, "AVERAGE", tb - 100, tb, 1, &rr, NULL, NULL, err,
+	ok(rrdread_fetch(a, "AVERAGE", tb - 100, tb, 1, 0, &rr, NULL, NULL, err,
 	    sizeof(err), &errnum) == 0 && rr.nds == 3, "a has b's 3 DS");
 	free(rr.data);
 
 	/* The check sees the span before any row is read, and stops it. */
-	ok(rrdread_fetch(c, "AVERAGE", tc - 100, tc, 1, &rr, refuse, &got,
+	ok(rrdread_fetch(c, "AVERAGE", tc - 100, tc, 1, 0, &rr, refuse, &got,
 	    err, sizeof(err), &errnum) == -1 && got == 1 && rr.data == NULL,
 	    "the check stops the read");
+
+	/* NOWAIT: a file not open yet is not opened; once open, it reads. */
+	rrdread_close_all();
+	ok(rrdread_fetch(c, "AVERAGE", tc - 300, tc, 1, RRDREAD_NOWAIT, &rr,
+	    NULL, NULL, err, sizeof(err), &errnum) == -1 && errnum == EAGAIN,
+	    "NOWAIT, not open: EAGAIN");
+	ok(compare(c, "AVERAGE", tc - 300, tc, 1), "read once, kept open");
+	n = rrdread_fetch(c, "AVERAGE", tc - 300, tc, 1, RRDREAD_NOWAIT, &rr,
+	    NULL, NULL, err, sizeof(err), &errnum);
+	ok(n == 0 && rr.nrows == 301 && !isnan(rr.data[299]), "NOWAIT, open "
+	    "and cached: the rows (%s)", err);
+	if (errnum == 0)
+		free(rr.data);
 
 	rrdread_close_all();
 	unlink(a);
