@@ -297,25 +297,46 @@ cmd_last_done(const struct query_result *res, void *arg)
 static void
 cmd_fetch_format(struct query_result *res)
 {
-	struct evbuffer	*b;
-	char		 chunk[8192];
-	size_t		 i, n = 0;
+	struct evbuffer		*b;
+	char			 chunk[8192], hs[NUMFMT_LEN + 16];
+	unsigned long long	 t, hi, lo;
+	size_t			 i, n = 0, hlen = 0;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("cmd: evbuffer_new failed");
 	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
 	    res->step, res->cf);
+	/*
+	 * Times are start + k step: kept as hi * 10^4 + lo, hi's digits
+	 * written once and copied, lo's four from a table.
+	 */
+	t = (unsigned long long)(res->start + (time_t)res->step);
+	hi = t / 10000;
+	lo = t % 10000;
+	if (hi > 0)
+		hlen = (size_t)numfmt_ulong(hs, hi);
 	for (i = 0; i < res->nrows; i++) {
-		/* a row: 20 digits, a space, NUMFMT_LEN, a newline */
-		if (sizeof(chunk) - n < 2 * NUMFMT_LEN + 2) {
+		/* a row: 24 digits, a space, NUMFMT_LEN, a newline */
+		if (sizeof(chunk) - n < NUMFMT_LEN + 32 + sizeof(hs)) {
 			evbuffer_add(b, chunk, n);
 			n = 0;
 		}
-		n += (size_t)numfmt_ulong(chunk + n, (unsigned long long)
-		    (res->start + (time_t)((i + 1) * res->step)));
+		if (hi > 0) {
+			memcpy(chunk + n, hs, sizeof(hs));
+			n += hlen;
+			memcpy(chunk + n, numfmt_pairs + (lo / 100) * 2, 2);
+			memcpy(chunk + n + 2, numfmt_pairs + (lo % 100) * 2, 2);
+			n += 4;
+		} else
+			n += (size_t)numfmt_ulong(chunk + n, lo);
 		chunk[n++] = ' ';
 		n += (size_t)numfmt_double(chunk + n, NUMFMT_LEN, res->rows[i]);
 		chunk[n++] = '\n';
+		if ((lo += res->step) >= 10000) {
+			hi += lo / 10000;
+			lo %= 10000;
+			hlen = (size_t)numfmt_ulong(hs, hi);
+		}
 	}
 	evbuffer_add(b, chunk, n);
 	res->text = b;

@@ -19,51 +19,55 @@
 static const double numfmt_p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 	1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16 };
 
-static const char numfmt_pairs[] =
+const char numfmt_pairs[200] =
     "00010203040506070809101112131415161718192021222324252627282930313233"
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
 /*
  * "m" with a point before its last dec digits, sign first; its length.
- * Written from the end, two digits at a time: FETCH writes two numbers a
- * row, millions of rows.
+ * Written in place from the end, two digits at a time: FETCH writes two
+ * numbers a row, millions of rows.
  */
 static int
 numfmt_digits(char *buf, int neg, unsigned long long m, int dec)
 {
-	char	 tmp[24], *p = tmp + sizeof(tmp);
-	int	 n, k = 0, ip;
+	static const unsigned long long p10[] = { 10ULL, 100ULL, 1000ULL,
+	    10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+	    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+	    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+	    10000000000000000ULL, 100000000000000000ULL,
+	    1000000000000000000ULL, 10000000000000000000ULL };
+	char			*q;
+	int			 nd = 1, width, i;
 
+	while (nd < 20 && m >= p10[nd - 1])
+		nd++;
+	width = dec > 0 ? (nd > dec ? nd : dec + 1) + 1 : nd;
+	q = buf + neg + width;
+	*q = '\0';
+	if (dec > 0) {
+		for (i = 0; i < dec; i++) {
+			*--q = '0' + (char)(m % 10);
+			m /= 10;
+		}
+		*--q = '.';
+	}
 	while (m >= 100) {
-		p -= 2;
-		memcpy(p, numfmt_pairs + (m % 100) * 2, 2);
+		q -= 2;
+		q[0] = numfmt_pairs[(m % 100) * 2];
+		q[1] = numfmt_pairs[(m % 100) * 2 + 1];
 		m /= 100;
 	}
 	if (m >= 10) {
-		p -= 2;
-		memcpy(p, numfmt_pairs + m * 2, 2);
+		q -= 2;
+		q[0] = numfmt_pairs[m * 2];
+		q[1] = numfmt_pairs[m * 2 + 1];
 	} else
-		*--p = '0' + (char)m;
-	n = (int)(tmp + sizeof(tmp) - p);
+		*--q = '0' + (char)m;
 	if (neg)
-		buf[k++] = '-';
-	if (dec == 0) {
-		memcpy(buf + k, p, (size_t)n);
-		k += n;
-	} else {
-		/* Leading zeros up to one before the point: 0.05 */
-		for (; n <= dec; n++)
-			*--p = '0';
-		ip = n - dec;
-		memcpy(buf + k, p, (size_t)ip);
-		k += ip;
-		buf[k++] = '.';
-		memcpy(buf + k, p + ip, (size_t)dec);
-		k += dec;
-	}
-	buf[k] = '\0';
-	return (k);
+		buf[0] = '-';
+	return (neg + width);
 }
 
 /*
