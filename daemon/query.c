@@ -497,8 +497,7 @@ query_read_local(const char *path, const struct proto_fetch *f,
 		if (max > 0 && !res->error)
 			return (1);
 		if (!res->error)
-			query_fail(res, errnum == ENOENT ? PERR_NOTFOUND :
-			    PERR_STORE, "%s", err);
+			query_fail(res, PERR_STORE, "%s", err);
 		return (-1);
 	}
 	res->start = rr.start;
