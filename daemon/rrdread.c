@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +47,8 @@
 #define RRDREAD_FDS_MAX		256	/* descriptors kept at most */
 #define RRDREAD_HEADER_MAX	65536	/* larger headers go to librrd */
 #define RRDREAD_DS_MAX		64
+#define RRDREAD_ROWS_MAX	(1UL << 28)	/* what no malloc would give */
+#define RRDREAD_TIME_MAX	(1UL << 61)	/* seconds: no time_t overflow */
 
 struct rrdread_fd {
 	int		 fd;
@@ -309,15 +312,29 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	    nds * sizeof(ds_def_t));
 	rp = (const rra_ptr_t *)(h + off_ptr);
 	memcpy(&last_up, h + off_live, sizeof(last_up));
-	if (sh->pdp_step == 0)
-		goto librrd;
+	/*
+	 * A damaged header must not divide by zero (librrd would: a row of
+	 * 0 PDPs) nor overflow the sizes or times (each archive's span and
+	 * the last update under 2^61 s); the archives must fit the file.
+	 */
 	data_len = 0;
 	for (k = 0; k < nrra; k++) {
-		if (rd[k].row_cnt == 0 || rp[k].cur_row >= rd[k].row_cnt)
-			goto librrd;
-		data_len += nds * rd[k].row_cnt * sizeof(rrd_value_t);
+		if (sh->pdp_step == 0 || rd[k].pdp_cnt == 0 ||
+		    rd[k].pdp_cnt > RRDREAD_TIME_MAX / 4 / sh->pdp_step ||
+		    rd[k].row_cnt == 0 || rp[k].cur_row >= rd[k].row_cnt ||
+		    rd[k].row_cnt > RRDREAD_TIME_MAX / (rd[k].pdp_cnt *
+		    sh->pdp_step) || last_up < 0 ||
+		    (unsigned long)last_up > RRDREAD_TIME_MAX) {
+			snprintf(err, errlen, "'%s' has a damaged header "
+			    "(archive %lu)", path, k);
+			goto out;
+		}
+		if (rd[k].row_cnt > (unsigned long)f->size / (nds *
+		    sizeof(rrd_value_t)) || (data_len += nds * rd[k].row_cnt *
+		    sizeof(rrd_value_t)) > (size_t)f->size)
+			data_len = (size_t)f->size + 1;
 	}
-	if ((off_t)(hlen + data_len) > f->size) {
+	if (hlen + data_len > (size_t)f->size) {
 		snprintf(err, errlen, "'%s' is too small (should be %lld "
 		    "bytes)", path, (long long)(hlen + data_len));
 		goto out;
@@ -376,6 +393,10 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	start -= (start % step);
 	end += (step - end % step);
 	rows = (end - start) / step + 1;
+	if (end < start || rows > RRDREAD_ROWS_MAX) {
+		snprintf(err, errlen, "malloc fetch data area");	/* librrd */
+		goto out;
+	}
 	out->start = start;
 	out->end = end;
 	out->step = step;
@@ -404,6 +425,9 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	hi = (long)rowcnt - (long)end_offset;
 	if (hi > (long)rowcnt)
 		hi = (long)rowcnt;
+	/* Only a damaged header (times past time_t) gets here otherwise. */
+	if (hi > lo && (unsigned long)(hi - start_offset) > rows)
+		hi = (long)(rows + start_offset);
 	if (hi > lo) {
 		rra_pointer = (long)(rp[chosen].cur_row + 1 + lo) %
 		    (long)rowcnt;

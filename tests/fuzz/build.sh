@@ -1,6 +1,6 @@
 #!/bin/sh
 # build.sh [SECONDS] - build the libFuzzer targets (fuzz_proto, fuzz_graph,
-# fuzz_graphite, fuzz_promql) with clang straight from the sources, then run
+# fuzz_graphite, fuzz_promql, fuzz_rrdread) with clang straight from the sources, then run
 # each for SECONDS (default 30) on a scratch copy of its seeds in
 # tests/fuzz/corpus/<target>/.
 # Prints the executions of each run and any crash (the input is kept as
@@ -32,11 +32,12 @@ core_proto="proto.c names.c xmalloc.c log.c"
 core_graph="graph.c $core_proto"
 core_graphite="plaintext.c names.c xmalloc.c log.c"
 core_promql="promql.c promql_eval.c xmalloc.c log.c"
+core_rrdread="rrdread.c hmap.c xmalloc.c log.c"
 # shellcheck disable=SC2046
 libs=$(pkg-config --cflags --libs librrd libevent libevent_pthreads inih) ||
     exit 1
 
-for t in proto graph graphite promql; do
+for t in proto graph graphite promql rrdread; do
 	echo "== fuzz_$t: build"
 	srcs=
 	eval "core=\$core_$t"
