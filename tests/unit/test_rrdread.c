@@ -16,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stddef.h>
+
+#define RRD_EXPORT_DEPRECATED	/* rrd_format.h: to damage a header */
 #include <rrd.h>
 
 #include "../../daemon/rrdread.h"
@@ -233,6 +236,27 @@ main(void)
 	    "a truncated file: too small (%s)", err);
 	ok(compare(p, "AVERAGE", t0, t0 + 10, 1), "a truncated file: librrd "
 	    "fails too");
+
+	unlink(p);
+
+	/* A row of 0 PDPs: librrd would divide by zero; refused. */
+	snprintf(p, sizeof(p), "%s/zero.rrd", dir);
+	{
+		char		 cmd[600];
+		unsigned long	 zero = 0;
+		FILE		*zf;
+
+		snprintf(cmd, sizeof(cmd), "cp %s %s", c, p);
+		ok(system(cmd) == 0 && (zf = fopen(p, "r+")) != NULL &&
+		    fseek(zf, (long)(sizeof(stat_head_t) + sizeof(ds_def_t) +
+		    offsetof(rra_def_t, pdp_cnt)), SEEK_SET) == 0 &&
+		    fwrite(&zero, sizeof(zero), 1, zf) == 1 && fclose(zf) == 0,
+		    "a copy with 0 PDPs a row made");
+	}
+	ok(rrdread_fetch(p, "AVERAGE", tc - 10, tc, 1, 0, &rr, NULL, NULL, err,
+	    sizeof(err), &errnum) == -1 && strstr(err, "damaged") != NULL,
+	    "0 PDPs a row: a damaged header (%s)", err);
+	unlink(p);
 
 	/* a is open in the table: rename b over it, a must read as b. */
 	ok(compare(a, "AVERAGE", t0, ta, 10), "a read (kept open)");
