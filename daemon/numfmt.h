@@ -27,6 +27,8 @@ int	numfmt_double(char *buf, size_t len, double v);
  * length.  v must be finite.
  */
 int	numfmt_rrd(char *buf, size_t len, double v);
+/* "00" to "99": the two digits of k at numfmt_pairs[2 * k]. */
+extern const char numfmt_pairs[200];
 /* n in decimal; its length.  buf holds NUMFMT_LEN bytes. */
 int	numfmt_ulong(char *buf, unsigned long long n);
 /*

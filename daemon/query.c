@@ -30,6 +30,12 @@
  * last update, query_file_rras), under query_layout_lock: a leaf lock,
  * held for a lookup or a copy, never across librrd or another lock.
  *
+ * A FETCH of our own files goes to rrdread (pread on kept descriptors).
+ * When no worker is busy, a short one is read by the loop itself if it
+ * needs no disk (RRDREAD_NOWAIT: the descriptor is open, the bytes are in
+ * the page cache), later in the same loop turn: two thread hand-offs cost
+ * more than such a read.  Anything else still goes to the pool.
+ *
  * query_exec runs a caller's job (the Prometheus API's) the same way:
  * flushes, then the pool, then the caller's completion on the loop.
  */
@@ -58,6 +64,7 @@
 #include "names.h"
 #include "query.h"
 #include "render.h"
+#include "rrdread.h"
 #include "series.h"
 #include "store.h"
 #include "work.h"
@@ -66,6 +73,7 @@
 #define QUERY_CACHE_MAX		64	/* renders kept at most */
 #define QUERY_RRA_MAX		64	/* archives of a file we look at */
 #define QUERY_LAYOUTS_MAX	8192	/* files whose layout is kept */
+#define QUERY_INLINE_ROWS	1000	/* FETCH rows the loop reads itself */
 
 enum query_type { Q_FETCH, Q_INFO, Q_LAST, Q_GRAPH };
 
@@ -116,6 +124,7 @@ static struct work_pool		*query_pool;
 static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
 static unsigned long		 query_renders, query_hits;
+static int			 query_inlined;	/* FETCHes the loop will read */
 /* librrd's rrdcached client is one connection per process: one user. */
 static pthread_mutex_t		 query_rc_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -178,6 +187,7 @@ query_shutdown(void)
 	hmap_free(query_layouts, free);
 	query_layouts = NULL;
 	pthread_mutex_unlock(&query_layout_lock);
+	rrdread_close_all();
 	query_cf = NULL;
 	query_pool = NULL;
 	query_rpool = NULL;
@@ -432,6 +442,72 @@ query_file_rras(const char *rc, const char *path, struct query_rra *rra,
 	return (n);
 }
 
+/* rrdread's check: refuse a span whose rows would pass QUERY_ROWS_MAX. */
+struct query_limit {
+	const struct proto_fetch	*f;
+	struct query_result		*res;
+	long long			 max;	/* rows on the loop, or 0 */
+	int				 defer;	/* too many for the loop */
+};
+
+static int
+query_rows_check(const struct rrdread_rows *rr, void *arg)
+{
+	struct query_limit	*ql = arg;
+	struct query_rra	 rra[RRDREAD_RRA_MAX];
+	long long		 rows;
+	int			 i;
+
+	memset(rra, 0, sizeof(rra));
+	for (i = 0; i < rr->nrra; i++) {
+		snprintf(rra[i].cf, sizeof(rra[i].cf), "%s", rr->rra[i].cf);
+		rra[i].res = (long long)rr->rra[i].res;
+		rra[i].rows = (long long)rr->rra[i].rows;
+	}
+	rows = query_fetch_rows(rra, rr->nrra, rr->last, ql->f);
+	if (ql->max > 0 && rows > ql->max) {
+		ql->defer = 1;
+		return (-1);
+	}
+	if (rows > QUERY_ROWS_MAX) {
+		query_fail(ql->res, PERR_LIMIT, "%lld rows: ask a coarser "
+		    "resolution or a shorter span (at most %d rows)", rows,
+		    QUERY_ROWS_MAX);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Our own files: rrdread, which keeps them open (rrdread.c).  On the loop
+ * (max > 0) nothing is recorded when it would wait or pass max rows: 1.
+ */
+static int
+query_read_local(const char *path, const struct proto_fetch *f,
+    struct query_result *res, long long max)
+{
+	struct rrdread_rows	 rr;
+	struct query_limit	 ql = { f, res, max, 0 };
+	char			 err[256];
+	int			 errnum;
+
+	if (rrdread_fetch(path, f->cf, f->start, f->end, f->resolution > 0 ?
+	    (unsigned long)f->resolution : 1, max > 0 ? RRDREAD_NOWAIT : 0, &rr,
+	    query_rows_check, &ql, err, sizeof(err), &errnum) == -1) {
+		if (max > 0 && !res->error)
+			return (1);
+		if (!res->error)
+			query_fail(res, PERR_STORE, "%s", err);
+		return (-1);
+	}
+	res->start = rr.start;
+	res->step = rr.step;
+	snprintf(res->cf, sizeof(res->cf), "%s", f->cf);
+	res->rows = rr.data;
+	res->nrows = rr.nrows;
+	return (0);
+}
+
 int
 query_read_rows(const char *rc, const char *path, const struct proto_fetch *f,
     struct query_result *res)
@@ -445,6 +521,8 @@ query_read_rows(const char *rc, const char *path, const struct proto_fetch *f,
 	long long	 last, rows;
 	int		 nrra;
 
+	if (rc == NULL)
+		return (query_read_local(path, f, res, 0));
 	/* librrd would allocate every row of the span: refuse a huge one. */
 	memset(rra, 0, sizeof(rra));
 	if ((nrra = query_file_rras(rc, path, rra, 64, &last)) == -1) {
@@ -748,11 +826,50 @@ query_done(struct work_job *job)
 	query_job_free(q);
 }
 
+/*
+ * A small FETCH of a file already open, when no worker is busy: the loop
+ * reads it from the page cache itself (RRDREAD_NOWAIT never waits on the
+ * disk), sparing the two thread hand-offs that cost more than the read.
+ * Anything else (a miss, an error, a long span) goes to a worker.
+ */
+static void
+query_inline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct query_job	*q = arg;
+	int			 r = 1;
+
+	query_inlined--;
+	if (query_pool != NULL && work_pending(query_pool) == 0)
+		r = query_read_local(q->path[0], &q->fetch, &q->res,
+		    QUERY_INLINE_ROWS);
+	if (r != 1) {
+		if (r == 0 && q->fmt != NULL)
+			q->fmt(&q->res);
+		query_done(&q->job);
+		return;
+	}
+	if (query_pool == NULL) {
+		query_fail(&q->res, PERR_INTERNAL, "shutting down");
+		query_done(&q->job);
+		return;
+	}
+	work_submit(query_pool, &q->job);
+}
+
 static void
 query_submit(struct query_job *q)
 {
 	q->job.run = query_run;
 	q->job.done = query_done;
+	if (q->type == Q_FETCH && q->rrdcached == NULL &&
+	    work_pending(query_pool) == 0 && query_inlined == 0) {
+		query_inlined++;
+		/* Later in this loop turn: the caller answers CMD_WAIT first. */
+		if (event_base_once(query_base, -1, EV_TIMEOUT,
+		    query_inline_cb, q, NULL) == -1)
+			fatalx("query: event_base_once failed");
+		return;
+	}
 	work_submit(query_pool, &q->job);
 }
 

@@ -20,7 +20,8 @@ src=$(cd "$(dirname "$0")" && pwd)
 build=${BUILDDIR:-$src/../..}
 out=${OUT:-/tmp/tally-fuzz}
 targets=${*:-"proto graph put config alert httpquery registry funds
-    logline logformat exec graphite promql journal notifylog coop traffic"}
+    logline logformat exec graphite promql journal notifylog coop traffic
+    rrdread"}
 rc=0
 
 case $secs in

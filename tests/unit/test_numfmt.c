@@ -105,6 +105,47 @@ random_double_text(void)
 	is_int(longer, 0, "never longer than the shortest %.Ng that does");
 }
 
+/*
+ * The digit writer, against texts made by hand: whole numbers (printf's
+ * %llu) and m / 10^p, m not ending in 0, written as m with a point.
+ */
+static void
+random_digits(void)
+{
+	static const unsigned long long edge[] = { 0, 9, 10, 99, 100, 101,
+	    999, 1000, 9999999999ULL, 10000000000ULL, 18446744073709551615ULL };
+	char			 buf[NUMFMT_LEN], want[64], d[32];
+	unsigned long long	 m;
+	size_t			 i;
+	int			 p, n, bad = 0, badu = 0, neg;
+
+	for (i = 0; i < 200000; i++) {
+		m = i < sizeof(edge) / sizeof(edge[0]) ? edge[i] :
+		    next() >> (next() % 64);
+		snprintf(want, sizeof(want), "%llu", m);
+		if (numfmt_ulong(buf, m) != (int)strlen(want) ||
+		    strcmp(buf, want) != 0)
+			badu++;
+
+		m = 1 + next() % 999999999ULL;
+		if (m % 10 == 0)
+			m++;
+		p = 1 + (int)(next() % 6);
+		neg = (int)(next() % 2);
+		n = snprintf(d, sizeof(d), "%0*llu", p + 1, m);
+		snprintf(want, sizeof(want), "%s%.*s.%s", neg ? "-" : "",
+		    n - p, d, d + n - p);
+		n = numfmt_double(buf, sizeof(buf), (neg ? -1.0 : 1.0) *
+		    ((double)m / pow(10, p)));
+		if (n != (int)strlen(want) || strcmp(buf, want) != 0) {
+			if (bad++ < 5)
+				printf("# %s: got %s\n", want, buf);
+		}
+	}
+	is_int(badu, 0, "200000 whole numbers: as %llu");
+	is_int(bad, 0, "200000 m / 10^p: m with a point, and its length");
+}
+
 /* What rrd_update would store: librrd's real parser on numfmt_rrd. */
 static void
 random_rrd_text(void)
@@ -189,6 +230,7 @@ main(void)
 	people();
 	fixed();
 	random_double_text();
+	random_digits();
 	random_rrd_text();
 	return (tap_done());
 }
