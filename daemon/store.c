@@ -61,9 +61,13 @@
  * gone.  So each file keeps the values sent since its last FLUSH
  * answered (f->unfl).  When the connection is a new one (rrdcached may
  * have restarted), every such file takes them back as pending, is read
- * again (FLUSH, INFO) and sends what its file lacks.  The journal keeps a
- * segment until a FLUSH of every file answered, so a crash of both is
- * covered too.
+ * again (FLUSH, INFO) and joins the round's batch, so what its file lacks
+ * is sent before any newer value (which would make it stale) and before
+ * the round's FLUSH lines.  rrdcached.c never repeats a failed exchange
+ * on a new connection by itself, and a connection that changes while the
+ * round reads files ends the round: nothing is sent on a new connection
+ * before the values the old one held.  The journal keeps a segment until
+ * a FLUSH of every file answered, so a crash of both is covered too.
  *
  * fsync.  With opts.fsync a flush of all files (the journal's checkpoint)
  * also fsyncs every file written since the last one (through rrdcached
