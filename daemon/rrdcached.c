@@ -10,10 +10,10 @@
  * A command is written whole, then its reply read, each step bounded by
  * RRDCACHED_TIMEOUT of silence.  rrdcached reads while it runs a batch and
  * answers only at the end, so writing a large batch before reading cannot
- * dead-lock.  If a connection that worked before fails before any reply
- * arrives (rrdcached restarted meanwhile), the exchange is tried once more
- * on a new connection; a repeated UPDATE is refused by rrdcached as not
- * newer, never applied twice.
+ * dead-lock.  A failed exchange is never tried again here on a new
+ * connection: a new connection may reach a new rrdcached that lost what
+ * the old one held unwritten, and the caller must send that again before
+ * anything newer (rrdcached_generation tells it the connection is new).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -50,8 +50,6 @@ struct rrdcached {
 
 	int		 fd;
 	unsigned long	 generation;	/* connections made */
-	int		 used;		/* an exchange succeeded on fd */
-	int		 got;		/* reply bytes read in this exchange */
 	msec_t		 next_try;
 	msec_t		 backoff;
 
@@ -165,7 +163,6 @@ rrdcached_close(struct rrdcached *rc)
 	if (rc->fd != -1)
 		close(rc->fd);
 	rc->fd = -1;
-	rc->used = 0;
 	rc->rpos = rc->rlen = 0;
 }
 
@@ -357,10 +354,9 @@ rrdcached_read_line(struct rrdcached *rc, char **line, char *err,
 		}
 		n = recv(rc->fd, rc->rbuf + rc->rlen,
 		    sizeof(rc->rbuf) - rc->rlen, 0);
-		if (n > 0) {
+		if (n > 0)
 			rc->rlen += n;
-			rc->got = 1;
-		} else if (n == 0) {
+		else if (n == 0) {
 			snprintf(err, errlen, "connection closed by rrdcached");
 			return (-1);
 		} else if (errno == EAGAIN) {
@@ -397,32 +393,23 @@ rrdcached_read_status(struct rrdcached *rc, long *status, char **msg,
 }
 
 /*
- * Writes rc->out and reads the reply with fn, retrying once on a fresh
- * connection if a connection that worked before died before replying.
- * Returns what fn returns, or -2 if the connection failed.
+ * Writes rc->out and reads the reply with fn.  Returns what fn returns, or
+ * -2 if the connection failed (then closed: the next connect is new).
  */
 static int
 rrdcached_exchange(struct rrdcached *rc,
     int (*fn)(struct rrdcached *, struct rrdcached_reply *),
     struct rrdcached_reply *r)
 {
-	int	 stale, retried = 0, ret;
+	int	 ret;
 
-	for (;;) {
-		if (rrdcached_connect(rc, r->err, r->errlen) == -1)
-			return (-2);
-		stale = rc->used;
-		rc->got = 0;
-		if (rrdcached_write(rc, r->err, r->errlen) == 0 &&
-		    (ret = fn(rc, r)) != -2) {
-			rc->used = 1;
-			return (ret);
-		}
-		rrdcached_close(rc);
-		if (retried || !stale || rc->got)
-			return (-2);
-		retried = 1;
-	}
+	if (rrdcached_connect(rc, r->err, r->errlen) == -1)
+		return (-2);
+	if (rrdcached_write(rc, r->err, r->errlen) == 0 &&
+	    (ret = fn(rc, r)) != -2)
+		return (ret);
+	rrdcached_close(rc);
+	return (-2);
 }
 
 /* Reads a status line and the lines it announces. */

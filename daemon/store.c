@@ -61,9 +61,13 @@
  * gone.  So each file keeps the values sent since its last FLUSH
  * answered (f->unfl).  When the connection is a new one (rrdcached may
  * have restarted), every such file takes them back as pending, is read
- * again (FLUSH, INFO) and sends what its file lacks.  The journal keeps a
- * segment until a FLUSH of every file answered, so a crash of both is
- * covered too.
+ * again (FLUSH, INFO) and joins the round's batch, so what its file lacks
+ * is sent before any newer value (which would make it stale) and before
+ * the round's FLUSH lines.  rrdcached.c never repeats a failed exchange
+ * on a new connection by itself, and a connection that changes while the
+ * round reads files ends the round: nothing is sent on a new connection
+ * before the values the old one held.  The journal keeps a segment until
+ * a FLUSH of every file answered, so a crash of both is covered too.
  *
  * fsync.  With opts.fsync a flush of all files (the journal's checkpoint)
  * also fsyncs every file written since the last one (through rrdcached
@@ -205,6 +209,7 @@ struct store_file {
 #define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
 #define STORE_F_RETRY	0x40	/* in s->retry (and DIRTY) */
 #define STORE_F_UNSYNC	0x80	/* in s->unsynced: written, no fsync */
+#define STORE_F_BATCH	0x100	/* in s->batch this round */
 	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
 	struct log_limit	 ll_stale;
@@ -328,6 +333,7 @@ static const struct store_backend store_direct, store_cached;
 static void	*store_writer_main(void *);
 static void	 store_reply_cb(evutil_socket_t, short, void *);
 static void	 store_unsynced(struct store *, struct store_file *);
+static void	 store_batch_add(struct store *, struct store_file *);
 
 static const char *
 store_kind_name(enum tally_kind kind)
@@ -1598,7 +1604,9 @@ store_unfl_add(struct store_file *f, size_t first, size_t n)
 /*
  * Writer: the connection is new, so rrdcached may have lost what it had
  * not written: every file sent since its last FLUSH takes those values
- * back as pending and is read again before its next write.
+ * back as pending, is read again and joins this round's batch, so they
+ * are sent before anything newer of it (which would make them stale) and
+ * before a FLUSH of this round can be taken as covering them.
  */
 static void
 store_unfl_requeue(struct store *s)
@@ -1624,12 +1632,15 @@ store_unfl_requeue(struct store *s)
 		n += f->nunfl;
 		f->nunfl = 0;
 		f->state = STORE_UNKNOWN;
-		f->nsel = f->npend;	/* counted in depth again below */
-		if (!(f->flags & STORE_F_DIRTY)) {
-			f->flags |= STORE_F_DIRTY;
-			f->due = clock_mono();
-			TAILQ_INSERT_TAIL(&s->dirty, f, dirty_entry);
+		if (f->flags & STORE_F_BATCH) {
+			f->nsel = f->npend;	/* counted in depth below */
+			continue;
 		}
+		if (f->flags & STORE_F_RETRY)
+			TAILQ_REMOVE(&s->retry, f, dirty_entry);
+		else if (f->flags & STORE_F_DIRTY)
+			TAILQ_REMOVE(&s->dirty, f, dirty_entry);
+		store_batch_add(s, f);
 	}
 	if (n == 0)
 		return;
@@ -1679,7 +1690,28 @@ store_batch_results(struct store *s, int lost)
 	}
 }
 
-/* Sends the due files in one BATCH, with FLUSH lines for flushes. */
+/* Writer: nothing of this round reached rrdcached; all is kept. */
+static void
+store_fail_round(struct store *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nbatch; i++) {
+		snprintf(s->batch[i]->err, sizeof(s->batch[i]->err), "%s",
+		    s->why);
+		s->batch[i]->state = STORE_UNKNOWN;
+		store_fail(s, s->batch[i], s->batch[i]->npend);
+	}
+	s->failed = s->lost = 1;
+}
+
+/*
+ * Sends the due files in one BATCH, with FLUSH lines for flushes.  On a
+ * new connection the values the last rrdcached may have lost come first;
+ * a connection that changes while the files are read (one broke, the
+ * next read made a new one) ends the round, so that the next one starts
+ * with them.
+ */
 static void
 store_write_cached(struct store *s, int all)
 {
@@ -1692,12 +1724,7 @@ store_write_cached(struct store *s, int all)
 		return;
 	if (rrdcached_connect(s->rc, err, sizeof(err)) == -1) {
 		store_rc_down(s, err);
-		for (i = 0; i < s->nbatch; i++) {
-			snprintf(s->batch[i]->err, sizeof(s->batch[i]->err),
-			    "%s", s->why);
-			store_fail(s, s->batch[i], s->batch[i]->npend);
-		}
-		s->failed = s->lost = 1;
+		store_fail_round(s);
 		return;
 	}
 	if (rrdcached_generation(s->rc) != s->rc_gen) {
@@ -1707,6 +1734,13 @@ store_write_cached(struct store *s, int all)
 	}
 	for (i = 0; i < s->nbatch; i++)
 		store_prepare(s, s->batch[i]);
+	if (rrdcached_generation(s->rc) != s->rc_gen) {
+		if (s->why[0] == '\0')
+			snprintf(s->why, sizeof(s->why), "rrdcached %s: "
+			    "connection lost", rrdcached_address(s->rc));
+		store_fail_round(s);
+		return;
+	}
 	rrdcached_batch_begin(s->rc);
 	s->ncmds = 0;
 	for (i = 0; i < s->nbatch; i++) {
@@ -1759,6 +1793,7 @@ static void
 store_batch_add(struct store *s, struct store_file *f)
 {
 	f->flags &= ~(STORE_F_DIRTY | STORE_F_RETRY | STORE_F_FAILED);
+	f->flags |= STORE_F_BATCH;
 	if (s->nbatch == s->batchsize) {
 		s->batchsize = s->batchsize == 0 ? 64 : s->batchsize * 2;
 		s->batch = xreallocarray(s->batch, s->batchsize,
@@ -2004,6 +2039,7 @@ store_cycle(struct store *s, struct store_reqs *reqs, int force, int stop)
 		store_fsync_all(s);
 	for (i = 0; i < s->nbatch; i++) {
 		f = s->batch[i];
+		f->flags &= ~STORE_F_BATCH;
 		if ((f->flags & STORE_F_FAILED) && f->npend > 0) {
 			/* Kept: tried again after a backoff. */
 			s->finished += f->nsel - f->npend;

@@ -36,6 +36,7 @@
 
 #define BIG_DELAY	60000	/* ms: the writer holds values this long */
 #define RRDCACHED_TESTS	23	/* assertions in test_rrdcached */
+#define KILLED_TESTS	9	/* in test_rrdcached_killed */
 
 static struct event_base	*base;
 static pthread_t		 main_thread;
@@ -740,6 +741,72 @@ test_rrdcached_restart(const char *bin, time_t T, struct store *s, pid_t pid)
 	ok(pid > 0 && rrdcached_kill(pid), "rrdcached stopped at the end");
 }
 
+/*
+ * rrdcached is killed -9 (and started again) while it holds values we sent
+ * but it never wrote: the first flush that succeeds afterwards must mean
+ * they are in the file.  The new connection is a new rrdcached that lost
+ * them: they must be sent again before anything newer (which would make
+ * them stale) and before any FLUSH is taken as covering them.
+ */
+static void
+test_rrdcached_killed(const char *bin, time_t T)
+{
+	struct store		*s;
+	struct store_file	*fa, *fb, *fc;
+	char			 addr[300], path[300];
+	const char		*pa = path_of("cached/k/a.rrd");
+	const char		*pb = path_of("cached/k/b.rrd");
+	const char		*pc = path_of("cached/k/c.rrd");
+	msec_t			 end;
+	pid_t			 pid;
+	int			 i, r, status, lost = 0;
+
+	ok((pid = rrdcached_spawn(bin)) > 0, "rrdcached started (kill test)");
+	snprintf(addr, sizeof(addr), "unix:%s/rrdcached.sock", tmpdir);
+	s = new_store(addr, 100000, 0, 1);
+	fa = store_file_get(s, pa, TALLY_GAUGE, &ret_sec);
+	fb = store_file_get(s, pb, TALLY_GAUGE, &ret_sec);
+	fc = store_file_get(s, pc, TALLY_GAUGE, &ret_sec);
+	mark();
+	for (i = 0; i < 10; i++) {
+		store_put(s, fa, T + i, 2 * i + 1);
+		store_put(s, fc, T + i, 3 * i);	/* c: nothing after */
+	}
+	store_put(s, fb, T, 1);
+	is_int(flush(s, fb, NULL), 0, "flush of the other file");
+	for (end = clock_mono() + 5000; delta(STAT_VALUES_WRITTEN) < 21 &&
+	    clock_mono() < end;)
+		run_until(NULL, 10);
+	is_int(delta(STAT_VALUES_WRITTEN), 21, "all sent to rrdcached");
+	ok(last_of(pa) < T + 9 && last_of(pc) < T + 9, "rrdcached holds the "
+	    "values of a and c, unwritten");
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	snprintf(path, sizeof(path), "%s/rrdcached.sock", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rrdcached.pid", tmpdir);
+	unlink(path);
+	ok((pid = rrdcached_spawn(bin)) > 0, "rrdcached killed -9, started "
+	    "again");
+	store_put(s, fa, T + 10, 100);
+	for (r = -1, end = clock_mono() + 8000; r != 0 && clock_mono() < end;)
+		if ((r = flush(s, NULL, NULL)) != 0)
+			run_until(NULL, 100);
+	is_int(r, 0, "a flush of all succeeds again");
+	for (i = 0; i < 10; i++) {
+		if (fetch_at(pa, "AVERAGE", T + i, 1) != 2 * i + 1)
+			lost++;
+		if (fetch_at(pc, "AVERAGE", T + i, 1) != 3 * i)
+			lost++;
+	}
+	is_int(lost, 0, "the values the killed rrdcached held are in the "
+	    "file once a flush of all answered");
+	is_int(last_of(pa), T + 10, "and the newer one after them");
+	store_free(s);
+	ok(rrdcached_kill(pid), "rrdcached stopped (kill test)");
+}
+
 static void
 skip(int n, const char *why)
 {
@@ -827,8 +894,9 @@ main(void)
 		pid = rrdcached_spawn(bin);
 		s = test_rrdcached(pid, T + 300);
 		test_rrdcached_restart(bin, T + 300, s, pid);
+		test_rrdcached_killed(bin, T + 400);
 	} else
-		skip(RRDCACHED_TESTS, "rrdcached not found");
+		skip(RRDCACHED_TESTS + KILLED_TESTS, "rrdcached not found");
 
 	if (getenv("TALLY_STORE_BENCH") != NULL) {
 		bench(NULL, "bench-direct", T);
