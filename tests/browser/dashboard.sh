@@ -75,6 +75,9 @@ for m in traffic.site.online:12 traffic.site.visitors.day:340 traffic.site.visit
 done
 ok $([ $bad -eq 0 ]; echo $?) "seeded 14 series over the gateway"
 check "demo data flowing" wait_until 10 test -f "$T/rrd/demo/main/wave.rrd"
+# The rule fires at its first evaluations: the page is read once it has.
+warned() { curl -s "$U/api/v1/alerts" | grep -q '"level":"warning"'; }
+check "wave-high at warning before the page is read" wait_until 60 warned
 
 # browse WIDTH,HEIGHT FLAG: run --dump-dom or --screenshot=FILE once the
 # page has settled (virtual time runs until nothing is pending).

@@ -64,6 +64,9 @@ ok "$([ "$(last hits)" -eq "$valid" ]; echo $?)" \
     "hits = GoAccess valid requests ($(last hits), $valid)"
 ok "$([ "$(last malformed)" -eq "$failed" ]; echo $?)" \
     "malformed = GoAccess failed requests ($(last malformed), $failed)"
+# bytes is another file than hits: its value may land a moment later.
+bytes_ok() { [ "$(last bytes)" -eq "$bw" ]; }
+wait_until 15 bytes_ok
 ok "$([ "$(last bytes)" -eq "$bw" ]; echo $?)" \
     "bytes = GoAccess bandwidth ($(last bytes), $bw)"
 
