@@ -430,6 +430,7 @@ main_run(int foreground)
 	 * pool, so that pool (and the render helpers) must outlive it.  A
 	 * report's last FETCH submits its render: the report pool goes last.
 	 */
+	query_stop();
 	if ((left = store_stop(main_store)) > 0)
 		log_warnx("store: %lu values not in their files; the journal "
 		    "keeps them for the next start", left);

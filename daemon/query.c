@@ -125,6 +125,7 @@ static struct render_pool	*query_rpool;
 static struct hmap		*query_cache;
 static unsigned long		 query_renders, query_hits;
 static int			 query_inlined;	/* FETCHes the loop will read */
+static int			 query_stopping;	/* query_stop was called */
 /* librrd's rrdcached client is one connection per process: one user. */
 static pthread_mutex_t		 query_rc_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -171,6 +172,12 @@ query_render_free(void *arg)
 	free(r->image);
 	free(r->waiters);
 	free(r);
+}
+
+void
+query_stop(void)
+{
+	query_stopping = 1;
 }
 
 void
@@ -880,8 +887,8 @@ query_flushed_cb(void *arg, int error, const char *why)
 
 	if (--q->flushes > 0)
 		return;
-	/* The store runs flushes left at its stop, after the pool went. */
-	if (query_pool == NULL) {
+	/* The store runs flushes left at its stop: the loop has ended. */
+	if (query_pool == NULL || query_stopping) {
 		query_fail(&q->res, PERR_INTERNAL, "shutting down");
 		query_done(&q->job);
 		return;
@@ -1140,7 +1147,7 @@ query_exec_flushed_cb(void *arg, int error, const char *why)
 
 	if (--x->flushes > 0)
 		return;
-	if (query_pool == NULL) {	/* shut down: done without running */
+	if (query_pool == NULL || query_stopping) {	/* shut down */
 		query_exec_done(&x->job);
 		return;
 	}

@@ -59,6 +59,12 @@ typedef void (*query_fmt)(struct query_result *);
 void	query_init(struct event_base *, struct store *);
 /* The config in force (datadir, graph_cache, render_*); start and reload. */
 void	query_set_config(const struct config *);
+/*
+ * Shutdown begins: flushes the store answers from now on (store_stop runs
+ * them) fail their jobs at once instead of queueing work the stopped loop
+ * would never finish.
+ */
+void	query_stop(void);
 void	query_shutdown(void);
 
 /* Each validates the metric names (bad-name, not-found) itself. */
