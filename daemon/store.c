@@ -58,16 +58,19 @@
  *
  * rrdcached forgets.  Values rrdcached accepted are only in its memory
  * until it writes them (FLUSH, or its own timer); if it dies they are
- * gone.  So each file keeps the values sent since its last FLUSH
- * answered (f->unfl).  When the connection is a new one (rrdcached may
- * have restarted), every such file takes them back as pending, is read
- * again (FLUSH, INFO) and joins the round's batch, so what its file lacks
- * is sent before any newer value (which would make it stale) and before
- * the round's FLUSH lines.  rrdcached.c never repeats a failed exchange
- * on a new connection by itself, and a connection that changes while the
- * round reads files ends the round: nothing is sent on a new connection
- * before the values the old one held.  The journal keeps a segment until
- * a FLUSH of every file answered, so a crash of both is covered too.
+ * gone.  So each file keeps the values sent since its last FLUSH answered
+ * (f->unfl); a FLUSH counts once the file's header shows the newest of
+ * them (rrdcached answers a FLUSH at once while its write thread still
+ * writes the values it took: store_flush_landed).  When the connection is
+ * a new one (rrdcached may have restarted), every such file takes them
+ * back as pending, is read again (FLUSH, INFO) and joins the round's
+ * batch, so what its file lacks is sent before any newer value (which
+ * would make it stale) and before the round's FLUSH lines.  rrdcached.c
+ * never repeats a failed exchange on a new connection by itself, and a
+ * connection that changes while the round reads files ends the round:
+ * nothing is sent on a new connection before the values the old one held.
+ * The journal keeps a segment until a FLUSH of every file answered, so a
+ * crash of both is covered too.
  *
  * fsync.  With opts.fsync a flush of all files (the journal's checkpoint)
  * also fsyncs every file written since the last one (through rrdcached
@@ -138,6 +141,7 @@
 #include "log.h"
 #include "numfmt.h"
 #include "rrdcached.h"
+#include "rrdread.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -209,6 +213,7 @@ struct store_file {
 #define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
 #define STORE_F_RETRY	0x40	/* in s->retry (and DIRTY) */
 #define STORE_F_UNSYNC	0x80	/* in s->unsynced: written, no fsync */
+#define STORE_LANDED_TRIES 2000	/* ms a FLUSHed write may take to land */
 #define STORE_F_BATCH	0x100	/* in s->batch this round */
 	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
@@ -1652,6 +1657,50 @@ store_unfl_requeue(struct store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static int
+store_landed_err(struct store_file *f, const char *why)
+{
+	snprintf(f->err, sizeof(f->err), "reading its last update after "
+	    "FLUSH: %s", why);
+	return (-1);
+}
+
+/*
+ * Writer: rrdcached answered FLUSH for f; are f's values in the file?
+ * rrdcached answers a FLUSH at once when its write thread has already
+ * taken the file's values but not yet written them (rrd_daemon.c's
+ * flush_file finds nothing cached), so for a file on this machine the
+ * header's last update must reach the newest value sent; it is polled
+ * while that write ends (milliseconds).  0 if it did (or the file is not
+ * ours to read: a shared rrdcached's), -1 with f->err if not.
+ */
+static int
+store_flush_landed(struct store_file *f)
+{
+	struct timespec	 ts = { 0, 1000000 };
+	time_t		 want = 0, last = 0;
+	size_t		 i;
+	int		 tries;
+
+	if (f->path[0] != '/' || f->nunfl == 0)
+		return (0);
+	for (i = 0; i < f->nunfl; i++)
+		if (f->unfl[i].when > want)
+			want = f->unfl[i].when;
+	for (tries = 0; tries < STORE_LANDED_TRIES; tries++) {
+		if (rrdread_last(f->path, &last) == -1)
+			return (errno == ENOENT ? 0 : store_landed_err(f,
+			    strerror(errno)));
+		if (last >= want)
+			return (0);
+		nanosleep(&ts, NULL);
+	}
+	snprintf(f->err, sizeof(f->err), "rrdcached answered FLUSH but the "
+	    "file's last update is %lld, not %lld yet", (long long)last,
+	    (long long)want);
+	return (-1);
+}
+
 /* Applies the outcome of each command of the batch; lost: all failed. */
 static void
 store_batch_results(struct store *s, int lost)
@@ -1683,6 +1732,12 @@ store_batch_results(struct store *s, int lost)
 			store_unfl_add(f, c->first, c->n);
 			store_unsynced(s, f);
 		} else if (f->flags & STORE_F_CACHED) {
+			if (store_flush_landed(f) == -1) {
+				f->flags |= STORE_F_FAILED;
+				s->failed = 1;
+				f->state = STORE_UNKNOWN;
+				continue;
+			}
 			f->flags &= ~STORE_F_CACHED;
 			TAILQ_REMOVE(&s->cached, f, cached_entry);
 			f->nunfl = 0;

@@ -209,6 +209,18 @@ main(void)
 	ok(compare(c, "MAX", tc - 3599, tc + 1, 1), "c: the whole ring");
 	ok(values > 100000, "%ld values (not NaN) compared", values);
 
+	/* rrdread_last: the header's last update, as librrd's rrd_last_r. */
+	{
+		time_t	 last = 0;
+
+		ok(rrdread_last(c, &last) == 0 && last == rrd_last_r(c) &&
+		    last == tc, "rrdread_last: %lld, as rrd_last_r",
+		    (long long)last);
+		snprintf(p, sizeof(p), "%s/nothere.rrd", dir);
+		ok(rrdread_last(p, &last) == -1 && errno == ENOENT,
+		    "rrdread_last of a missing file: ENOENT");
+	}
+
 	/* Errors. */
 	snprintf(p, sizeof(p), "%s/missing.rrd", dir);
 	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, 0, &rr, NULL, NULL, err,
