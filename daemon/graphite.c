@@ -27,7 +27,8 @@
  * then stored sorted by time (stable: of two equal times the first sent
  * wins, as in the store).  Held series wait in graphite_held in arrival
  * order; one timer releases those due.  A series holding
- * GRAPHITE_HOLD_MAX values is released at once, so memory stays bounded.
+ * GRAPHITE_HOLD_MAX values is released at once, and past GRAPHITE_HELD_MAX
+ * in all the longest held are, so memory stays bounded.
  * Held values are not yet journaled: a crash loses at most `reorder` of
  * them (the protocol acknowledges nothing, and a sender cannot tell).
  * graphite_stop releases everything, before the store stops.
@@ -71,6 +72,7 @@
 #define GRAPHITE_SHOW_MAX	80	/* bytes of a refused line logged */
 #define GRAPHITE_DGRAMS		64	/* UDP datagrams per wake-up */
 #define GRAPHITE_HOLD_MAX	4096	/* values a series holds at most */
+#define GRAPHITE_HELD_MAX	(1 << 20) /* values all series hold at most */
 
 struct graphite_conn {
 	struct bufferevent		*bev;
@@ -374,6 +376,8 @@ graphite_hold_cb(evutil_socket_t fd, short events, void *arg)
 static void
 graphite_hold(struct graphite_ser *g, time_t when, double value)
 {
+	struct graphite_ser	*h;
+
 	if (g->n == g->cap) {
 		g->cap = g->cap == 0 ? 8 : g->cap * 2;
 		g->when = xreallocarray(g->when, g->cap, sizeof(*g->when));
@@ -384,6 +388,16 @@ graphite_hold(struct graphite_ser *g, time_t when, double value)
 	stats_set(STAT_GRAPHITE_HELD, ++graphite_nheld);
 	if (g->n >= GRAPHITE_HOLD_MAX) {
 		graphite_release(g);
+		graphite_hold_arm();
+		return;
+	}
+	/* Past the overall bound the longest held go first. */
+	if (graphite_nheld >= GRAPHITE_HELD_MAX) {
+		while (graphite_nheld >= GRAPHITE_HELD_MAX / 2 &&
+		    (h = TAILQ_FIRST(&graphite_held)) != NULL)
+			graphite_release(h);
+		if (!g->held && g->n > 0)
+			graphite_release(g);
 		graphite_hold_arm();
 		return;
 	}
