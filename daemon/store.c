@@ -117,6 +117,7 @@
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -1352,6 +1353,29 @@ store_mkdir_parent(const char *path)
 	return (r);
 }
 
+/*
+ * librrd gave no reason for a failed create (its last write failed and
+ * errno is not kept): say how much room its file system has left.
+ */
+static void
+store_complain_space(struct store_file *f, const char *tmp)
+{
+	struct statvfs	 sv;
+	char		 buf[160], *dir, *slash;
+
+	dir = xstrdup(tmp);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (statvfs(dir, &sv) == 0)
+		snprintf(buf, sizeof(buf), "librrd could not write it, "
+		    "with %llu kB free on its file system (full?)",
+		    (unsigned long long)sv.f_bavail * sv.f_frsize / 1024);
+	else
+		snprintf(buf, sizeof(buf), "librrd could not write it");
+	free(dir);
+	store_complain(f, "create", buf);
+}
+
 /* Creates f with librrd, its start at f->last; never overwrites. */
 static int
 store_create_direct(struct store_file *f)
@@ -1372,9 +1396,13 @@ store_create_direct(struct store_file *f)
 	xasprintf(&tmp, "%s.create", f->path);
 	(void)unlink(tmp);
 	rrd_clear_error();
+	errno = 0;
 	r = rrd_create_r2(tmp, f->step, f->last, 1, NULL, NULL, argc,
 	    argv);
-	if (r != 0)
+	/* librrd says nothing when its last write fails (a full disk). */
+	if (r != 0 && *rrd_get_error() == '\0')
+		store_complain_space(f, tmp);
+	else if (r != 0)
 		store_complain(f, "create", rrd_get_error());
 	else if ((r = link(tmp, f->path)) == -1)
 		store_complain_errno(f, "create", errno);
