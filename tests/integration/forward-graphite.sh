@@ -47,7 +47,7 @@ LOG_LISTENER_CONNECTIONS = False
 WHISPER_AUTOFLUSH = False
 CARBON_METRIC_INTERVAL = 0
 EOT
-	printf '[tally]\npattern = ^tally\\.\nretentions = 1s:1d\n' \
+	printf '[tally]\npattern = ^tally\\.\nretentions = 1s:2d\n' \
 	    >"$C/conf/storage-schemas.conf"
 	: >"$C/conf/storage-aggregation.conf"
 }
@@ -82,6 +82,8 @@ while [ $try -lt 5 ]; do
 done
 ok $([ -n "$cpid" ]; echo $?) "carbon-cache up on port $CPORT"
 
+# A receiver that is never there: a port nothing listens on.
+DEADPORT=$(free_port)
 write_config "$T/t.conf" <<EOT
 [forward carbon]
 type = graphite
@@ -90,7 +92,14 @@ prefix = tally.site1
 match = fwd.*.temp
 batch = 500
 timeout = 5s
+
+[forward dead]
+type = graphite
+address = 127.0.0.1:$DEADPORT
+max_backlog = 1M
+timeout = 1s
 EOT
+sed -i 's/^\[storage\]$/[storage]\njournal_max = 4M/' "$T/t.conf"
 start_tallyd "$T/t.conf" -v
 check "tallyd up" wait_until 30 test -S "$SOCK"
 
@@ -184,6 +193,22 @@ check "after kill -9 and a restart every value is in whisper" \
 for s in a b c; do
 	check "fwd.$s.temp still whole" whisper_has "fwd.$s.temp" "$BASE" 600
 done
+
+# ---- a receiver gone for good: its backlog is bounded, ingest goes on
+n=$(putfile fwd.big.temp $((BASE - 100000)) 100000)
+ok $([ "$n" -eq 100000 ]; echo $?) "100000 more values acknowledged with a dead receiver ($n)"
+check "past max_backlog the dead forwarder gives up old segments" \
+    wait_until 60 stat_ge forward.dead.dropped 1
+check "and says so loudly, with how many values" \
+    log_has "forward dead: backlog of [0-9]+ bytes is past max_backlog .* [0-9]+ values NOT forwarded"
+jbytes=$(du -sb "$T/state/journal" | cut -f1)
+ok $([ "$jbytes" -lt $((4000000 + 1000000 + 600000)) ]; echo $?) \
+    "the journal stays within journal_max + max_backlog + a segment ($jbytes bytes)"
+v=$(stat forward.dead.backlog_bytes)
+ok $([ -n "$v" ] && [ "${v%.*}" -le 1600000 ]; echo $?) \
+    "STATS: its backlog_bytes is bounded ($v)"
+check "the live forwarder still sends everything" \
+    wait_until 180 whisper_has fwd.big.temp $((BASE - 100000)) 100000
 
 stop_tallyd TERM
 ok "$daemon_rc" "tallyd stops cleanly"

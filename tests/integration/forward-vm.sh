@@ -113,7 +113,12 @@ extra_pids="$extra_pids $!"
 wait_until 20 test -s "$T/refuse.port"
 RPORT=$(cat "$T/refuse.port")
 
+HPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 write_config "$T/t.conf" <<EOT
+[http]
+listen = 127.0.0.1:$HPORT
+dashboard_dir = $top_srcdir/dashboard
+
 [forward vm]
 type = victoriametrics
 url = http://127.0.0.1:$VMPORT
@@ -123,7 +128,7 @@ timeout = 5s
 [forward coop]
 type = victoriametrics
 url = http://127.0.0.1:$VMPORT/nothing-here
-match = fwd.*.year
+match = coop.*.*
 
 [forward refuser]
 type = victoriametrics
@@ -236,15 +241,23 @@ ok $([ -n "$v" ] && [ "${v%.*}" -ge $(($(date +%s) - 300)) ]; echo $?) \
     "STATS: forward.vm.last_ok is recent ($v)"
 
 # ---- the same names as /metrics gives, and the figures in /metrics
-# (no [http] here: names_prom's rule is checked against VM's names)
+curl -sf "http://127.0.0.1:$HPORT/metrics" >"$T/metrics"
+ok $? "GET /metrics"
 python3 - "$VMU" <<'EOF' >"$T/names"
 import json, sys, urllib.request
 with urllib.request.urlopen(sys.argv[1] + "/api/v1/label/__name__/values", timeout=30) as r:
     print("\n".join(sorted(json.load(r)["data"])))
 EOF
-grep -qx tally_fwd_temp "$T/names" && grep -qx tally_coop_members_total \
-    "$T/names"
-ok $? "names as the Prometheus mapping makes them (dots and dashes as _)"
+grep -q '^tally_fwd_temp{instance="a"} ' "$T/metrics" &&
+    grep -q '^tally_coop_members_total{instance="hanoi"} ' "$T/metrics" &&
+    grep -qx tally_fwd_temp "$T/names" &&
+    grep -qx tally_coop_members_total "$T/names"
+ok $? "VictoriaMetrics holds the names /metrics gives (names_prom)"
+grep -qE '^tally_forward_sent_total\{forward="vm"\} [0-9]+$' "$T/metrics" &&
+    grep -qE '^tally_forward_backlog_bytes\{forward="refuser"\} [0-9]+$' \
+    "$T/metrics" && grep -q '^# TYPE tally_forward_dropped_total counter' \
+    "$T/metrics"
+ok $? "/metrics has the forwarders' figures"
 
 # ---- a 4xx: refused, counted, not retried forever, not blocking
 check "a receiver answering 400: values counted as refused" \
@@ -254,10 +267,14 @@ check "the refusal is logged with the receiver's answer" \
 check "and its backlog is not held back" \
     wait_until 60 sh -c "[ \"\$(printf 'STATS\n' | '$NC' -U '$SOCK' -w 5000 |
     awk '\$1 == \"forward.refuser.backlog_bytes\" { print \$2 }')\" = 0 ]"
-check "VictoriaMetrics refuses an unknown path (400): counted as refused" \
-    wait_until 60 stat_ge forward.coop.refused 1
+check "VictoriaMetrics refuses an unknown path (4xx): counted as refused" \
+    wait_until 60 stat_ge forward.coop.refused 10
+v=$(stat forward.coop.refused)
+ok $([ "${v:-x}" = 10 ]; echo $?) "the glob coop.*.* picked the 10 yearly values only ($v)"
+v=$(stat forward.refuser.refused)
+ok $([ "${v:-x}" = 1000 ]; echo $?) "the glob fwd.a.* picked fwd.a.temp only ($v)"
 v=$(stat forward.coop.sent)
-ok $([ "${v:-x}" = 0 ]; echo $?) "the match glob picked only fwd.*.year (none): nothing sent ($v)"
+ok $([ "${v:-x}" = 0 ]; echo $?) "nothing refused is counted as sent ($v)"
 
 # ---- an outage: VM stopped, values go on being acknowledged
 kill "$vm_pid"
