@@ -965,6 +965,7 @@ forward_main(void *arg)
 {
 	struct forward	*f = arg;
 	uint64_t	 tseq = 0, tsize = 0, nseq, noff, values, limit;
+	uint64_t	 oseq, ooff;
 	unsigned long	 backoff = FORWARD_BACKOFF_MIN, missed;
 	int64_t		 size;
 	int		 r = 0;
@@ -1024,6 +1025,16 @@ forward_main(void *arg)
 			backoff = backoff * 2 > FORWARD_BACKOFF_MAX ?
 			    FORWARD_BACKOFF_MAX : backoff * 2;
 			r = -1;
+			/* The backlog grows meanwhile: bound it here too. */
+			oseq = f->seq;
+			ooff = f->off;
+			(void)journal_tail(f->journal, 0, 0, 0, &tseq, &tsize);
+			forward_bound(f, tseq, tsize);
+			forward_figures(f);
+			if (f->seq != oseq || f->off != ooff) {
+				f->lines = 0;	/* its segment was given up */
+				goto next;
+			}
 		}
 		if (f->lines > 0) {
 			pthread_mutex_lock(&forward_lock);
@@ -1046,6 +1057,8 @@ forward_main(void *arg)
 		journal_hold(f->journal, f->reader, f->seq);
 		(void)forward_save(f);
 		forward_figures(f);
+next:
+		;
 	}
 out:
 	forward_figures(f);
