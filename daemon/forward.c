@@ -141,6 +141,7 @@ struct forward {
 
 static struct forward	**forward_all;
 static size_t		  forward_n;
+static char		 *forward_sig;	/* of the sections in force */
 static pthread_mutex_t	  forward_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- [forward NAME] sections */
@@ -1126,6 +1127,45 @@ forward_free(struct forward *f)
 	free(f);
 }
 
+/* The [forward] sections as one string, to see a reload change them. */
+static char *
+forward_signature(const struct config *cf)
+{
+	struct config_item	*it;
+	struct forward_conf	*fc;
+	char			*sig = xstrdup(""), *n;
+	size_t			 i;
+
+	CONFIG_FOREACH(it, cf, &forward_section) {
+		fc = config_data(it);
+		xasprintf(&n, "%s[%s %d %s %s %s %lu %lu %lu", sig, fc->name,
+		    fc->type, fc->url != NULL ? fc->url : "",
+		    fc->address != NULL ? fc->address : "",
+		    fc->prefix != NULL ? fc->prefix : "", fc->max_backlog,
+		    fc->batch, fc->timeout);
+		free(sig);
+		sig = n;
+		for (i = 0; i < fc->nmatch; i++) {
+			xasprintf(&n, "%s %s", sig, fc->match[i]);
+			free(sig);
+			sig = n;
+		}
+	}
+	return (sig);
+}
+
+void
+forward_reload(const struct config *cf)
+{
+	char	*sig = forward_signature(cf);
+
+	if (forward_sig != NULL && strcmp(sig, forward_sig) != 0)
+		log_warnx("reload: [forward] sections changed; the "
+		    "forwarders keep running as they started until tallyd "
+		    "is restarted");
+	free(sig);
+}
+
 int
 forward_start(const struct config *cf, struct journal *j)
 {
@@ -1138,6 +1178,8 @@ forward_start(const struct config *cf, struct journal *j)
 
 	snprintf(forward_jdir, sizeof(forward_jdir), "%s/journal",
 	    cf->statedir);
+	free(forward_sig);
+	forward_sig = forward_signature(cf);
 	CONFIG_FOREACH(it, cf, &forward_section) {
 		if (journal_mode(j) == JOURNAL_MEMORY) {
 			log_warnx("forward: durability = memory has no "
@@ -1207,4 +1249,6 @@ forward_stop(void)
 	free(forward_all);
 	forward_all = NULL;
 	forward_n = 0;
+	free(forward_sig);
+	forward_sig = NULL;
 }

@@ -41,6 +41,8 @@ extern const struct config_section forward_section;
  * start one thread per forwarder.  0, or -1 after logging why.
  */
 int	forward_start(const struct config *, struct journal *);
+/* Reload: sections are read at start; a change is logged, not applied. */
+void	forward_reload(const struct config *);
 /* Stop the threads (before journal_close); cursors are on disk. */
 void	forward_stop(void);
 /* The forwarders' figures as Prometheus text, for /metrics. */

@@ -205,6 +205,7 @@ main_reload(void)
 	series_set_config(conf);
 	listen_set_config(conf);
 	graphite_set_config(conf);
+	forward_reload(conf);
 	cmd_set_config(conf);
 	query_set_config(conf);
 	report_set_config(conf);
