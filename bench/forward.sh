@@ -12,7 +12,7 @@
 #               and tallyd's CPU seconds meanwhile.
 #   curl        the same lines as tallyd sends them (Prometheus text with
 #               millisecond times), POSTed to /api/v1/import/prometheus
-#               by one curl process in batches of B lines, one after the
+#               by curl in batches of B lines (one curl a batch), one after the
 #               other as the forwarder does; and all in one POST.
 # Both are checked: VictoriaMetrics' /api/v1/export must hold S x U
 # samples afterwards (after /internal/force_flush).
