@@ -956,8 +956,10 @@ forward_bound(struct forward *f, uint64_t tseq, uint64_t tsize)
 		f->dropped += values;
 		pthread_mutex_unlock(&forward_lock);
 		forward_next(f, tseq);
-		journal_hold(f->journal, f->reader, f->seq);
+		/* Saved first: a crash never leaves a cursor in a removed
+		 * segment that still had values to send. */
 		(void)forward_save(f);
+		journal_hold(f->journal, f->reader, f->seq);
 	}
 }
 
@@ -1055,8 +1057,8 @@ forward_main(void *arg)
 		f->off = noff;
 		if (f->seq < tseq && f->off >= limit)
 			forward_next(f, tseq);
-		journal_hold(f->journal, f->reader, f->seq);
 		(void)forward_save(f);
+		journal_hold(f->journal, f->reader, f->seq);
 		forward_figures(f);
 next:
 		;
