@@ -52,6 +52,7 @@
 #include "command.h"
 #include "compat.h"
 #include "config.h"
+#include "forward.h"
 #include "graph.h"
 #include "http.h"
 #include "httpconn.h"
@@ -1298,6 +1299,7 @@ http_prom_text_all(const struct http_batch *bt)
 			evbuffer_add_printf(b, "%s\n", num);
 		}
 	}
+	forward_metrics(b);
 	return (b);
 }
 

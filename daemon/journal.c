@@ -41,8 +41,22 @@
  * Replay is idempotent: the store drops values not newer than a file's
  * last update.  A clean stop with nothing pending removes every segment.
  *
+ * Readers (forwarders, forward.c) read segments as files, never the
+ * buffer: only up to the durable end (journal_tail: the open segment and
+ * how much of it is written and synced), so what they send was
+ * acknowledged.  Each reader holds the segments from its cursor on
+ * (journal_hold).  A closed segment the store has and no reader holds is
+ * removed; one the store has but a reader still holds is renamed
+ * NNN.jnl -> NNN.fwd: it is no longer replayed at start, and it no longer
+ * counts in journal_max, so a receiver that is gone never makes the
+ * journal refuse values (each forwarder bounds what it holds with its
+ * own max_backlog).  Segment numbers are never reused while a reader's
+ * cursor names one (journal_floor), so a cursor cannot point into a
+ * newer segment of the same number.
+ *
  * Locks.  j->lock guards the buffer, LSNs, totals, waiters, the sync
- * state and failure marks; it is taken before the store's lock (put) and
+ * state, failure marks, the durable end and the readers' holds; it is
+ * taken before the store's lock (put) and
  * nothing else.  The fd, segment list and spare buffer are the thread's
  * (and journal_replay's, before the thread starts).
  */
@@ -81,10 +95,12 @@
 #define JOURNAL_FAIL_PAUSE	1000		/* ms appends stay refused */
 #define JOURNAL_RETRY_MIN	1000		/* ms before a sync is asked again */
 #define JOURNAL_RETRY_MAX	30000
+#define JOURNAL_READERS		16
 
 struct journal_seg {
 	uint64_t		 seq;
 	uint64_t		 size;
+	int			 held;		/* NNN.fwd: stored, a reader's */
 	TAILQ_ENTRY(journal_seg) entry;
 };
 TAILQ_HEAD(journal_segs, journal_seg);
@@ -128,6 +144,10 @@ struct journal {
 	uint64_t		 stored;	/* sync answered ok up to token */
 	int			 asked;		/* a sync is outstanding */
 	uint64_t		 replayed;	/* last segment replayed */
+	uint64_t		 tail_seq;	/* the durable end: segment */
+	uint64_t		 tail_size;	/* and its bytes on disk */
+	uint64_t		 hold[JOURNAL_READERS];	/* readers keep >= */
+	int			 nreaders;
 	msec_t			 retry_at;
 	msec_t			 backoff;
 	struct journal_waiters	 waiters;
@@ -150,6 +170,37 @@ static void
 journal_segpath(const struct journal *j, uint64_t seq, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%020" PRIu64 ".jnl", j->dir, seq);
+}
+
+int
+journal_segopen(const struct journal *j, uint64_t seq)
+{
+	char	 path[4096];
+	int	 fd, i;
+
+	/* Renamed between the two tries: try again once. */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%020" PRIu64 ".jnl", j->dir,
+		    seq);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1 ||
+		    errno != ENOENT)
+			return (fd);
+		snprintf(path, sizeof(path), "%s/%020" PRIu64 ".fwd", j->dir,
+		    seq);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1 ||
+		    errno != ENOENT)
+			return (fd);
+	}
+	return (-1);
+}
+
+/* The file of a closed segment, whichever its name now. */
+static void
+journal_segpath_of(const struct journal *j, const struct journal_seg *s,
+    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%020" PRIu64 ".%s", j->dir, s->seq,
+	    s->held ? "fwd" : "jnl");
 }
 
 /* fsync of the directory, so a new or removed segment is on disk. */
@@ -220,7 +271,7 @@ journal_open(const char *dir, enum journal_mode mode, uint64_t max,
 	    pthread_condattr_init(&ca) != 0 ||
 	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
 	    pthread_cond_init(&j->cond, &ca) != 0 ||
-	    pthread_cond_init(&j->durable, NULL) != 0)
+	    pthread_cond_init(&j->durable, &ca) != 0)
 		fatalx("journal: cannot make its locks");
 	pthread_condattr_destroy(&ca);
 	return (j);
@@ -245,10 +296,10 @@ journal_bytes(struct journal *j)
 
 /* ---- replay */
 
-/* Decodes one payload into rec (times and values copied to *tw, *vw). */
+/* Decodes one payload into rec, times and values into sc. */
 static int
 journal_decode(const unsigned char *p, size_t len, struct journal_rec *rec,
-    char *name, char *preset, time_t **tw, double **vw, size_t *cap)
+    struct journal_scratch *sc)
 {
 	size_t		 nl, pl, n, i;
 	int64_t		 t;
@@ -259,27 +310,73 @@ journal_decode(const unsigned char *p, size_t len, struct journal_rec *rec,
 	pl = p[3];
 	n = (size_t)p[4] | (size_t)p[5] << 8 | (size_t)p[6] << 16 |
 	    (size_t)p[7] << 24;
-	if (len != JOURNAL_FIXED + nl + pl + n * 16 || nl == 0 ||
+	if (n > JOURNAL_REC_MAX / 16 ||
+	    len != JOURNAL_FIXED + nl + pl + n * 16 || nl == 0 ||
 	    (p[0] != JOURNAL_VALUE && p[0] != JOURNAL_REWRITE) ||
 	    memchr(p + JOURNAL_FIXED, '\0', nl + pl) != NULL)
 		return (-1);
-	memcpy(name, p + JOURNAL_FIXED, nl);
-	name[nl] = '\0';
-	memcpy(preset, p + JOURNAL_FIXED + nl, pl);
-	preset[pl] = '\0';
-	if (n > *cap) {
-		*tw = xreallocarray(*tw, n, sizeof(**tw));
-		*vw = xreallocarray(*vw, n, sizeof(**vw));
-		*cap = n;
+	memcpy(sc->name, p + JOURNAL_FIXED, nl);
+	sc->name[nl] = '\0';
+	memcpy(sc->preset, p + JOURNAL_FIXED + nl, pl);
+	sc->preset[pl] = '\0';
+	if (n > sc->cap) {
+		sc->when = xreallocarray(sc->when, n, sizeof(*sc->when));
+		sc->value = xreallocarray(sc->value, n, sizeof(*sc->value));
+		sc->cap = n;
 	}
+	rec->type = (enum journal_type)p[0];
+	rec->kind = p[1];
+	rec->name = sc->name;
+	rec->preset = sc->preset;
 	p += JOURNAL_FIXED + nl + pl;
 	for (i = 0; i < n; i++, p += 16) {
 		memcpy(&t, p, 8);
-		(*tw)[i] = (time_t)t;
-		memcpy(&(*vw)[i], p + 8, 8);
+		sc->when[i] = (time_t)t;
+		memcpy(&sc->value[i], p + 8, 8);
 	}
 	rec->n = n;
-	return ((int)n);
+	rec->when = sc->when;
+	rec->value = sc->value;
+	return (0);
+}
+
+long
+journal_parse(const unsigned char *p, size_t len, struct journal_rec *rec,
+    struct journal_scratch *sc, const char **why)
+{
+	uint32_t	 rlen, crc;
+
+	*why = NULL;
+	if (len < JOURNAL_HDR)
+		return (0);
+	memcpy(&rlen, p, 4);
+	memcpy(&crc, p + 4, 4);
+	if (rlen > JOURNAL_REC_MAX) {
+		*why = "a record longer than any";
+		return (-1);
+	}
+	if (rlen > len - JOURNAL_HDR)
+		return (0);
+	if (crc32(0L, p + JOURNAL_HDR, rlen) != crc) {
+		*why = "checksum mismatch";
+		return (-1);
+	}
+	memset(rec, 0, sizeof(*rec));
+	if (journal_decode(p + JOURNAL_HDR, rlen, rec, sc) == -1) {
+		*why = "a malformed record";
+		return (-1);
+	}
+	return ((long)(JOURNAL_HDR + rlen));
+}
+
+void
+journal_scratch_free(struct journal_scratch *sc)
+{
+	free(sc->when);
+	free(sc->value);
+	sc->when = NULL;
+	sc->value = NULL;
+	sc->cap = 0;
 }
 
 /* Reads a whole segment into memory; NULL with errno. */
@@ -318,14 +415,11 @@ journal_replay_seg(struct journal *j, const char *path, int last,
     journal_replay_fn fn, void *arg)
 {
 	struct journal_rec	 rec;
-	unsigned char		*buf, *p;
-	char			 name[256], preset[256];
+	struct journal_scratch	 sc;
+	unsigned char		*buf;
 	const char		*why = NULL;
-	time_t			*tw = NULL;
-	double			*vw = NULL;
-	size_t			 len, off, cap = 0, count = 0;
-	uint32_t		 rlen, crc;
-	int			 n;
+	size_t			 len, off, count = 0;
+	long			 n;
 
 	if ((buf = journal_slurp(path, &len)) == NULL) {
 		log_warn("journal: %s", path);
@@ -339,35 +433,14 @@ journal_replay_seg(struct journal *j, const char *path, int last,
 		free(buf);
 		return (0);
 	}
-	for (off = JOURNAL_MAGIC_LEN; off < len; off += JOURNAL_HDR + rlen) {
-		p = buf + off;
-		if (len - off < JOURNAL_HDR) {
-			why = "a record header cut short";
+	memset(&sc, 0, sizeof(sc));
+	for (off = JOURNAL_MAGIC_LEN; off < len; off += (size_t)n) {
+		if ((n = journal_parse(buf + off, len - off, &rec, &sc,
+		    &why)) <= 0) {
+			if (n == 0)
+				why = "a record cut short";
 			break;
 		}
-		memcpy(&rlen, p, 4);
-		memcpy(&crc, p + 4, 4);
-		if (rlen > JOURNAL_REC_MAX || rlen > len - off - JOURNAL_HDR) {
-			why = "a record cut short";
-			break;
-		}
-		if (crc32(0L, p + JOURNAL_HDR, rlen) != crc) {
-			why = "checksum mismatch";
-			break;
-		}
-		memset(&rec, 0, sizeof(rec));
-		if ((n = journal_decode(p + JOURNAL_HDR, rlen, &rec, name,
-		    preset, &tw, &vw, &cap)) == -1) {
-			why = "a malformed record";
-			break;
-		}
-		rec.type = (enum journal_type)p[JOURNAL_HDR];
-		rec.kind = p[JOURNAL_HDR + 1];
-		rec.name = name;
-		rec.preset = preset;
-		rec.n = (size_t)n;
-		rec.when = tw;
-		rec.value = vw;
 		fn(arg, &rec);
 		count++;
 	}
@@ -381,8 +454,7 @@ journal_replay_seg(struct journal *j, const char *path, int last,
 			    "%zu bytes of this segment ignored", path, why,
 			    off, len - off);
 	}
-	free(tw);
-	free(vw);
+	journal_scratch_free(&sc);
 	free(buf);
 	return (count);
 }
@@ -404,7 +476,8 @@ journal_replay(struct journal *j, journal_replay_fn fn, void *arg)
 	DIR			*d;
 	uint64_t		*seqs = NULL, seq;
 	char			 path[4096], *end;
-	size_t			 n = 0, i, count = 0;
+	size_t			 n = 0, i, count = 0, nj = 0;
+	int			 held;
 
 	/* Even in memory mode: an earlier run may have left segments. */
 	if ((d = opendir(j->dir)) == NULL)
@@ -412,29 +485,41 @@ journal_replay(struct journal *j, journal_replay_fn fn, void *arg)
 	while ((de = readdir(d)) != NULL) {
 		errno = 0;
 		seq = strtoull(de->d_name, &end, 10);
-		if (end == de->d_name || strcmp(end, ".jnl") != 0 ||
-		    errno != 0)
+		if (end == de->d_name || errno != 0 || seq >= (1ULL << 62) ||
+		    (strcmp(end, ".jnl") != 0 && strcmp(end, ".fwd") != 0))
 			continue;
+		/* Bit 63 marks a segment kept for readers (.fwd). */
 		seqs = xreallocarray(seqs, n + 1, sizeof(*seqs));
-		seqs[n++] = seq;
+		seqs[n++] = seq | (strcmp(end, ".fwd") == 0 ? 1ULL << 63 : 0);
 	}
 	closedir(d);
+	for (i = 0; i < n; i++)		/* sort by number, not by mark */
+		seqs[i] = (seqs[i] & ~(1ULL << 63)) << 1 | seqs[i] >> 63;
 	if (n > 0)
 		qsort(seqs, n, sizeof(*seqs), journal_seq_cmp);
 	for (i = 0; i < n; i++) {
-		journal_segpath(j, seqs[i], path, sizeof(path));
-		count += journal_replay_seg(j, path, i == n - 1, fn, arg);
+		held = (int)(seqs[i] & 1);
+		seq = seqs[i] >> 1;
 		s = xcalloc(1, sizeof(*s));
-		s->seq = seqs[i];
+		s->seq = seq;
+		s->held = held;
+		journal_segpath_of(j, s, path, sizeof(path));
+		if (!held) {
+			count += journal_replay_seg(j, path, i == n - 1, fn,
+			    arg);
+			nj++;
+		}
 		s->size = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-		j->total += s->size;
+		if (!held)
+			j->total += s->size;
 		TAILQ_INSERT_TAIL(&j->closed, s, entry);
-		j->seq = seqs[i];
+		if (seq > j->seq)
+			j->seq = seq;
 	}
 	free(seqs);
-	if (n > 0)
+	if (nj > 0)
 		log_info("journal: replayed %zu records from %zu segments",
-		    count, n);
+		    count, nj);
 	j->replayed = j->seq;
 	return (count);
 }
@@ -443,6 +528,78 @@ uint64_t
 journal_replayed(const struct journal *j)
 {
 	return (j->replayed);
+}
+
+void
+journal_floor(struct journal *j, uint64_t seq)
+{
+	if (seq > j->seq)
+		j->seq = seq;
+}
+
+int
+journal_reader(struct journal *j, uint64_t seq)
+{
+	int	 id;
+
+	pthread_mutex_lock(&j->lock);
+	if ((id = j->nreaders) < JOURNAL_READERS) {
+		j->hold[id] = seq;
+		j->nreaders++;
+	} else
+		id = -1;
+	pthread_mutex_unlock(&j->lock);
+	return (id);
+}
+
+void
+journal_hold(struct journal *j, int id, uint64_t seq)
+{
+	pthread_mutex_lock(&j->lock);
+	if (id >= 0 && id < j->nreaders)
+		j->hold[id] = seq;
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* Lock held: the oldest segment a reader still needs. */
+static uint64_t
+journal_held(const struct journal *j)
+{
+	uint64_t	 min = UINT64_MAX;
+	int		 i;
+
+	for (i = 0; i < j->nreaders; i++)
+		if (j->hold[i] < min)
+			min = j->hold[i];
+	return (min);
+}
+
+int
+journal_tail(struct journal *j, uint64_t seq, uint64_t size,
+    unsigned long ms, uint64_t *tseq, uint64_t *tsize)
+{
+	struct timespec	 ts;
+	msec_t		 until = clock_mono() + ms;
+
+	pthread_mutex_lock(&j->lock);
+	while (ms > 0 && j->tail_seq == seq && j->tail_size == size &&
+	    !j->stopping && clock_mono() < until) {
+		ts.tv_sec = until / 1000;
+		ts.tv_nsec = (until % 1000) * 1000000;
+		pthread_cond_timedwait(&j->durable, &j->lock, &ts);
+	}
+	*tseq = j->tail_seq;
+	*tsize = j->tail_size;
+	pthread_mutex_unlock(&j->lock);
+	return (*tseq != seq || *tsize != size);
+}
+
+void
+journal_wake(struct journal *j)
+{
+	pthread_mutex_lock(&j->lock);
+	pthread_cond_broadcast(&j->durable);
+	pthread_mutex_unlock(&j->lock);
 }
 
 /* ---- the thread */
@@ -471,6 +628,8 @@ journal_start(struct journal *j, struct event_base *base,
 		return (-1);
 	}
 	j->total += j->cursize;
+	j->tail_seq = j->seq;
+	j->tail_size = j->cursize;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	e = pthread_create(&j->thread, NULL, journal_main, j);
@@ -542,38 +701,61 @@ journal_rotate(struct journal *j)
 	TAILQ_INSERT_TAIL(&j->closed, s, entry);
 	pthread_mutex_lock(&j->lock);
 	j->total += j->cursize;
+	j->tail_seq = j->seq;
+	j->tail_size = j->cursize;
+	pthread_cond_broadcast(&j->durable);
 	pthread_mutex_unlock(&j->lock);
 }
 
-/* Thread: removes closed segments that are stored; asks for a sync. */
+/*
+ * Thread: removes closed segments that are stored and no reader holds,
+ * renames those a reader holds to .fwd; asks for a sync of the rest.
+ */
 static void
 journal_segments(struct journal *j)
 {
-	struct journal_seg	*s;
-	char			 path[4096];
-	uint64_t		 stored, token = 0, freed = 0;
+	struct journal_seg	*s, *next;
+	char			 path[4096], to[4096];
+	uint64_t		 stored, hold, token = 0, freed = 0;
 	msec_t			 now = clock_mono();
-	int			 ask = 0, removed = 0;
+	int			 ask = 0, changed = 0;
 
 	pthread_mutex_lock(&j->lock);
 	stored = j->stored;
+	hold = journal_held(j);
 	pthread_mutex_unlock(&j->lock);
-	while ((s = TAILQ_FIRST(&j->closed)) != NULL && s->seq <= stored) {
-		journal_segpath(j, s->seq, path, sizeof(path));
-		if (unlink(path) == -1 && errno != ENOENT)
-			log_warn("journal: remove %s", path);
-		freed += s->size;
-		TAILQ_REMOVE(&j->closed, s, entry);
-		free(s);
-		removed = 1;
+	/* .fwd segments are stored already, and come before the rest. */
+	for (s = TAILQ_FIRST(&j->closed); s != NULL && (s->held ||
+	    s->seq <= stored); s = next) {
+		next = TAILQ_NEXT(s, entry);
+		journal_segpath_of(j, s, path, sizeof(path));
+		if (s->seq < hold) {
+			if (unlink(path) == -1 && errno != ENOENT)
+				log_warn("journal: remove %s", path);
+			if (!s->held)
+				freed += s->size;
+			TAILQ_REMOVE(&j->closed, s, entry);
+			free(s);
+			changed = 1;
+		} else if (!s->held) {
+			s->held = 1;
+			journal_segpath_of(j, s, to, sizeof(to));
+			if (rename(path, to) == -1) {
+				log_warn("journal: rename %s", path);
+				s->held = 0;
+				continue;
+			}
+			freed += s->size;
+			changed = 1;
+		}
 	}
-	if (removed)
+	if (changed)
 		journal_syncdir(j);
 	if ((s = TAILQ_LAST(&j->closed, journal_segs)) != NULL)
 		token = s->seq;
 	pthread_mutex_lock(&j->lock);
 	j->total -= freed;
-	if (token != 0 && !j->asked && now >= j->retry_at &&
+	if (token > stored && !j->asked && now >= j->retry_at &&
 	    j->sync != NULL) {
 		j->asked = 1;
 		ask = 1;
@@ -681,6 +863,8 @@ journal_main(void *arg)
 		}
 		if (end > j->done_lsn)
 			j->done_lsn = end;
+		if (ok)
+			j->tail_size = j->cursize;
 		wake = journal_release(j, end, ok ? 0 : -1);
 		pthread_cond_broadcast(&j->durable);
 		pthread_mutex_unlock(&j->lock);
@@ -858,13 +1042,16 @@ journal_close(struct journal *j, int clean)
 {
 	struct journal_seg	*s;
 	struct journal_waiter	*w;
-	char			 path[4096];
+	char			 path[4096], to[4096];
+	uint64_t		 hold;
 
 	if (j == NULL)
 		return;
 	pthread_mutex_lock(&j->lock);
 	j->stopping = 1;
 	pthread_cond_signal(&j->cond);
+	pthread_cond_broadcast(&j->durable);
+	hold = journal_held(j);
 	pthread_mutex_unlock(&j->lock);
 	if (j->started) {
 		if ((errno = pthread_join(j->thread, NULL)) != 0)
@@ -874,15 +1061,27 @@ journal_close(struct journal *j, int clean)
 	if (j->fd != -1)
 		close(j->fd);
 	if (clean && j->mode != JOURNAL_MEMORY) {
+		/* Everything is stored: keep only what readers hold. */
 		while ((s = TAILQ_FIRST(&j->closed)) != NULL) {
-			journal_segpath(j, s->seq, path, sizeof(path));
-			(void)unlink(path);
+			journal_segpath_of(j, s, path, sizeof(path));
+			if (s->seq < hold)
+				(void)unlink(path);
+			else if (!s->held) {
+				s->held = 1;
+				journal_segpath_of(j, s, to, sizeof(to));
+				(void)rename(path, to);
+			}
 			TAILQ_REMOVE(&j->closed, s, entry);
 			free(s);
 		}
 		if (j->seq != 0) {
 			journal_segpath(j, j->seq, path, sizeof(path));
-			(void)unlink(path);
+			snprintf(to, sizeof(to), "%s/%020" PRIu64 ".fwd",
+			    j->dir, j->seq);
+			if (j->seq < hold)
+				(void)unlink(path);
+			else
+				(void)rename(path, to);
 		}
 		journal_syncdir(j);
 	}

@@ -5,7 +5,8 @@
  * before it is acknowledged, so a crash loses nothing that was answered
  * "accepted": at the next start the journal is replayed into the store.
  * Segments are removed once the store says everything in them is in the
- * files.  See the design block in journal.c.
+ * files and no reader (a forwarder) still holds them.  See the design
+ * block in journal.c.
  */
 #ifndef TALLY_JOURNAL_H
 #define TALLY_JOURNAL_H
@@ -38,6 +39,17 @@ struct journal_rec {
 	const time_t		*when;
 	const double		*value;
 };
+
+/* Where journal_parse puts a record's strings, times and values. */
+struct journal_scratch {
+	char		 name[256];
+	char		 preset[256];
+	time_t		*when;
+	double		*value;
+	size_t		 cap;
+};
+
+#define JOURNAL_MAGIC_SIZE	8	/* a segment's records start here */
 
 /* Appending: 0, or why it was refused. */
 #define JOURNAL_OK	0
@@ -105,6 +117,38 @@ void		 journal_stored(struct journal *, uint64_t token, int error);
  * accepted is in the files) every segment is removed.  Frees.
  */
 void		 journal_close(struct journal *, int clean);
+
+/*
+ * Pure: the record at p, of which len bytes are at hand: its whole
+ * length (header included) with rec filled (pointing into sc); 0 if p
+ * holds less than a whole record; -1 if it is damaged (why says how).
+ */
+long		 journal_parse(const unsigned char *p, size_t len,
+		    struct journal_rec *rec, struct journal_scratch *sc,
+		    const char **why);
+void		 journal_scratch_free(struct journal_scratch *);
+
+/*
+ * Readers (forwarders) read the segment files up to the durable end.
+ * Before journal_start: journal_floor makes the next segment's number
+ * greater than seq (a cursor's, whose segment may be gone);
+ * journal_reader registers a reader holding every segment >= seq and
+ * returns its id (-1: too many).  journal_hold moves its hold on.
+ */
+void		 journal_floor(struct journal *, uint64_t seq);
+int		 journal_reader(struct journal *, uint64_t seq);
+void		 journal_hold(struct journal *, int id, uint64_t seq);
+/*
+ * The durable end into *tseq (the open segment) and *tsize (its bytes
+ * written and, with fsync, synced); waits up to ms for it to differ from
+ * seq/size.  1 if it differs.
+ */
+int		 journal_tail(struct journal *, uint64_t seq, uint64_t size,
+		    unsigned long ms, uint64_t *tseq, uint64_t *tsize);
+/* Wakes readers waiting in journal_tail (they are stopping). */
+void		 journal_wake(struct journal *);
+/* A read-only descriptor of segment seq (.jnl or .fwd); -1 with errno. */
+int		 journal_segopen(const struct journal *, uint64_t seq);
 
 enum journal_mode journal_mode(const struct journal *);
 uint64_t	 journal_bytes(struct journal *);

@@ -4,7 +4,8 @@
  * Start-up: parse and check the config (errors to stderr as file:line),
  * load-check the plugins, make directories, lock the pidfile, then fork;
  * only then create the event base and threads (neither survives fork).
- * Start-up of storage: the store's writer, then the journal's replay
+ * Start-up of storage: the store's writer, the forwarders (they hold
+ * their journal segments), then the journal's replay
  * (values an earlier run acknowledged), a flush of what it replayed, and
  * only then clients and plugins.
  * Shutdown: stop scheduling, wait for running reads (bounded), flush the
@@ -33,6 +34,7 @@
 #include "cmd.h"
 #include "command.h"
 #include "config.h"
+#include "forward.h"
 #include "graphite.h"
 #include "http.h"
 #include "journal.h"
@@ -203,6 +205,7 @@ main_reload(void)
 	series_set_config(conf);
 	listen_set_config(conf);
 	graphite_set_config(conf);
+	forward_reload(conf);
 	cmd_set_config(conf);
 	query_set_config(conf);
 	report_set_config(conf);
@@ -331,6 +334,9 @@ main_journal_start(void)
 	if ((main_journal = journal_open(dir, main_conf->durability,
 	    main_conf->journal_max, 0, err, sizeof(err))) == NULL)
 		fatalx("journal: %s", err);
+	/* Forwarders hold their segments before any can be removed. */
+	if (forward_start(main_conf, main_journal) == -1)
+		fatalx("forward: cannot start");
 	if ((n = journal_replay(main_journal, main_replay_cb, NULL)) > 0) {
 		store_flush(main_store, NULL, main_replayed_cb, NULL);
 		while (!main_replayed && !main_stopping)
@@ -437,6 +443,7 @@ main_run(int foreground)
 		    "keeps them for the next start", left);
 	query_shutdown();
 	report_shutdown();
+	forward_stop();
 	journal_close(main_journal, left == 0);
 	main_journal = NULL;
 	cmd_shutdown();
@@ -473,6 +480,7 @@ main(int argc, char *argv[])
 	config_register(&alertconf_section);
 	config_register(&notify_section);
 	config_register(&graphite_section);
+	config_register(&forward_section);
 	config_register(&report_section);
 	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
 		switch (ch) {

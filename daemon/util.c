@@ -40,8 +40,7 @@ util_mkdirs(const char *path, mode_t mode)
 	return (0);
 }
 
-/* Split "host:port" or "[v6]:port"; -1 if it is neither. */
-static int
+int
 util_split_hostport(const char *addr, char *host, size_t hlen, char *port,
     size_t plen)
 {

@@ -17,6 +17,9 @@ int	util_mkdirs(const char *path, mode_t mode);
 int	util_tcp_listen(const char *key, const char *addr);
 /* The same for a bound UDP socket. */
 int	util_udp_bind(const char *key, const char *addr);
+/* Split "host:port" or "[v6]:port"; -1 if it is neither. */
+int	util_split_hostport(const char *addr, char *host, size_t hlen,
+	    char *port, size_t plen);
 /* "host:port" or "[v6]:port", port 1..65535; -1 and why if not. */
 int	util_hostport_valid(const char *addr, char *why, size_t len);
 /* The same, and its host resolves (tallyd -t); binds nothing. */
