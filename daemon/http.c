@@ -57,6 +57,7 @@
 #include "httpconn.h"
 #include "journal.h"
 #include "json.h"
+#include "labels.h"
 #include "log.h"
 #include "names.h"
 #include "numfmt.h"
@@ -1116,7 +1117,9 @@ static struct evbuffer *
 http_metrics_json(const struct http_batch *bt)
 {
 	struct evbuffer	*b = evbuffer_new();
+	const char	*label;
 	size_t		 i;
+	int		 set;
 
 	evbuffer_add_printf(b, "{\"metrics\":[");
 	for (i = 0; i < bt->n; i++) {
@@ -1125,6 +1128,12 @@ http_metrics_json(const struct http_batch *bt)
 		evbuffer_add_printf(b, ",\"kind\":\"%s\",\"unit\":",
 		    series_kind_name(series_kind(bt->s[i])));
 		json_string(b, series_unit(bt->s[i]));
+		if ((label = labels_get(series_name(bt->s[i]), &set)) != NULL) {
+			evbuffer_add_printf(b, ",\"label\":");
+			json_string(b, label);
+			evbuffer_add_printf(b, ",\"label_set\":%s", set ?
+			    "true" : "false");
+		}
 		if (bt->have[i]) {
 			evbuffer_add_printf(b, ",\"time\":%lld,\"value\":",
 			    (long long)bt->when[i]);

@@ -21,7 +21,7 @@ build=${BUILDDIR:-$src/../..}
 out=${OUT:-/tmp/tally-fuzz}
 targets=${*:-"proto graph put config alert httpquery registry funds
     logline logformat exec graphite promql journal notifylog coop traffic
-    rrdread"}
+    rrdread xlsx"}
 rc=0
 
 case $secs in

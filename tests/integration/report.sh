@@ -42,6 +42,9 @@ column.revenue = Tổng thu nhập (đồng)
 column.expenses = Tổng chi phí (đồng)
 column.profit = Lợi nhuận trước thuế (đồng)
 column.baddebt = Tỷ lệ nợ xấu (%)
+
+[labels]
+coop.registry.revenue.total = Tổng doanh thu của HTX
 EOT
 [ $? -eq 0 ] || skip_all "tallyd did not start"
 ctl() { "$TALLYCTL" -s "$SOCK" "$@"; }
@@ -151,6 +154,14 @@ fi
 ctl report --format xlsx >"$T/p.xlsx"
 ok $([ $? -eq 0 ] && [ "$(head -c 2 "$T/p.xlsx")" = PK ]; echo $?) \
     "xlsx to stdout that is not a terminal: written"
+
+# Friendly labels: /api/v1/metrics names each series as people read it.
+curl -s "$U/api/v1/metrics" >"$T/m.json"
+grep -q '"name":"coop.registry.revenue.total","kind":"gauge","unit":"[^"]*","label":"Tổng doanh thu của HTX","label_set":true' "$T/m.json"
+ok $? "/api/v1/metrics: the label from [labels]"
+grep -q '"name":"coop.registry.revenue.avg.agriculture","kind":"gauge","unit":"[^"]*","label":"Doanh thu bình quân HTX nông nghiệp (đồng)","label_set":false' "$T/m.json" &&
+    grep -q '"name":"creditfund.funds.roa","kind":"gauge","unit":"[^"]*","label":"Tỷ suất lợi nhuận trên tài sản (%)"' "$T/m.json"
+ok $? "/api/v1/metrics: built-in Vietnamese labels ($(grep -o '"name":"coop.registry.revenue.avg.agriculture[^}]*' "$T/m.json"))"
 
 # HTTP: JSON labelled by year, xlsx with its type, series as CSV.
 curl -s "$U/api/v1/report?from=2020&to=2021" >"$T/r.json"
