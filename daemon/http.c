@@ -1128,18 +1128,18 @@ http_metrics_json(const struct http_batch *bt)
 		evbuffer_add_printf(b, ",\"kind\":\"%s\",\"unit\":",
 		    series_kind_name(series_kind(bt->s[i])));
 		json_string(b, series_unit(bt->s[i]));
-		if ((label = labels_get(series_name(bt->s[i]), &set)) != NULL) {
-			evbuffer_add_printf(b, ",\"label\":");
-			json_string(b, label);
-			evbuffer_add_printf(b, ",\"label_set\":%s", set ?
-			    "true" : "false");
-		}
 		if (bt->have[i]) {
 			evbuffer_add_printf(b, ",\"time\":%lld,\"value\":",
 			    (long long)bt->when[i]);
 			json_number(b, bt->value[i]);
 		} else
 			evbuffer_add_printf(b, ",\"time\":null,\"value\":null");
+		if ((label = labels_get(series_name(bt->s[i]), &set)) != NULL) {
+			evbuffer_add_printf(b, ",\"label\":");
+			json_string(b, label);
+			evbuffer_add_printf(b, ",\"label_set\":%s", set ?
+			    "true" : "false");
+		}
 		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add_printf(b, "]}\n");

@@ -733,6 +733,7 @@ feed_check(void *arg, const char *key, const char *value, char *err,
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    read(fd, &b, 1) == -1) {
 		snprintf(err, errlen, "%s: %s", f->src.where,
+		    fstat(fd, &st) == -1 ? strerror(errno) :
 		    S_ISDIR(st.st_mode) ? "a directory, not a file" :
 		    !S_ISREG(st.st_mode) ? "not a regular file" :
 		    strerror(errno));

@@ -620,6 +620,11 @@ xlsx_sst_end(void *arg, const XML_Char *el)
 		x->in_rph = 0;
 	else if (strcmp(name, "si") == 0 && !x->failed) {
 		x->in_si = 0;
+		if (x->nsst == XLSX_CELLS_MAX) {
+			xlsx_fail(x, "more than %lu shared strings (refused: "
+			    "far more than a registry has)", XLSX_CELLS_MAX);
+			return;
+		}
 		if (x->nsst == x->capsst) {
 			x->capsst = x->capsst == 0 ? 1024 : x->capsst * 2;
 			if ((v = reallocarray(x->sst, x->capsst,
@@ -720,6 +725,12 @@ xlsx_cell_add(struct xlsx *x, char kind, char *text)
 
 	if (text == NULL) {
 		xlsx_fail(x, "out of memory");
+		return;
+	}
+	if (x->ncell == XLSX_CELLS_MAX) {
+		free(text);
+		xlsx_fail(x, "more than %lu cells with a value (refused: far "
+		    "more than a registry has)", XLSX_CELLS_MAX);
 		return;
 	}
 	if (x->ncell == x->capcell) {
@@ -826,30 +837,31 @@ xlsx_number(const char *s, char dec, char *buf, size_t len)
 {
 	char		 dig[64];
 	size_t		 nd = 0, n = 0;
-	long		 point = -1, exp = 0, at, i;
-	int		 neg = 0, any = 0;
+	long		 point = 0, exp = 0, at, i;
+	int		 neg = 0, any = 0, mark = 0;
 	char		*end;
 
+	/* dig holds the significant digits, point how many are whole. */
 	if (*s == '-' || *s == '+')
 		neg = *s++ == '-';
 	for (; isdigit((unsigned char)*s) || *s == '.'; s++) {
 		if (*s == '.') {
-			if (point != -1)
+			if (mark++)
 				return (-1);
-			point = (long)nd;
 			continue;
 		}
 		any = 1;
-		if (nd == 0 && *s == '0' && point == -1)
-			continue;	/* leading zeros */
+		if (nd == 0 && *s == '0') {
+			point -= mark;	/* 0.05: the mark moves left */
+			continue;
+		}
 		if (nd + 1 >= sizeof(dig))
 			return (-1);
 		dig[nd++] = *s;
+		point += !mark;
 	}
 	if (!any)
 		return (-1);
-	if (point == -1)
-		point = (long)nd;
 	/*
 	 * Excel keeps 15 significant digits; a part writes up to 17 so the
 	 * binary double round-trips ("6.9534937200000001E+8").  Rounded to

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #define XLSX_INFLATE_MAX	(256UL * 1024 * 1024)	/* all XML parts */
+#define XLSX_CELLS_MAX		1000000UL	/* cells, and shared strings */
 #define XLSX_CSV_MAX		(256UL * 1024 * 1024)	/* the text written */
 #define XLSX_SHEET_MAX		31	/* Excel's longest sheet name */
 #define XLSX_SHEETS_MAX		256	/* bytes of the list of names */

@@ -200,6 +200,20 @@ test_cells(void)
 	    "the sheets listed");
 	free(buf);
 
+	len = book(&buf, wb1900, "<worksheet><sheetData><row r=\"1\">"
+	    "<c r=\"A1\"><v>0.00012345678901234567</v></c>"
+	    "<c r=\"B1\"><v>9.9999999999999999E+2</v></c>"
+	    "<c r=\"C1\"><v>-1E+30</v></c><c r=\"D1\"><v>1E+31</v></c>"
+	    "<c r=\"E1\"><v>0.30000000000000004</v></c>"
+	    "</row></sheetData></worksheet>", sheet2, sst, styles);
+	ok(convert(buf, len, NULL, '.', &out, &xi, err, sizeof(err)) == 0,
+	    "numbers at the edges (%s)", err);
+	is_str(out, "\"0.000123456789012346\",\"1000\",\"-1000000000000000"
+	    "000000000000000\",\"1E+31\",\"0.3\"\n",
+	    "15 significant digits as Excel keeps them; past 10^30 as written");
+	free(out);
+	free(buf);
+
 	len = book(&buf, wb1904, sheet1, NULL, sst, styles);
 	ok(convert(buf, len, NULL, 0, &out, &xi, err, sizeof(err)) == 0 &&
 	    xi.date1904, "the 1904 date system seen");
