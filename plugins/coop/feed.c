@@ -627,7 +627,10 @@ feed_process(struct feed *f, const char *buf, size_t len)
 		if (feed_decode_xlsx(f, buf, len, &text, &tlen, &fmt, err,
 		    sizeof(err)) == -1)
 			return (feed_refuse(f, err));
-	} else if (feed_decode(f, buf, len, &text, &tlen, &fmt, err,
+	} else if (xlsx_is_zip(buf, len))
+		return (feed_refuse(f, "not a CSV file: it starts as a zip "
+		    "does (an Excel workbook?); set format = xlsx or auto"));
+	else if (feed_decode(f, buf, len, &text, &tlen, &fmt, err,
 	    sizeof(err)) == -1)
 		return (feed_refuse(f, err));
 	if (f->totals)

@@ -290,8 +290,8 @@ check "a missing sheet: refused, the sheets listed" wait_until 30 log_has \
     "coop\.nosheet.*registry.xlsx: no sheet 'Tổng hợp'; the workbook has 'Hướng dẫn', 'DS HTX' \(set sheet = one of them\)"
 check "a zip bomb: refused at the inflate cap" wait_until 30 log_has \
     "coop\.tbomb.*bomb.xlsx: its parts inflate to more than 256 MiB \(refused: a zip bomb"
-check "format = csv on a workbook: refused as no header" wait_until 30 \
-    log_has "coop\.tcsv.*totals-cols.xlsx: "
+check "format = csv on a workbook: refused, the cause named" \
+    wait_until 30 log_has "coop\.tcsv.*totals-cols.xlsx: not a CSV file: it starts as a zip does \(an Excel workbook\?\); set format = xlsx or auto; figures unchanged"
 ok $([ ! -e "$T/rrd/coop/renamed/members.rrd" ] ||
     [ -z "$(rows coop renamed members)" ]; echo $?) "renamed: nothing stored"
 ok $([ -z "$(rows coop tbomb members)" ]; echo $?) "bomb: nothing stored"

@@ -357,6 +357,7 @@ test_registry(void)
 	buf = malloc((size_t)n);
 	len = fread(buf, 1, (size_t)n, f);
 	fclose(f);
+	err[0] = '\0';
 	ok(xlsx_to_csv(buf, len, NULL, 0, &out, &len, &xi, err,
 	    sizeof(err)) == 0, "read (%s)", err);
 	memset(&fmt, 0, sizeof(fmt));
@@ -380,6 +381,7 @@ test_registry(void)
 	    sizeof(err));
 	registry_configure(&rc, "column.year", "Năm báo cáo", err, sizeof(err));
 	said[0] = '\0';
+	err[0] = '\0';
 	ok(registry_parse(&rc, out, strlen(out), &fmt, &res, report_cb, NULL,
 	    err, sizeof(err)) == 0, "registry_parse takes it (%s)", err);
 	is_int(res.nyears, 1, "one year");
