@@ -18,14 +18,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <expat.h>
 #include <zip.h>
@@ -828,6 +826,32 @@ xlsx_sheet_end(void *arg, const XML_Char *el)
 }
 
 /*
+ * Excel keeps 15 significant digits; a part writes up to 17 so the binary
+ * double round-trips ("6.9534937200000001E+8").  Rounded to 15, it is the
+ * figure Excel's formula bar shows: 695349372.
+ */
+static void
+xlsx_round(char *dig, size_t *nd, long *point)
+{
+	long	 i = XLSX_DIGITS;
+
+	if (*nd <= XLSX_DIGITS)
+		return;
+	*nd = XLSX_DIGITS;
+	if (dig[i] < '5')
+		return;
+	while (--i >= 0 && dig[i] == '9')
+		dig[i] = '0';
+	if (i >= 0)
+		dig[i]++;
+	else {	/* 999... rounds to 1000... */
+		memmove(dig + 1, dig, *nd - 1);
+		dig[0] = '1';
+		(*point)++;
+	}
+}
+
+/*
  * A number as stored ("695349372", "1.55", "1.5E-2") written out in full
  * with dec as its decimal mark and no exponent: "0,015".  -1 if it is
  * not a plain number or too large to write so.
@@ -862,26 +886,7 @@ xlsx_number(const char *s, char dec, char *buf, size_t len)
 	}
 	if (!any)
 		return (-1);
-	/*
-	 * Excel keeps 15 significant digits; a part writes up to 17 so the
-	 * binary double round-trips ("6.9534937200000001E+8").  Rounded to
-	 * 15, it is the figure Excel's formula bar shows: 695349372.
-	 */
-	if (nd > XLSX_DIGITS) {
-		i = XLSX_DIGITS;
-		nd = XLSX_DIGITS;
-		if (dig[i] >= '5') {
-			while (--i >= 0 && dig[i] == '9')
-				dig[i] = '0';
-			if (i >= 0)
-				dig[i]++;
-			else {	/* 999... rounds to 1000... */
-				memmove(dig + 1, dig, nd - 1);
-				dig[0] = '1';
-				point++;
-			}
-		}
-	}
+	xlsx_round(dig, &nd, &point);
 	if (*s == 'E' || *s == 'e') {
 		errno = 0;
 		exp = strtol(s + 1, &end, 10);
