@@ -19,6 +19,8 @@
 #
 # Env: BENCH_SERIES=1000  BENCH_VALUES=60  BENCH_SENDERS=4  BENCH_RUNS=3
 #   BENCH_CARBON=1 BENCH_VM=1 (0: skip)  TALLYD TMPDIR BENCH_KEEP (common.sh)
+#   BENCH_REORDER=0 ([graphite] reorder: lines held this long before they
+#   are stored; the default config's 2s would add 2 s to tallyd's time)
 # Prints one line per run and the medians.
 
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -29,6 +31,7 @@
 : "${BENCH_RUNS:=3}"
 : "${BENCH_CARBON:=1}"
 : "${BENCH_VM:=1}"
+: "${BENCH_REORDER:=0}"
 S=$BENCH_SERIES
 U=$BENCH_VALUES
 N=$BENCH_SENDERS
@@ -94,8 +97,8 @@ tallyd_run() {	# prints "seconds cpu mib"
 	# One archive of 3600 one-second rows: carbon's 1s:1h.
 	printf '\n[retention graphite]\nstep = 1\nheartbeat = 10\n%s\n%s\n' \
 	    'rra = AVERAGE:1s:1h' '[graphite]' >>"$D/tallyd.conf"
-	printf 'listen = 127.0.0.1:%s\nmax_series = 1M\nretention = graphite\n' \
-	    "$port" >>"$D/tallyd.conf"
+	printf 'listen = 127.0.0.1:%s\nmax_series = 1M\nretention = graphite\nreorder = %s\n' \
+	    "$port" "$BENCH_REORDER" >>"$D/tallyd.conf"
 	tallyd_start "$D"
 	wait_for 10 sh -c "ss -Htln 'sport = :$port' | grep -q ." ||
 	    die "tallyd not listening"

@@ -1,12 +1,15 @@
 /*
- * cmd.c - the protocol's commands: what each request does and how its
- * answer is written (docs/PROTOCOL.md).  listen.c hands each request line
- * over through the callback main gives it.
+ * cmd.c - the protocol's commands: each request line read into a request
+ * and its answer written (docs/PROTOCOL.md); PUT, LIST, FETCH, GRAPH and
+ * STATS do their work in command.c, shared with the HTTP gateway.
+ * listen.c hands each request line over through the callback main gives
+ * it.
  *
  * THREADS
  * Everything here runs on the loop but cmd_fetch_format, which a query
  * worker runs to format FETCH's rows off the loop (it touches only the
- * result it is given; query.c runs it on the loop for a short FETCH).  Anything that reads files goes through query.c
+ * result it is given; query.c runs it on the loop for a short FETCH).
+ * Anything that reads files goes through query.c
  * and answers later by client id; an answer for a client that has gone is
  * dropped by client_resume.
  */
@@ -30,15 +33,12 @@
 #include "listen.h"
 #include "log.h"
 #include "names.h"
-#include "notify.h"
 #include "numfmt.h"
 #include "plugin.h"
 #include "proto.h"
 #include "query.h"
 #include "report.h"
-#include "render.h"
 #include "series.h"
-#include "stats.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -231,50 +231,31 @@ cmd_plugins(struct client *c, struct proto_req *req, struct evbuffer *out)
 	return (CMD_DONE);
 }
 
+struct cmd_figures {
+	struct evbuffer	*b;
+	size_t		 n;
+};
+
 static void
-cmd_stats_cb(void *arg, const char *name, enum tally_kind kind, double v)
+cmd_stats_figure(void *arg, const char *name, double v)
 {
-	struct evbuffer	*b = arg;
-	char		 num[64];
+	struct cmd_figures	*f = arg;
+	char			 num[NUMFMT_LEN];
 
 	numfmt_double(num, sizeof(num), v);
-	evbuffer_add_printf(b, "%s %s\n", name, num);
+	evbuffer_add_printf(f->b, "%s %s\n", name, num);
+	f->n++;
 }
 
 static enum cmd_result
 cmd_stats(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct evbuffer		*b = evbuffer_new();
-	struct render_stats	 rs;
-	unsigned long		 renders, hits;
-	size_t			 n = 0, len, i;
-	int			 warning, critical;
-	unsigned char		*p;
+	struct cmd_figures	 f = { evbuffer_new(), 0 };
 
-	stats_foreach(cmd_stats_cb, b);
-	query_stats(&renders, &hits);
-	query_render_stats(&rs);
-	evbuffer_add_printf(b, "series %zu\nclients %d\ngraph.renders %lu\n"
-	    "graph.cache_hits %lu\n", series_count(), listen_clients(),
-	    renders, hits);
-	evbuffer_add_printf(b, "render.helpers %d\nrender.busy %d\n"
-	    "render.queued %d\nrender.done %lu\nrender.failed %lu\n"
-	    "render.spawned %lu\nrender.recycled %lu\nrender.lost %lu\n",
-	    rs.helpers, rs.busy, rs.queued, rs.renders, rs.failed, rs.spawned,
-	    rs.recycled, rs.lost);
-	if (cmd_journal != NULL && journal_mode(cmd_journal) != JOURNAL_MEMORY)
-		evbuffer_add_printf(b, "journal.bytes %llu\n",
-		    (unsigned long long)journal_bytes(cmd_journal));
-	alert_counts(&warning, &critical);
-	evbuffer_add_printf(b, "alert.warning %d\nalert.critical %d\n"
-	    "notify.pending %d\n", warning, critical, notify_pending());
-	len = evbuffer_get_length(b);
-	p = evbuffer_pullup(b, -1);
-	for (i = 0; i < len; i++)
-		n += p[i] == '\n';
-	evbuffer_add_printf(out, "OK %zu figures\n", n);
-	evbuffer_add_buffer(out, b);
-	evbuffer_free(b);
+	command_stats(cmd_stats_figure, &f);
+	evbuffer_add_printf(out, "OK %zu figures\n", f.n);
+	evbuffer_add_buffer(out, f.b);
+	evbuffer_free(f.b);
 	return (CMD_DONE);
 }
 
@@ -467,14 +448,18 @@ cmd_one_metric(struct client *c, struct proto_req *req, struct evbuffer *out,
 static enum cmd_result
 cmd_fetch(struct client *c, struct proto_req *req, struct evbuffer *out)
 {
-	struct proto_fetch	 f;
-	struct proto_error	 err;
+	struct command_fetch		 f = { .max_rows = 0 };
+	struct command_fetch_reply	 reply = { .format = cmd_fetch_format,
+	    .done = cmd_fetch_done };
+	struct proto_error		 err;
 
-	if (proto_fetch_args(req, time(NULL), &f, &err) == -1)
+	if (proto_fetch_args(req, time(NULL), &f.f, &err) == -1)
 		return (cmd_err(out, err.code, err.msg));
-	if (cmd_metric_check(f.metric, out) == CMD_DONE)
-		return (CMD_DONE);
-	query_fetch(&f, cmd_fetch_format, cmd_fetch_done, cmd_wait_new(c, NULL));
+	reply.arg = cmd_wait_new(c, NULL);
+	if (command_fetch(&f, &reply, &err) == -1) {
+		free(reply.arg);
+		return (cmd_err(out, PERR_NAME, CMD_NAME_RULE));
+	}
 	return (CMD_WAIT);
 }
 
@@ -489,7 +474,7 @@ cmd_graph(struct client *c, struct proto_req *req, struct evbuffer *out)
 		free(spec);
 		return (cmd_err(out, err.code, err.msg));
 	}
-	query_graph(spec, cmd_graph_done, cmd_wait_new(c, NULL));
+	command_graph(spec, cmd_graph_done, cmd_wait_new(c, NULL));
 	free(spec);
 	return (CMD_WAIT);
 }

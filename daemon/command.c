@@ -1,21 +1,29 @@
 /*
  * command.c - the commands themselves, apart from their transports (see
- * command.h).  PUT and LIST live here; the protocol and the HTTP gateway
- * only read their syntax into a request and write the reply.  Every value
- * a client sends (PUT, /api/v1/put, Graphite lines) goes in through
- * command_submit.
+ * command.h).  PUT, LIST, FETCH, GRAPH and STATS live here; the protocol
+ * and the HTTP gateway only read their syntax into a request and write
+ * the reply.  Every value a client sends (PUT, /api/v1/put, Graphite
+ * lines) goes in through command_submit.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "command.h"
 #include "journal.h"
+#include "listen.h"
 #include "names.h"
+#include "notify.h"
 #include "proto.h"
+#include "query.h"
+#include "render.h"
 #include "series.h"
+#include "stats.h"
 #include "xmalloc.h"
+
+#define COMMAND_RRAS_MAX	64	/* archives of a file counted for FETCH */
 
 static struct journal	*command_journal;
 
@@ -158,4 +166,145 @@ command_list(const char *glob, struct series ***list)
 		qsort(l.s, l.n, sizeof(*l.s), command_list_cmp);
 	*list = l.s;
 	return (l.n);
+}
+
+/* A FETCH waiting for its file's archives (INFO) to count its rows. */
+struct command_fetching {
+	struct command_fetch		 req;
+	struct command_fetch_reply	 reply;
+	char				*metric;
+};
+
+/* query.c's INFO lines (our text, not a client's) into archives. */
+static int
+command_rras(const struct query_result *res, long long *last,
+    struct query_rra *rra, int max)
+{
+	char		 key[16], val[16];
+	long long	 v;
+	size_t		 i;
+	int		 n = 0, k;
+
+	*last = 0;
+	for (i = 0; i < res->nlines; i++) {
+		if (sscanf(res->lines[i], "last_update %lld", &v) == 1)
+			*last = v;
+		if (sscanf(res->lines[i], "rra[%d] %15s %15s", &k, key,
+		    val) != 3 || k < 0 || k >= max)
+			continue;
+		n = k + 1 > n ? k + 1 : n;
+		if (strcmp(key, "cf") == 0)
+			snprintf(rra[k].cf, sizeof(rra[k].cf), "%.7s", val);
+		else if (strcmp(key, "rows") == 0)
+			rra[k].rows = strtoll(val, NULL, 10);
+		else if (strcmp(key, "resolution") == 0)
+			rra[k].res = strtoll(val, NULL, 10);
+	}
+	return (n);
+}
+
+/* INFO came back: read the rows if they are not too many. */
+static void
+command_fetch_info(const struct query_result *res, void *arg)
+{
+	struct command_fetching		*p = arg;
+	const struct command_fetch_reply *r = &p->reply;
+	struct query_rra		 rra[COMMAND_RRAS_MAX];
+	long long			 last, rows;
+	int				 n;
+
+	if (r->waiting != NULL && !r->waiting(r->arg))
+		goto out;		/* nobody to answer: no fetch */
+	if (res->error) {
+		r->done(res, r->arg);
+		goto out;
+	}
+	memset(rra, 0, sizeof(rra));
+	n = command_rras(res, &last, rra, COMMAND_RRAS_MAX);
+	if ((rows = query_fetch_rows(rra, n, last, &p->req.f)) >
+	    p->req.max_rows) {
+		r->too_many(r->arg, rows);
+		goto out;
+	}
+	query_fetch(&p->req.f, r->format, r->done, r->arg);
+out:
+	free(p->metric);
+	free(p);
+}
+
+int
+command_fetch(const struct command_fetch *req,
+    const struct command_fetch_reply *reply, struct proto_error *err)
+{
+	struct command_fetching	*p;
+
+	if (!names_series_valid(req->f.metric)) {
+		err->code = PERR_NAME;
+		err->msg[0] = '\0';
+		return (-1);
+	}
+	if (req->max_rows <= 0) {
+		query_fetch(&req->f, reply->format, reply->done, reply->arg);
+		return (0);
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->req = *req;
+	p->reply = *reply;
+	p->metric = xstrdup(req->f.metric);
+	p->req.f.metric = p->metric;
+	query_info(p->metric, command_fetch_info, p);
+	return (0);
+}
+
+void
+command_graph(const struct graph_spec *spec, query_cb done, void *arg)
+{
+	query_graph(spec, done, arg);
+}
+
+struct command_figures {
+	void	(*figure)(void *, const char *, double);
+	void	 *arg;
+};
+
+static void
+command_stats_cb(void *arg, const char *name, enum tally_kind kind,
+    double v)
+{
+	struct command_figures	*f = arg;
+
+	f->figure(f->arg, name, v);
+}
+
+void
+command_stats(void (*figure)(void *, const char *, double), void *arg)
+{
+	struct command_figures	 f = { figure, arg };
+	struct render_stats	 rs;
+	unsigned long		 renders, hits;
+	int			 warning, critical;
+
+	stats_foreach(command_stats_cb, &f);
+	query_stats(&renders, &hits);
+	query_render_stats(&rs);
+	figure(arg, "series", (double)series_count());
+	figure(arg, "clients", listen_clients());
+	figure(arg, "graph.renders", renders);
+	figure(arg, "graph.cache_hits", hits);
+	figure(arg, "render.helpers", rs.helpers);
+	figure(arg, "render.busy", rs.busy);
+	figure(arg, "render.queued", rs.queued);
+	figure(arg, "render.done", rs.renders);
+	figure(arg, "render.failed", rs.failed);
+	figure(arg, "render.spawned", rs.spawned);
+	figure(arg, "render.recycled", rs.recycled);
+	figure(arg, "render.lost", rs.lost);
+	if (command_journal != NULL &&
+	    journal_mode(command_journal) != JOURNAL_MEMORY)
+		figure(arg, "journal.bytes",
+		    (double)journal_bytes(command_journal));
+	alert_counts(&warning, &critical);
+	figure(arg, "alert.warning", warning);
+	figure(arg, "alert.critical", critical);
+	figure(arg, "notify.pending", notify_pending());
 }

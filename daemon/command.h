@@ -3,7 +3,8 @@
  * (the line protocol in cmd.c, the HTTP gateway in http.c, the Graphite
  * listener in graphite.c) fills a request with typed arguments from
  * its own syntax and renders the reply its own way through callbacks, so
- * the work itself is written once.  Loop thread.
+ * the work itself is written once: PUT, LIST, FETCH, GRAPH and STATS.
+ * Loop thread, but for a FETCH's format callback (a query worker).
  */
 #ifndef TALLY_COMMAND_H
 #define TALLY_COMMAND_H
@@ -12,6 +13,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "proto.h"
+#include "query.h"
+
+struct graph_spec;
 struct journal;
 struct series;
 
@@ -74,5 +79,52 @@ int		 command_submit(struct series *, time_t when, double value,
  * daemon runs).  Returns how many.
  */
 size_t	command_list(const char *glob, struct series ***list);
+
+/* FETCH: the rows of one metric over a span (proto_fetch_parse's). */
+struct command_fetch {
+	struct proto_fetch	 f;
+	/*
+	 * Refuse a span of more rows than this (0: no limit) before reading
+	 * them: librrd allocates a row for every step of the span, so a fine
+	 * archive over years would cost gigabytes.  The file's archives
+	 * (INFO) say how many rows rrd_fetch would return.
+	 */
+	long long		 max_rows;
+};
+
+/* How a FETCH is answered. */
+struct command_fetch_reply {
+	query_fmt	  format;	/* rows to text on the worker, or NULL */
+	query_cb	  done;		/* the rows, or why there are none */
+	/*
+	 * With max_rows, before the rows are read: whether the answer is
+	 * still awaited (NULL: always).  If not, the front end forgets arg
+	 * there and then; nothing else is called.
+	 */
+	int		(*waiting)(void *arg);
+	/* With max_rows: about rows would be read; nothing was. */
+	void		(*too_many)(void *arg, long long rows);
+	void		 *arg;
+};
+
+/*
+ * Read the rows off the loop; the answer comes through reply.  -1 with
+ * err if the metric name is invalid (PERR_NAME, err->msg empty: the
+ * front end says it its way); nothing is called then.
+ */
+int	command_fetch(const struct command_fetch *,
+	    const struct command_fetch_reply *, struct proto_error *err);
+
+/* GRAPH: render spec (graph.c's) off the loop; done gets the image. */
+void	command_graph(const struct graph_spec *, query_cb done, void *arg);
+
+/*
+ * STATS: every figure of the daemon, in a fixed order (the counters of
+ * stats.c first, then the registry's, the clients', the graph cache's,
+ * the render helpers', the journal's and the alert engine's), each
+ * through figure.
+ */
+void	command_stats(void (*figure)(void *arg, const char *name,
+	    double value), void *arg);
 
 #endif

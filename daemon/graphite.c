@@ -19,6 +19,19 @@
  * registry lock but series_submit's.  A refused line is counted in STATS
  * (graphite.refused) and logged with its reason and peer at most once
  * every GRAPHITE_LOG_EVERY seconds, with how many went unlogged.
+ *
+ * Reordering.  An RRD file takes no value older than its last, and
+ * senders are not always in order: collectd's write threads (5 by
+ * default) hand one series' values to write_graphite in any order.  So a
+ * series' values are held for `reorder` after the first of them came,
+ * then stored sorted by time (stable: of two equal times the first sent
+ * wins, as in the store).  Held series wait in graphite_held in arrival
+ * order; one timer releases those due.  A series holding
+ * GRAPHITE_HOLD_MAX values is released at once, and past GRAPHITE_HELD_MAX
+ * in all the longest held are, so memory stays bounded.
+ * Held values are not yet journaled: a crash loses at most `reorder` of
+ * them (the protocol acknowledges nothing, and a sender cannot tell).
+ * graphite_stop releases everything, before the store stops.
  */
 #include <sys/socket.h>
 
@@ -38,6 +51,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "clock.h"
 #include "command.h"
 #include "compat.h"
 #include "config.h"
@@ -57,6 +71,8 @@
 #define GRAPHITE_LOG_EVERY	10	/* seconds between refusal lines */
 #define GRAPHITE_SHOW_MAX	80	/* bytes of a refused line logged */
 #define GRAPHITE_DGRAMS		64	/* UDP datagrams per wake-up */
+#define GRAPHITE_HOLD_MAX	4096	/* values a series holds at most */
+#define GRAPHITE_HELD_MAX	(1 << 20) /* values all series hold at most */
 
 struct graphite_conn {
 	struct bufferevent		*bev;
@@ -64,6 +80,18 @@ struct graphite_conn {
 	int				 skipping;	/* an over-long line */
 	char				 peer[64];
 	TAILQ_ENTRY(graphite_conn)	 entry;
+};
+
+/* A series Graphite lines declared, and the values it holds. */
+struct graphite_ser {
+	struct series			*s;
+	char				*name;
+	size_t				 n, cap;
+	time_t				*when;
+	double				*value;
+	msec_t				 due;		/* when held: release */
+	int				 held;
+	TAILQ_ENTRY(graphite_ser)	 entry;
 };
 
 static int			 graphite_tcp_fd = -1;
@@ -77,7 +105,11 @@ static int			 graphite_nconns;
 static const struct config	*graphite_cf;	/* in force: main's */
 static const struct graphite_conf *graphite_gc;
 static struct plaintext_rules	 graphite_rules;
-static struct hmap		*graphite_series;	/* name: series */
+static struct hmap		*graphite_series;	/* name: graphite_ser */
+static TAILQ_HEAD(, graphite_ser) graphite_held =
+    TAILQ_HEAD_INITIALIZER(graphite_held);
+static struct event		*graphite_hold_ev;
+static size_t			 graphite_nheld;	/* values, all series */
 static struct log_limit		 graphite_ll_refused, graphite_ll_full;
 static char			 graphite_buf[GRAPHITE_LINE_MAX + 2];
 
@@ -140,6 +172,12 @@ static const struct config_key graphite_keys[] = {
 	  .flags = CONFIG_RELOAD | CONFIG_SECONDS, .off = G(future),
 	  .help = "how far ahead of our clock a timestamp may be; later "
 	  "ones are refused" },
+	{ .name = "reorder", .type = CONFIG_DURATION,
+	  .min = 0, .max = 60000, .def = "2s", .flags = CONFIG_RELOAD,
+	  .off = G(reorder),
+	  .help = "a series' values are held this long and stored in time "
+	  "order, so lines sent a little out of order are kept; 0: stored "
+	  "at once (held values are lost by a crash)" },
 };
 
 static int	graphite_value(struct config_parse *, void *, const char *,
@@ -259,11 +297,136 @@ graphite_refuse(const char *peer, const char *why, const char *line,
 	    len > n ? "..." : "", more);
 }
 
+/* Store what g holds, oldest first; a value still too old is refused. */
+static void
+graphite_release(struct graphite_ser *g)
+{
+	char	 line[GRAPHITE_SHOW_MAX + 1];
+	size_t	 i, k;
+	time_t	 t;
+	double	 v;
+	int	 rc, len;
+
+	if (g->held) {
+		TAILQ_REMOVE(&graphite_held, g, entry);
+		g->held = 0;
+	}
+	/* Insertion sort: stable, and a sender's values are nearly sorted. */
+	for (i = 1; i < g->n; i++) {
+		t = g->when[i];
+		v = g->value[i];
+		for (k = i; k > 0 && g->when[k - 1] > t; k--) {
+			g->when[k] = g->when[k - 1];
+			g->value[k] = g->value[k - 1];
+		}
+		g->when[k] = t;
+		g->value[k] = v;
+	}
+	for (i = 0; i < g->n; i++) {
+		if ((rc = command_submit(g->s, g->when[i], g->value[i],
+		    NULL)) == SERIES_OK) {
+			stats_add(STAT_GRAPHITE_ACCEPTED, 1);
+			continue;
+		}
+		len = snprintf(line, sizeof(line), "%s %.17g %lld", g->name,
+		    g->value[i], (long long)g->when[i]);
+		graphite_refuse("held", series_rc_name(rc), line,
+		    len < 0 ? 0 : (size_t)len < sizeof(line) ? (size_t)len :
+		    sizeof(line) - 1);
+	}
+	graphite_nheld -= g->n;
+	stats_set(STAT_GRAPHITE_HELD, graphite_nheld);
+	g->n = 0;
+}
+
+static void
+graphite_hold_arm(void)
+{
+	struct graphite_ser	*g;
+	struct timeval		 tv;
+	msec_t			 now, wait;
+
+	if ((g = TAILQ_FIRST(&graphite_held)) == NULL) {
+		evtimer_del(graphite_hold_ev);
+		return;
+	}
+	now = clock_mono();
+	wait = g->due > now ? g->due - now : 0;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	evtimer_add(graphite_hold_ev, &tv);
+}
+
+/* The timer: release the series whose time is up. */
+static void
+graphite_hold_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct graphite_ser	*g;
+	msec_t			 now = clock_mono();
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	while ((g = TAILQ_FIRST(&graphite_held)) != NULL && g->due <= now)
+		graphite_release(g);
+	graphite_hold_arm();
+}
+
+/* Hold one value of g until reorder has passed since its first. */
+static void
+graphite_hold(struct graphite_ser *g, time_t when, double value)
+{
+	struct graphite_ser	*h;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap == 0 ? 8 : g->cap * 2;
+		g->when = xreallocarray(g->when, g->cap, sizeof(*g->when));
+		g->value = xreallocarray(g->value, g->cap, sizeof(*g->value));
+	}
+	g->when[g->n] = when;
+	g->value[g->n++] = value;
+	stats_set(STAT_GRAPHITE_HELD, ++graphite_nheld);
+	if (g->n >= GRAPHITE_HOLD_MAX) {
+		graphite_release(g);
+		graphite_hold_arm();
+		return;
+	}
+	/* Past the overall bound the longest held go first. */
+	if (graphite_nheld >= GRAPHITE_HELD_MAX) {
+		while (graphite_nheld >= GRAPHITE_HELD_MAX / 2 &&
+		    (h = TAILQ_FIRST(&graphite_held)) != NULL)
+			graphite_release(h);
+		if (!g->held && g->n > 0)
+			graphite_release(g);
+		graphite_hold_arm();
+		return;
+	}
+	if (!g->held) {
+		g->held = 1;
+		g->due = clock_mono() + graphite_gc->reorder;
+		TAILQ_INSERT_TAIL(&graphite_held, g, entry);
+		if (TAILQ_FIRST(&graphite_held) == g)
+			graphite_hold_arm();
+	}
+}
+
+static void
+graphite_ser_free(void *arg)
+{
+	struct graphite_ser	*g = arg;
+
+	free(g->name);
+	free(g->when);
+	free(g->value);
+	free(g);
+}
+
 /* One line (without its newline): parsed, declared, stored. */
 static void
 graphite_line(const char *peer, const char *line, size_t len)
 {
 	struct plaintext_value	 v;
+	struct graphite_ser	*g;
 	struct series		*s;
 	const char		*why, *preset;
 	char			 err[256];
@@ -276,7 +439,7 @@ graphite_line(const char *peer, const char *line, size_t len)
 		graphite_refuse(peer, why, line, len);
 		return;
 	}
-	if ((s = hmap_get(graphite_series, v.name)) == NULL) {
+	if ((g = hmap_get(graphite_series, v.name)) == NULL) {
 		if (hmap_count(graphite_series) >= graphite_gc->max_series) {
 			graphite_refuse(peer, "max_series reached", line, len);
 			return;
@@ -289,14 +452,21 @@ graphite_line(const char *peer, const char *line, size_t len)
 			    "not a series name", line, len);
 			return;
 		}
-		hmap_put(graphite_series, v.name, s);
+		g = xcalloc(1, sizeof(*g));
+		g->s = s;
+		g->name = xstrdup(v.name);
+		hmap_put(graphite_series, v.name, g);
 		stats_set(STAT_GRAPHITE_SERIES, hmap_count(graphite_series));
 	}
-	if ((rc = command_submit(s, v.when, v.value, NULL)) != SERIES_OK) {
-		graphite_refuse(peer, series_rc_name(rc), line, len);
+	if (graphite_gc->reorder == 0) {
+		if ((rc = command_submit(g->s, v.when, v.value, NULL)) !=
+		    SERIES_OK)
+			graphite_refuse(peer, series_rc_name(rc), line, len);
+		else
+			stats_add(STAT_GRAPHITE_ACCEPTED, 1);
 		return;
 	}
-	stats_add(STAT_GRAPHITE_ACCEPTED, 1);
+	graphite_hold(g, v.when, v.value);
 }
 
 static void
@@ -501,6 +671,9 @@ graphite_start(struct event_base *base, const struct config *conf)
 		return;
 	graphite_base = base;
 	graphite_series = hmap_new();
+	if ((graphite_hold_ev = evtimer_new(base, graphite_hold_cb, NULL)) ==
+	    NULL)
+		fatalx("graphite: cannot make the reorder timer");
 	if (graphite_tcp_fd != -1) {
 		graphite_ev = evconnlistener_new(base, graphite_accept_cb,
 		    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
@@ -525,6 +698,7 @@ void
 graphite_stop(void)
 {
 	struct graphite_conn	*c;
+	struct graphite_ser	*g;
 
 	if (graphite_ev != NULL)
 		evconnlistener_free(graphite_ev);
@@ -540,6 +714,11 @@ graphite_stop(void)
 	graphite_udp_fd = -1;
 	while ((c = TAILQ_FIRST(&graphite_conns)) != NULL)
 		graphite_conn_free(c);
-	hmap_free(graphite_series, NULL);
+	while ((g = TAILQ_FIRST(&graphite_held)) != NULL)
+		graphite_release(g);
+	if (graphite_hold_ev != NULL)
+		event_free(graphite_hold_ev);
+	graphite_hold_ev = NULL;
+	hmap_free(graphite_series, graphite_ser_free);
 	graphite_series = NULL;
 }

@@ -30,6 +30,7 @@ struct graphite_conf {
 	int			 lines_per_wake;
 	int			 max_depth;
 	unsigned long		 future;	/* seconds */
+	unsigned long		 reorder;	/* ms a series' values wait */
 	struct plaintext_map	 maps[GRAPHITE_MAPS_MAX];
 	size_t			 nmaps;
 };

@@ -101,7 +101,6 @@ struct http_wait {
 	int				 orphan; /* client left: free req */
 	int				 head;
 	char				 metric[NAMES_SERIES_MAX + 1];
-	struct proto_fetch		 fetch;	/* /api/v1/series */
 	struct http_batch		*batch;	/* /api/v1/metrics */
 	struct evbuffer			*body;	/* /api/v1/put: the answer */
 	int				 csv;	/* /api/v1/series?format=csv */
@@ -742,7 +741,7 @@ http_graph(struct http_call *c)
 		return;
 	}
 	if ((w = http_wait_new(c)) != NULL)
-		query_graph(&spec, http_graph_done, (void *)(uintptr_t)w->id);
+		command_graph(&spec, http_graph_done, (void *)(uintptr_t)w->id);
 }
 
 /* ---- /api/v1/series */
@@ -822,81 +821,33 @@ http_series_done(const struct query_result *res, void *arg)
 	http_json(req, head, b);
 }
 
-/* One archive of a file, from INFO's "rra[i] ..." lines. */
-
-/* query.c's INFO lines (our text, not a client's) into archives. */
+/* Before the rows are read: is the request still there to answer? */
 static int
-http_rras(const struct query_result *res, long long *last,
-    struct query_rra *rra, int max)
-{
-	char		 key[16], val[16];
-	long long	 v;
-	size_t		 i;
-	int		 n = 0, k;
-
-	*last = 0;
-	for (i = 0; i < res->nlines; i++) {
-		if (sscanf(res->lines[i], "last_update %lld", &v) == 1)
-			*last = v;
-		if (sscanf(res->lines[i], "rra[%d] %15s %15s", &k, key,
-		    val) != 3 || k < 0 || k >= max)
-			continue;
-		n = k + 1 > n ? k + 1 : n;
-		if (strcmp(key, "cf") == 0)
-			snprintf(rra[k].cf, sizeof(rra[k].cf), "%.7s", val);
-		else if (strcmp(key, "rows") == 0)
-			rra[k].rows = strtoll(val, NULL, 10);
-		else if (strcmp(key, "resolution") == 0)
-			rra[k].res = strtoll(val, NULL, 10);
-	}
-	return (n);
-}
-
-/*
- * The rows rrd_fetch would return for f.  librrd allocates a row for
- * every step of the span, so a fine archive over years would cost
- * gigabytes: this is checked before fetching.  A CF the file lacks makes
- * librrd fall back to another, so then any archive counts.
- */
-static long long
-http_fetch_rows(const struct query_result *res, const struct proto_fetch *f)
-{
-	struct query_rra	 rra[64];
-	long long	 last;
-	int		 n;
-
-	memset(rra, 0, sizeof(rra));
-	n = http_rras(res, &last, rra, 64);
-	return (query_fetch_rows(rra, n, last, f));
-}
-
-/* INFO came back: fetch if the answer is of a sane size. */
-static void
-http_series_info_cb(const struct query_result *res, void *arg)
+http_series_waiting(void *arg)
 {
 	struct http_wait	*w;
-	struct evhttp_request	*req;
-	long long		 rows = 0;
 	int			 head;
 
 	if ((w = http_wait_find((uintptr_t)arg)) == NULL)
-		return;
-	if (!res->error)
-		rows = http_fetch_rows(res, &w->fetch);
-	if (w->req != NULL && !w->orphan && !res->error &&
-	    rows <= HTTP_POINTS_MAX) {
-		query_fetch(&w->fetch, NULL, http_series_done, arg);
-		return;
-	}
+		return (0);
+	if (w->req != NULL && !w->orphan)
+		return (1);
+	(void)http_wait_end(arg, &head, NULL, 0);	/* its client left */
+	return (0);
+}
+
+/* The span has more rows than an answer may hold: none were read. */
+static void
+http_series_too_many(void *arg, long long rows)
+{
+	struct evhttp_request	*req;
+	int			 head;
+
 	if ((req = http_wait_end(arg, &head, NULL, 0)) == NULL)
-		return;		/* its client left: no fetch */
-	if (res->error)
-		http_error(req, head, http_status(res->code),
-		    proto_err_name(res->code), "%s", res->msg);
-	else
-		http_error(req, head, 400, proto_err_name(PERR_ARGS), "about "
-		    "%lld points (at most %d): ask for a coarser resolution "
-		    "or a shorter span", rows, HTTP_POINTS_MAX);
+		return;
+	http_error(req, head, 400, proto_err_name(PERR_ARGS), "about %lld "
+	    "points (at most %d): ask for a coarser resolution or a shorter "
+	    "span", rows, HTTP_POINTS_MAX);
 }
 
 /*
@@ -923,9 +874,11 @@ http_series(struct http_call *c)
 {
 	static const char *const names[] = { "metric", "start", "end", "cf",
 	    "resolution", "format", NULL };
-	struct proto_fetch	 f;
-	struct proto_error	 err;
-	struct http_wait	*w;
+	struct command_fetch		 fetch = { .max_rows = HTTP_POINTS_MAX };
+	struct command_fetch_reply	 reply = { .done = http_series_done,
+	    .waiting = http_series_waiting, .too_many = http_series_too_many };
+	struct proto_error		 err;
+	struct http_wait		*w;
 	char			 show[4 * HTTP_SHOW_MAX + 4];
 	const char		*metric, *format;
 
@@ -948,7 +901,7 @@ http_series(struct http_call *c)
 		    metric));
 		return;
 	}
-	if (http_series_args(&c->params, time(NULL), &f, &err) == -1) {
+	if (http_series_args(&c->params, time(NULL), &fetch.f, &err) == -1) {
 		http_error(c->req, c->head, http_status(err.code),
 		    proto_err_name(err.code), "%s", err.msg);
 		return;
@@ -957,9 +910,8 @@ http_series(struct http_call *c)
 		return;
 	snprintf(w->metric, sizeof(w->metric), "%s", metric);
 	w->csv = strcmp(format, "csv") == 0;
-	w->fetch = f;
-	w->fetch.metric = w->metric;
-	query_info(metric, http_series_info_cb, (void *)(uintptr_t)w->id);
+	reply.arg = (void *)(uintptr_t)w->id;
+	(void)command_fetch(&fetch, &reply, &err);	/* the name was checked */
 }
 
 /* ---- /api/v1/report */

@@ -397,6 +397,7 @@ main_run(int foreground)
 	series_init(main_store);
 	series_set_config(main_conf);
 	cmd_set_store(main_store);
+	plugins_set_owners(main_conf);
 	main_journal_start();
 	query_init(main_base, main_store);
 	query_set_config(main_conf);

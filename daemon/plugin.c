@@ -1005,8 +1005,8 @@ plugins_set_storage(struct store *store, struct journal *j)
 }
 
 /* Tell the registry which names are the instances' (not clients'). */
-static void
-plugin_set_owners(const struct config *conf)
+void
+plugins_set_owners(const struct config *conf)
 {
 	struct config_item	*it;
 	struct plugin_conf	*pc;
@@ -1030,7 +1030,7 @@ plugins_start(struct event_base *base, const struct config *conf)
 	plugin_config = conf;
 	plugin_stopping = 0;
 	plugin_pool = work_pool_new(base, "read", conf->read_threads);
-	plugin_set_owners(conf);
+	plugins_set_owners(conf);
 	CONFIG_FOREACH(it, conf, &plugin_section)
 		plugin_add(conf, config_data(it));
 }
@@ -1079,7 +1079,7 @@ plugins_reload(const struct config *conf)
 		}
 	}
 	plugin_config = conf;
-	plugin_set_owners(conf);
+	plugins_set_owners(conf);
 	/*
 	 * Pass 2: start sections with no instance; one whose old instance is
 	 * still reading starts when that read returns (plugin_retire).

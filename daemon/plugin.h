@@ -58,6 +58,12 @@ struct journal;
 struct store;
 /* Where host sync and stored_last look; before plugins_start. */
 void	plugins_set_storage(struct store *, struct journal *);
+/*
+ * The configured instances own their names' prefixes: clients may not
+ * write them, and a replayed series there waits for its plugin.  Before
+ * the journal's replay, and again by plugins_start and reload.
+ */
+void	plugins_set_owners(const struct config *);
 void	plugins_start(struct event_base *, const struct config *);
 /*
  * Apply a new config: instances whose section is unchanged keep running

@@ -41,6 +41,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <rrd.h>
 
 #include "clock.h"
 #include "http.h"
@@ -81,6 +82,7 @@ struct prom_job {
 	struct promql_labels	*labels;
 	char			**names;
 	char			**paths;
+	char			*rc;		/* a shared rrdcached, or NULL */
 	size_t			 n;
 	long long		 samples;	/* rows read so far */
 	int			 status;
@@ -598,11 +600,15 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 	int			 n, best;
 
 	memset(out, 0, sizeof(*out));
-	if (stat(j->paths[i], &sb) == -1)
+	if (j->rc == NULL && stat(j->paths[i], &sb) == -1)
 		return (0);		/* declared, nothing stored yet */
 	memset(rra, 0, sizeof(rra));
 	memset(&res, 0, sizeof(res));
-	if ((n = query_file_rras(NULL, j->paths[i], rra, 64, &last)) <= 0) {
+	if ((n = query_file_rras(j->rc, j->paths[i], rra, 64, &last)) <= 0) {
+		/* rrdcached's INFO of a file not made yet */
+		if (j->rc != NULL && strstr(rrd_get_error(), "No such file") !=
+		    NULL)
+			return (0);
 		snprintf(err, errlen, "%s: cannot read the file's layout",
 		    j->names[i]);
 		return (-1);
@@ -629,7 +635,7 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 		    "shorten the range or raise the step", PROM_SAMPLES_MAX);
 		return (-1);
 	}
-	if (query_read_rows(NULL, j->paths[i], &f, &res) == -1) {
+	if (query_read_rows(j->rc, j->paths[i], &f, &res) == -1) {
 		snprintf(err, errlen, "%s: %s", j->names[i], res.msg);
 		free(res.rows);
 		return (-1);
@@ -736,6 +742,7 @@ prom_job_free(struct prom_job *j)
 	}
 	free(j->names);
 	free(j->paths);
+	free(j->rc);
 	free(j->labels);
 	promql_free(j->tree);
 	if (j->out != NULL)
@@ -894,6 +901,8 @@ prom_query(struct prom_req *r, int range)
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));
+	if (query_shared_rrdcached() != NULL)
+		j->rc = xstrdup(query_shared_rrdcached());
 	j->range = range;
 	j->ev.start = start;
 	j->ev.end = end;

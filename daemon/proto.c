@@ -6,8 +6,8 @@
  * Nothing here touches a socket, a clock or daemon state: callers pass
  * "now", so the same input always gives the same answer and the file is
  * unit-tested and fuzzed alone.  Numbers go through strtoll/strtod with
- * full consumption and range checks; ISO-8601 dates are taken apart by
- * hand and converted with timegm.  docs/PROTOCOL.md is the spec.
+ * full consumption and range checks; dates are taken apart by datetime.c
+ * (shared with tallyctl) and read as UTC.  docs/PROTOCOL.md is the spec.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,11 +18,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "datetime.h"
 #include "names.h"
 #include "proto.h"
 
 #define PROTO_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
-#define PROTO_TIME_MAX		7258118400LL	/* 2200-01-01T00:00:00Z */
 #define PROTO_SHOW_MAX		32	/* bytes of client text in a message */
 #define PROTO_SHOW_LEN		(4 * PROTO_SHOW_MAX + 4)
 
@@ -272,72 +272,13 @@ proto_parse(char *line, size_t len, struct proto_req *req,
 	return (proto_check_args(req, err));
 }
 
-/* Seconds in one unit of s m h d w y; 0 for anything else. */
-static long long
-proto_unit(char c)
-{
-	switch (c) {
-	case 's':
-		return (1);
-	case 'm':
-		return (60);
-	case 'h':
-		return (3600);
-	case 'd':
-		return (86400);
-	case 'w':
-		return (7 * 86400);
-	case 'y':
-		return (365 * 86400);
-	}
-	return (0);
-}
-
-/* Leading decimal digits of s (no sign, no space) up to max; -1 if none. */
-static int
-proto_number(const char *s, const char **end, long long max,
-    long long *out)
-{
-	char		*ep;
-	long long	 v;
-
-	if (*s < '0' || *s > '9')
-		return (-1);
-	errno = 0;
-	v = strtoll(s, &ep, 10);
-	if (errno == ERANGE || v > max)
-		return (-1);
-	*end = ep;
-	*out = v;
-	return (0);
-}
-
-/* "N[unit]" as seconds, at most max; the whole string must be used. */
-static int
-proto_span(const char *s, long long max, long long *out)
-{
-	const char	*end;
-	long long	 v, unit = 1;
-
-	if (proto_number(s, &end, max, &v) == -1)
-		return (-1);
-	if (*end != '\0') {
-		if ((unit = proto_unit(*end)) == 0 || end[1] != '\0')
-			return (-1);
-	}
-	if (v > max / unit)
-		return (-1);
-	*out = v * unit;
-	return (0);
-}
-
 int
 proto_duration(const char *s, long *out, struct proto_error *err)
 {
 	char		 show[PROTO_SHOW_LEN];
 	long long	 v;
 
-	if (proto_span(s, PROTO_TIME_MAX, &v) == -1 || v == 0) {
+	if (datetime_span(s, DATETIME_MAX, &v) == -1 || v == 0) {
 		proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
 		return (proto_error_set(err, PERR_TIME, "bad duration \"%s\" "
 		    "(seconds > 0, or a number and one of s m h d w y)",
@@ -347,135 +288,11 @@ proto_duration(const char *s, long *out, struct proto_error *err)
 	return (0);
 }
 
-/* Exactly n digits at s; their value, or -1. */
-static int
-proto_fixed(const char *s, int n)
-{
-	int	 i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (-1);
-		v = v * 10 + (s[i] - '0');
-	}
-	return (v);
-}
-
-static int
-proto_mdays(int year, int mon)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (mon == 2 && ((year % 4 == 0 && year % 100 != 0) ||
-	    year % 400 == 0))
-		return (29);
-	return (days[mon - 1]);
-}
-
-/* "THH:MM[:SS]" and a zone "Z" or "+HH:MM"; *off in seconds east. */
-static int
-proto_iso_clock(const char *p, struct tm *tm, long *off)
-{
-	int	 oh, om;
-
-	if ((tm->tm_hour = proto_fixed(p, 2)) < 0 || p[2] != ':' ||
-	    (tm->tm_min = proto_fixed(p + 3, 2)) < 0)
-		return (-1);
-	p += 5;
-	if (*p == ':') {
-		if ((tm->tm_sec = proto_fixed(p + 1, 2)) < 0)
-			return (-1);
-		p += 3;
-	}
-	if (tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 59)
-		return (-1);
-	*off = 0;
-	if (*p == 'Z')
-		return (p[1] == '\0' ? 0 : -1);
-	if (*p == '\0')
-		return (0);
-	if ((*p != '+' && *p != '-') || (oh = proto_fixed(p + 1, 2)) < 0 ||
-	    p[3] != ':' || (om = proto_fixed(p + 4, 2)) < 0 || p[6] != '\0' ||
-	    oh > 23 || om > 59)
-		return (-1);
-	*off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-	return (0);
-}
-
-/* A calendar date at midnight UTC, checked; -1 if there is none. */
-static int
-proto_date(int year, int mon, int day, struct tm *tm)
-{
-	if (year < 1970 || year > 2199 || mon < 1 || mon > 12 || day < 1 ||
-	    day > proto_mdays(year, mon))
-		return (-1);
-	memset(tm, 0, sizeof(*tm));
-	tm->tm_year = year - 1900;
-	tm->tm_mon = mon - 1;
-	tm->tm_mday = day;
-	return (0);
-}
-
-/*
- * The dates people write, to epoch seconds, UTC unless an offset is
- * given: "YYYY" (four digits, a year), "YYYY-MM", "DD/MM/YYYY" and
- * "YYYY-MM-DD", the last two with a clock after "T" or a space
- * ("2021-12-31T23:59:59Z", "2021-06-30 14:00+07:00").
- */
-static int
-proto_iso(const char *s, long long *out)
-{
-	struct tm	 tm;
-	time_t		 t;
-	long		 off = 0;
-	int		 year, mon = 1, day = 1;
-	const char	*rest;
-
-	if (s[0] != '0' && (year = proto_fixed(s, 4)) >= 0) {
-		rest = s + 4;
-		if (*rest == '-') {
-			if ((mon = proto_fixed(s + 5, 2)) < 0)
-				return (-1);
-			rest = s + 7;
-		}
-		if (*rest == '-' && rest - s == 7) {
-			if ((day = proto_fixed(s + 8, 2)) < 0)
-				return (-1);
-			rest = s + 10;
-		}
-	} else if ((day = proto_fixed(s, 2)) >= 0 && s[2] == '/' &&
-	    (mon = proto_fixed(s + 3, 2)) >= 0 && s[5] == '/' &&
-	    (year = proto_fixed(s + 6, 4)) >= 0)
-		rest = s + 10;
-	else
-		return (-1);
-	if (proto_date(year, mon, day, &tm) == -1)
-		return (-1);
-	if ((*rest == 'T' || *rest == ' ') && rest - s == 10) {
-		if (proto_iso_clock(rest + 1, &tm, &off) == -1)
-			return (-1);
-	} else if (*rest != '\0')
-		return (-1);
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return (-1);
-	*out = (long long)t - off;
-	return (0);
-}
-
-/* Is s a date rather than epoch seconds: four digits, or has - or /? */
-static int
-proto_is_date(const char *s)
-{
-	size_t	 n = strspn(s, "0123456789");
-
-	return (n == 4 ? s[4] == '\0' || s[4] == '-' : n == 2 && s[2] == '/');
-}
-
 int
 proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 {
 	char		 show[PROTO_SHOW_LEN];
+	struct datetime	 dt;
 	const char	*end;
 	long long	 v, d;
 	int		 bad = 0;
@@ -483,23 +300,25 @@ proto_time(const char *s, time_t now, time_t *out, struct proto_error *err)
 	if (strcmp(s, "now") == 0)
 		v = now;
 	else if (s[0] == '-' || s[0] == '+') {
-		if (proto_span(s + 1, PROTO_TIME_MAX, &d) == -1)
+		if (datetime_span(s + 1, DATETIME_MAX, &d) == -1)
 			bad = 1;
 		else if (s[0] == '-')
 			bad = __builtin_sub_overflow((long long)now, d, &v);
 		else
 			bad = __builtin_add_overflow((long long)now, d, &v);
-	} else if (proto_is_date(s))
-		bad = proto_iso(s, &v) == -1;
+	} else if (datetime_is_date(s)) {
+		if (!(bad = datetime_parse(s, &dt) == -1))
+			v = datetime_utc(&dt);
+	}
 	else
-		bad = proto_number(s, &end, PROTO_TIME_MAX, &v) == -1 ||
+		bad = datetime_digits(s, &end, DATETIME_MAX, &v) == -1 ||
 		    *end != '\0';
 	proto_quote(show, sizeof(show), s, PROTO_SHOW_MAX);
 	if (bad)
 		return (proto_error_set(err, PERR_TIME, "bad time \"%s\" "
 		    "(epoch seconds, now, -1h, YYYY, YYYY-MM, DD/MM/YYYY or "
 		    "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]])", show));
-	if (v < 0 || v >= PROTO_TIME_MAX)
+	if (v < 0 || v >= DATETIME_MAX)
 		return (proto_error_set(err, PERR_TIME, "time \"%s\" is not "
 		    "between 1970 and 2199", show));
 	*out = (time_t)v;
@@ -538,11 +357,11 @@ proto_put_value(const char *s, time_t now, time_t *when, double *value,
 		    "bad value \"%s\" (time:value)", show));
 	if (colon - s == 1 && s[0] == 'N')
 		t = now;
-	else if (proto_number(s, &end, PROTO_TIME_MAX, &t) == -1 ||
+	else if (datetime_digits(s, &end, DATETIME_MAX, &t) == -1 ||
 	    end != colon)
 		return (proto_error_set(err, PERR_TIME, "bad time in \"%s\" "
 		    "(epoch seconds or N)", show));
-	if (t < 0 || t >= PROTO_TIME_MAX)
+	if (t < 0 || t >= DATETIME_MAX)
 		return (proto_error_set(err, PERR_TIME, "time in \"%s\" is not "
 		    "between 1970 and 2199", show));
 	if (strcmp(colon + 1, "U") == 0)

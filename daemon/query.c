@@ -1182,5 +1182,12 @@ query_exec(const char *const *names, size_t n, query_exec_fn run,
 const char *
 query_datadir_path(void)
 {
-	return (query_cf->datadir);
+	return (config_rrd_dir(query_cf));
+}
+
+const char *
+query_shared_rrdcached(void)
+{
+	return (query_cf->rrdcached_prefix != NULL ? query_cf->rrdcached :
+	    NULL);
 }

@@ -118,8 +118,13 @@ void	query_fail(struct query_result *, enum proto_err, const char *, ...)
 typedef void (*query_exec_fn)(void *arg);
 void	query_exec(const char *const *names, size_t n, query_exec_fn run,
 	    query_exec_fn done, void *arg);
-/* DATADIR, for the paths of series (series_path). */
+/*
+ * Where series' files are named (names_series_path): DATADIR, or with a
+ * shared rrdcached its prefix, and that rrdcached (else NULL), through
+ * which they are read.  Loop side.
+ */
 const char *query_datadir_path(void);
+const char *query_shared_rrdcached(void);
 
 struct render_stats;
 /* The graph helper pool's figures (zeros before the first render). */

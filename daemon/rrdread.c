@@ -173,6 +173,38 @@ rrdread_full(int fd, void *buf, size_t len, off_t off, int flags)
 	return (0);
 }
 
+int
+rrdread_last(const char *path, time_t *last)
+{
+	stat_head_t	 head;
+	live_head_t	 live;
+	off_t		 off;
+	int		 fd, r = -1, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (rrdread_full(fd, &head, sizeof(head), 0, 0) == 0) {
+		if (memcmp(head.cookie, RRD_COOKIE, sizeof(RRD_COOKIE)) != 0 ||
+		    head.float_cookie != FLOAT_COOKIE ||
+		    head.ds_cnt > RRDREAD_DS_MAX ||
+		    head.rra_cnt > RRDREAD_RRA_MAX)
+			errno = EINVAL;
+		else {
+			off = (off_t)(sizeof(head) + head.ds_cnt *
+			    sizeof(ds_def_t) + head.rra_cnt *
+			    sizeof(rra_def_t));
+			if (rrdread_full(fd, &live, sizeof(live), off, 0) == 0) {
+				*last = live.last_up;
+				r = 0;
+			}
+		}
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (r);
+}
+
 /* librrd's way for what this reader does not know: 0, -1 or 1 (none). */
 static int
 rrdread_librrd(const char *path, const char *cf, time_t start, time_t end,

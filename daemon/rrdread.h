@@ -50,6 +50,12 @@ int	rrdread_fetch(const char *path, const char *cf, time_t start,
 	    time_t end, unsigned long step, int flags, struct rrdread_rows *out,
 	    rrdread_check check, void *arg, char *err, size_t errlen,
 	    int *errnum);
+/*
+ * The file's last update, read from its header with a new descriptor (so
+ * a file renamed into place is seen).  0, or -1 with errno (EINVAL: not
+ * an RRD file of this machine).  Thread-safe.
+ */
+int	rrdread_last(const char *path, time_t *last);
 /* Closes every descriptor kept (at shutdown). */
 void	rrdread_close_all(void);
 

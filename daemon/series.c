@@ -476,13 +476,15 @@ series_replay(const struct journal_rec *rec)
 		    retention_find(series_config, preset) == NULL)
 			preset = series_config->default_retention;
 		/*
-		 * As a client's until a plugin declares it (series_declare
-		 * takes it over): a PUT series must stay writable by PUT.
+		 * A client's (a PUT series must stay writable by PUT) unless
+		 * a configured instance owns the name: then its plugin's
+		 * declaration finds it, and it never counts in max_series.
 		 */
 		pthread_mutex_lock(&series_lock);
 		if ((s = hmap_get(series_table, rec->name)) == NULL &&
 		    (s = series_new(rec->name, (enum tally_kind)rec->kind, "",
-		    preset, err, sizeof(err))) != NULL) {
+		    preset, err, sizeof(err))) != NULL &&
+		    series_owner(rec->name) == NULL) {
 			s->client = 1;
 			series_nclient++;
 		}

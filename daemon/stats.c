@@ -43,6 +43,7 @@ static const struct {
 	[STAT_GRAPHITE_ACCEPTED] = { "graphite.accepted", TALLY_COUNTER },
 	[STAT_GRAPHITE_REFUSED] = { "graphite.refused", TALLY_COUNTER },
 	[STAT_GRAPHITE_SERIES] = { "graphite.series", TALLY_GAUGE },
+	[STAT_GRAPHITE_HELD] = { "graphite.held", TALLY_GAUGE },
 };
 
 struct stats_named {

@@ -36,6 +36,7 @@ enum stat_id {
 	STAT_GRAPHITE_ACCEPTED,	/* Graphite lines stored */
 	STAT_GRAPHITE_REFUSED,	/* Graphite lines refused, whatever why */
 	STAT_GRAPHITE_SERIES,	/* gauge: series Graphite lines declared */
+	STAT_GRAPHITE_HELD,	/* gauge: Graphite values held for reorder */
 	STAT__MAX
 };
 

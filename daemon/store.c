@@ -58,16 +58,19 @@
  *
  * rrdcached forgets.  Values rrdcached accepted are only in its memory
  * until it writes them (FLUSH, or its own timer); if it dies they are
- * gone.  So each file keeps the values sent since its last FLUSH
- * answered (f->unfl).  When the connection is a new one (rrdcached may
- * have restarted), every such file takes them back as pending, is read
- * again (FLUSH, INFO) and joins the round's batch, so what its file lacks
- * is sent before any newer value (which would make it stale) and before
- * the round's FLUSH lines.  rrdcached.c never repeats a failed exchange
- * on a new connection by itself, and a connection that changes while the
- * round reads files ends the round: nothing is sent on a new connection
- * before the values the old one held.  The journal keeps a segment until
- * a FLUSH of every file answered, so a crash of both is covered too.
+ * gone.  So each file keeps the values sent since its last FLUSH answered
+ * (f->unfl); a FLUSH counts once the file's header shows the newest of
+ * them (rrdcached answers a FLUSH at once while its write thread still
+ * writes the values it took: store_flush_landed).  When the connection is
+ * a new one (rrdcached may have restarted), every such file takes them
+ * back as pending, is read again (FLUSH, INFO) and joins the round's
+ * batch, so what its file lacks is sent before any newer value (which
+ * would make it stale) and before the round's FLUSH lines.  rrdcached.c
+ * never repeats a failed exchange on a new connection by itself, and a
+ * connection that changes while the round reads files ends the round:
+ * nothing is sent on a new connection before the values the old one held.
+ * The journal keeps a segment until a FLUSH of every file answered, so a
+ * crash of both is covered too.
  *
  * fsync.  With opts.fsync a flush of all files (the journal's checkpoint)
  * also fsyncs every file written since the last one (through rrdcached
@@ -114,6 +117,7 @@
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -138,6 +142,7 @@
 #include "log.h"
 #include "numfmt.h"
 #include "rrdcached.h"
+#include "rrdread.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -209,6 +214,7 @@ struct store_file {
 #define STORE_F_REWRITE	0x20	/* a rewrite came with this queue */
 #define STORE_F_RETRY	0x40	/* in s->retry (and DIRTY) */
 #define STORE_F_UNSYNC	0x80	/* in s->unsynced: written, no fsync */
+#define STORE_LANDED_TRIES 2000	/* ms a FLUSHed write may take to land */
 #define STORE_F_BATCH	0x100	/* in s->batch this round */
 	size_t			 rewrite_qpos;	/* values before it: superseded */
 	char			*qpath;	/* quoted for rrdcached */
@@ -1347,6 +1353,29 @@ store_mkdir_parent(const char *path)
 	return (r);
 }
 
+/*
+ * librrd gave no reason for a failed create (its last write failed and
+ * errno is not kept): say how much room its file system has left.
+ */
+static void
+store_complain_space(struct store_file *f, const char *tmp)
+{
+	struct statvfs	 sv;
+	char		 buf[160], *dir, *slash;
+
+	dir = xstrdup(tmp);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (statvfs(dir, &sv) == 0)
+		snprintf(buf, sizeof(buf), "librrd could not write it, "
+		    "with %llu kB free on its file system (full?)",
+		    (unsigned long long)sv.f_bavail * sv.f_frsize / 1024);
+	else
+		snprintf(buf, sizeof(buf), "librrd could not write it");
+	free(dir);
+	store_complain(f, "create", buf);
+}
+
 /* Creates f with librrd, its start at f->last; never overwrites. */
 static int
 store_create_direct(struct store_file *f)
@@ -1367,9 +1396,13 @@ store_create_direct(struct store_file *f)
 	xasprintf(&tmp, "%s.create", f->path);
 	(void)unlink(tmp);
 	rrd_clear_error();
+	errno = 0;
 	r = rrd_create_r2(tmp, f->step, f->last, 1, NULL, NULL, argc,
 	    argv);
-	if (r != 0)
+	/* librrd says nothing when its last write fails (a full disk). */
+	if (r != 0 && *rrd_get_error() == '\0')
+		store_complain_space(f, tmp);
+	else if (r != 0)
 		store_complain(f, "create", rrd_get_error());
 	else if ((r = link(tmp, f->path)) == -1)
 		store_complain_errno(f, "create", errno);
@@ -1652,6 +1685,50 @@ store_unfl_requeue(struct store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static int
+store_landed_err(struct store_file *f, const char *why)
+{
+	snprintf(f->err, sizeof(f->err), "reading its last update after "
+	    "FLUSH: %s", why);
+	return (-1);
+}
+
+/*
+ * Writer: rrdcached answered FLUSH for f; are f's values in the file?
+ * rrdcached answers a FLUSH at once when its write thread has already
+ * taken the file's values but not yet written them (rrd_daemon.c's
+ * flush_file finds nothing cached), so for a file on this machine the
+ * header's last update must reach the newest value sent; it is polled
+ * while that write ends (milliseconds).  0 if it did (or the file is not
+ * ours to read: a shared rrdcached's), -1 with f->err if not.
+ */
+static int
+store_flush_landed(struct store_file *f)
+{
+	struct timespec	 ts = { 0, 1000000 };
+	time_t		 want = 0, last = 0;
+	size_t		 i;
+	int		 tries;
+
+	if (f->path[0] != '/' || f->nunfl == 0)
+		return (0);
+	for (i = 0; i < f->nunfl; i++)
+		if (f->unfl[i].when > want)
+			want = f->unfl[i].when;
+	for (tries = 0; tries < STORE_LANDED_TRIES; tries++) {
+		if (rrdread_last(f->path, &last) == -1)
+			return (errno == ENOENT ? 0 : store_landed_err(f,
+			    strerror(errno)));
+		if (last >= want)
+			return (0);
+		nanosleep(&ts, NULL);
+	}
+	snprintf(f->err, sizeof(f->err), "rrdcached answered FLUSH but the "
+	    "file's last update is %lld, not %lld yet", (long long)last,
+	    (long long)want);
+	return (-1);
+}
+
 /* Applies the outcome of each command of the batch; lost: all failed. */
 static void
 store_batch_results(struct store *s, int lost)
@@ -1683,6 +1760,12 @@ store_batch_results(struct store *s, int lost)
 			store_unfl_add(f, c->first, c->n);
 			store_unsynced(s, f);
 		} else if (f->flags & STORE_F_CACHED) {
+			if (store_flush_landed(f) == -1) {
+				f->flags |= STORE_F_FAILED;
+				s->failed = 1;
+				f->state = STORE_UNKNOWN;
+				continue;
+			}
 			f->flags &= ~STORE_F_CACHED;
 			TAILQ_REMOVE(&s->cached, f, cached_entry);
 			f->nunfl = 0;

@@ -9,25 +9,10 @@
 CTL="$top_builddir/tallyctl"
 M=coop.registry.revenue.avg.agriculture
 
-D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+demo_data
 
 write_config "$T/t.conf" <<EOT
-[plugin coop registry]
-interval = 1m
-source = $D/registry.csv
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
-
+$(coop_plugin registry "$D/registry.csv" "interval = 1m")
 [alert coop-revenue-falling]
 metric = coop.*.revenue.avg.agriculture
 kind = change

@@ -17,8 +17,7 @@ done
 [ -n "$PY" ] || skip_all "python3 is needed to write the office files"
 command -v iconv >/dev/null 2>&1 || skip_all "iconv(1) is needed"
 
-D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+demo_data
 
 # office.py SRC DST SEP STYLE: the registry rewritten: STYLE vi groups
 # figures with '.' and writes a decimal comma, viq the same quoted, ty
@@ -123,86 +122,28 @@ printf '%s\r\n' 'Chỉ tiêu;2019;2020;2021' \
 	printf 'HTX-9998,Ngày sai,Hợp tác xã,Nông nghiệp,X,31/02/2015,,5,1,1,2024,\r\n'
 } >"$D/baddate.csv"
 
-mapping() {
-	cat <<EOT
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
-EOT
-}
-
-inst() {	# inst NAME SOURCE [extra keys]
-	n=$1
-	s=$2
-	shift 2
-	printf '[plugin coop %s]\ninterval = 1s\njitter = 0\nsource = %s\n' \
-	    "$n" "$s"
-	for k in "$@"; do printf '%s\n' "$k"; done
-	case "$n" in tcols|trows) ;; *) mapping ;; esac
-	echo
-}
-
 write_config "$T/t.conf" <<EOT
-$(inst w1258 "$D/semi1258.csv")
-$(inst utf16 "$D/unicode.txt")
-$(inst nfd "$D/nfd.csv")
-$(inst quoted "$D/quoted.csv")
-$(inst guard "$D/guard.csv")
-$(inst fresh "$D/ty.csv")
-$(inst baddate "$D/baddate.csv")
-$(inst forced "$D/semi.utf8" "separator = ,")
-$(inst tcols "$D/totals-cols.csv" "layout = totals")
-$(inst trows "$D/totals-rows.txt" "layout = totals")
-[plugin creditfund funds]
-interval = 1s
-jitter = 0
-source = $D/funds1258.csv
-column.id = Mã quỹ
-column.name = Tên quỹ
-column.district = Huyện/thị xã
-column.period = Kỳ báo cáo
-column.assets = Tổng tài sản (đồng)
-column.loans = Dư nợ cho vay (đồng)
-column.revenue = Tổng thu nhập (đồng)
-column.expenses = Tổng chi phí (đồng)
-column.profit = Lợi nhuận trước thuế (đồng)
-column.baddebt = Tỷ lệ nợ xấu (%)
+$(coop_plugin w1258 "$D/semi1258.csv")
+$(coop_plugin utf16 "$D/unicode.txt")
+$(coop_plugin nfd "$D/nfd.csv")
+$(coop_plugin quoted "$D/quoted.csv")
+$(coop_plugin guard "$D/guard.csv")
+$(coop_plugin fresh "$D/ty.csv")
+$(coop_plugin baddate "$D/baddate.csv")
+$(coop_plugin forced "$D/semi.utf8" "separator = ,")
+$(plugin_section coop tcols "$D/totals-cols.csv" "layout = totals")
+$(plugin_section coop trows "$D/totals-rows.txt" "layout = totals")
+$(fund_plugin funds "$D/funds1258.csv")
 EOT
-
-jan1() {	# jan1 YEAR: epoch of 1 January YEAR 00:00 UTC
-	y=$(($1 - 1))
-	echo $((((y - 1969) * 365 + y / 4 - 492 - y / 100 + 19 + y / 400 - 4) * 86400))
-}
-
-# at INSTANCE METRIC YEAR: the stored figure of YEAR ("" if none).
-at() {
-	t=$(jan1 $(($3 + 1)))
-	"$RRDTOOL" fetch "$T/rrd/coop/$1/$2.rrd" LAST -r 86400 \
-	    -s $((t - 2 * 86400)) -e "$t" 2>/dev/null |
-	    awk -F': ' -v t="$t" '$1 == t && $2 !~ /nan/ { printf "%.0f\n", $2 }'
-}
-is_at() { [ "$(at "$1" "$2" "$3")" = "$4" ]; }
-check_at() {	# check_at INSTANCE METRIC YEAR WANT
-	wait_until 30 is_at "$1" "$2" "$3" "$4"
-	ok $? "$1: $2 $3 = $4 (got '$(at "$1" "$2" "$3")')"
-}
 
 start_tallyd "$T/t.conf" -v
 
 for inst_name in w1258 utf16 nfd quoted guard; do
-	check_at $inst_name cooperatives.active 2021 458
-	check_at $inst_name members 2021 565874
-	check_at $inst_name revenue.avg.agriculture 2021 1550000000
-	check_at $inst_name profit.avg.agriculture 2021 87000000
-	check_at $inst_name groups.farming 2021 170
+	check_coop_at $inst_name cooperatives.active 2021 458
+	check_coop_at $inst_name members 2021 565874
+	check_coop_at $inst_name revenue.avg.agriculture 2021 1550000000
+	check_coop_at $inst_name profit.avg.agriculture 2021 87000000
+	check_coop_at $inst_name groups.farming 2021 170
 done
 check "Windows-1258 noticed and read" log_has \
     'coop\.w1258.*semi1258.csv: read as WINDOWS-1258 \(not valid UTF-8\).*separator .;., decimal mark .,.'
@@ -213,19 +154,19 @@ check "utf16: no bad row" log_has \
 
 # Totals, both orientations: the seed's 2021 figures, exactly.
 for inst_name in tcols trows; do
-	check_at $inst_name cooperatives.active 2021 458
-	check_at $inst_name members 2021 565874
-	check_at $inst_name revenue.avg.agriculture 2021 1550000000
-	check_at $inst_name profit.avg.agriculture 2021 87000000
-	check_at $inst_name groups 2021 200
-	check_at $inst_name profit.avg.agriculture 2020 85500000
+	check_coop_at $inst_name cooperatives.active 2021 458
+	check_coop_at $inst_name members 2021 565874
+	check_coop_at $inst_name revenue.avg.agriculture 2021 1550000000
+	check_coop_at $inst_name profit.avg.agriculture 2021 87000000
+	check_coop_at $inst_name groups 2021 200
+	check_coop_at $inst_name profit.avg.agriculture 2020 85500000
 done
-check_at tcols groups.farming 2021 170
-check_at tcols unions 2021 1
-check_at tcols founded 2021 13
-check_at tcols cooperatives.active.industry 2021 29
-check_at tcols members 2019 560000
-check_at trows revenue.avg.agriculture 2020 1520000000
+check_coop_at tcols groups.farming 2021 170
+check_coop_at tcols unions 2021 1
+check_coop_at tcols founded 2021 13
+check_coop_at tcols cooperatives.active.industry 2021 29
+check_coop_at tcols members 2019 560000
+check_coop_at trows revenue.avg.agriculture 2020 1520000000
 check "an unmapped indicator is named" log_has \
     "coop\.tcols.*totals-cols.csv:11: indicator 'Chỉ tiêu không dùng' is not mapped"
 
@@ -260,9 +201,9 @@ check "forced ',' on a ';' file: refused with the headers and cause" \
 # refused years (no zeros); over stored figures, nothing changes.
 check "fresh: the years are refused" wait_until 20 log_has \
     'coop\.fresh.*ty.csv: 2021 refused: [0-9]* of its [0-9]* rows are unreadable.*first at line [0-9]*, .*fields, but the header has 12'
-ok $([ -z "$(at fresh cooperatives.active 2021)" ] &&
-    [ -z "$(at fresh members 2021)" ]; echo $?) \
-    "fresh: no figure stored for 2021 (got '$(at fresh members 2021)')"
+ok $([ -z "$(coop_at fresh cooperatives.active 2021)" ] &&
+    [ -z "$(coop_at fresh members 2021)" ]; echo $?) \
+    "fresh: no figure stored for 2021 (got '$(coop_at fresh members 2021)')"
 pl=$(ask PLUGINS)
 echo "$pl" | grep -q '^coop\.fresh .* status=refused 2012, 2013.*2021.*ty.csv: .*line [0-9]*'
 ok $? "PLUGINS shows the refusal: $(echo "$pl" | grep '^coop\.fresh' | cut -c1-200)"
@@ -270,17 +211,17 @@ echo "$pl" | grep -q '^coop\.w1258 .* status=ok: 8465 rows (0 bad).*WINDOWS-1258
 ok $? "PLUGINS shows a good reading as ok"
 
 # Over stored figures: replace guard.csv with the broken export.
-wait_until 20 is_at guard members 2021 565874
+wait_until 20 coop_is_at guard members 2021 565874
 cp "$D/ty.csv" "$D/guard.csv"
 check "guard: the broken reading is refused" wait_until 20 log_has \
     'coop\.guard.*guard.csv: 2021 refused'
 check "guard: its status says refused" wait_until 10 sh -c \
     "printf 'PLUGINS\n' | '$NC' -U '$SOCK' -w 10000 | grep -q '^coop\.guard .*status=refused'"
-ok $([ "$(at guard members 2021)" = 565874 ] &&
-    [ "$(at guard cooperatives.active 2021)" = 458 ] &&
-    [ "$(at guard revenue.avg.agriculture 2021)" = 1550000000 ] &&
-    [ "$(at guard cooperatives.active 2012)" = 458 ]; echo $?) \
-    "guard: stored figures unchanged ($(at guard members 2021) members)"
+ok $([ "$(coop_at guard members 2021)" = 565874 ] &&
+    [ "$(coop_at guard cooperatives.active 2021)" = 458 ] &&
+    [ "$(coop_at guard revenue.avg.agriculture 2021)" = 1550000000 ] &&
+    [ "$(coop_at guard cooperatives.active 2012)" = 458 ]; echo $?) \
+    "guard: stored figures unchanged ($(coop_at guard members 2021) members)"
 ok $(log_has 'coop\.guard.*history rewritten'; [ $? -ne 0 ]; echo $?) \
     "guard: nothing rewritten"
 

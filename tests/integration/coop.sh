@@ -8,50 +8,11 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 HTTPD="$top_builddir/tests/unit/test_coop_httpd"
 
-D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || bail_out "gen-demo-data failed"
+demo_data
 cp "$D/registry.csv" "$T/served.csv"
-
-jan1() {	# jan1 YEAR: epoch of 1 January YEAR 00:00 UTC
-	y=$(($1 - 1))
-	echo $((((y - 1969) * 365 + y / 4 - 492 - y / 100 + 19 + y / 400 - 4) * 86400))
-}
-
-# at INSTANCE METRIC YEAR: the stored figure of YEAR (its end's daily row).
-at() {
-	t=$(jan1 $(($3 + 1)))
-	"$RRDTOOL" fetch "$T/rrd/coop/$1/$2.rrd" LAST -r 86400 \
-	    -s $((t - 2 * 86400)) -e "$t" 2>/dev/null |
-	    awk -F': ' -v t="$t" '$1 == t && $2 !~ /nan/ { printf "%.0f\n", $2 }'
-}
-
-is_at() {	# is_at INSTANCE METRIC YEAR WANT
-	[ "$(at "$1" "$2" "$3")" = "$4" ]
-}
-
-check_at() {	# check_at INSTANCE METRIC YEAR WANT: one TAP line, polled
-	wait_until 10 is_at "$1" "$2" "$3" "$4"
-	ok $? "$1: $2 $3 = $4 (got $(at "$1" "$2" "$3"))"
-}
 
 summaries() {	# summaries INSTANCE: how many readings it processed
 	grep -c "coop\.$1.*registry.csv: [0-9]* rows" "$T/tallyd.log"
-}
-
-mapping() {
-	cat <<EOT
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
-EOT
 }
 
 "$HTTPD" "$T/served.csv" "$T/port" "$T/httpd.log" 2>"$T/httpd.err" &
@@ -60,27 +21,14 @@ wait_until 10 test -s "$T/port" || bail_out "testhttpd did not start"
 PORT=$(cat "$T/port")
 
 write_config "$T/t.conf" <<EOT
-[plugin coop reg]
-interval = 1s
-jitter = 0
-source = $D/registry.csv
-$(mapping)
-
-[plugin coop web]
-interval = 1s
-jitter = 0
-source = http://127.0.0.1:$PORT/registry.csv
-$(mapping)
-
-[plugin coop gone]
-interval = 1s
-jitter = 0
-source = http://127.0.0.1:$PORT/gone
+$(coop_plugin reg "$D/registry.csv")
+$(coop_plugin web "http://127.0.0.1:$PORT/registry.csv")
+$(plugin_section coop gone "http://127.0.0.1:$PORT/gone")
 EOT
 
 start_tallyd "$T/t.conf" -v
 check "2021 active cooperatives stored" \
-    wait_until 15 is_at reg cooperatives.active 2021 458
+    wait_until 15 coop_is_at reg cooperatives.active 2021 458
 # The writer creates the files of one batch one after the other.
 wait_until 10 test -f "$T/rrd/coop/reg/members.rrd"
 info=$("$RRDTOOL" info "$T/rrd/coop/reg/members.rrd")
@@ -88,21 +36,21 @@ echo "$info" | grep -q '^step = 86400$'
 ok $? "slow preset: step 86400"
 
 # The seed's figures, as stored.
-check_at reg members 2021 565874
-check_at reg founded 2021 13
-check_at reg unions 2021 1
-check_at reg groups 2021 200
-check_at reg groups.farming 2021 170
-check_at reg cooperatives.active.industry 2021 29
-check_at reg revenue.avg.agriculture 2021 1550000000
-check_at reg profit.avg.agriculture 2021 87000000
-check_at reg revenue.avg.agriculture 2022 1364000000
-check_at reg revenue.avg.agriculture 2024 1056000000
+check_coop_at reg members 2021 565874
+check_coop_at reg founded 2021 13
+check_coop_at reg unions 2021 1
+check_coop_at reg groups 2021 200
+check_coop_at reg groups.farming 2021 170
+check_coop_at reg cooperatives.active.industry 2021 29
+check_coop_at reg revenue.avg.agriculture 2021 1550000000
+check_coop_at reg profit.avg.agriculture 2021 87000000
+check_coop_at reg revenue.avg.agriculture 2022 1364000000
+check_coop_at reg revenue.avg.agriculture 2024 1056000000
 # History since the first year, and each day of a year holds its figure.
-check_at reg cooperatives.active 2012 458
-check_at reg cooperatives.active 2013 454
-check_at reg cooperatives.active 2024 482
-check_at reg unions 2015 0
+check_coop_at reg cooperatives.active 2012 458
+check_coop_at reg cooperatives.active 2013 454
+check_coop_at reg cooperatives.active 2024 482
+check_coop_at reg unions 2015 0
 mid=$("$RRDTOOL" fetch "$T/rrd/coop/reg/members.rrd" LAST -r 86400 \
     -s "$(($(jan1 2021) + 180 * 86400))" -e "$(($(jan1 2021) + 181 * 86400))" |
     awk -F': ' 'NF == 2 { printf "%.0f\n", $2; exit }')
@@ -127,9 +75,9 @@ ok $(log_has 'coop/reg/.*not newer'; [ $? -ne 0 ]; echo $?) \
     "no value submitted twice (no stale drop)"
 
 # Correct 2019: one cooperative gains 1000 members.
-m2018=$(at reg members 2018)
-m2019=$(at reg members 2019)
-m2020=$(at reg members 2020)
+m2018=$(coop_at reg members 2018)
+m2019=$(coop_at reg members 2019)
+m2020=$(coop_at reg members 2020)
 awk 'BEGIN { FS = OFS = "," }
     $1 == "HTX-0001" && $11 == "2019" { $8 += 1000 } { print }' \
     "$D/registry.csv" >"$D/new.csv" && mv "$D/new.csv" "$D/registry.csv"
@@ -137,11 +85,11 @@ wait_until 10 sh -c "grep -q 'coop\.reg.*\(history rewritten\|cannot rewrite\)' 
 todo=
 log_has 'cannot rewrite stored history' &&
     todo=" # TODO the core has no host->rewrite yet"
-wait_until 30 is_at reg members 2019 $((m2019 + 1000))
-ok $? "corrected 2019 stored: $(at reg members 2019) = $m2019 + 1000$todo"
-ok $([ "$(at reg members 2018)" = "$m2018" ] &&
-    [ "$(at reg members 2020)" = "$m2020" ] &&
-    [ "$(at reg members 2021)" = 565874 ]; echo $?) \
+wait_until 30 coop_is_at reg members 2019 $((m2019 + 1000))
+ok $? "corrected 2019 stored: $(coop_at reg members 2019) = $m2019 + 1000$todo"
+ok $([ "$(coop_at reg members 2018)" = "$m2018" ] &&
+    [ "$(coop_at reg members 2020)" = "$m2020" ] &&
+    [ "$(coop_at reg members 2021)" = 565874 ]; echo $?) \
     "other years keep their points$todo"
 check "only members was rewritten" sh -c \
     "[ \$(grep -c 'coop\.reg.*history rewritten' '$T/tallyd.log') -le 1 ]"
@@ -152,12 +100,12 @@ printf 'HTX-9999,Bad,Hợp tác xã,Nông nghiệp,X,01/01/2020,,nhiều,1,1,202
     >>"$D/registry.csv"
 check "bad row reported with its line" wait_until 10 log_has \
     "registry.csv:$line: column 8 'Số thành viên': members 'nhiều' is not a whole number; row skipped"
-check_at reg cooperatives.active 2024 482
+check_coop_at reg cooperatives.active 2024 482
 
 # http://: the same figures, then 304 while unchanged, 200 after a change.
 check "http: 2021 active cooperatives stored" \
-    wait_until 15 is_at web cooperatives.active 2021 458
-check_at web members 2021 565874
+    wait_until 15 coop_is_at web cooperatives.active 2021 458
+check_coop_at web members 2021 565874
 check "http: first GET answered 200" grep -q '^GET /registry.csv 200$' "$T/httpd.log"
 check "http: later GETs conditional, answered 304" wait_until 10 \
     grep -q '^GET /registry.csv 304 if-none-match$' "$T/httpd.log"

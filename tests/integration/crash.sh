@@ -15,7 +15,7 @@ SERIES=150		# per client
 LINES=3000		# per client and round, 10 values each
 GEN="$top_builddir/tools/gen-access-log"
 [ -x "$GEN" ] || skip_all "tools/gen-access-log is not built (make check)"
-"$top_srcdir/tools/gen-demo-data" "$T/data" || skip_all "gen-demo-data failed"
+demo_data
 
 NOW=$(date +%s)
 T0=$((NOW - 3400))	# rounds * LINES / SERIES * 10 s of values after it
@@ -123,37 +123,6 @@ traffic_total() {	# traffic_total DATADIR: hits + late + malformed stored
 	echo "$tt"
 }
 
-mapping_coop() {
-	cat <<EOT
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
-EOT
-}
-
-mapping_fund() {
-	cat <<EOT
-column.id = Mã quỹ
-column.name = Tên quỹ
-column.district = Huyện/thị xã
-column.period = Kỳ báo cáo
-column.assets = Tổng tài sản (đồng)
-column.loans = Dư nợ cho vay (đồng)
-column.revenue = Tổng thu nhập (đồng)
-column.expenses = Tổng chi phí (đồng)
-column.profit = Lợi nhuận trước thuế (đồng)
-column.baddebt = Tỷ lệ nợ xấu (%)
-EOT
-}
-
 # config DIR [rrdcached socket]
 config() {
 	mkdir -p "$1"
@@ -189,19 +158,8 @@ EOT
 		[ -n "${2:-}" ] && return
 		cat <<EOT
 
-[plugin coop reg]
-interval = 1s
-jitter = 0
-source = $T/data/registry.csv
-$(mapping_coop)
-
-[plugin creditfund year]
-interval = 1s
-jitter = 0
-source = $T/data/creditfunds.csv
-period = year
-$(mapping_fund)
-
+$(coop_plugin reg "$D/registry.csv")
+$(fund_plugin year "$D/creditfunds.csv" "period = year")
 [plugin traffic web]
 interval = 1s
 jitter = 0

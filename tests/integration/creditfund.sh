@@ -7,8 +7,7 @@
 # source is reported.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
-D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || bail_out "gen-demo-data failed"
+demo_data
 CSV=$D/creditfunds.csv
 
 day() {	# day Y M D: epoch of that day 00:00 UTC
@@ -45,40 +44,10 @@ sums() {
 	    100 * pr / a, w / l }' "$CSV"
 }
 
-mapping() {
-	cat <<EOT
-column.id = Mã quỹ
-column.name = Tên quỹ
-column.district = Huyện/thị xã
-column.period = Kỳ báo cáo
-column.assets = Tổng tài sản (đồng)
-column.loans = Dư nợ cho vay (đồng)
-column.revenue = Tổng thu nhập (đồng)
-column.expenses = Tổng chi phí (đồng)
-column.profit = Lợi nhuận trước thuế (đồng)
-column.baddebt = Tỷ lệ nợ xấu (%)
-EOT
-}
-
 write_config "$T/t.conf" <<EOT
-[plugin creditfund year]
-interval = 1s
-jitter = 0
-source = $CSV
-period = year
-$(mapping)
-
-[plugin creditfund quarter]
-interval = 1s
-jitter = 0
-source = $CSV
-period = quarter
-$(mapping)
-
-[plugin creditfund missing]
-interval = 1s
-jitter = 0
-source = $T/none.csv
+$(fund_plugin year "$CSV" "period = year")
+$(fund_plugin quarter "$CSV" "period = quarter")
+$(plugin_section creditfund missing "$T/none.csv")
 EOT
 
 E2021=$(day 2022 1 1)

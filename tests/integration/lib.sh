@@ -172,3 +172,114 @@ ask() {
 png_size() {
 	od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%dx%d\n", ($1*16777216+$2*65536+$3*256+$4), ($5*16777216+$6*65536+$7*256+$8) }'
 }
+
+# ---- the demo data of the coop and creditfund plugins
+
+# demo_data: the demo registry and credit fund reports of tools/gen-demo-data
+# (registry.csv, creditfunds.csv) in $T/data; sets D.  The generator is
+# ours, so its failure fails the test.
+demo_data() {
+	D=$T/data
+	"$top_srcdir/tools/gen-demo-data" "$D" || bail_out "gen-demo-data failed"
+}
+
+# coop_mapping, fund_mapping: the column keys naming the headers of the
+# demo registry and of the demo credit fund reports.
+coop_mapping() {
+	cat <<EOT
+column.id = Mã số
+column.name = Tên tổ chức
+column.kind = Loại hình
+column.sector = Lĩnh vực
+column.district = Huyện/thị xã
+column.founded = Ngày thành lập
+column.dissolved = Ngày giải thể
+column.members = Số thành viên
+column.revenue = Doanh thu (đồng)
+column.profit = Lợi nhuận (đồng)
+column.year = Năm báo cáo
+EOT
+}
+
+fund_mapping() {
+	cat <<EOT
+column.id = Mã quỹ
+column.name = Tên quỹ
+column.district = Huyện/thị xã
+column.period = Kỳ báo cáo
+column.assets = Tổng tài sản (đồng)
+column.loans = Dư nợ cho vay (đồng)
+column.revenue = Tổng thu nhập (đồng)
+column.expenses = Tổng chi phí (đồng)
+column.profit = Lợi nhuận trước thuế (đồng)
+column.baddebt = Tỷ lệ nợ xấu (%)
+EOT
+}
+
+# plugin_section PLUGIN INSTANCE SOURCE ["key = value"...]: a
+# [plugin PLUGIN INSTANCE] section reading SOURCE with the keys given,
+# every second without jitter unless they name an interval; a blank
+# line after it.  coop_plugin and fund_plugin add the demo's headers.
+plugin_section() {
+	plugin_with : "$@"
+}
+
+coop_plugin() {	# coop_plugin INSTANCE SOURCE ["key = value"...]
+	plugin_with coop_mapping coop "$@"
+}
+
+fund_plugin() {	# fund_plugin INSTANCE SOURCE ["key = value"...]
+	plugin_with fund_mapping creditfund "$@"
+}
+
+plugin_with() {	# plugin_with MAPPING-COMMAND PLUGIN INSTANCE SOURCE [keys]
+	pw_map=$1
+	printf '[plugin %s %s]\nsource = %s\n' "$2" "$3" "$4"
+	shift 4
+	pw_keys=$(printf '%s\n' "$@")
+	case "$pw_keys" in
+	interval*|*"
+interval"*) ;;
+	*) printf 'interval = 1s\njitter = 0\n' ;;
+	esac
+	[ -n "$pw_keys" ] && printf '%s\n' "$pw_keys"
+	$pw_map
+	echo
+}
+
+# read_done PLUGIN.INSTANCE [POINTS]: the instance logged a reading that
+# added POINTS points (any number by default); wait_read polls for it.
+read_done() {
+	grep -qE "${1%%.*}\.${1#*.}: .* ${2:-[0-9]+} points added" "$T/tallyd.log"
+}
+
+wait_read() {	# wait_read SECONDS PLUGIN.INSTANCE [POINTS]
+	wr_s=$1
+	shift
+	wait_until "$wr_s" read_done "$@"
+}
+
+# jan1 YEAR: the epoch of 1 January YEAR 00:00 UTC.
+jan1() {
+	y=$(($1 - 1))
+	echo $((((y - 1969) * 365 + y / 4 - 492 - y / 100 + 19 + y / 400 - 4) * 86400))
+}
+
+# coop_at INSTANCE METRIC YEAR: the coop figure stored for YEAR (its
+# last day's daily row), "" if none; check_coop_at polls until it is WANT
+# (30 s) and writes one TAP line.
+coop_at() {
+	ca_t=$(jan1 $(($3 + 1)))
+	"$RRDTOOL" fetch "$T/rrd/coop/$1/$2.rrd" LAST -r 86400 \
+	    -s $((ca_t - 2 * 86400)) -e "$ca_t" 2>/dev/null |
+	    awk -F': ' -v t="$ca_t" '$1 == t && $2 !~ /nan/ { printf "%.0f\n", $2 }'
+}
+
+coop_is_at() {	# coop_is_at INSTANCE METRIC YEAR WANT
+	[ "$(coop_at "$1" "$2" "$3")" = "$4" ]
+}
+
+check_coop_at() {	# check_coop_at INSTANCE METRIC YEAR WANT
+	wait_until 30 coop_is_at "$1" "$2" "$3" "$4"
+	ok $? "$1: $2 $3 = $4 (got '$(coop_at "$1" "$2" "$3")')"
+}

@@ -7,33 +7,15 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/http-lib.sh"
 
-D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+demo_data
 http_start <<EOT
-
-[plugin coop registry]
-interval = 1h
-source = $D/registry.csv
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
+$(coop_plugin registry "$D/registry.csv" "interval = 1h")
 EOT
 ok $? "gateway up on $U"
 prom() {	# prom NAME: its sample value in /metrics
 	curl -s "$U/metrics" | sed -n "s/^$1 //p"
 }
-read_done() {
-	log_has 'coop.registry: registry.csv: .* points added'
-}
-check "the registry was read" wait_until 30 read_done
+check "the registry was read" wait_read 30 coop.registry
 members='tally_coop_members{instance="registry"}'
 check "/metrics has the members figure" wait_until 10 test -n "$(prom $members)"
 before=$(prom $members)
@@ -45,8 +27,8 @@ ok $daemon_rc "stopped"
 : >"$T/tallyd.log"
 start_tallyd "$T/t.conf"
 check "restarted" wait_until 10 http_up
-check "the registry was read again" wait_until 30 read_done
-log_has 'coop.registry: registry.csv: .* 0 points added'
+check "the registry was read again" wait_read 30 coop.registry
+read_done coop.registry 0
 ok $? "nothing new submitted: memory has no coop figure"
 after=$(prom $members)
 ok $([ -n "$after" ] && [ "$after" = "$before" ]; echo $?) \

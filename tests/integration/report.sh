@@ -8,40 +8,11 @@
 . "$top_srcdir/tests/integration/http-lib.sh"
 
 TALLYCTL="$top_builddir/tallyctl"
-D=$T/data
-"$top_srcdir/tools/gen-demo-data" "$D" || skip_all "gen-demo-data failed"
+demo_data
 
 http_start <<EOT
-[plugin coop registry]
-interval = 1s
-jitter = 0
-source = $D/registry.csv
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
-
-[plugin creditfund funds]
-interval = 1s
-jitter = 0
-source = $D/creditfunds.csv
-column.id = Mã quỹ
-column.name = Tên quỹ
-column.district = Huyện/thị xã
-column.period = Kỳ báo cáo
-column.assets = Tổng tài sản (đồng)
-column.loans = Dư nợ cho vay (đồng)
-column.revenue = Tổng thu nhập (đồng)
-column.expenses = Tổng chi phí (đồng)
-column.profit = Lợi nhuận trước thuế (đồng)
-column.baddebt = Tỷ lệ nợ xấu (%)
+$(coop_plugin registry "$D/registry.csv")
+$(fund_plugin funds "$D/creditfunds.csv")
 
 [labels]
 coop.registry.revenue.total = Tổng doanh thu của HTX
@@ -49,9 +20,8 @@ EOT
 [ $? -eq 0 ] || skip_all "tallyd did not start"
 ctl() { "$TALLYCTL" -s "$SOCK" "$@"; }
 
-check "both readings stored" wait_until 30 sh -c \
-    "grep -q 'coop\.registry.*273 points added' '$T/tallyd.log' &&
-    grep -q 'creditfund\.funds.*points added' '$T/tallyd.log'"
+both_read() { read_done coop.registry 273 && read_done creditfund.funds; }
+check "both readings stored" wait_until 30 both_read
 
 # text: the header is the years; 2021's column holds the seed's figures.
 ctl report --from 2012 --to 2024 >"$T/r.txt" 2>"$T/r.err"

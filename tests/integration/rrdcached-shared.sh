@@ -39,6 +39,9 @@ EOT
 	    -e "s|^datadir = .*|datadir = $T/$site-rrd\\nrrdcached = 127.0.0.1:$RCPORT\\nrrdcached_prefix = sites/site-$site\\nretention = test|" \
 	    "$T/$site.conf"
 done
+# a serves the Prometheus API too (read through rrdcached as well)
+HPORT=$((21000 + ($$ * 5 + 977) % 20000))
+printf '\n[http]\nlisten = 127.0.0.1:%s\ndashboard_dir = %s/dashboard\n' "$HPORT" "$top_srcdir" >>"$T/a.conf"
 "$TALLYD" -t -c "$T/a.conf" >/dev/null 2>&1
 ok $? "tallyd -t accepts rrdcached_prefix"
 for bad in ../escape /abs site/../x 'a b' site//x; do
@@ -102,6 +105,18 @@ ok $(echo "$nb" | grep -q '^ERR not-found'; echo $?) \
 askto a "GRAPH metric=shared.box.load start=$((t0 - 60)) end=$((t0 + 60)) width=300 height=120" >"$T/graph.out" 2>&1
 ok $(head -1 "$T/graph.out" | grep -q "^DATA [0-9]* image/png"; echo $?) \
     "GRAPH through rrdcached ($(head -1 "$T/graph.out" | cut -c1-60))"
+
+if command -v curl >/dev/null 2>&1; then
+	pq=$(curl -s "http://127.0.0.1:$HPORT/api/v1/query?query=tally_shared_load&time=$((t0 + 2))")
+	ok $(echo "$pq" | grep -q '"value":\[[0-9.]*,"3"\]'; echo $?) \
+	    "Prometheus API reads through rrdcached ($pq)"
+	pq=$(curl -s "http://127.0.0.1:$HPORT/api/v1/query_range?query=tally_shared_load&start=$t0&end=$((t0 + 2))&step=1")
+	ok $(echo "$pq" | grep -q '"values":\[\[[0-9.]*,"1"\],\[[0-9.]*,"2"\],\[[0-9.]*,"3"\]\]'; echo $?) \
+	    "query_range through rrdcached: 1 2 3 ($pq)"
+	pq=$(curl -s "http://127.0.0.1:$HPORT/api/v1/query?query=tally_shared_nothing_yet&time=$((t0 + 2))")
+	ok $(echo "$pq" | grep -q '"status":"success"'; echo $?) \
+	    "a selector matching no file answers empty ($pq)"
+fi
 
 # rrdcached flushes at its exit; the values are on disk there
 kill "$pid_a" "$pid_b"

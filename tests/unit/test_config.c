@@ -15,7 +15,6 @@
 
 #include "alertconf.h"
 #include "config.h"
-#include "http.h"
 #include "notify.h"
 #include "plugin.h"
 #include "retention.h"
@@ -1134,7 +1133,6 @@ main(void)
 {
 	char	*real;
 
-	config_register(&http_section);
 	config_register(&retention_section);
 	config_register(&plugin_section);
 	config_register(&alertconf_section);
