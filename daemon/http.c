@@ -58,6 +58,7 @@
 #include "httpconn.h"
 #include "journal.h"
 #include "json.h"
+#include "labels.h"
 #include "log.h"
 #include "names.h"
 #include "numfmt.h"
@@ -1069,7 +1070,9 @@ static struct evbuffer *
 http_metrics_json(const struct http_batch *bt)
 {
 	struct evbuffer	*b = evbuffer_new();
+	const char	*label;
 	size_t		 i;
+	int		 set;
 
 	evbuffer_add_printf(b, "{\"metrics\":[");
 	for (i = 0; i < bt->n; i++) {
@@ -1084,6 +1087,12 @@ http_metrics_json(const struct http_batch *bt)
 			json_number(b, bt->value[i]);
 		} else
 			evbuffer_add_printf(b, ",\"time\":null,\"value\":null");
+		if ((label = labels_get(series_name(bt->s[i]), &set)) != NULL) {
+			evbuffer_add_printf(b, ",\"label\":");
+			json_string(b, label);
+			evbuffer_add_printf(b, ",\"label_set\":%s", set ?
+			    "true" : "false");
+		}
 		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add_printf(b, "]}\n");

@@ -45,6 +45,7 @@
 #include "proc.h"
 #include "prom.h"
 #include "query.h"
+#include "labels.h"
 #include "report.h"
 #include "retention.h"
 #include "series.h"
@@ -208,6 +209,7 @@ main_reload(void)
 	forward_reload(conf);
 	cmd_set_config(conf);
 	query_set_config(conf);
+	labels_set_config(conf);
 	report_set_config(conf);
 	http_reload(conf);
 	alert_reload(conf);
@@ -406,6 +408,7 @@ main_run(int foreground)
 	query_init(main_base, main_store);
 	query_set_config(main_conf);
 	report_init(main_base);
+	labels_set_config(main_conf);
 	report_set_config(main_conf);
 	cmd_set_config(main_conf);
 	main_check_nofile(main_conf);
@@ -444,6 +447,7 @@ main_run(int foreground)
 	query_shutdown();
 	report_shutdown();
 	forward_stop();
+	labels_shutdown();
 	journal_close(main_journal, left == 0);
 	main_journal = NULL;
 	cmd_shutdown();
@@ -482,6 +486,7 @@ main(int argc, char *argv[])
 	config_register(&graphite_section);
 	config_register(&forward_section);
 	config_register(&report_section);
+	config_register(&labels_section);
 	while ((ch = getopt_long(argc, argv, "c:fhtVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -704,6 +704,29 @@ plugin_inst_free(struct tally_ctx *ctx)
 	plugin_inst_discard(ctx);
 }
 
+/* tallyd -t: what a plugin's keys name outside the config (its check). */
+static void
+plugin_inst_check(const struct config *conf, struct tally_ctx *ctx,
+    struct config_errors *errs)
+{
+	const struct tally_plugin	*d = ctx->mod->desc;
+	const struct plugin_conf	*pc = ctx->conf;
+	char				 err[512];
+	size_t				 i;
+
+	if (d->size < offsetof(struct tally_plugin, check) +
+	    sizeof(d->check) || d->check == NULL)
+		return;
+	for (i = 0; i < pc->nopts; i++) {
+		err[0] = '\0';
+		if (d->check(ctx->data, pc->opts[i].key, pc->opts[i].value,
+		    err, sizeof(err)) != 0)
+			config_error(errs, conf->path, pc->opts[i].line,
+			    "%s: %s", pc->opts[i].key, err[0] != '\0' ? err :
+			    "refused by the plugin");
+	}
+}
+
 int
 plugins_check(const struct config *conf, struct config_errors *errs)
 {
@@ -713,8 +736,10 @@ plugins_check(const struct config *conf, struct config_errors *errs)
 
 	CONFIG_FOREACH(it, conf, &plugin_section) {
 		ctx = plugin_inst_new(conf, config_data(it), errs);
-		if (ctx != NULL)
+		if (ctx != NULL) {
+			plugin_inst_check(conf, ctx, errs);
 			plugin_inst_discard(ctx);
+		}
 	}
 	return ((int)(errs->n - before));
 }

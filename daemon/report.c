@@ -34,6 +34,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "labels.h"
 #include "names.h"
 #include "plugin.h"
 #include "proto.h"
@@ -43,34 +44,20 @@
 #include "work.h"
 #include "xmalloc.h"
 
-/* Built-in indicators of a plugin's instance: metric and label. */
-static const char *const report_coop[][2] = {
-	{ "cooperatives.active", "Số hợp tác xã" },
-	{ "members", "Số thành viên hợp tác xã" },
-	{ "founded", "Số HTX thành lập mới trong năm" },
-	{ "dissolved", "Số HTX giải thể trong năm" },
-	{ "cooperatives.active.agriculture", "Số HTX nông nghiệp" },
-	{ "cooperatives.active.industry", "Số HTX công nghiệp - TTCN" },
-	{ "groups", "Số tổ hợp tác" },
-	{ "groups.farming", "Số tổ hợp tác nông nghiệp" },
-	{ "unions", "Số liên hiệp HTX" },
-	{ "revenue.avg", "Doanh thu bình quân một HTX (đồng)" },
-	{ "revenue.avg.agriculture", "Doanh thu bình quân HTX nông nghiệp "
-	  "(đồng)" },
-	{ "profit.avg", "Lợi nhuận bình quân một HTX (đồng)" },
-	{ "profit.avg.agriculture", "Lợi nhuận bình quân HTX nông nghiệp "
-	  "(đồng)" },
+/*
+ * Built-in indicators of a plugin's instance, in report order; their
+ * labels are the series' labels (labels.c), one table for everyone.
+ */
+static const char *const report_coop[] = {
+	"cooperatives.active", "members", "founded", "dissolved",
+	"cooperatives.active.agriculture", "cooperatives.active.industry",
+	"groups", "groups.farming", "unions", "revenue.avg",
+	"revenue.avg.agriculture", "profit.avg", "profit.avg.agriculture"
 };
 
-static const char *const report_creditfund[][2] = {
-	{ "funds.reporting", "Số quỹ tín dụng nhân dân" },
-	{ "funds.profit", "Số quỹ TDND có lãi" },
-	{ "funds.loss", "Số quỹ TDND thua lỗ" },
-	{ "profit.total", "Lợi nhuận của các quỹ TDND (đồng)" },
-	{ "assets.total", "Tổng tài sản các quỹ TDND (đồng)" },
-	{ "loans.total", "Dư nợ cho vay các quỹ TDND (đồng)" },
-	{ "roa", "Tỷ suất lợi nhuận trên tài sản (%)" },
-	{ "baddebt", "Tỷ lệ nợ xấu (%)" },
+static const char *const report_creditfund[] = {
+	"funds.reporting", "funds.profit", "funds.loss", "profit.total",
+	"assets.total", "loans.total", "roa", "baddebt"
 };
 
 #define REPORT_IND_MAX		64	/* indicators of [report] */
@@ -202,8 +189,9 @@ report_set_config(const struct config *cf)
 	const struct plugin_conf	*pc;
 	struct config_item		*it;
 	char				 name[NAMES_SERIES_MAX + 1];
+	const char			*label;
 	size_t				 i, n;
-	const char *const		(*def)[2];
+	const char *const		*def;
 
 	report_ind_clear();
 	report_configured = rc != NULL && rc->n > 0;
@@ -225,8 +213,9 @@ report_set_config(const struct config *cf)
 			continue;
 		for (i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "%s.%s.%s", pc->plugin,
-			    pc->instance, def[i][0]);
-			report_ind_add(name, def[i][1]);
+			    pc->instance, def[i]);
+			label = labels_get(name, NULL);
+			report_ind_add(name, label != NULL ? label : def[i]);
 		}
 	}
 }

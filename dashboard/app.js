@@ -21,6 +21,10 @@
  *
  * card: { m: pattern, vi: label, en: tooltip, fmt: int|num|vnd|pct }
  * graph: { vi, en, style: line|area|stack, lines: [[pattern, legend]] }
+ *
+ * A label set in the config's [labels] (the API's label_set) replaces a
+ * card's and a legend's label below; the alerts table names a series by
+ * its label (built-in or configured), its technical name in the tooltip.
  */
 const SECTIONS = [
 	{
@@ -239,6 +243,17 @@ function find(metrics, pattern) {
 	return metrics.filter((m) => m.time !== null && matches(pattern, m.name));
 }
 
+/* The label people read for series m: [labels], else def's. */
+function labelOf(m, def) {
+	return m.label_set ? m.label : def;
+}
+
+/* The label of a series by name, for the alerts table. */
+function labelByName(name) {
+	const m = state.metrics.find((x) => x.name === name);
+	return m && m.label ? m.label : name;
+}
+
 /* A legend: the label, and the instance if the pattern matched several. */
 function legend(label, m, many) {
 	return clipUtf8(many ? label + ' · ' + m.name.split('.')[1] : label,
@@ -326,8 +341,9 @@ function drawCards(view) {
 		for (const m of found) {
 			const card = el('div', { class: 'card', title: c.en +
 			    ' (' + m.name + ')' });
-			card.append(el('div', { class: 'label' }, found.length > 1 ?
-			    c.vi + ' · ' + m.name.split('.')[1] : c.vi));
+			const vi = labelOf(m, c.vi);
+			card.append(el('div', { class: 'label' }, found.length > 1 &&
+			    !m.label_set ? vi + ' · ' + m.name.split('.')[1] : vi));
 			card.append(el('div', { class: 'value' },
 			    fmtValue(m.value, c.fmt)));
 			card.append(el('div', { class: 'when' },
@@ -375,7 +391,8 @@ function drawSection(def) {
 		for (const [pattern, label] of g.lines) {
 			const found = find(state.metrics, pattern);
 			for (const m of found)
-				series.push([m, legend(label, m, found.length > 1)]);
+				series.push([m, legend(labelOf(m, label), m,
+				    found.length > 1 && !m.label_set)]);
 		}
 		if (series.length > 0)
 			graphs.push({ def: g, style: g.style,
@@ -412,7 +429,8 @@ function drawAlerts(list) {
 		const lv = LEVELS[a.level] || { vi: a.level, en: a.level };
 		const tr = el('tr', { class: 'level-' + a.level });
 		tr.append(el('td', { title: lv.en }, lv.vi),
-		    el('td', {}, a.name), el('td', {}, a.metric),
+		    el('td', {}, a.name),
+		    el('td', { title: a.metric }, labelByName(a.metric)),
 		    el('td', {}, fmtValue(a.value, 'num')),
 		    el('td', {}, a.since ? fmtDate(a.since, true) : '–'),
 		    el('td', {}, a.message || ''));

@@ -178,6 +178,13 @@ struct tally_host {
  *
  * init and read return 0 on success, -1 on failure.  A failed init refuses
  * the instance; a failed read makes the core back off.
+ *
+ * check, if set, runs only under `tallyd -t`, once per key that configure
+ * took, after all of them: it checks what the key names outside the
+ * config (a file exists and is readable) without changing anything.  On a
+ * fault it writes the reason into err and returns -1; the core reports it
+ * as "file:line: key: reason" at the key's line.  Added in ABI 1.2 after
+ * destroy: the core reads it only from a descriptor whose size covers it.
  */
 struct tally_plugin {
 	uint32_t	 abi;		/* TALLY_PLUGIN_ABI */
@@ -192,6 +199,8 @@ struct tally_plugin {
 	int		(*init)(void *data);
 	int		(*read)(void *data);
 	void		(*destroy)(void *data);
+	int		(*check)(void *data, const char *key,
+			    const char *value, char *err, size_t errlen);
 };
 
 /* Define the descriptor with the right symbol name and visibility. */

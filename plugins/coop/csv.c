@@ -253,8 +253,13 @@ csv_header_hint(const struct csv *c, const struct csv_format *f, char *buf,
 	size_t		 i, n;
 	int		 moji = 0;
 
-	n = (size_t)snprintf(buf, len, "headers found (%zu, separator '%s', "
-	    "read as %s):", c->nfields, csv_sep_name(f->sep), f->encoding);
+	if (f->sheet[0] != '\0')
+		n = (size_t)snprintf(buf, len, "headers found (%zu, in sheet "
+		    "'%s'):", c->nfields, f->sheet);
+	else
+		n = (size_t)snprintf(buf, len, "headers found (%zu, separator "
+		    "'%s', read as %s):", c->nfields, csv_sep_name(f->sep),
+		    f->encoding);
 	for (i = 0; i < c->nfields && n < len; i++) {
 		n += (size_t)snprintf(buf + n, len - n, "%s '%s'", i ? "," :
 		    "", c->field[i]);
@@ -267,7 +272,12 @@ csv_header_hint(const struct csv *c, const struct csv_format *f, char *buf,
 		return;
 	buf += n;
 	len -= n;
-	if (other != 0 && other != f->sep)
+	if (f->sheet[0] != '\0')
+		snprintf(buf, len, "; likely cause: the name (headers are "
+		    "compared in Unicode NFC, ignoring case and spaces), or "
+		    "the sheet: the workbook has %s (set sheet = NAME)",
+		    f->sheets);
+	else if (other != 0 && other != f->sep)
 		snprintf(buf, len, "; likely cause: the separator: the header "
 		    "is one field holding '%s' (set separator = %s)",
 		    csv_sep_name(other), csv_sep_name(other));
@@ -283,6 +293,63 @@ csv_header_hint(const struct csv *c, const struct csv_format *f, char *buf,
 		snprintf(buf, len, "; likely cause: the name (headers are "
 		    "compared in Unicode NFC, ignoring case and spaces): set "
 		    "the column key to one of the names found");
+}
+
+/* A column's letters: 4 is "D", 28 "AB". */
+void
+csv_colname(unsigned col, char *buf, size_t len)
+{
+	char	 tmp[8];
+	size_t	 n = 0, i;
+
+	while (col > 0 && n < sizeof(tmp)) {
+		tmp[n++] = (char)('A' + (col - 1) % 26);
+		col = (col - 1) / 26;
+	}
+	for (i = 0; i < n && i + 1 < len; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[i < len ? i : len - 1] = '\0';
+}
+
+/*
+ * Where a field is, for messages: "line 17, column 4" in a CSV file,
+ * "sheet 'DS HTX' cell D17" in a workbook (line N is row N there, field
+ * C column C); col counts from 0, -1 for the whole line or row.
+ */
+void
+csv_where(const struct csv_format *f, unsigned long line, int col, char *buf,
+    size_t len)
+{
+	char	 name[8];
+
+	if (f == NULL || f->sheet[0] == '\0') {
+		if (col >= 0)
+			snprintf(buf, len, "line %lu, column %d", line, col + 1);
+		else
+			snprintf(buf, len, "line %lu", line);
+		return;
+	}
+	csv_colname((unsigned)col + 1, name, sizeof(name));
+	if (col >= 0)
+		snprintf(buf, len, "sheet '%s' cell %s%lu", f->sheet, name,
+		    line);
+	else
+		snprintf(buf, len, "sheet '%s' row %lu", f->sheet, line);
+}
+
+/* A field within its line, after "FILE:LINE: ": "column 4" or "cell D17". */
+void
+csv_column(const struct csv_format *f, unsigned long line, int col,
+    char *buf, size_t len)
+{
+	char	 name[8];
+
+	if (f == NULL || f->sheet[0] == '\0') {
+		snprintf(buf, len, "column %d", col + 1);
+		return;
+	}
+	csv_colname((unsigned)col + 1, name, sizeof(name));
+	snprintf(buf, len, "cell %s%lu", name, line);
 }
 
 /* 1 if s is empty or only spaces and tabs. */
@@ -534,7 +601,7 @@ csv_count(const char *s, unsigned long *out)
  * Which decimal mark a figure shows without doubt: '.' or ',' or 0 when
  * it does not ("1.234" is a thousand and a quarter either way).
  */
-static char
+char
 csv_figure_vote(const char *s)
 {
 	const char	*p = csv_skip_space(s), *last = NULL;

@@ -43,6 +43,8 @@ struct csv_format {
 	int		 sep_set;	/* given in the config, not sniffed */
 	char		 encoding[40];
 	int		 guessed;	/* not UTF-8, read as Windows-1258 */
+	char		 sheet[128];	/* an XLSX sheet: places are cells */
+	char		 sheets[256];	/* the workbook's, for hints */
 };
 
 void		 csv_init(struct csv *, const char *, size_t);
@@ -62,6 +64,12 @@ void		 csv_set_free(struct csv_set *);
 const char	*csv_sep_name(char);
 char		 csv_sniff_sep(const char *, size_t);
 char		 csv_sniff_decimal(const char *, size_t, char);
+char		 csv_figure_vote(const char *);
+void		 csv_colname(unsigned, char *, size_t);
+void		 csv_where(const struct csv_format *, unsigned long, int, char *,
+		    size_t);
+void		 csv_column(const struct csv_format *, unsigned long, int,
+		    char *, size_t);
 int		 csv_number(const char *, char, double *);
 int		 csv_date(const char *, int *, int *, int *, char *, size_t);
 int		 csv_count(const char *, unsigned long *);

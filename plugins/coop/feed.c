@@ -10,12 +10,18 @@
  * What differs between the plugins (keys, columns, metrics, units, the
  * log's summary of a reading) is in their struct feed_kind.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tally/plugin.h>
 
@@ -25,10 +31,17 @@
 #include "source.h"
 #include "text.h"
 #include "totals.h"
+#include "xlsx.h"
 
 #define FEED_REPORT_MAX	20	/* bad rows logged one by one per reading */
 #define FEED_MAX_BAD	0.02	/* default share of bad rows a period takes */
 #define FEED_MAX_DROP	0.5	/* default fall of a figure with bad rows */
+
+enum feed_format {
+	FEED_AUTO,		/* .xlsx (or a zip) is a workbook, else CSV */
+	FEED_CSV,
+	FEED_XLSX
+};
 
 struct feed {
 	const struct feed_kind		*kind;
@@ -46,6 +59,9 @@ struct feed {
 	char				*encoding;	/* "auto" or iconv's */
 	char				 sep;		/* 0: sniff */
 	char				 dec;		/* 0: sniff */
+	enum feed_format		 format;
+	char				*sheet;		/* NULL: the first */
+	char				 sheet_read[128]; /* of this reading */
 	double				 max_bad;	/* share of rows */
 	double				 max_drop;	/* share of a figure */
 	int				 totals;	/* layout = totals */
@@ -153,6 +169,37 @@ feed_configure_format(struct feed *f, const char *key, const char *value,
 	return (1);
 }
 
+/* Takes format and sheet: which files are workbooks, which sheet. */
+static int
+feed_configure_xlsx(struct feed *f, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	if (strcmp(key, "format") == 0) {
+		if (strcmp(value, "auto") == 0)
+			f->format = FEED_AUTO;
+		else if (strcmp(value, "csv") == 0)
+			f->format = FEED_CSV;
+		else if (strcmp(value, "xlsx") == 0)
+			f->format = FEED_XLSX;
+		else {
+			snprintf(err, errlen, "format is auto (by the file's "
+			    "name and first bytes), csv or xlsx");
+			return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(key, "sheet") == 0) {
+		if (csv_blank(value) || strlen(value) > XLSX_SHEET_MAX * 4) {
+			snprintf(err, errlen, "the name of a sheet of the "
+			    "workbook, at most %d characters", XLSX_SHEET_MAX);
+			return (-1);
+		}
+		free(f->sheet);
+		return ((f->sheet = text_nfc(value)) == NULL ? -1 : 0);
+	}
+	return (1);
+}
+
 /* Takes the keys of the guard against unreadable cells. */
 static int
 feed_configure_guard(struct feed *f, const char *key, const char *value,
@@ -184,6 +231,7 @@ feed_configure(void *arg, const char *key, const char *value, char *err,
 	int		 rc;
 
 	if ((rc = feed_configure_format(f, key, value, err, errlen)) != 1 ||
+	    (rc = feed_configure_xlsx(f, key, value, err, errlen)) != 1 ||
 	    (rc = feed_configure_guard(f, key, value, err, errlen)) != 1)
 		return (rc);
 	if (strcmp(key, "layout") == 0) {
@@ -221,8 +269,8 @@ feed_configure(void *arg, const char *key, const char *value, char *err,
 	if ((rc = f->kind->configure(f->conf, key, value, err, errlen)) != 1)
 		return (rc);
 	snprintf(err, errlen, "unknown key (%s takes source, http_timeout, "
-	    "encoding, separator, decimal, max_bad_rows, max_drop, layout, "
-	    "indicator.*, %s)",
+	    "format, sheet, encoding, separator, decimal, max_bad_rows, "
+	    "max_drop, layout, indicator.*, %s)",
 	    f->kind->name, f->kind->keys);
 	return (-1);
 }
@@ -252,6 +300,11 @@ feed_init(void *arg)
 	if (f->src.where == NULL) {
 		f->host->log(f->ctx, TALLY_LOG_ERR, "no source: set source = "
 		    "FILE or http://HOST/PATH");
+		return (-1);
+	}
+	if (f->sheet != NULL && f->format == FEED_CSV) {
+		f->host->log(f->ctx, TALLY_LOG_ERR, "sheet is set, but format "
+		    "= csv: a CSV file has no sheets");
 		return (-1);
 	}
 	/* The table of a reading with no rows still names every metric. */
@@ -288,8 +341,18 @@ feed_report(void *arg, unsigned long line, int skipped, const char *msg)
 
 	if (f->nreported++ >= FEED_REPORT_MAX)
 		return;
-	f->host->log(f->ctx, TALLY_LOG_WARNING, "%s:%lu: %s%s",
-	    source_label(&f->src), line, msg, skipped ? "; row skipped" : "");
+	if (f->sheet_read[0] != '\0' && strncmp(msg, "cell ", 5) == 0)
+		f->host->log(f->ctx, TALLY_LOG_WARNING, "%s: sheet '%s' %s%s",
+		    source_label(&f->src), f->sheet_read, msg, skipped ?
+		    "; row skipped" : "");
+	else if (f->sheet_read[0] != '\0')
+		f->host->log(f->ctx, TALLY_LOG_WARNING, "%s: sheet '%s' row "
+		    "%lu: %s%s", source_label(&f->src), f->sheet_read, line,
+		    msg, skipped ? "; row skipped" : "");
+	else
+		f->host->log(f->ctx, TALLY_LOG_WARNING, "%s:%lu: %s%s",
+		    source_label(&f->src), line, msg, skipped ?
+		    "; row skipped" : "");
 }
 
 /* Stores a reading, saves the history; -1 if any of it failed. */
@@ -479,6 +542,51 @@ feed_decode(struct feed *f, const char *buf, size_t len, char **text,
 	return (0);
 }
 
+/* 1 if a reading is a workbook: by format, the name, or a zip's bytes. */
+static int
+feed_is_xlsx(const struct feed *f, const char *buf, size_t len)
+{
+	const char	*w = f->src.where, *dot;
+	size_t		 n;
+
+	if (f->format != FEED_AUTO)
+		return (f->format == FEED_XLSX);
+	n = strcspn(w, f->src.http ? "?#" : "");
+	for (dot = w + n; dot > w && dot[-1] != '.' && dot[-1] != '/';
+	    dot--)
+		;
+	if (dot > w && dot[-1] == '.' && ((size_t)(w + n - dot) == 4 &&
+	    (strncasecmp(dot, "xlsx", 4) == 0 || strncasecmp(dot, "xlsm",
+	    4) == 0)))
+		return (1);
+	return (xlsx_is_zip(buf, len));
+}
+
+/* Reads the sheet of a workbook as CSV text; -1 (err set) if it cannot. */
+static int
+feed_decode_xlsx(struct feed *f, const char *buf, size_t len, char **text,
+    size_t *tlen, struct csv_format *fmt, char *err, size_t errlen)
+{
+	struct xlsx_info	 xi;
+
+	if (xlsx_to_csv(buf, len, f->sheet, f->dec, text, tlen, &xi, err,
+	    errlen) == -1)
+		return (-1);
+	memset(fmt, 0, sizeof(*fmt));
+	fmt->sep = ',';
+	fmt->sep_set = 1;
+	fmt->dec = xi.dec;
+	snprintf(fmt->encoding, sizeof(fmt->encoding), "XLSX");
+	snprintf(fmt->sheet, sizeof(fmt->sheet), "%s", xi.sheet);
+	snprintf(fmt->sheets, sizeof(fmt->sheets), "%s", xi.sheets);
+	snprintf(f->sheet_read, sizeof(f->sheet_read), "%s", xi.sheet);
+	f->host->log(f->ctx, TALLY_LOG_DEBUG, "%s: sheet '%s' of %s: %lu "
+	    "cells to row %lu, %s date system, text figures with decimal "
+	    "mark '%c'", source_label(&f->src), xi.sheet, xi.sheets,
+	    xi.cells, xi.rows, xi.date1904 ? "1904" : "1900", xi.dec);
+	return (0);
+}
+
 /* A totals reading for the log: its cells and years. */
 static void
 feed_totals_summary(const struct history_table *t, char *buf, size_t len)
@@ -514,7 +622,15 @@ feed_process(struct feed *f, const char *buf, size_t len)
 	int			 rc;
 
 	f->nreported = 0;
-	if (feed_decode(f, buf, len, &text, &tlen, &fmt, err,
+	f->sheet_read[0] = '\0';
+	if (feed_is_xlsx(f, buf, len)) {
+		if (feed_decode_xlsx(f, buf, len, &text, &tlen, &fmt, err,
+		    sizeof(err)) == -1)
+			return (feed_refuse(f, err));
+	} else if (xlsx_is_zip(buf, len))
+		return (feed_refuse(f, "not a CSV file: it starts as a zip "
+		    "does (an Excel workbook?); set format = xlsx or auto"));
+	else if (feed_decode(f, buf, len, &text, &tlen, &fmt, err,
 	    sizeof(err)) == -1)
 		return (feed_refuse(f, err));
 	if (f->totals)
@@ -547,6 +663,8 @@ feed_process(struct feed *f, const char *buf, size_t len)
 	    st.added, st.corrected, st.held, nref > 0 ? "; " : "", refused);
 	if (nref > 0)
 		feed_status(f, "%s", refused);
+	else if (fmt.sheet[0] != '\0')
+		feed_status(f, "ok: %s (XLSX, sheet '%s')", sum, fmt.sheet);
 	else
 		feed_status(f, "ok: %s (%s, separator '%s', decimal mark "
 		    "'%c')", sum, fmt.encoding, csv_sep_name(fmt.sep),
@@ -591,6 +709,44 @@ feed_read(void *arg)
 	return (rc);
 }
 
+/*
+ * tallyd -t: a file source must be there and readable now (an http://
+ * source is not fetched: the check makes no connection).
+ */
+int
+feed_check(void *arg, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	struct feed	*f = arg;
+	struct stat	 st;
+	char		 b;
+	int		 fd;
+
+	(void)value;
+	if (strcmp(key, "source") != 0 || f->src.where == NULL ||
+	    f->src.http)
+		return (0);
+	if ((fd = open(f->src.where, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: %s%s", f->src.where,
+		    strerror(errno), errno == ENOENT ? " (a relative path is "
+		    "taken from the config file's directory)" : "");
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    read(fd, &b, 1) == -1) {
+		snprintf(err, errlen, "%s: %s", f->src.where,
+		    fstat(fd, &st) == -1 ? strerror(errno) :
+		    S_ISDIR(st.st_mode) ? "a directory, not a file" :
+		    !S_ISREG(st.st_mode) ? "not a regular file" :
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
 void
 feed_destroy(void *arg)
 {
@@ -605,6 +761,7 @@ feed_destroy(void *arg)
 	history_table_free(&f->last);
 	free(f->hist_path);
 	free(f->encoding);
+	free(f->sheet);
 	totals_map_free(&f->map);
 	for (i = 0; i < f->nmetrics; i++)
 		free(f->metrics[i]);

@@ -53,5 +53,6 @@ int	 feed_configure(void *, const char *, const char *, char *, size_t);
 int	 feed_init(void *);
 int	 feed_read(void *);
 void	 feed_destroy(void *);
+int	 feed_check(void *, const char *, const char *, char *, size_t);
 
 #endif

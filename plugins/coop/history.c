@@ -154,7 +154,7 @@ history_line(struct history *h, char *line, char *err, size_t errlen)
 		return (-1);
 	}
 	value = strtod(v, &end);
-	if (*end != '\0' || !isfinite(value)) {
+	if (*end != '\0' || isinf(value)) {	/* nan: a year with no figure */
 		snprintf(err, errlen, "bad value '%s'", v);
 		return (-1);
 	}
@@ -289,11 +289,40 @@ history_stored(const struct history *h, const char *name, time_t when,
 	return (rc);
 }
 
-/* Two figures are the same if they differ by rounding alone. */
+/*
+ * Two figures are the same if they differ by rounding alone; "no figure"
+ * (NaN) is the same as itself only.
+ */
 static int
 history_same(double a, double b)
 {
+	if (isnan(a) || isnan(b))
+		return (isnan(a) && isnan(b));
 	return (fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)));
+}
+
+/*
+ * 1 if a period j with no figure lies between two that have one (a point
+ * already merged, and a later figure of the reading or a later stored
+ * point), so it must be stored as unknown: on a heartbeat of two years
+ * the next point would otherwise cover it with the next year's figure.
+ */
+static int
+history_gap(const struct history_metric *m, const struct history_table *t,
+    const double *nv, size_t i, size_t j, const struct history_merge *mg,
+    time_t now)
+{
+	size_t	 k;
+
+	if (mg->n == 0 || t->when[j] > now || (i < m->n && m->when[i] ==
+	    t->when[j]))
+		return (0);
+	if (i < m->n)
+		return (1);
+	for (k = j + 1; k < t->nperiods; k++)
+		if (!isnan(nv[k]) && t->when[k] <= now)
+			return (1);
+	return (0);
 }
 
 /* "2021-12-31": the last day of the period that ends at when. */
@@ -335,7 +364,16 @@ history_merge(const struct history_metric *m, const struct history_table *t,
 	if (mg->when == NULL || mg->value == NULL)
 		return (-1);
 	while (i < m->n || j < t->nperiods) {
-		if (j < t->nperiods && isnan(nv[j])) {
+		if (j < t->nperiods && isnan(nv[j]) && (i == m->n ||
+		    m->when[i] >= t->when[j])) {
+			if (history_gap(m, t, nv, i, j, mg, now)) {
+				if (t->when[j] < last && !mg->changed) {
+					mg->changed = 1;
+					mg->first = mg->n;
+				}
+				mg->when[mg->n] = t->when[j];
+				mg->value[mg->n++] = NAN;
+			}
 			j++;
 			continue;
 		}

@@ -256,18 +256,24 @@ static void __attribute__((format(printf, 5, 6)))
 registry_say(struct registry_parse *rp, unsigned long line, int col,
     int skipped, const char *fmt, ...)
 {
-	char	 msg[HISTORY_WHY_MAX], where[200] = "";
+	char	 msg[HISTORY_WHY_MAX], where[200] = "", at[160], loc[160];
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (col >= 0 && rp->col[col] >= 0 && rp->csv != NULL)
-		snprintf(where, sizeof(where), "column %d '%s': ",
-		    rp->col[col] + 1, rp->conf->column[col]);
+	csv_where(rp->fmt, line, -1, loc, sizeof(loc));
+	if (col >= 0 && rp->col[col] >= 0 && rp->csv != NULL) {
+		csv_column(rp->fmt, line, rp->col[col], at, sizeof(at));
+		snprintf(where, sizeof(where), "%s '%s': ", at,
+		    rp->conf->column[col]);
+		csv_where(rp->fmt, line, rp->col[col], loc, sizeof(loc));
+		snprintf(loc + strlen(loc), sizeof(loc) - strlen(loc),
+		    " '%s'", rp->conf->column[col]);
+	}
 	/* Cut to fit: the start of a message says enough. */
-	if (skipped && snprintf(rp->last, sizeof(rp->last), "line %lu, %s%s",
-	    line, where, msg) < 0)
+	if (skipped && snprintf(rp->last, sizeof(rp->last), "%s%s %s", loc,
+	    where[0] != '\0' ? ":" : ",", msg) < 0)
 		rp->last[0] = '\0';
 	if (rp->report != NULL) {
 		char	 full[HISTORY_WHY_MAX + 200];
@@ -296,10 +302,13 @@ registry_header(struct registry_parse *rp, struct csv *c, char *err,
 		if (rp->col[i] == -1 && registry_colneed[i]) {
 			char	 hint[1024];
 
+			char	 loc[160];
+
 			csv_header_hint(c, rp->fmt, hint, sizeof(hint));
-			snprintf(err, errlen, "line %lu: the header has no "
+			csv_where(rp->fmt, c->rec_line, -1, loc, sizeof(loc));
+			snprintf(err, errlen, "%s: the header has no "
 			    "column '%s' (set column.%s to its name); %s",
-			    c->rec_line, rp->conf->column[i],
+			    loc, rp->conf->column[i],
 			    registry_colkey[i], hint);
 			return (-1);
 		}
@@ -446,6 +455,12 @@ registry_row(struct registry_parse *rp, const struct csv *c,
 	y = registry_field(rp, c, REG_YEAR);
 	if (csv_count(y, &v) == 0 && v >= 1800 && v <= 2200)
 		*year = r->year = (int)v;
+	if (c->nfields != rp->nheader && rp->fmt->sheet[0] != '\0') {
+		registry_say(rp, c->rec_line, -1, 1, "a value in column %zu, "
+		    "right of the header's last column (%zu)", c->nfields,
+		    rp->nheader);
+		return (-1);
+	}
 	if (c->nfields != rp->nheader) {
 		registry_say(rp, c->rec_line, -1, 1, "%zu fields, but the "
 		    "header has %zu (a '%s' inside an unquoted field, such as "
@@ -619,8 +634,12 @@ registry_parse(const struct registry_conf *rc, const char *buf, size_t len,
 	csv_init(&c, buf, len);
 	c.sep = fmt->sep;
 	if ((r = csv_next(&c, why, sizeof(why))) != 1) {
-		snprintf(err, errlen, "line %lu: no header (%s)", c.rec_line,
-		    r == 0 ? "empty file" : why);
+		char	 loc[160];
+
+		csv_where(fmt, c.rec_line, -1, loc, sizeof(loc));
+		snprintf(err, errlen, "%s: no header (%s)", loc,
+		    r == 0 ? (fmt->sheet[0] != '\0' ? "empty sheet" :
+		    "empty file") : why);
 		rc_ = -1;
 	} else
 		rc_ = registry_header(&rp, &c, err, errlen);

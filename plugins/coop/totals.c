@@ -133,8 +133,8 @@ totals_grid_grow(struct totals_grid *g)
 
 /* Reads every record; -1 (err set) on a malformed one or without memory. */
 static int
-totals_grid_read(struct totals_grid *g, const char *buf, size_t len, char sep,
-    char *err, size_t errlen)
+totals_grid_read(struct totals_grid *g, const char *buf, size_t len,
+    const struct csv_format *fmt, char *err, size_t errlen)
 {
 	struct csv	 c;
 	char		 why[256];
@@ -143,10 +143,13 @@ totals_grid_read(struct totals_grid *g, const char *buf, size_t len, char sep,
 
 	memset(g, 0, sizeof(*g));
 	csv_init(&c, buf, len);
-	c.sep = sep;
+	c.sep = fmt->sep;
 	while (rc == 0 && (r = csv_next(&c, why, sizeof(why))) != 0) {
 		if (r == -1) {
-			snprintf(err, errlen, "line %lu: %s", c.rec_line, why);
+			char	 loc[160];
+
+			csv_where(fmt, c.rec_line, -1, loc, sizeof(loc));
+			snprintf(err, errlen, "%s: %s", loc, why);
 			rc = -1;
 			break;
 		}
@@ -288,7 +291,7 @@ totals_cell(struct totals_parse *tp, int m, int p, const char *cell,
     const char *scale, unsigned long line, size_t col, const char *header)
 {
 	struct history_quality	*q = &tp->t->quality[p];
-	char			 buf[CSV_FIELD_MAX + 16];
+	char			 buf[CSV_FIELD_MAX + 16], loc[160], at[32];
 	double			 v;
 	size_t			 np = tp->t->nperiods;
 
@@ -302,12 +305,14 @@ totals_cell(struct totals_parse *tp, int m, int p, const char *cell,
 		tp->t->value[(size_t)m * np + (size_t)p] = v;
 		return;
 	}
-	if (q->bad++ == 0 && snprintf(q->why, sizeof(q->why), "line %lu, "
-	    "column %zu '%s': '%s' is not a number with decimal mark '%c'",
-	    line, col + 1, header, cell, tp->fmt->dec) < 0)
+	csv_where(tp->fmt, line, (int)col, loc, sizeof(loc));
+	csv_column(tp->fmt, line, (int)col, at, sizeof(at));
+	if (q->bad++ == 0 && snprintf(q->why, sizeof(q->why), "%s '%s': "
+	    "'%s' is not a number with decimal mark '%c'", loc, header, cell,
+	    tp->fmt->dec) < 0)
 		q->why[0] = '\0';
-	totals_say(tp, line, 1, "column %zu '%s': '%s' is not a number with "
-	    "decimal mark '%c'", col + 1, header, cell, tp->fmt->dec);
+	totals_say(tp, line, 1, "%s '%s': '%s' is not a number with "
+	    "decimal mark '%c'", at, header, cell, tp->fmt->dec);
 }
 
 /*
@@ -423,8 +428,10 @@ totals_orient(struct totals_parse *tp, const struct totals_grid *g,
 		for (i = 1; i < g->ncells[0]; i++)
 			if (totals_period(tp, totals_year(g->cell[0][i])) !=
 			    (int)i - 1) {
-				snprintf(err, errlen, "line %lu: year '%s' "
-				    "appears twice in the header", g->line[0],
+				csv_where(tp->fmt, g->line[0], -1, hint,
+				    sizeof(hint));
+				snprintf(err, errlen, "%s: year '%s' "
+				    "appears twice in the header", hint,
 				    g->cell[0][i]);
 				return (-1);
 			}
@@ -439,10 +446,13 @@ totals_orient(struct totals_parse *tp, const struct totals_grid *g,
 		    CSV_FIELDS_MAX;
 		for (i = 0; i < hc.nfields; i++)
 			hc.field[i] = g->cell[0][i];
+		char	 loc[160];
+
 		csv_header_hint(&hc, tp->fmt, hint, sizeof(hint));
-		snprintf(err, errlen, "line %lu: a totals table has years "
+		csv_where(tp->fmt, g->line[0], -1, loc, sizeof(loc));
+		snprintf(err, errlen, "%s: a totals table has years "
 		    "after the first header cell (Chỉ tiêu;2020;2021) or in "
-		    "the first column of every row; %s", g->line[0], hint);
+		    "the first column of every row; %s", loc, hint);
 		return (-1);
 	}
 	for (r = 1; r < g->n; r++) {
@@ -480,10 +490,12 @@ totals_parse(const struct totals_map *map, char *const *metrics,
 	tp.report = report;
 	tp.arg = arg;
 	tp.t = t;
-	if (totals_grid_read(&g, buf, len, fmt->sep, err, errlen) == -1)
+	if (totals_grid_read(&g, buf, len, fmt, err, errlen) == -1)
 		return (-1);
 	if (g.n == 0) {
-		snprintf(err, errlen, "line 1: no header (empty file)");
+		csv_where(fmt, 1, -1, err, errlen);
+		snprintf(err + strlen(err), errlen - strlen(err), ": no header "
+		    "(empty %s)", fmt->sheet[0] != '\0' ? "sheet" : "file");
 		goto fail;
 	}
 	np = g.ncells[0] > g.n ? g.ncells[0] : g.n;

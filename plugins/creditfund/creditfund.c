@@ -131,4 +131,5 @@ TALLY_PLUGIN_EXPORT = {
 	.init = feed_init,
 	.read = feed_read,
 	.destroy = feed_destroy,
+	.check = feed_check,
 };

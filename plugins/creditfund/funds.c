@@ -172,19 +172,25 @@ static void __attribute__((format(printf, 5, 6)))
 funds_say(struct funds_parse *fp, unsigned long line, int col, int skipped,
     const char *fmt, ...)
 {
-	char	 msg[HISTORY_WHY_MAX], where[200] = "";
+	char	 msg[HISTORY_WHY_MAX], where[200] = "", at[160], loc[160];
 	char	 full[HISTORY_WHY_MAX + 200];
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (col >= 0 && fp->col[col] >= 0)
-		snprintf(where, sizeof(where), "column %d '%s': ",
-		    fp->col[col] + 1, fp->conf->column[col]);
+	csv_where(fp->fmt, line, -1, loc, sizeof(loc));
+	if (col >= 0 && fp->col[col] >= 0) {
+		csv_column(fp->fmt, line, fp->col[col], at, sizeof(at));
+		snprintf(where, sizeof(where), "%s '%s': ", at,
+		    fp->conf->column[col]);
+		csv_where(fp->fmt, line, fp->col[col], loc, sizeof(loc));
+		snprintf(loc + strlen(loc), sizeof(loc) - strlen(loc),
+		    " '%s'", fp->conf->column[col]);
+	}
 	/* Cut to fit: the start of a message says enough. */
-	if (skipped && snprintf(fp->last, sizeof(fp->last), "line %lu, %s%s",
-	    line, where, msg) < 0)
+	if (skipped && snprintf(fp->last, sizeof(fp->last), "%s%s %s", loc,
+	    where[0] != '\0' ? ":" : ",", msg) < 0)
 		fp->last[0] = '\0';
 	snprintf(full, sizeof(full), "%s%s", where, msg);
 	if (fp->report != NULL)
@@ -206,10 +212,13 @@ funds_header(struct funds_parse *fp, const struct csv *c, char *err,
 			if (csv_label_eq(c->field[f], fp->conf->column[i]))
 				fp->col[i] = (int)f;
 		if (fp->col[i] == -1 && funds_colneed[i]) {
+			char	 loc[160];
+
 			csv_header_hint(c, fp->fmt, hint, sizeof(hint));
-			snprintf(err, errlen, "line %lu: the header has no "
+			csv_where(fp->fmt, c->rec_line, -1, loc, sizeof(loc));
+			snprintf(err, errlen, "%s: the header has no "
 			    "column '%s' (set column.%s to its name); %s",
-			    c->rec_line, fp->conf->column[i], funds_colkey[i],
+			    loc, fp->conf->column[i], funds_colkey[i],
 			    hint);
 			return (-1);
 		}
@@ -291,6 +300,12 @@ funds_row(struct funds_parse *fp, const struct csv *c, struct funds_row *r,
 	if (gran != fp->conf->gran)
 		return (0);
 	*end = r->end;
+	if (c->nfields != fp->nheader && fp->fmt->sheet[0] != '\0') {
+		funds_say(fp, c->rec_line, -1, 1, "a value in column %zu, "
+		    "right of the header's last column (%zu)", c->nfields,
+		    fp->nheader);
+		return (-1);
+	}
 	if (c->nfields != fp->nheader) {
 		funds_say(fp, c->rec_line, -1, 1, "%zu fields, but the header "
 		    "has %zu (a '%s' inside an unquoted field? quote the field "
@@ -425,8 +440,12 @@ funds_parse(const struct funds_conf *fc, const char *buf, size_t len,
 	csv_init(&c, buf, len);
 	c.sep = fmt->sep;
 	if ((r = csv_next(&c, why, sizeof(why))) != 1) {
-		snprintf(err, errlen, "line %lu: no header (%s)", c.rec_line,
-		    r == 0 ? "empty file" : why);
+		char	 loc[160];
+
+		csv_where(fmt, c.rec_line, -1, loc, sizeof(loc));
+		snprintf(err, errlen, "%s: no header (%s)", loc,
+		    r == 0 ? (fmt->sheet[0] != '\0' ? "empty sheet" :
+		    "empty file") : why);
 		rc = -1;
 	} else
 		rc = funds_header(&fp, &c, err, errlen);

@@ -40,6 +40,10 @@ warning = -1000
 [report]
 coop.registry.cooperatives.active = Số hợp tác xã
 coop.registry.members = Số thành viên
+
+[labels]
+demo.main.wave = Khách xem thử
+coop.registry.groups = Tổ hợp tác (THT)
 EOT
 ok $? "gateway up on $U"
 
@@ -107,6 +111,14 @@ curl -s "$U/api/v1/alerts" | grep -q '"name":"wave-high"'
 ok $? "the API lists the rule wave-high"
 echo ",$sections," | grep -q ",alerts," && grep -q '<td>wave-high</td>' "$T/dom.html"
 ok $? "alerts section lists wave-high"
+# Friendly labels: the alerts table names the series by its label (the
+# name in the tooltip), and a card takes the label set in [labels].
+grep -q '<td title="demo.main.wave">Khách xem thử</td>' "$T/dom.html"
+ok $? "the alert's series by its label, not demo.main.wave"
+grep -q '<div class="label">Tổ hợp tác (THT)</div>' "$T/dom.html"
+ok $? "a card labelled from [labels]"
+ok $(grep -q '>coop\.registry\.[a-z.]*<' "$T/dom.html"; [ $? -ne 0 ]; echo $?) \
+    "no technical series name shown as text"
 n=$(st images)
 ok $([ "${n:-0}" -ge 7 ] && [ "$(st images_ok)" = "$n" ]; echo $?) "every graph loaded: $(st images_ok) of $n"
 ok $(grep -q 'img FAIL' "$T/dom.html"; [ $? -ne 0 ]; echo $?) "no image failed"

@@ -21,7 +21,7 @@ build=${BUILDDIR:-$src/../..}
 out=${OUT:-/tmp/tally-fuzz}
 targets=${*:-"proto graph put config alert httpquery registry funds
     logline logformat exec graphite promql journal notifylog coop traffic
-    rrdread forward"}
+    rrdread forward xlsx"}
 rc=0
 
 case $secs in

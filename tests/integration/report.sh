@@ -13,6 +13,9 @@ demo_data
 http_start <<EOT
 $(coop_plugin registry "$D/registry.csv")
 $(fund_plugin funds "$D/creditfunds.csv")
+
+[labels]
+coop.registry.revenue.total = Tổng doanh thu của HTX
 EOT
 [ $? -eq 0 ] || skip_all "tallyd did not start"
 ctl() { "$TALLYCTL" -s "$SOCK" "$@"; }
@@ -121,6 +124,14 @@ fi
 ctl report --format xlsx >"$T/p.xlsx"
 ok $([ $? -eq 0 ] && [ "$(head -c 2 "$T/p.xlsx")" = PK ]; echo $?) \
     "xlsx to stdout that is not a terminal: written"
+
+# Friendly labels: /api/v1/metrics names each series as people read it.
+curl -s "$U/api/v1/metrics" >"$T/m.json"
+grep -q '"name":"coop.registry.revenue.total","kind":"gauge","unit":"[^"]*","time":[0-9]*,"value":[0-9.e+]*,"label":"Tổng doanh thu của HTX","label_set":true}' "$T/m.json"
+ok $? "/api/v1/metrics: the label from [labels]"
+grep -q '"name":"coop.registry.revenue.avg.agriculture","kind":"gauge","unit":"[^"]*","time":[0-9]*,"value":[0-9.e+]*,"label":"Doanh thu bình quân HTX nông nghiệp (đồng)","label_set":false}' "$T/m.json" &&
+    grep -q '"name":"creditfund.funds.roa",[^}]*,"label":"Tỷ suất lợi nhuận trên tài sản (%)","label_set":false}' "$T/m.json"
+ok $? "/api/v1/metrics: built-in Vietnamese labels ($(grep -o '"name":"coop.registry.revenue.avg.agriculture[^}]*' "$T/m.json"))"
 
 # HTTP: JSON labelled by year, xlsx with its type, series as CSV.
 curl -s "$U/api/v1/report?from=2020&to=2021" >"$T/r.json"

@@ -151,15 +151,41 @@ static void
 test_edges(const char *path)
 {
 	static const double	 v[] = { 1, 2, 3 }, gap[] = { 1, NAN, 3 };
-	struct history		*h = history_new();
+	static const double	 ends[] = { NAN, 2, NAN };
+	struct history		*h = history_new(), *h2 = NULL;
 	struct history_stats	 st;
+	const time_t		*pw;
+	const double		*pv;
 	FILE			*f;
-	char			 err[256];
+	char			 err[256], calls[256];
 
-	apply(h, 2012, 3, gap, NULL, Y(2030), &st);
-	is_int(st.added, 2, "a period without a figure is skipped");
+	snprintf(calls, sizeof(calls), "%s", apply(h, 2012, 3, gap, NULL,
+	    Y(2030), &st));
+	is_int(st.added, 3, "a period without a figure between two is "
+	    "stored as unknown");
+	ok(strstr(calls, "nan;") != NULL, "submitted as NaN: %s", calls);
+	ok(history_save(h, path, err, sizeof(err)) == 0 &&
+	    (h2 = history_new()) != NULL && history_load(h2, path, err,
+	    sizeof(err)) == 0 && history_points(h2, "m", &pw, &pv) == 3 &&
+	    isnan(pv[1]) && pv[2] == 3, "the unknown is saved and loaded");
+	history_free(h2);
+	is_str(apply(h, 2012, 3, gap, NULL, Y(2030), &st), "",
+	    "read again: nothing to do");
 	is_str(apply(h, 2012, 3, v, NULL, Y(2030), &st), "r m 1 2 3;",
-	    "a new past period is inserted by a rewrite");
+	    "a figure for it later: rewritten");
+	history_free(h);
+
+	h = history_new();
+	apply(h, 2012, 3, ends, NULL, Y(2030), &st);
+	is_int(st.added, 1, "no unknown before the first figure or after "
+	    "the last");
+	history_free(h);
+
+	/* Over a stored year, a reading without its figure keeps it. */
+	h = history_new();
+	apply(h, 2012, 3, v, NULL, Y(2030), &st);
+	is_str(apply(h, 2012, 3, gap, NULL, Y(2030), &st), "",
+	    "a stored year without a figure in the reading stays");
 	history_free(h);
 
 	h = history_new();
