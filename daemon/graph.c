@@ -35,12 +35,31 @@ _Static_assert(GRAPH_NAME_MAX >= NAMES_SERIES_MAX,
 
 enum graph_key {
 	GK_METRIC, GK_LABEL, GK_START, GK_END, GK_WIDTH, GK_HEIGHT, GK_TITLE,
-	GK_FORMAT, GK_CF, GK_STYLE, GK_COMPARE, GK__MAX
+	GK_FORMAT, GK_CF, GK_STYLE, GK_COMPARE, GK_UNIT, GK__MAX
 };
 
 static const char *const graph_keys[] = {
 	"metric", "label", "start", "end", "width", "height", "title",
-	"format", "cf", "style", "compare"
+	"format", "cf", "style", "compare", "unit"
+};
+
+/*
+ * unit=: the word, what the values are divided by and the axis format
+ * (ours, never a client's; librrd checks it takes one double).
+ */
+static const struct {
+	const char	*word;
+	const char	*divisor;	/* RPN number; NULL: as stored */
+	const char	*format;
+	const char	*width;		/* characters the labels take */
+} graph_units[] = {
+	[GRAPH_UNIT_AUTO] = { "", NULL, NULL, NULL },
+	[GRAPH_UNIT_TY] = { "ty", "1000000000", "%lg t\xe1\xbb\xb7", "9" },
+	[GRAPH_UNIT_TRIEU] = { "trieu", "1000000", "%lg tri\xe1\xbb\x87u",
+	    "12" },
+	[GRAPH_UNIT_NGHIN] = { "nghin", "1000", "%lg ngh\xc3\xacn", "12" },
+	[GRAPH_UNIT_PCT] = { "pct", NULL, "%lg %%", "8" },
+	[GRAPH_UNIT_PLAIN] = { "plain", NULL, "%lg", "10" }
 };
 _Static_assert(GRAPH_NITEMS(graph_keys) == GK__MAX, "one name per key");
 
@@ -192,6 +211,18 @@ graph_set_choice(struct graph_spec *gs, enum graph_key k, const char *v,
 			return (0);
 		return (proto_error_set(err, PERR_ARGS,
 		    "cf must be AVERAGE, MIN, MAX or LAST"));
+	case GK_UNIT: {
+		size_t	 u;
+
+		for (u = 1; u < GRAPH_NITEMS(graph_units); u++) {
+			if (strcmp(v, graph_units[u].word) == 0) {
+				gs->unit = (enum graph_unit)u;
+				return (0);
+			}
+		}
+		return (proto_error_set(err, PERR_ARGS,
+		    "unit must be ty, trieu, nghin, pct or plain"));
+	}
 	default:
 		if (strcmp(v, "line") == 0)
 			gs->style = GRAPH_LINE;
@@ -360,11 +391,12 @@ graph_spec_key(const struct graph_spec *gs, char *buf, size_t len)
 
 	if (len == 0)
 		return;
-	n = snprintf(buf, len, "%s %dx%d %lld %lld %s %s %ld\n%s\n",
+	n = snprintf(buf, len, "%s %dx%d %lld %lld %s %s %ld%s%s\n%s\n",
 	    gs->format == GRAPH_SVG ? "svg" : "png", gs->width, gs->height,
 	    (long long)gs->start, (long long)gs->end, gs->cf,
 	    gs->style == GRAPH_AREA ? "area" : gs->style == GRAPH_STACK ?
-	    "stack" : "line", gs->compare, gs->title);
+	    "stack" : "line", gs->compare, gs->unit != GRAPH_UNIT_AUTO ?
+	    " " : "", graph_units[gs->unit].word, gs->title);
 	for (i = 0; i < gs->nmetrics && n >= 0 && (size_t)n < len; i++) {
 		o = n;
 		n = snprintf(buf + o, len - o, "%s\t%s\n", gs->metric[i],
@@ -482,7 +514,8 @@ static void
 graph_build(const struct graph_spec *gs, const char *const *paths,
     const char *rrdcached, struct graph_buf *gb)
 {
-	int	 i;
+	const char	*div;
+	int		 i;
 
 	graph_arg(gb, "graph");
 	graph_arg(gb, "-");
@@ -519,13 +552,32 @@ graph_build(const struct graph_spec *gs, const char *const *paths,
 		graph_arg(gb, "--daemon");
 		graph_arg(gb, "%s", rrdcached);
 	}
-	for (i = 0; i < gs->nmetrics; i++)
-		graph_arg(gb, "DEF:m%d=%s:value:%s", i, paths[i], gs->cf);
+	if (gs->unit != GRAPH_UNIT_AUTO) {
+		/* vi-VN words for the scale, not SI letters (graph.h) */
+		graph_arg(gb, "--units-exponent");
+		graph_arg(gb, "0");
+		graph_arg(gb, "--left-axis-format");
+		graph_arg(gb, "%s", graph_units[gs->unit].format);
+		/* librrd sizes the margin for numbers, not for words */
+		graph_arg(gb, "--units-length");
+		graph_arg(gb, "%s", graph_units[gs->unit].width);
+	}
+	div = graph_units[gs->unit].divisor;
+	for (i = 0; i < gs->nmetrics; i++) {
+		graph_arg(gb, "DEF:%s%d=%s:value:%s", div != NULL ? "r" : "m",
+		    i, paths[i], gs->cf);
+		if (div != NULL)
+			graph_arg(gb, "CDEF:m%d=r%d,%s,/", i, i, div);
+	}
 	for (i = 0; i < gs->nmetrics && gs->compare != 0; i++) {
-		graph_arg(gb, "DEF:c%d=%s:value:%s:start=%lld:end=%lld", i,
-		    paths[i], gs->cf, (long long)(gs->start - gs->compare),
+		graph_arg(gb, "DEF:%s%d=%s:value:%s:start=%lld:end=%lld",
+		    div != NULL ? "rc" : "c", i, paths[i], gs->cf,
+		    (long long)(gs->start - gs->compare),
 		    (long long)(gs->end - gs->compare));
-		graph_arg(gb, "SHIFT:c%d:%ld", i, gs->compare);
+		graph_arg(gb, "SHIFT:%s%d:%ld", div != NULL ? "rc" : "c", i,
+		    gs->compare);
+		if (div != NULL)
+			graph_arg(gb, "CDEF:c%d=rc%d,%s,/", i, i, div);
 	}
 	graph_draw(gs, gb);
 }

@@ -16,6 +16,11 @@
  *			less than 100 years
  *	label=TEXT	legend of the metric before it (optional, once per
  *			metric; UTF-8, printable, at most GRAPH_LABEL_MAX bytes)
+ *	unit=ty|trieu|nghin|pct|plain	how the value axis is written
+ *			(vi-VN words, not rrdtool's SI k/M/G): values divided
+ *			by 10^9, 10^6 or 10^3 and labelled "1,8 tỷ", "25
+ *			triệu", "120 nghìn"; "0,68 %"; plain numbers.  Default:
+ *			rrdtool's own axis
  *
  * Keys are lowercase; every key but metric and label may appear once.
  * Text is refused if it is not valid UTF-8 (overlong forms and surrogates
@@ -47,6 +52,8 @@
 
 enum graph_format { GRAPH_PNG, GRAPH_SVG };
 enum graph_style { GRAPH_LINE, GRAPH_AREA, GRAPH_STACK };
+enum graph_unit { GRAPH_UNIT_AUTO, GRAPH_UNIT_TY, GRAPH_UNIT_TRIEU,
+	GRAPH_UNIT_NGHIN, GRAPH_UNIT_PCT, GRAPH_UNIT_PLAIN };
 
 struct graph_spec {
 	char		 metric[GRAPH_METRICS_MAX][GRAPH_NAME_MAX + 1];
@@ -59,6 +66,7 @@ struct graph_spec {
 	char		 cf[8];
 	enum graph_style style;
 	long		 compare;	/* seconds back; 0 = none */
+	enum graph_unit	 unit;		/* AUTO: rrdtool's SI axis */
 };
 
 /* Parse and validate req's words (after GRAPH).  0, or -1 with err. */

@@ -20,7 +20,9 @@
  * docs/CREDITFUND.md, plugins/traffic); fix them here if a plugin changes.
  *
  * card: { m: pattern, vi: label, en: tooltip, fmt: int|num|vnd|pct }
- * graph: { vi, en, style: line|area|stack, lines: [[pattern, legend]] }
+ * graph: { vi, en, style: line|area|stack, axis: vnd|int|pct (the value
+ *   axis in vi-VN words, see axisUnit; none: rrdtool's), lines: [[pattern,
+ *   legend]] }
  *
  * A label set in the config's [labels] (the API's label_set) replaces a
  * card's and a legend's label below; the alerts table names a series by
@@ -46,15 +48,15 @@ const SECTIONS = [
 		],
 		graphs: [
 			{ vi: 'Số HTX đang hoạt động', en: 'Active cooperatives',
-			  style: 'area', lines: [
+			  style: 'area', axis: 'int', lines: [
 				['coop.*.cooperatives.active', 'Tất cả'],
 				['coop.*.cooperatives.active.agriculture', 'Nông nghiệp']
 			  ] },
-			{ vi: 'Thành viên HTX', en: 'Members', lines: [
+			{ vi: 'Thành viên HTX', en: 'Members', axis: 'int', lines: [
 				['coop.*.members', 'Thành viên']
 			  ] },
 			{ vi: 'Doanh thu bình quân một HTX (đồng)',
-			  en: 'Revenue per cooperative (VND)', lines: [
+			  en: 'Revenue per cooperative (VND)', axis: 'vnd', lines: [
 				['coop.*.revenue.avg.agriculture', 'Nông nghiệp'],
 				['coop.*.revenue.avg', 'Tất cả']
 			  ] }
@@ -77,12 +79,12 @@ const SECTIONS = [
 		],
 		graphs: [
 			{ vi: 'Quỹ có lãi và bị lỗ', en: 'Funds in profit and at a loss',
-			  lines: [
+			  axis: 'int', lines: [
 				['creditfund.*.funds.profit', 'Có lãi'],
 				['creditfund.*.funds.loss', 'Bị lỗ']
 			  ] },
 			{ vi: 'Tỷ suất lợi nhuận trên tài sản (ROA, %)',
-			  en: 'Return on assets (%)', lines: [
+			  en: 'Return on assets (%)', axis: 'pct', lines: [
 				['creditfund.*.roa', 'ROA']
 			  ] }
 		]
@@ -301,6 +303,26 @@ function tenYears(g) {
 	    end: Date.UTC(y, 0, 1) / 1000 };
 }
 
+/*
+ * How the value axis is written: vi-VN scale words ("1,8 tỷ", "520
+ * nghìn") or "0,68 %" instead of rrdtool's k/M/G, from the graph's axis
+ * kind (SECTIONS) and the size of its last figures; null: rrdtool's axis.
+ */
+function axisUnit(g) {
+	const kind = g.def.axis;
+	if (kind === 'pct')
+		return 'pct';
+	if (kind !== 'vnd' && kind !== 'int')
+		return null;
+	let max = 0;
+	for (const [m] of g.series)
+		if (typeof m.value === 'number' && isFinite(m.value))
+			max = Math.max(max, Math.abs(m.value));
+	if (kind === 'vnd')
+		return max >= 1e9 ? 'ty' : max >= 1e6 ? 'trieu' : 'plain';
+	return max >= 1e6 ? 'trieu' : max >= 1e4 ? 'nghin' : 'plain';
+}
+
 /* The graph's URL for a width: absolute times rounded, so it is cached. */
 function graphUrl(view, g, width) {
 	const r = RANGES.find((x) => x.id === view.range);
@@ -317,6 +339,9 @@ function graphUrl(view, g, width) {
 	    'style=' + (g.style || 'line'));
 	if (view.compare)
 		q.push('compare=1y');
+	const unit = axisUnit(g);
+	if (unit !== null)
+		q.push('unit=' + unit);
 	return 'graph?' + q.join('&');
 }
 

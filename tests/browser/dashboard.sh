@@ -138,6 +138,15 @@ ok $? "yearly cards say 'số liệu năm 2024', not the day it was stored"
 n10=$(grep -o 'graph?[^"]*' "$T/dom.html" | grep 'coop\.registry' |
     grep -c 'start=1420070400&amp;end=1735689600&amp;')
 ok $([ "$n10" -ge 3 ]; echo $?) "coop graphs span 2015-2024 whole ($n10)"
+# Value axes in vi-VN words, not rrdtool's k/M/G: revenue in tỷ, the
+# credit funds' ROA in %, and the images those URLs give are whole PNGs.
+ok $(grep -o 'graph?[^"]*' "$T/dom.html" | grep 'revenue' | grep -q 'unit=ty'
+    echo $?) "revenue graphs ask for an axis in tỷ (unit=ty)"
+ok $(grep -o 'graph?[^"]*' "$T/dom.html" | grep 'roa' | grep -q 'unit=pct'
+    echo $?) "ROA graphs ask for an axis in % (unit=pct)"
+u1=$(grep -o 'graph?[^"]*unit=ty[^"]*' "$T/dom.html" | head -1 | sed 's/&amp;/\&/g')
+ok $(curl -s "$U/$u1" | head -c 8 | od -An -c | grep -q 'P   N   G'; echo $?) \
+    "a unit=ty graph renders ($(echo "$u1" | cut -c1-60)...)"
 if curl -s "$U/api/v1/alerts" | grep -q '"level":"warning"'; then
 	grep -q 'giá trị' "$T/dom.html"
 	ok $? "the alert message is Vietnamese"

@@ -82,7 +82,7 @@ static void
 check_args(const struct graph_spec *gs, int argc, char **argv)
 {
 	const char	*text;
-	int		 i, opts, want;
+	int		 i, opts, want, scaled;
 
 	/* graph - and five option, value pairs (values never start with -) */
 	if (argc < 12 || strcmp(argv[1], "-") != 0)
@@ -110,7 +110,22 @@ check_args(const struct graph_spec *gs, int argc, char **argv)
 			abort();
 		opts += 2;
 	}
-	want = opts + 2 * gs->nmetrics + (gs->compare ? 3 * gs->nmetrics : 0);
+	/* unit=: three option pairs, each value ours (no leading '-') */
+	if (gs->unit != GRAPH_UNIT_AUTO) {
+		if (argc < opts + 6 ||
+		    strcmp(argv[opts], "--units-exponent") != 0 ||
+		    strcmp(argv[opts + 1], "0") != 0 ||
+		    strcmp(argv[opts + 2], "--left-axis-format") != 0 ||
+		    strncmp(argv[opts + 3], "%lg", 3) != 0 ||
+		    strcmp(argv[opts + 4], "--units-length") != 0 ||
+		    atoi(argv[opts + 5]) < 8)
+			abort();
+		opts += 6;
+	}
+	scaled = gs->unit == GRAPH_UNIT_TY || gs->unit == GRAPH_UNIT_TRIEU ||
+	    gs->unit == GRAPH_UNIT_NGHIN;
+	want = opts + (scaled ? 3 : 2) * gs->nmetrics +
+	    (gs->compare ? (scaled ? 4 : 3) * gs->nmetrics : 0);
 	if (argc != want || argv[argc] != NULL)
 		abort();
 	for (i = opts; i < argc; i++) {

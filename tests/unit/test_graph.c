@@ -443,6 +443,58 @@ test_args_edges(void)
 	    NULL, "compare 3601s label");
 	free(mem);
 
+	/* unit=: vi-VN scale words on the axis, values divided in RPN. */
+	spec("metric=a.b.c unit=ty", &gs, &err);
+	argc = graph_args(&gs, paths, NULL, &argv, &mem);
+	ok(argc > 9 && strcmp(argv[argc - 9], "--units-exponent") == 0 &&
+	    strcmp(argv[argc - 8], "0") == 0 &&
+	    strcmp(argv[argc - 7], "--left-axis-format") == 0 &&
+	    strcmp(argv[argc - 6], "%lg t\xe1\xbb\xb7") == 0 &&
+	    strcmp(argv[argc - 5], "--units-length") == 0 &&
+	    strcmp(argv[argc - 3], "DEF:r0=/d/a/b/c.rrd:value:AVERAGE") == 0 &&
+	    strcmp(argv[argc - 2], "CDEF:m0=r0,1000000000,/") == 0,
+	    "unit=ty: no SI exponent, the axis reads \"%%lg t\xe1\xbb\xb7\", "
+	    "values / 10^9");
+	free(mem);
+	spec("metric=a.b.c unit=trieu compare=1y", &gs, &err);
+	argc = graph_args(&gs, paths, NULL, &argv, &mem);
+	{
+		int	 k, def = 0, cdef = 0, shift = 0;
+
+		for (k = 0; k < argc; k++) {
+			def += strncmp(argv[k], "DEF:r0=", 7) == 0 ||
+			    strncmp(argv[k], "DEF:rc0=", 8) == 0;
+			cdef += strcmp(argv[k], "CDEF:m0=r0,1000000,/") == 0 ||
+			    strcmp(argv[k], "CDEF:c0=rc0,1000000,/") == 0;
+			shift += strncmp(argv[k], "SHIFT:rc0:", 10) == 0;
+		}
+		ok(def == 2 && cdef == 2 && shift == 1,
+		    "unit=trieu with compare: raw DEFs, the shift on the raw "
+		    "one, both divided by 10^6");
+	}
+	free(mem);
+	spec("metric=a.b.c unit=pct", &gs, &err);
+	argc = graph_args(&gs, paths, NULL, &argv, &mem);
+	ok(argc > 0 && strcmp(argv[argc - 2], "DEF:m0=/d/a/b/c.rrd:value:"
+	    "AVERAGE") == 0 && strcmp(argv[argc - 5], "%lg %%") == 0,
+	    "unit=pct: values as stored, \"%%lg %%%%\" (%s)",
+	    argc > 2 ? argv[argc - 2] : "");
+	free(mem);
+	spec_fails("metric=a.b.c unit=G", PERR_ARGS,
+	    "unit must be ty, trieu, nghin, pct or plain");
+	spec_fails("metric=a.b.c unit=ty unit=ty", PERR_ARGS,
+	    "unit given twice");
+	{
+		struct graph_spec	 g1, g2;
+		char			 k1[GRAPH_KEY_MAX], k2[GRAPH_KEY_MAX];
+
+		spec("metric=a.b.c unit=ty", &g1, &err);
+		spec("metric=a.b.c", &g2, &err);
+		graph_spec_key(&g1, k1, sizeof(k1));
+		graph_spec_key(&g2, k2, sizeof(k2));
+		ok(strcmp(k1, k2) != 0, "the unit is part of the cache key");
+	}
+
 	spec("metric=a.b.c", &gs, &err);
 	bad[0] = "/d/a:b/c.rrd";
 	ok(graph_args(&gs, bad, NULL, &argv, &mem) == -1 && argv == NULL &&
@@ -557,6 +609,12 @@ test_render(void)
 	is_str(leg[2], "  x=1:debug=1:STACK (\xe2\x88\x92" "1d)",
 	    "compare legend");
 	is_str(leg[3], "  b\\: (\xe2\x88\x92" "1d)", "second compare legend");
+	ok(render("metric=a.b.c metric=d.e.f unit=ty compare=1d",
+	    paths, head, 8, leg, 4) == 0 &&
+	    memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0,
+	    "PNG rendered with unit=ty and compare (librrd takes the format)");
+	ok(render("metric=a.b.c unit=pct format=svg", paths, head, 5, leg, 4) ==
+	    0 && memcmp(head, "<?xml", 5) == 0, "SVG rendered with unit=pct");
 	memset(leg, 0, sizeof(leg));
 	ok(render("metric=a.b.c label=\"end\\\\l\" metric=d.e.f "
 	    "label=\"C:\\\\\" style=line", paths, head, 8, leg, 4) == 0,
