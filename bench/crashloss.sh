@@ -150,11 +150,11 @@ round() {
 		collectd_config "$d" ;;
 	esac
 	pct=$(awk -v s="$BENCH_SEED" -v r="$2" -v m="$3" 'BEGIN {
-	    srand(s * 7 + r * 131 + m * 17); printf "%d\n", 20 + 60 * rand() }')
+	    srand(s * 7 + r * 131 + m * 17); printf "%.1f\n", 20 + 60 * rand() }')
 	start_daemon "$1" "$d"
 	"$W/bin/ackload" send -p "${1%%-*}" -U "$sock" -P "$pattern" -s "$S" \
 	    -n "$N" -v "$V" -t "$t0" -c "$BENCH_CLIENTS" -w "$BENCH_WINDOW" \
-	    -k "$pid" -K $((N * pct / 100)) >"$d/acked" 2>"$d/send.err" ||
+	    -k "$pid" -K "$(calc "$N * $pct / 100" %.0f)" >"$d/acked" 2>"$d/send.err" ||
 	    die "$1 round $2: ackload: $(tail -3 "$d/send.err")"
 	wait "$pid" 2>/dev/null
 	[ "$(kv "$d/send.err" killed_after)" -ge 0 ] ||
