@@ -143,21 +143,6 @@ cp "$D/registry.xlsx" "$D/guard.xlsx"
 cp "$D/registry.csv" "$D/renamed.xlsx"
 head -c 20000 "$D/registry.xlsx" >"$D/truncated.xlsx"
 
-mapping() {
-	cat <<EOT
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
-EOT
-}
 inst() {	# inst NAME SOURCE [extra keys]
 	n=$1
 	s=$2
@@ -165,27 +150,14 @@ inst() {	# inst NAME SOURCE [extra keys]
 	printf '[plugin coop %s]\ninterval = 1s\njitter = 0\nsource = %s\n' \
 	    "$n" "$s"
 	for k in "$@"; do printf '%s\n' "$k"; done
-	case "$n" in t*) ;; *) mapping ;; esac
+	case "$n" in t*) ;; *) coop_mapping ;; esac
 	echo
 }
 funds() {	# funds NAME SOURCE
-	cat <<EOT
-[plugin creditfund $1]
-interval = 1s
-jitter = 0
-source = $2
-column.id = Mã quỹ
-column.name = Tên quỹ
-column.district = Huyện/thị xã
-column.period = Kỳ báo cáo
-column.assets = Tổng tài sản (đồng)
-column.loans = Dư nợ cho vay (đồng)
-column.revenue = Tổng thu nhập (đồng)
-column.expenses = Tổng chi phí (đồng)
-column.profit = Lợi nhuận trước thuế (đồng)
-column.baddebt = Tỷ lệ nợ xấu (%)
-
-EOT
+	printf '[plugin creditfund %s]\ninterval = 1s\njitter = 0\nsource = %s\n' \
+	    "$1" "$2"
+	fund_mapping
+	echo
 }
 
 write_config "$T/t.conf" <<EOT
