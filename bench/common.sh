@@ -127,3 +127,42 @@ tallyd_stop() {
 	kill -TERM "$tallyd_pid" 2>/dev/null
 	wait "$tallyd_pid" 2>/dev/null
 }
+
+# collectd_config DIR CACHE_TIMEOUT CACHE_FLUSH WRITE_THREADS: a collectd
+# 5 with unixsock (PUTVAL) and the rrdtool plugin writing DIR/rrd in the
+# bench's layout (1 s step, 3600 rows), holding values CACHE_TIMEOUT s.
+collectd_config() {
+	mkdir -p "$1/rrd"
+	cat >"$1/collectd.conf" <<EOT
+Hostname "bench"
+FQDNLookup false
+BaseDir "$1"
+PIDFile "$1/collectd.pid"
+PluginDir "/usr/lib/collectd"
+TypesDB "/usr/share/collectd/types.db"
+Interval 10
+ReadThreads 1
+WriteThreads $4
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$1/collectd.log"
+</Plugin>
+LoadPlugin unixsock
+<Plugin unixsock>
+  SocketFile "$1/collectd.sock"
+  SocketGroup "$(id -gn)"
+</Plugin>
+LoadPlugin rrdtool
+<Plugin rrdtool>
+  DataDir "$1/rrd"
+  StepSize 1
+  HeartBeat 10
+  RRARows 3600
+  RRATimespan 3600
+  XFF 0.1
+  CacheTimeout $2
+  CacheFlush $3
+</Plugin>
+EOT
+}

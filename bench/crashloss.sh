@@ -98,41 +98,6 @@ s.sendall(b"FLUSH plugin=rrdtool\n"); print(s.makefile().readline().strip())' \
 	wait "$pid" 2>/dev/null
 }
 
-collectd_config() {	# collectd_config DIR
-	mkdir -p "$1/rrd"
-	cat >"$1/collectd.conf" <<EOT
-Hostname "bench"
-FQDNLookup false
-BaseDir "$1"
-PIDFile "$1/collectd.pid"
-PluginDir "/usr/lib/collectd"
-TypesDB "/usr/share/collectd/types.db"
-Interval 10
-ReadThreads 1
-WriteThreads 1
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$1/collectd.log"
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$1/collectd.sock"
-</Plugin>
-LoadPlugin rrdtool
-<Plugin rrdtool>
-  DataDir "$1/rrd"
-  StepSize 1
-  HeartBeat 10
-  RRARows 3600
-  RRATimespan 3600
-  XFF 0.1
-  CacheTimeout $COLLECTD_CACHE_TIMEOUT
-  CacheFlush $((COLLECTD_CACHE_TIMEOUT * 8))
-</Plugin>
-EOT
-}
-
 # round SYSTEM R M: one kill -9 round; appends to $W/results.
 round() {
 	d=$W/$1.$2
@@ -147,7 +112,8 @@ round() {
 		"$W/bin/ackload" create -P "$d/rrd/s%ld.rrd" -s "$S" -t "$t0" ||
 		    die "cannot create the rrdcached files" ;;
 	collectd)
-		collectd_config "$d" ;;
+		collectd_config "$d" "$COLLECTD_CACHE_TIMEOUT" \
+		    $((COLLECTD_CACHE_TIMEOUT * 8)) 1 ;;
 	esac
 	pct=$(awk -v s="$BENCH_SEED" -v r="$2" -v m="$3" 'BEGIN {
 	    srand(s * 7 + r * 131 + m * 17); printf "%.1f\n", 20 + 60 * rand() }')

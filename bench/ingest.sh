@@ -45,42 +45,6 @@ for p in putload rrdlimit rrdcheck; do
 	bench_build $p
 done
 
-collectd_config() {	# collectd_config DIR
-	mkdir -p "$1"
-	cat >"$1/collectd.conf" <<EOT
-Hostname "bench"
-FQDNLookup false
-BaseDir "$1"
-PIDFile "$1/collectd.pid"
-PluginDir "/usr/lib/collectd"
-TypesDB "/usr/share/collectd/types.db"
-Interval 10
-ReadThreads 1
-WriteThreads $COLLECTD_WRITE_THREADS
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$1/collectd.log"
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$1/collectd.sock"
-  SocketGroup "$(id -gn)"
-</Plugin>
-LoadPlugin rrdtool
-<Plugin rrdtool>
-  DataDir "$1/rrd"
-  StepSize 1
-  HeartBeat 10
-  RRARows 3600
-  RRATimespan 3600
-  XFF 0.1
-  CacheTimeout $COLLECTD_CACHE_TIMEOUT
-  CacheFlush $((COLLECTD_CACHE_TIMEOUT * 8))
-</Plugin>
-EOT
-}
-
 # row NAME SECONDS CPU HWM OK: one line of the table, also kept in
 # $W/results for the summary.
 row() {
@@ -178,7 +142,8 @@ run_tallyd() {
 run_collectd() {
 	sync	# no writeback of an earlier phase during this one
 	rm -rf "$W/c"
-	collectd_config "$W/c"
+	collectd_config "$W/c" "$COLLECTD_CACHE_TIMEOUT" \
+	    $((COLLECTD_CACHE_TIMEOUT * 8)) "$COLLECTD_WRITE_THREADS"
 	"$COLLECTD" -f -C "$W/c/collectd.conf" >"$W/c/stdout" 2>&1 &
 	c_pid=$!
 	bench_pids="$bench_pids $c_pid"

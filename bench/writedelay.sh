@@ -43,41 +43,6 @@ for p in ackload rrdcheck rrdlimit; do
 	bench_build $p
 done
 
-collectd_config() {	# collectd_config DIR
-	mkdir -p "$1/rrd"
-	cat >"$1/collectd.conf" <<EOT
-Hostname "bench"
-FQDNLookup false
-BaseDir "$1"
-PIDFile "$1/collectd.pid"
-PluginDir "/usr/lib/collectd"
-TypesDB "/usr/share/collectd/types.db"
-Interval 10
-ReadThreads 1
-WriteThreads 1
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$1/collectd.log"
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$1/collectd.sock"
-</Plugin>
-LoadPlugin rrdtool
-<Plugin rrdtool>
-  DataDir "$1/rrd"
-  StepSize 1
-  HeartBeat 10
-  RRARows 3600
-  RRATimespan 3600
-  XFF 0.1
-  CacheTimeout $BENCH_WRITE_DELAY
-  CacheFlush $((BENCH_WRITE_DELAY * 10))
-</Plugin>
-EOT
-}
-
 # row NAME STEADY_CPU LATE_CPU FILES_CPU HWM POINTS NOTE
 row() {
 	us=- ul=-
@@ -169,7 +134,7 @@ run_tallyd() {
 run_collectd() {
 	sync
 	rm -rf "$W/c"
-	collectd_config "$W/c"
+	collectd_config "$W/c" "$BENCH_WRITE_DELAY" $((BENCH_WRITE_DELAY * 10)) 1
 	"$COLLECTD" -f -C "$W/c/collectd.conf" >"$W/c/stdout" 2>&1 &
 	c_pid=$!
 	bench_pids="$bench_pids $c_pid"
