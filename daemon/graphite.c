@@ -113,6 +113,8 @@ static size_t			 graphite_nheld;	/* values, all series */
 static struct log_limit		 graphite_ll_refused, graphite_ll_full;
 static char			 graphite_buf[GRAPHITE_LINE_MAX + 2];
 
+static void	graphite_release(struct graphite_ser *);
+
 #define G(f)	offsetof(struct graphite_conf, f)
 
 static const struct config_key graphite_keys[] = {
@@ -262,6 +264,7 @@ void
 graphite_set_config(const struct config *conf)
 {
 	const struct graphite_conf	*gc;
+	struct graphite_ser		*g;
 
 	gc = config_single(conf, &graphite_section);
 	graphite_cf = conf;
@@ -272,6 +275,10 @@ graphite_set_config(const struct config *conf)
 	graphite_rules.nmaps = gc->nmaps;
 	graphite_rules.max_depth = gc->max_depth;
 	graphite_rules.future = (time_t)gc->future;
+	/* Stored at once from now on: what is held goes first, in order. */
+	if (gc->reorder == 0)
+		while ((g = TAILQ_FIRST(&graphite_held)) != NULL)
+			graphite_release(g);
 }
 
 /* Count a refused line; say why now and then, with what was not said. */

@@ -203,14 +203,17 @@ if command -v bash >/dev/null 2>&1; then
 	      awk '\$1 == \"graphite.refused\" { print \$2 }') -eq $((ref0 + 2)) ]"
 fi
 
-# ---- reload keeps the listener
+# ---- reload keeps the listener; a reload to reorder = 0 stores what is
+# held before the lines that come after it (else those would make it stale)
+send "capped.m 7 $((now + 4))"
+sed -i 's/^\[graphite\]$/[graphite]\nreorder = 0/' "$T/t.conf.run"
 kill -HUP "$daemon_pid"
 check "reload logged" wait_until 10 log_has "reload: reading"
-acc0=$(stat graphite.accepted)
-send "capped.m 3 $((now + 3))"
-check "lines still stored after a reload" wait_until 10 sh -c \
-    "[ \$(printf 'STATS\n' | '$NC' -U '$SOCK' -w 5000 |
-      awk '\$1 == \"graphite.accepted\" { print \$2 }') -eq $((acc0 + 1)) ]"
+send "capped.m 8 $((now + 5))"
+check "after a reload to reorder = 0: the held value and the next, in order" \
+    wait_until 10 sh -c "[ \"\$(\"$RRDTOOL\" fetch '$D/capped/m.rrd' LAST -r 1 \
+      -s $((now + 3)) -e $((now + 5)) | awk -F': ' 'NF == 2 && \$2 !~ /nan/ {
+      printf \"%d \", \$2 }')\" = '7 8 ' ]"
 stop_tallyd TERM
 ok $daemon_rc "tallyd exit 0"
 done_testing
