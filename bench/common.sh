@@ -95,6 +95,8 @@ read_threads = 2
 max_clients = 256
 max_local_clients = 256
 shutdown_timeout = 2s
+# client series (PUT) the runs make: up to 10 000 and more
+max_series = 1000000
 
 [storage]
 datadir = $1/rrd
