@@ -52,17 +52,7 @@ write_config "$T/t.conf" <<EOT
 interval = 1s
 jitter = 0
 source = $D/registry.csv
-column.id = Mã số
-column.name = Tên tổ chức
-column.kind = Loại hình
-column.sector = Lĩnh vực
-column.district = Huyện/thị xã
-column.founded = Ngày thành lập
-column.dissolved = Ngày giải thể
-column.members = Số thành viên
-column.revenue = Doanh thu (đồng)
-column.profit = Lợi nhuận (đồng)
-column.year = Năm báo cáo
+$(coop_mapping)
 
 [forward vm]
 type = victoriametrics
