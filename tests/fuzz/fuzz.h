@@ -1,6 +1,6 @@
 /*
  * fuzz.h - shared by the libFuzzer targets: the entry point's prototype
- * and splitting an input into NUL-terminated lines.
+ * copying an input into a string, and the scratch directory.
  */
 #ifndef TALLY_FUZZ_H
 #define TALLY_FUZZ_H
@@ -23,6 +23,18 @@ fuzz_string(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return (s);
+}
+
+/*
+ * Where a target writes its scratch files: $TMPDIR (run.sh points it at
+ * /dev/shm, where an fsync costs nothing), else /tmp.
+ */
+static inline const char *
+fuzz_tmpdir(void)
+{
+	const char	*d = getenv("TMPDIR");
+
+	return (d != NULL && *d == '/' && strlen(d) < 32 ? d : "/tmp");
 }
 
 /* An error message must be terminated within its buffer. */

@@ -4,8 +4,8 @@
  * payload), written to a scratch directory and replayed.  The crc is
  * checked first, so the input's records are re-sealed with their right
  * crc too (a second segment), or the decoder behind it would rarely be
- * reached.  Every record handed out must be self-consistent.  Build:
- * tests/fuzz/build.sh.
+ * reached.  Every record handed out must be self-consistent.  Built by
+ * make fuzz.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 
 #include <zlib.h>
 
+#include "fuzz.h"
 #include "journal.h"
 #include "log.h"
 
@@ -80,7 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (dir[0] == '\0') {
 		log_init(1, 0, "fuzz_journal");
-		snprintf(dir, sizeof(dir), "/tmp/fuzz_journal.%d", getpid());
+		snprintf(dir, sizeof(dir), "%s/fuzz_journal.%d",
+		    fuzz_tmpdir(), getpid());
 	}
 	if ((j = journal_open(dir, JOURNAL_FSYNC, 1 << 30, 0, err,
 	    sizeof(err))) == NULL)

@@ -18,6 +18,7 @@
 #define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
 
+#include "fuzz.h"
 #include "rrdread.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -40,8 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	int			 errnum, r;
 
 	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/fuzz_rrdread.%ld.rrd",
-		    (long)getpid());
+		snprintf(path, sizeof(path), "%s/fuzz_rrdread.%ld.rrd",
+		    fuzz_tmpdir(), (long)getpid());
 	if (len < sizeof(sh) || (buf = malloc(len)) == NULL)
 		return (0);
 	memcpy(buf, data, len);
