@@ -7,8 +7,10 @@
  *
  * THREADS
  * Everything here runs on the loop but cmd_fetch_format, which a query
- * worker runs to format FETCH's rows off the loop (it touches only the
- * result it is given; query.c runs it on the loop for a short FETCH).
+ * worker runs to format a short FETCH's rows off the loop (it touches only
+ * the result it is given; query.c runs it on the loop for one it read
+ * there).  A long FETCH is sent in parts by the loop as the client reads
+ * (client_stream): its rows are held, never its whole text.
  * Anything that reads files goes through query.c
  * and answers later by client id; an answer for a client that has gone is
  * dropped by client_resume.
@@ -44,18 +46,17 @@
 #include "xmalloc.h"
 
 #define CMD_NAME_RULE	"metric names are plugin.instance.metric of [a-z0-9_-]"
+#define CMD_FETCH_WHOLE	4096	/* FETCH rows answered whole, at most */
+#define CMD_FETCH_PART	1024	/* rows a part of a longer one: < 40 kB */
 
 static const struct config *cmd_cf;	/* in force: main's */
 static struct store	*cmd_store;
 static struct journal	*cmd_journal;
-/* max_output: the query workers read it while formatting a FETCH */
-static unsigned long	 cmd_answer_max = 16000000;
 
 void
 cmd_set_config(const struct config *conf)
 {
 	cmd_cf = conf;
-	__atomic_store_n(&cmd_answer_max, conf->max_output, __ATOMIC_RELAXED);
 }
 
 void
@@ -324,43 +325,25 @@ cmd_last_done(const struct query_result *res, void *arg)
 }
 
 /*
- * FETCH's answer, up to QUERY_ROWS_MAX lines: on a worker, or on the loop
- * for a short one (query.c).  Rows are written into a chunk and the chunk
- * added whole: one evbuffer call for a hundred rows, and no printf.
- * One that grows past max_output is given up as soon as it does (listen.c
- * would refuse it whole), so it never costs more than that.
+ * FETCH's rows [from, to) as text: "TIME VALUE" lines written into a
+ * chunk and the chunk added whole (one evbuffer call for a hundred rows,
+ * no printf).  Times are start + (i + 1) step, kept as hi * 10^4 + lo:
+ * hi's digits written once and copied, lo's four from a table.
  */
 static void
-cmd_fetch_format(struct query_result *res)
+cmd_fetch_rows(struct evbuffer *b, time_t start, unsigned long step,
+    const double *rows, size_t from, size_t to)
 {
-	struct evbuffer		*b;
 	char			 chunk[8192], hs[NUMFMT_LEN + 16];
 	unsigned long long	 t, hi, lo;
-	size_t			 i, n = 0, hlen = 0, max;
+	size_t			 i, n = 0, hlen = 0;
 
-	if ((b = evbuffer_new()) == NULL)
-		fatalx("cmd: evbuffer_new failed");
-	max = __atomic_load_n(&cmd_answer_max, __ATOMIC_RELAXED);
-	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
-	    res->step, res->cf);
-	/*
-	 * Times are start + k step: kept as hi * 10^4 + lo, hi's digits
-	 * written once and copied, lo's four from a table.
-	 */
-	t = (unsigned long long)(res->start + (time_t)res->step);
+	t = (unsigned long long)start + (from + 1) * (unsigned long long)step;
 	hi = t / 10000;
 	lo = t % 10000;
 	if (hi > 0)
 		hlen = (size_t)numfmt_ulong(hs, hi);
-	for (i = 0; i < res->nrows; i++) {
-		if (i % 1024 == 0 && evbuffer_get_length(b) + n > max) {
-			evbuffer_drain(b, evbuffer_get_length(b));
-			evbuffer_add_printf(b, "ERR limit answer of %zu rows "
-			    "is over max_output (%zu bytes): ask for a shorter "
-			    "span or a coarser resolution\n", res->nrows, max);
-			n = 0;
-			break;
-		}
+	for (i = from; i < to; i++) {
 		/* a row: 24 digits, a space, NUMFMT_LEN, a newline */
 		if (sizeof(chunk) - n < NUMFMT_LEN + 32 + sizeof(hs)) {
 			evbuffer_add(b, chunk, n);
@@ -375,27 +358,99 @@ cmd_fetch_format(struct query_result *res)
 		} else
 			n += (size_t)numfmt_ulong(chunk + n, lo);
 		chunk[n++] = ' ';
-		n += (size_t)numfmt_double(chunk + n, NUMFMT_LEN, res->rows[i]);
+		n += (size_t)numfmt_double(chunk + n, NUMFMT_LEN, rows[i]);
 		chunk[n++] = '\n';
-		if ((lo += res->step) >= 10000) {
+		if ((lo += step) >= 10000) {
 			hi += lo / 10000;
 			lo %= 10000;
 			hlen = (size_t)numfmt_ulong(hs, hi);
 		}
 	}
 	evbuffer_add(b, chunk, n);
-	res->text = b;
+}
+
+static void
+cmd_fetch_head(struct evbuffer *b, const struct query_result *res)
+{
+	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
+	    res->step, res->cf);
+}
+
+/*
+ * A short FETCH's answer, whole: on a worker, or on the loop when it read
+ * the rows itself (query.c).  A longer one is left to cmd_fetch_done,
+ * which sends it in parts.
+ */
+static void
+cmd_fetch_format(struct query_result *res)
+{
+	if (res->nrows > CMD_FETCH_WHOLE)
+		return;
+	if ((res->text = evbuffer_new()) == NULL)
+		fatalx("cmd: evbuffer_new failed");
+	cmd_fetch_head(res->text, res);
+	cmd_fetch_rows(res->text, res->start, res->step, res->rows, 0,
+	    res->nrows);
+}
+
+/* A long FETCH being sent: its rows, and how far the parts have come. */
+struct cmd_stream {
+	struct query_result	 head;		/* start, step, cf, nrows */
+	double			*rows;
+	size_t			 next;
+};
+
+static int
+cmd_fetch_fill(void *arg, struct evbuffer *out)
+{
+	struct cmd_stream	*s = arg;
+	size_t			 to;
+
+	if (s->next == 0)
+		cmd_fetch_head(out, &s->head);
+	to = s->head.nrows - s->next < CMD_FETCH_PART ? s->head.nrows :
+	    s->next + CMD_FETCH_PART;
+	cmd_fetch_rows(out, s->head.start, s->head.step, s->rows, s->next,
+	    to);
+	s->next = to;
+	return (s->next < s->head.nrows);
+}
+
+static void
+cmd_fetch_release(void *arg)
+{
+	struct cmd_stream	*s = arg;
+
+	free(s->rows);
+	free(s);
 }
 
 static void
 cmd_fetch_done(const struct query_result *res, void *arg)
 {
-	struct evbuffer	*b = evbuffer_new();
+	struct cmd_wait		*w = arg;
+	struct cmd_stream	*s;
+	struct evbuffer		*b = evbuffer_new();
 
-	/* The rows come formatted (cmd_fetch_format): only moved here. */
-	if (!cmd_failed(res, b) && evbuffer_add_buffer(b, res->text) == -1)
+	if (cmd_failed(res, b) || (res->text != NULL &&
+	    evbuffer_add_buffer(b, res->text) == 0)) {
+		cmd_answer(w, b);
+		return;
+	}
+	if (res->text != NULL)
 		fatalx("cmd: cannot move a FETCH answer");
-	cmd_answer(arg, b);
+	evbuffer_free(b);
+	s = xcalloc(1, sizeof(*s));
+	s->head.start = res->start;
+	s->head.step = res->step;
+	s->head.nrows = res->nrows;
+	memcpy(s->head.cf, res->cf, sizeof(s->head.cf));
+	s->rows = query_take_rows(res);
+	/* The rows it holds while sent count as its size (max_output). */
+	client_stream(w->id, res->nrows * sizeof(double), cmd_fetch_fill,
+	    cmd_fetch_release, s);
+	free(w->metric);
+	free(w);
 }
 
 static void

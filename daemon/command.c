@@ -281,6 +281,7 @@ command_stats(void (*figure)(void *, const char *, double), void *arg)
 {
 	struct command_figures	 f = { figure, arg };
 	struct render_stats	 rs;
+	struct listen_output	 lo;
 	unsigned long		 renders, hits;
 	int			 warning, critical;
 
@@ -289,6 +290,10 @@ command_stats(void (*figure)(void *, const char *, double), void *arg)
 	query_render_stats(&rs);
 	figure(arg, "series", (double)series_count());
 	figure(arg, "clients", listen_clients());
+	listen_output(&lo);
+	figure(arg, "output.bytes", (double)lo.bytes);
+	figure(arg, "output.streams", lo.streams);
+	figure(arg, "output.refused", (double)lo.refused);
 	figure(arg, "graph.renders", renders);
 	figure(arg, "graph.cache_hits", hits);
 	figure(arg, "render.helpers", rs.helpers);

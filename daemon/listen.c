@@ -15,6 +15,13 @@
  * Asynchronous answers find their client by id; a client that left is
  * simply not found.
  *
+ * Streams.  A long answer (a FETCH of many rows) is not made whole: the
+ * caller hands over a fill callback, and the next part is made when the
+ * client's output has drained to LISTEN_PART bytes (the write low
+ * watermark), after any held answers before it.  So one big answer costs
+ * its caller's compact form (8 bytes a row) and a part or two of text,
+ * and other clients are served between parts.
+ *
  * Held answers.  A PUT's answer must wait until its values are durable in
  * the journal, but the client's next lines need not: the answer goes into
  * a hold (client_hold) and the connection keeps being served, so one
@@ -31,7 +38,8 @@
  * TCP client that has not sent AUTH within auth_timeout (when a token is
  * set) is closed however often it pings; an answer bigger than max_output
  * is refused, and one that would take the answers waiting for all
- * clients past max_output_total is refused with ERR busy.  Accept errors
+ * clients (and what streams hold) past max_output_total is refused with
+ * ERR busy.  Accept errors
  * (no descriptors left) pause a listener instead of spinning (accept.c);
  * the unix socket keeps a spare descriptor for one more operator.
  */
@@ -79,6 +87,10 @@ struct client {
 	int			 closing;	/* close once output is sent */
 	int			 eof;		/* it sent all it will send */
 	char			 peer[64];
+	client_fill_cb		 fill;		/* a stream is being sent */
+	void			(*release)(void *);
+	void			*fill_arg;
+	size_t			 held;		/* the stream's, parts included */
 	TAILQ_HEAD(client_held_q, client_held) holds;
 	int			 nholds;
 	TAILQ_ENTRY(client)	 entry;
@@ -111,10 +123,28 @@ static int			 listen_nclients;
 static const struct config	*listen_cf;	/* in force: main's */
 static listen_request_cb	 listen_request;
 static struct log_limit		 listen_ll_busy;
+static int			 listen_nstreams;
+static unsigned long		 listen_refused;
 
 #define LISTEN_HOLD_MAX	4096	/* answers held per client at most */
 
 static void	client_process(struct client *);
+static void	client_pump(struct client *);
+
+/* The stream is done with (sent, or its client gone). */
+static void
+client_stream_end(struct client *c)
+{
+	void	(*release)(void *) = c->release;
+	void	*arg = c->fill_arg;
+
+	listen_nstreams--;
+	c->fill = NULL;
+	c->release = NULL;
+	c->fill_arg = NULL;
+	c->held = 0;
+	release(arg);
+}
 
 /* Bind a unix socket; a stale one (nobody answers) is replaced. */
 static int
@@ -218,6 +248,8 @@ client_free(struct client *c)
 		free(h);
 	}
 	c->ls->nclients--;
+	if (c->fill != NULL)
+		client_stream_end(c);
 	bufferevent_free(c->bev);
 	event_free(c->more_ev);
 	if (c->auth_ev != NULL)
@@ -311,6 +343,10 @@ client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client	*c = arg;
 
+	if (c->fill != NULL) {
+		client_pump(c);
+		return;
+	}
 	if (c->closing && TAILQ_EMPTY(&c->holds) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_free(c);
@@ -477,6 +513,32 @@ listen_clients(void)
 	return (listen_nclients);
 }
 
+/*
+ * What a client's answers take: its unread text, or for a stream what it
+ * holds and the two parts it may have out (past those, the text too).
+ */
+static size_t
+client_bytes(const struct client *c)
+{
+	size_t	 n = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	if (c->fill == NULL)
+		return (n);
+	return (c->held + (n > 2 * LISTEN_PART ? n - 2 * LISTEN_PART : 0));
+}
+
+void
+listen_output(struct listen_output *o)
+{
+	struct client	*c;
+
+	o->bytes = 0;
+	TAILQ_FOREACH(c, &listen_list, entry)
+		o->bytes += client_bytes(c);
+	o->streams = listen_nstreams;
+	o->refused = listen_refused;
+}
+
 uint64_t
 client_id(const struct client *c)
 {
@@ -514,17 +576,24 @@ client_hold(struct client *c, uint64_t lsn)
 	return (client_held_new(c, lsn)->b);
 }
 
+static struct client *
+client_find(uint64_t id)
+{
+	char	 key[32];
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	return (listen_ids == NULL ? NULL : hmap_get(listen_ids, key));
+}
+
 void
 client_release(uint64_t id, uint64_t lsn, const char *error)
 {
 	struct client		*c;
 	struct client_held	*h;
 	struct evbuffer		*out;
-	char			 key[32];
 	int			 paused;
 
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	if (listen_ids == NULL || (c = hmap_get(listen_ids, key)) == NULL)
+	if ((c = client_find(id)) == NULL)
 		return;
 	TAILQ_FOREACH(h, &c->holds, entry) {
 		if (h->lsn == lsn && !h->done) {
@@ -545,6 +614,10 @@ client_release(uint64_t id, uint64_t lsn, const char *error)
 		evbuffer_add_buffer(out, h->b);
 		evbuffer_free(h->b);
 		free(h);
+	}
+	if (c->fill != NULL) {
+		client_pump(c);		/* it waited for the holds */
+		return;
 	}
 	if (c->closing && TAILQ_EMPTY(&c->holds) &&
 	    evbuffer_get_length(out) == 0)
@@ -578,53 +651,107 @@ client_close_after(struct client *c)
  * An answer made off the loop meets the output limits before it is
  * queued: one larger than max_output, or one that would take the answers
  * waiting for all clients past max_output_total, is replaced by an error
- * (the client may ask again for less, or later).
+ * (the client may ask again for less, or later).  len is the answer's
+ * text, or what a stream holds; 0 if it is refused, the error in out.
  */
-static void
-listen_budget(struct client *c, struct evbuffer *out)
+static int
+listen_budget(struct client *c, size_t len, struct evbuffer *out)
 {
 	struct client	*o;
-	size_t		 len = evbuffer_get_length(out), total = 0;
+	size_t		 total = 0;
 	unsigned long	 n;
 
 	if (len <= 256)
-		return;
+		return (1);
 	if (len > listen_cf->max_output) {
-		evbuffer_drain(out, len);
+		listen_refused++;
+		evbuffer_drain(out, evbuffer_get_length(out));
 		evbuffer_add_printf(out, "ERR limit answer of %zu bytes is over "
 		    "max_output (%lu): ask for a shorter span or a coarser "
 		    "resolution\n", len, listen_cf->max_output);
-		return;
+		return (0);
 	}
 	TAILQ_FOREACH(o, &listen_list, entry)
-		total += evbuffer_get_length(bufferevent_get_output(o->bev));
+		total += client_bytes(o);
 	if (total + len <= listen_cf->max_output_total)
-		return;
+		return (1);
+	listen_refused++;
 	if (log_limit_ok(&listen_ll_busy, time(NULL), 60, &n))
 		log_warnx("listen: %zu bytes of answers wait for clients; "
 		    "refusing a %zu-byte answer to client %llu (%s) (%lu more "
 		    "refused)", total, len, (unsigned long long)c->id,
 		    c->peer, n);
-	evbuffer_drain(out, len);
+	evbuffer_drain(out, evbuffer_get_length(out));
 	evbuffer_add_printf(out, "ERR busy %zu bytes of answers wait for slow "
 	    "clients (max_output_total %lu); try later\n", total,
 	    listen_cf->max_output_total);
+	return (0);
 }
 
 void
 client_resume(uint64_t id, struct evbuffer *out)
 {
 	struct client	*c;
-	char		 key[32];
 
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	if (listen_ids == NULL || (c = hmap_get(listen_ids, key)) == NULL) {
+	if ((c = client_find(id)) == NULL) {
 		evbuffer_free(out);	/* it left; nobody to answer */
 		return;
 	}
-	listen_budget(c, out);
+	listen_budget(c, evbuffer_get_length(out), out);
 	evbuffer_add_buffer(client_output(c), out);
 	evbuffer_free(out);
 	c->waiting = 0;
 	client_process(c);
+}
+
+/*
+ * Send the stream's next parts while the client's output is short, once
+ * no held answer is before it; the last part lets its next requests in.
+ */
+static void
+client_pump(struct client *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (!TAILQ_EMPTY(&c->holds))
+		return;
+	while (evbuffer_get_length(out) < LISTEN_PART) {
+		if (c->fill(c->fill_arg, out))
+			continue;
+		client_stream_end(c);
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		c->waiting = 0;
+		client_process(c);
+		return;
+	}
+}
+
+void
+client_stream(uint64_t id, size_t held, client_fill_cb fill,
+    void (*release)(void *), void *arg)
+{
+	struct client	*c;
+	struct evbuffer	*err;
+
+	if ((c = client_find(id)) == NULL) {
+		release(arg);
+		return;
+	}
+	if ((err = evbuffer_new()) == NULL)
+		fatalx("listen: evbuffer_new failed");
+	held += 2 * LISTEN_PART;	/* the text out at a time, at most */
+	if (!listen_budget(c, held, err)) {
+		release(arg);
+		client_resume(id, err);
+		return;
+	}
+	evbuffer_free(err);
+	c->fill = fill;
+	c->release = release;
+	c->fill_arg = arg;
+	c->held = held;
+	listen_nstreams++;
+	/* The write callback comes when the output is down to a part. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, LISTEN_PART, 0);
+	client_pump(c);
 }

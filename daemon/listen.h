@@ -35,6 +35,13 @@ void		 listen_set_config(const struct config *);
 /* Close listeners and every connection; remove the unix socket. */
 void		 listen_stop(void);
 int		 listen_clients(void);
+/* Answers waiting for clients: for STATS. */
+struct listen_output {
+	size_t		 bytes;		/* text unread, and what streams hold */
+	int		 streams;	/* long answers being sent */
+	unsigned long	 refused;	/* over max_output or max_output_total */
+};
+void		 listen_output(struct listen_output *);
 
 /* For the request callback: the connection a request came on. */
 uint64_t	 client_id(const struct client *);
@@ -48,6 +55,20 @@ void		 client_close_after(struct client *);
  * and go on with its next requests.  Dropped if the client has gone.
  */
 void		 client_resume(uint64_t id, struct evbuffer *out);
+/*
+ * A long answer for the client with this id, sent in parts as the client
+ * reads, so it is never held whole as text: fill(arg, out) appends the
+ * next part (about LISTEN_PART bytes) and returns nonzero while more
+ * remain; release(arg) is called once, when the last part is out or the
+ * client has gone.  held is what arg keeps in memory meanwhile, counted
+ * with the answers waiting for all clients (max_output_total): past it
+ * the client gets ERR busy instead.  The client's later requests wait
+ * until the last part.
+ */
+#define LISTEN_PART	65536
+typedef int	(*client_fill_cb)(void *arg, struct evbuffer *out);
+void		 client_stream(uint64_t id, size_t held, client_fill_cb fill,
+		    void (*release)(void *), void *arg);
 /*
  * An answer that waits until lsn is durable (PUT): write it into the
  * buffer returned; later answers queue behind it, and the client's next

@@ -43,6 +43,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -969,6 +971,20 @@ query_fetch(const struct proto_fetch *f, query_fmt fmt, query_cb cb,
 	q->fetch = *f;
 	q->fetch.metric = NULL;
 	query_start(q, &f->metric, 1);
+}
+
+double *
+query_take_rows(const struct query_result *res)
+{
+	struct query_job	*q;
+	double			*rows;
+
+	/* Every result a callback sees is a job's (FETCH is never cached). */
+	q = (struct query_job *)(void *)((char *)(uintptr_t)res -
+	    offsetof(struct query_job, res));
+	rows = q->res.rows;
+	q->res.rows = NULL;
+	return (rows);
 }
 
 void

@@ -70,6 +70,11 @@ void	query_shutdown(void);
 /* Each validates the metric names (bad-name, not-found) itself. */
 void	query_fetch(const struct proto_fetch *, query_fmt, query_cb,
 	    void *arg);
+/*
+ * In a FETCH's callback: its rows become the caller's (free() them), so
+ * they can outlive the result (an answer sent in parts).
+ */
+double	*query_take_rows(const struct query_result *);
 void	query_info(const char *metric, query_cb, void *arg);
 void	query_last(const char *metric, query_cb, void *arg);
 void	query_graph(const struct graph_spec *, query_cb, void *arg);
