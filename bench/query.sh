@@ -58,10 +58,10 @@ rate() {
 	    die "queryload $1 failed"
 	cpu=$(calc "$(cpu_s "$tallyd_pid") - $c0")
 	r=$(awk '{ print $6 }' "$W/rate")
-	printf '%-10s %3d clients %9.0f req/s  tallyd CPU %6.1f us/req  errors %s\n' \
+	printf '%-10s %3d clients %9.0f req/s  tallyd CPU %6.1f us/req  client CPU %6.1f us/req  errors %s\n' \
 	    "${3:-$1}" "$2" "$r" \
 	    "$(calc "$cpu * 1e6 / $(awk '{ print $2 }' "$W/rate")" %.1f)" \
-	    "$(awk '{ print $8 }' "$W/rate")"
+	    "$(awk '{ print $10 }' "$W/rate")" "$(awk '{ print $8 }' "$W/rate")"
 	echo "${3:-$1} $2 $r" >>"$W/rates"
 }
 

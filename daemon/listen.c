@@ -32,6 +32,14 @@
  * holds wait, and one with LISTEN_HOLD_MAX of them is not served until
  * some are released (a stalled disk must not grow them without bound).
  *
+ * Timeouts.  No timer per connection: reads and writes would re-arm it
+ * on every request (a timerfd call each).  A client records when it last
+ * sent something and when its output last drained; one sweep a second
+ * closes those idle for client_timeout (waiting for nothing of ours), and
+ * those whose answers have waited unread that long.  An answer made off
+ * the loop is written to the socket at once when nothing is queued
+ * before it, sparing the write event's epoll calls and a loop turn.
+ *
  * Limits that keep one crowd from hurting others: each listener counts
  * its own connections (max_local_clients for the unix socket, max_clients
  * for TCP), so TCP clients never lock an operator out of the socket; a
@@ -66,6 +74,7 @@
 #include <event2/listener.h>
 
 #include "accept.h"
+#include "clock.h"
 #include "compat.h"
 #include "config.h"
 #include "hmap.h"
@@ -86,6 +95,8 @@ struct client {
 	int			 waiting;	/* an answer is being made */
 	int			 closing;	/* close once output is sent */
 	int			 eof;		/* it sent all it will send */
+	msec_t			 heard;		/* it last sent something */
+	msec_t			 drained;	/* its output last shrank */
 	char			 peer[64];
 	client_fill_cb		 fill;		/* a stream is being sent */
 	void			(*release)(void *);
@@ -118,6 +129,7 @@ static int			 listen_nsocks;
 static TAILQ_HEAD(, client)	 listen_list = TAILQ_HEAD_INITIALIZER(listen_list);
 static struct hmap		*listen_ids;
 static struct event_base	*listen_base;
+static struct event		*listen_sweep_ev;	/* timeouts, each second */
 static uint64_t			 listen_next_id = 1;
 static int			 listen_nclients;
 static const struct config	*listen_cf;	/* in force: main's */
@@ -329,7 +341,66 @@ client_process(struct client *c)
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
-	client_process(arg);
+	struct client	*c = arg;
+
+	c->heard = clock_mono();
+	client_process(c);
+}
+
+/* The output shrank: the client reads (for the unread-answers timeout). */
+static void
+client_drained_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct client	*c = arg;
+
+	if (info->n_deleted > 0)
+		c->drained = clock_mono();
+}
+
+/*
+ * Write an answer straight to the socket when nothing waits before it
+ * (no write event to arm, no loop turn); what the socket does not take
+ * is queued as usual.  Errors are the bufferevent's to find.
+ */
+static void
+client_send(struct client *c, struct evbuffer *b)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) == 0 && evbuffer_get_length(b) > 0 &&
+	    evbuffer_write(b, bufferevent_getfd(c->bev)) > 0)
+		c->drained = clock_mono();
+	evbuffer_add_buffer(out, b);
+}
+
+/*
+ * Once a second: close clients idle for client_timeout (nothing sent,
+ * nothing of ours pending) and those that have read none of their
+ * waiting answers for as long.
+ */
+static void
+listen_sweep_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c, *next;
+	msec_t		 now = clock_mono(), limit = listen_cf->client_timeout;
+	const char	*why;
+
+	for (c = TAILQ_FIRST(&listen_list); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+			why = now - c->drained >= limit ? "answers unread" :
+			    NULL;
+		else if (!c->waiting && TAILQ_EMPTY(&c->holds) && !c->eof)
+			why = now - c->heard >= limit ? "idle" : NULL;
+		else
+			why = NULL;
+		if (why == NULL)
+			continue;
+		log_debug("client %llu (%s): %s; closing",
+		    (unsigned long long)c->id, c->peer, why);
+		client_free(c);
+	}
 }
 
 static void
@@ -355,7 +426,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 /*
  * The end of a client's input is not the end of the conversation: a
  * client may send its requests and shut its side, then read the answers.
- * Errors and idle timeouts do end it.
+ * Errors do end it.
  */
 static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -369,10 +440,6 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		client_process(c);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("client %llu (%s): %s; closing",
-		    (unsigned long long)c->id, c->peer,
-		    what & BEV_EVENT_WRITING ? "answers unread" : "idle");
 	client_free(c);
 }
 
@@ -435,9 +502,8 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_LINE_MAX + 2);
-	tv.tv_sec = listen_cf->client_timeout / 1000;
-	tv.tv_usec = (listen_cf->client_timeout % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	c->heard = c->drained = clock_mono();
+	evbuffer_add_cb(bufferevent_get_output(c->bev), client_drained_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (c->tcp && listen_cf->token != NULL) {
 		if ((c->auth_ev = evtimer_new(listen_base, client_auth_cb,
@@ -463,12 +529,17 @@ void
 listen_start(struct event_base *base, const struct config *conf,
     listen_request_cb request)
 {
-	int	 i;
+	struct timeval	 sweep = { 1, 0 };
+	int		 i;
 
 	listen_base = base;
 	listen_request = request;
 	listen_ids = hmap_new();
 	listen_set_config(conf);
+	if ((listen_sweep_ev = event_new(base, -1, EV_PERSIST,
+	    listen_sweep_cb, NULL)) == NULL ||
+	    event_add(listen_sweep_ev, &sweep) == -1)
+		fatalx("listen: cannot make the timeout sweep");
 	for (i = 0; i < listen_nsocks; i++) {
 		listen_socks[i].ev = evconnlistener_new(base, listen_accept_cb,
 		    &listen_socks[i], LEV_OPT_CLOSE_ON_FREE |
@@ -490,6 +561,10 @@ listen_stop(void)
 
 	while ((c = TAILQ_FIRST(&listen_list)) != NULL)
 		client_free(c);
+	if (listen_sweep_ev != NULL) {
+		event_free(listen_sweep_ev);
+		listen_sweep_ev = NULL;
+	}
 	for (i = 0; i < listen_nsocks; i++) {
 		accept_guard_free(listen_socks[i].guard);
 		listen_socks[i].guard = NULL;
@@ -611,7 +686,7 @@ client_release(uint64_t id, uint64_t lsn, const char *error)
 	    (h->lsn == 0 || h->done)) {
 		TAILQ_REMOVE(&c->holds, h, entry);
 		c->nholds--;
-		evbuffer_add_buffer(out, h->b);
+		client_send(c, h->b);
 		evbuffer_free(h->b);
 		free(h);
 	}
@@ -698,7 +773,10 @@ client_resume(uint64_t id, struct evbuffer *out)
 		return;
 	}
 	listen_budget(c, evbuffer_get_length(out), out);
-	evbuffer_add_buffer(client_output(c), out);
+	if (TAILQ_EMPTY(&c->holds))
+		client_send(c, out);
+	else
+		evbuffer_add_buffer(client_output(c), out);
 	evbuffer_free(out);
 	c->waiting = 0;
 	client_process(c);

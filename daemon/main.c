@@ -358,7 +358,6 @@ static void
 main_run(int foreground)
 {
 	struct store_opts	 so;
-	struct event_config	*ecfg;
 	struct event		*sig[4];
 	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t			 i;
@@ -376,14 +375,13 @@ main_run(int foreground)
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
 	/*
-	 * A precise timer: the coarse clock fires timers up to 4 ms early,
-	 * which puts a read that should start on a second into the one before.
+	 * libevent's coarse clock fires timers up to a tick (4 ms) early; the
+	 * plugin schedule allows for it (sched.c's slack, and a tick that
+	 * comes early waits for the rest).  A precise timer would cost a
+	 * timerfd_settime on every turn of the loop.
 	 */
-	if ((ecfg = event_config_new()) == NULL ||
-	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
-	    (main_base = event_base_new_with_config(ecfg)) == NULL)
+	if ((main_base = event_base_new()) == NULL)
 		fatalx("cannot make the event base");
-	event_config_free(ecfg);
 	for (i = 0; i < 3; i++) {
 		sig[i] = evsignal_new(main_base, signos[i], main_signal_cb,
 		    NULL);

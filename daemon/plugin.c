@@ -868,6 +868,11 @@ plugin_tick_cb(evutil_socket_t fd, short events, void *arg)
 
 	if (plugin_stopping)
 		return;
+	if (now < ctx->sched.next && ctx->sched.started < 0) {
+		/* Fired early (libevent's coarse clock): wait for the rest. */
+		plugin_arm(ctx);
+		return;
+	}
 	if (sched_due(&ctx->sched, now) == SCHED_SKIP) {
 		stats_add(STAT_READS_SKIPPED, 1);
 		log_debug("%s: still reading; tick skipped (%llu so far)",

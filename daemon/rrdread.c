@@ -6,9 +6,9 @@
  * rrd_fetch_r opens the file, locks it, maps it, advises the kernel three
  * times, then unmaps and closes it: about 15 system calls, and the unmap
  * of a threaded process stops the other core for a TLB flush.  Here a
- * read is a stat (the file may have been replaced by a create or a
- * rewrite, which rename a new file into place), one pread of the header
- * and one or two of the rows, on a descriptor kept open per path.  The
+ * read is an fstat of a descriptor kept open per path (a create or a
+ * rewrite renames a new file into place, which leaves the kept one
+ * without a link), one pread of the header and one or two of the rows.  The
  * archive, the aligned span and the rows are chosen by the arithmetic of
  * librrd 1.7's rrd_fetch_fn, with its types, so the answer is the same
  * bits (tests/unit/test_rrdread compares both on real files).
@@ -52,8 +52,6 @@
 
 struct rrdread_fd {
 	int		 fd;
-	dev_t		 dev;
-	ino_t		 ino;
 	off_t		 size;
 	int		 refs;		/* users, and 1 for the table */
 };
@@ -79,8 +77,12 @@ rrdread_unref_cb(void *arg)
 
 /*
  * The open descriptor of path, with a reference for the caller; NULL with
- * errno set.  A file renamed over the path since is opened anew.
+ * errno set.  A file renamed over the path since, or removed, left the
+ * kept one without a link: it is opened anew (an fstat of the kept
+ * descriptor, no walk of the path).
  */
+static void	rrdread_release(struct rrdread_fd *);
+
 static struct rrdread_fd *
 rrdread_open(const char *path, int flags)
 {
@@ -88,16 +90,17 @@ rrdread_open(const char *path, int flags)
 	struct stat		 sb;
 	int			 fd;
 
-	if (stat(path, &sb) == -1)
-		return (NULL);
 	pthread_mutex_lock(&rrdread_lock);
-	if (rrdread_fds != NULL && (f = hmap_get(rrdread_fds, path)) != NULL &&
-	    f->dev == sb.st_dev && f->ino == sb.st_ino) {
+	if (rrdread_fds != NULL && (f = hmap_get(rrdread_fds, path)) != NULL)
 		f->refs++;
-		pthread_mutex_unlock(&rrdread_lock);
-		return (f);
-	}
+	else
+		f = NULL;
 	pthread_mutex_unlock(&rrdread_lock);
+	if (f != NULL) {
+		if (fstat(f->fd, &sb) == 0 && sb.st_nlink > 0)
+			return (f);
+		rrdread_release(f);
+	}
 	if (flags & RRDREAD_NOWAIT) {
 		errno = EAGAIN;		/* an open may wait on the disk */
 		return (NULL);
@@ -111,8 +114,6 @@ rrdread_open(const char *path, int flags)
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->fd = fd;
-	f->dev = sb.st_dev;
-	f->ino = sb.st_ino;
 	f->size = sb.st_size;
 	f->refs = 2;
 	pthread_mutex_lock(&rrdread_lock);
@@ -289,7 +290,7 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 				 tmp_match, best_match = 0, full_match, lo, hi;
 	long long		 start_offset, end_offset;
 	unsigned long		 nds, nrra, rows, k, rowcnt;
-	size_t			 hlen, off_live, off_ptr, data_len;
+	size_t			 hlen, off_live, off_ptr, data_len, got;
 	off_t			 rra_base;
 	int			 version, first_full = 1, first_part = 1, r = -1;
 
@@ -302,9 +303,16 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 		    strerror(errno));
 		return (-1);
 	}
-	if ((r = rrdread_full(f->fd, &head, sizeof(head), 0, flags)) == -1 &&
+	/* The header in one read, as far as the buffer and the file go. */
+	got = f->size > 0 && (size_t)f->size < sizeof(hbuf) ?
+	    (size_t)f->size : sizeof(hbuf);
+	if ((r = rrdread_full(f->fd, hbuf, got, 0, flags)) == -1 &&
 	    errno == EAGAIN)
 		goto wouldblock;
+	if (r == 0 && got < sizeof(head))
+		r = -1;
+	if (r == 0)
+		memcpy(&head, hbuf, sizeof(head));
 	if (r == -1 || memcmp(head.cookie, RRD_COOKIE,
 	    sizeof(RRD_COOKIE)) != 0) {
 		r = -1;
@@ -332,7 +340,7 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 		goto librrd;
 	if (hlen > sizeof(hbuf))
 		h = xmalloc(hlen);
-	if (rrdread_full(f->fd, h, hlen, 0, flags) == -1) {
+	if (hlen > got && rrdread_full(f->fd, h, hlen, 0, flags) == -1) {
 		if (errno == EAGAIN)
 			goto wouldblock;
 		snprintf(err, errlen, "'%s' is too small (should be %zu "
