@@ -31,10 +31,11 @@
  * held for a lookup or a copy, never across librrd or another lock.
  *
  * A FETCH of our own files goes to rrdread (pread on kept descriptors).
- * When no worker is busy, a short one is read by the loop itself if it
- * needs no disk (RRDREAD_NOWAIT: the descriptor is open, the bytes are in
- * the page cache), later in the same loop turn: two thread hand-offs cost
- * more than such a read.  Anything else still goes to the pool.
+ * A short one (QUERY_INLINE_ROWS, up to QUERY_INLINE_MAX a loop turn) is
+ * read by the loop itself if it needs no disk (RRDREAD_NOWAIT: the
+ * descriptor is open, the bytes are in the page cache), later in the same
+ * loop turn: two thread hand-offs cost more than such a read, busy
+ * workers or not.  Anything else still goes to the pool.
  *
  * query_exec runs a caller's job (the Prometheus API's) the same way:
  * flushes, then the pool, then the caller's completion on the loop.
@@ -76,6 +77,7 @@
 #define QUERY_RRA_MAX		64	/* archives of a file we look at */
 #define QUERY_LAYOUTS_MAX	8192	/* files whose layout is kept */
 #define QUERY_INLINE_ROWS	1000	/* FETCH rows the loop reads itself */
+#define QUERY_INLINE_MAX	32	/* such FETCHes in one loop turn */
 
 enum query_type { Q_FETCH, Q_INFO, Q_LAST, Q_GRAPH };
 
@@ -836,8 +838,8 @@ query_done(struct work_job *job)
 }
 
 /*
- * A small FETCH of a file already open, when no worker is busy: the loop
- * reads it from the page cache itself (RRDREAD_NOWAIT never waits on the
+ * A small FETCH of a file already open: the loop reads it from the page
+ * cache itself (RRDREAD_NOWAIT never waits on the
  * disk), sparing the two thread hand-offs that cost more than the read.
  * Anything else (a miss, an error, a long span) goes to a worker.
  */
@@ -848,7 +850,7 @@ query_inline_cb(evutil_socket_t fd, short ev, void *arg)
 	int			 r = 1;
 
 	query_inlined--;
-	if (query_pool != NULL && work_pending(query_pool) == 0)
+	if (query_pool != NULL)
 		r = query_read_local(q->path[0], &q->fetch, &q->res,
 		    QUERY_INLINE_ROWS);
 	if (r != 1) {
@@ -871,7 +873,7 @@ query_submit(struct query_job *q)
 	q->job.run = query_run;
 	q->job.done = query_done;
 	if (q->type == Q_FETCH && q->rrdcached == NULL &&
-	    work_pending(query_pool) == 0 && query_inlined == 0) {
+	    query_inlined < QUERY_INLINE_MAX) {
 		query_inlined++;
 		/* Later in this loop turn: the caller answers CMD_WAIT first. */
 		if (event_base_once(query_base, -1, EV_TIMEOUT,
