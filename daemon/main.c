@@ -362,7 +362,7 @@ main_run(int foreground)
 	int			 signos[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t			 i;
 	unsigned long		 left;
-	char			 undo[PATH_MAX];
+	char			 undo[PATH_MAX], bases[PATH_MAX];
 	int			 stuck;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -394,6 +394,8 @@ main_run(int foreground)
 	so.write_delay = main_conf->write_delay;
 	snprintf(undo, sizeof(undo), "%s/store.undo", main_conf->statedir);
 	so.undo = undo;
+	snprintf(bases, sizeof(bases), "%s/store.bases", main_conf->statedir);
+	so.bases = bases;
 	so.fsync = main_conf->durability == JOURNAL_FSYNC;
 	main_store = store_new(main_base, &so);
 	if (store_start(main_store) == -1)

@@ -17,6 +17,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -50,6 +51,8 @@ struct rrdcached {
 
 	int		 fd;
 	unsigned long	 generation;	/* connections made */
+	char		 sock_id[RRDCACHED_ID_LEN];	/* at the last */
+	int		 restarted;	/* connection: a new socket file */
 	msec_t		 next_try;
 	msec_t		 backoff;
 
@@ -268,7 +271,8 @@ rrdcached_open_inet(struct rrdcached *rc, char *err, size_t errlen)
 int
 rrdcached_connect(struct rrdcached *rc, char *err, size_t errlen)
 {
-	msec_t	 now;
+	char		 id[RRDCACHED_ID_LEN];
+	msec_t		 now;
 
 	if (rc->fd != -1)
 		return (0);
@@ -294,6 +298,55 @@ rrdcached_connect(struct rrdcached *rc, char *err, size_t errlen)
 	rc->backoff = 0;
 	rc->rpos = rc->rlen = 0;
 	rc->generation++;
+	/*
+	 * A new rrdcached binds a new socket file: that tells a restart from
+	 * a connection that only broke (the old one may live on, with values
+	 * still to write).
+	 */
+	rc->restarted = 0;
+	if (rrdcached_socket_id(rc->address, id, sizeof(id)) == 0) {
+		rc->restarted = rc->generation > 1 &&
+		    strcmp(id, rc->sock_id) != 0;
+		memcpy(rc->sock_id, id, sizeof(id));
+	} else
+		rc->sock_id[0] = '\0';
+	return (0);
+}
+
+int
+rrdcached_restarted(const struct rrdcached *rc)
+{
+	return (rc->restarted);
+}
+
+const char *
+rrdcached_id(const struct rrdcached *rc)
+{
+	return (rc->sock_id);
+}
+
+/*
+ * The unix socket file's device, inode and change time (an inode number
+ * is soon reused, a ctime to the nanosecond is not); -1 for TCP or when
+ * there is no socket file.
+ */
+int
+rrdcached_socket_id(const char *address, char *buf, size_t len)
+{
+	struct stat	 sb;
+	const char	*path;
+
+	if (strncmp(address, "unix:", 5) == 0)
+		path = address + 5;
+	else if (address[0] == '/')
+		path = address;
+	else
+		return (-1);
+	if (stat(path, &sb) == -1)
+		return (-1);
+	snprintf(buf, len, "%llu %llu %lld.%09ld", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino, (long long)sb.st_ctim.tv_sec,
+	    sb.st_ctim.tv_nsec);
 	return (0);
 }
 

@@ -42,6 +42,21 @@ int			 rrdcached_connect(struct rrdcached *, char *err,
  * that lost what it had not written: its caller sends that again.
  */
 unsigned long		 rrdcached_generation(const struct rrdcached *);
+/*
+ * The last connection reached another rrdcached than the one before (its
+ * unix socket is a new file): the old one is gone, and with it whatever
+ * it was writing.  0 when unknown (TCP).
+ */
+int			 rrdcached_restarted(const struct rrdcached *);
+/*
+ * Which rrdcached a unix socket address reaches now: its socket file's
+ * identity as text, 0; -1 for TCP or no socket.  rrdcached_id: the one
+ * of the last connection ("" if unknown).
+ */
+#define RRDCACHED_ID_LEN	80
+int			 rrdcached_socket_id(const char *address, char *buf,
+			    size_t len);
+const char		*rrdcached_id(const struct rrdcached *);
 
 /*
  * Send one command line (without '\n') and read its reply.  Returns the

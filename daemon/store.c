@@ -65,7 +65,11 @@
  * a new one (rrdcached may have restarted), every such file takes them
  * back as pending, is read again (FLUSH, INFO) and joins the round's
  * batch, so what its file lacks is sent before any newer value (which
- * would make it stale) and before the round's FLUSH lines.  rrdcached.c
+ * would make it stale) and before the round's FLUSH lines.  A restarted
+ * rrdcached (its socket is a new file) may have died mid-update, tearing
+ * the file (see Interrupted updates): each such file's header, kept from
+ * before those values were first sent (store_base_save), is written back
+ * first, so the values land on the file as it was.  rrdcached.c
  * never repeats a failed exchange on a new connection by itself, and a
  * connection that changes while the round reads files ends the round:
  * nothing is sent on a new connection before the values the old one held.
@@ -200,6 +204,8 @@ struct store_file {
 	size_t			 nsel;		/* pending when selected */
 	struct store_pv		*unfl;		/* sent, not FLUSHed */
 	size_t			 nunfl;
+	unsigned char		*base;		/* header before unfl */
+	size_t			 nbase;
 	size_t			 unflsize;
 	msec_t			 due;
 	msec_t			 backoff;	/* of its retries */
@@ -318,6 +324,8 @@ struct store {
 	struct rrdcached	*rc;
 	unsigned long		 rc_gen;	/* connection values went to */
 	int			 undo_fd;	/* -1: no undo copies */
+	int			 bases_fd;	/* -1: no bases log */
+	size_t			 bases_len;
 	unsigned char		*undo;
 	size_t			 undosize;
 	int			 rc_down;
@@ -363,6 +371,7 @@ store_file_free(void *p)
 	free(f->rra);
 	free(f->pend);
 	free(f->unfl);
+	free(f->base);
 	free(f->qpath);
 	free(f);
 }
@@ -496,6 +505,215 @@ store_undo_clear(struct store *s)
 		log_warn("store: clear the undo copy");
 }
 
+/*
+ * rrdcached writes our files itself, and a kill -9 of it mid-update tears
+ * a file just as one of ours would.  So a local file's header is kept from
+ * before the first value sent since its last FLUSH landed (rrdcached then
+ * holds nothing of it: the file is quiet); when tallyd reaches a restarted
+ * rrdcached, the header is written back before those values are sent
+ * again (store_unfl_requeue).  The headers are also appended to a log,
+ * STATEDIR/store.bases, with each landing and the identity of each
+ * rrdcached connected to: after a kill -9 of tallyd, the next start
+ * writes them back if rrdcached restarted meanwhile (store_bases_recover),
+ * before the journal sends the values again.  Records: length, crc32,
+ * type ('B' header, 'L' landed, 'S' rrdcached's identity), path, data.
+ */
+#define STORE_BASES_MAX	(16UL << 20)	/* log bytes before a rewrite */
+
+static void
+store_bases_append(struct store *s, int type, const char *path,
+    const void *data, size_t n)
+{
+	unsigned char	*buf;
+	size_t		 plen = strlen(path), len = 5 + plen + n;
+	uint32_t	 u;
+
+	if (s->bases_fd == -1)
+		return;
+	buf = xmalloc(8 + len);
+	u = (uint32_t)len;
+	memcpy(buf, &u, 4);
+	buf[8] = (unsigned char)type;
+	u = (uint32_t)plen;
+	memcpy(buf + 9, &u, 4);
+	memcpy(buf + 13, path, plen);
+	if (n > 0)
+		memcpy(buf + 13 + plen, data, n);
+	u = (uint32_t)crc32(0L, buf + 8, (uInt)len);
+	memcpy(buf + 4, &u, 4);
+	if (write(s->bases_fd, buf, 8 + len) != (ssize_t)(8 + len))
+		log_warn("store: %s", "append to store.bases");
+	else
+		s->bases_len += 8 + len;
+	free(buf);
+}
+
+/* Writer: the log holds only what is current once it grows large. */
+static void
+store_bases_compact(struct store *s)
+{
+	struct store_file	*f;
+
+	if (s->bases_fd == -1 || s->bases_len < STORE_BASES_MAX)
+		return;
+	if (ftruncate(s->bases_fd, 0) == -1) {
+		log_warn("store: truncate store.bases");
+		return;
+	}
+	s->bases_len = 0;
+	if (rrdcached_id(s->rc)[0] != '\0')
+		store_bases_append(s, 'S', rrdcached_id(s->rc), NULL, 0);
+	TAILQ_FOREACH(f, &s->cached, cached_entry)
+		if (f->base != NULL)
+			store_bases_append(s, 'B', f->path, f->base,
+			    f->nbase);
+}
+
+static void
+store_base_save(struct store *s, struct store_file *f)
+{
+	unsigned char	 head[40];
+	ssize_t		 r;
+	size_t		 n;
+	int		 fd;
+
+	if (f->base != NULL || f->path[0] != '/' ||
+	    (fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if ((r = pread(fd, head, sizeof(head), 0)) > 0) {
+		n = store_undo_size(head, (size_t)r);
+		f->base = xmalloc(n);
+		if (pread(fd, f->base, n, 0) == (ssize_t)n) {
+			f->nbase = n;
+			store_bases_append(s, 'B', f->path, f->base, n);
+		} else {
+			free(f->base);
+			f->base = NULL;
+		}
+	}
+	close(fd);
+}
+
+/* The file's FLUSH landed: nothing of it is left in rrdcached. */
+static void
+store_base_drop(struct store *s, struct store_file *f)
+{
+	if (f->base == NULL)
+		return;
+	free(f->base);
+	f->base = NULL;
+	store_bases_append(s, 'L', f->path, NULL, 0);
+}
+
+static int
+store_header_write(const char *path, const void *head, size_t n)
+{
+	int	 fd, r = -1;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (pwrite(fd, head, n, 0) == (ssize_t)n && fsync(fd) == 0)
+		r = 0;
+	close(fd);
+	return (r);
+}
+
+struct store_base_rec {
+	unsigned char	*head;
+	size_t		 n;
+};
+
+static void
+store_base_rec_free(void *arg)
+{
+	struct store_base_rec	*b = arg;
+
+	free(b->head);
+	free(b);
+}
+
+static void
+store_base_rec_free_opt(void *arg)
+{
+	if (arg != NULL)
+		store_base_rec_free(arg);
+}
+
+static int
+store_base_rec_write(const char *path, void *value, void *arg)
+{
+	struct store_base_rec	*b = value;
+
+	if (store_header_write(path, b->head, b->n) == 0)
+		(*(unsigned long *)arg)++;
+	else
+		log_warn("store: %s: write back its header", path);
+	return (0);
+}
+
+/*
+ * Start-up with rrdcached: the headers of files a killed tallyd had values
+ * in rrdcached for.  If rrdcached is not the one it last reached (a new
+ * socket file, or none: whatever starts is new), it may have died writing
+ * them: write them back.  Else it lived on and writes them itself.
+ */
+static void
+store_bases_recover(const char *log, const char *address)
+{
+	struct hmap		*m = hmap_new();
+	struct store_base_rec	*b;
+	unsigned char		*buf = NULL, hdr[8];
+	char			*path, last[RRDCACHED_ID_LEN] = "",
+				 now[RRDCACHED_ID_LEN];
+	unsigned long		 restored = 0;
+	uint32_t		 len, crc, plen;
+	int			 fd;
+
+	if ((fd = open(log, O_RDONLY | O_CLOEXEC)) == -1) {
+		hmap_free(m, NULL);
+		return;
+	}
+	/* Records up to the first torn or damaged one. */
+	while (read(fd, hdr, 8) == 8) {
+		memcpy(&len, hdr, 4);
+		memcpy(&crc, hdr + 4, 4);
+		if (len < 5 || len > (64U << 20) ||
+		    (buf = realloc(buf, len + 1)) == NULL ||
+		    read(fd, buf, len) != (ssize_t)len ||
+		    (uint32_t)crc32(0L, buf, len) != crc)
+			break;
+		memcpy(&plen, buf + 1, 4);
+		if (plen == 0 || plen > len - 5)
+			break;
+		path = xstrndup((char *)buf + 5, plen);
+		if (buf[0] == 'S')
+			snprintf(last, sizeof(last), "%s", path);
+		else if (buf[0] == 'L')
+			store_base_rec_free_opt(hmap_del(m, path));
+		else if (buf[0] == 'B') {
+			b = xcalloc(1, sizeof(*b));
+			b->n = len - 5 - plen;
+			b->head = xmalloc(b->n > 0 ? b->n : 1);
+			memcpy(b->head, buf + 5 + plen, b->n);
+			store_base_rec_free_opt(hmap_put(m, path, b));
+		}
+		free(path);
+	}
+	close(fd);
+	free(buf);
+	if (hmap_count(m) > 0 && last[0] != '\0' &&
+	    (rrdcached_socket_id(address, now, sizeof(now)) == -1 ||
+	    strcmp(now, last) != 0)) {
+		hmap_foreach(m, store_base_rec_write, &restored);
+		log_warnx("store: rrdcached restarted while tallyd was down; "
+		    "%lu files' headers written back to before the values "
+		    "the journal sends again", restored);
+	}
+	hmap_free(m, store_base_rec_free);
+	if (truncate(log, 0) == -1 && errno != ENOENT)
+		log_warn("store: %s", log);
+}
+
 /* The store and its completion event; the writer starts in store_start. */
 struct store *
 store_new(struct event_base *base, const struct store_opts *opts)
@@ -516,7 +734,14 @@ store_new(struct event_base *base, const struct store_opts *opts)
 	s->opts = *opts;
 	s->opts.rrdcached = NULL;	/* not ours; s->rc has a copy */
 	s->opts.undo = NULL;
-	s->undo_fd = -1;
+	s->opts.bases = NULL;
+	s->undo_fd = s->bases_fd = -1;
+	if (opts->bases != NULL && s->rc != NULL) {
+		store_bases_recover(opts->bases, opts->rrdcached);
+		if ((s->bases_fd = open(opts->bases, O_WRONLY | O_CREAT |
+		    O_APPEND | O_CLOEXEC, 0600)) == -1)
+			log_warn("store: %s", opts->bases);
+	}
 	if (opts->undo != NULL && s->rc == NULL) {
 		store_undo_restore(opts->undo);
 		if ((s->undo_fd = open(opts->undo, O_RDWR | O_CREAT |
@@ -882,6 +1107,8 @@ store_free(struct store *s)
 	rrdcached_free(s->rc);
 	if (s->undo_fd != -1)
 		close(s->undo_fd);
+	if (s->bases_fd != -1)
+		close(s->bases_fd);
 	free(s->undo);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
@@ -1523,7 +1750,8 @@ store_batch_file(struct store *s, struct store_file *f, size_t n)
 		    (long long)f->last, spec) < sizeof(s->line))
 			store_cmd(s, STORE_CMD_CREATE, f, 0, 0);
 		free(spec);
-	}
+	} else if (f->nunfl == 0)
+		store_base_save(s, f);
 	store_format(s, f, n);
 	for (i = 0; i < n; i = j) {
 		len = snprintf(s->line, sizeof(s->line), "UPDATE %s",
@@ -1645,10 +1873,25 @@ static void
 store_unfl_requeue(struct store *s)
 {
 	struct store_file	*f;
-	unsigned long		 n = 0;
+	unsigned long		 n = 0, restored = 0;
 	size_t			 i;
+	int			 restart = rrdcached_restarted(s->rc);
 
 	TAILQ_FOREACH(f, &s->cached, cached_entry) {
+		/*
+		 * Every file sent since its last landed FLUSH, its values
+		 * acknowledged (unfl) or in the batch the old one died in
+		 * (pending again): read again before its next write.
+		 */
+		if (restart && f->base != NULL) {
+			if (store_header_write(f->path, f->base,
+			    f->nbase) == 0)
+				restored++;
+			else
+				log_warn("store: %s: write back its header "
+				    "from before rrdcached restarted", f->path);
+			f->state = STORE_UNKNOWN;
+		}
 		if (f->nunfl == 0)
 			continue;
 		for (i = 0; i < f->nunfl; i++) {
@@ -1675,10 +1918,12 @@ store_unfl_requeue(struct store *s)
 			TAILQ_REMOVE(&s->dirty, f, dirty_entry);
 		store_batch_add(s, f);
 	}
-	if (n == 0)
+	if (n == 0 && restored == 0)
 		return;
-	log_warnx("store: rrdcached %s: a new connection; sending again %lu "
-	    "values it may not have written", rrdcached_address(s->rc), n);
+	log_warnx("store: rrdcached %s: a new connection%s; sending again %lu "
+	    "values it may not have written (%lu files' headers written back "
+	    "to before them)", rrdcached_address(s->rc), restart ?
+	    " to a restarted rrdcached" : "", n, restored);
 	pthread_mutex_lock(&s->lock);
 	s->depth += n;
 	stats_add(STAT_QUEUE_DEPTH, n);
@@ -1769,6 +2014,7 @@ store_batch_results(struct store *s, int lost)
 			f->flags &= ~STORE_F_CACHED;
 			TAILQ_REMOVE(&s->cached, f, cached_entry);
 			f->nunfl = 0;
+			store_base_drop(s, f);
 		}
 	}
 }
@@ -1814,7 +2060,11 @@ store_write_cached(struct store *s, int all)
 		if (s->rc_gen != 0)
 			store_unfl_requeue(s);
 		s->rc_gen = rrdcached_generation(s->rc);
+		if (rrdcached_id(s->rc)[0] != '\0')
+			store_bases_append(s, 'S', rrdcached_id(s->rc), NULL,
+			    0);
 	}
+	store_bases_compact(s);
 	for (i = 0; i < s->nbatch; i++)
 		store_prepare(s, s->batch[i]);
 	if (rrdcached_generation(s->rc) != s->rc_gen) {

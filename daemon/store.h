@@ -24,6 +24,7 @@ struct store_opts {
 	unsigned long	 queue_max;	/* values queued at most; then drop new */
 	unsigned long	 write_delay;	/* ms a value may wait to be batched */
 	const char	*undo;		/* header copy of the file being updated */
+	const char	*bases;		/* rrdcached: headers of files it holds */
 	int		 fsync;		/* a flush of all files fsyncs them */
 };
 

@@ -336,4 +336,14 @@ n=$(wc -l <"$D2/expected")
 stored "$D2/rrd" >"$D2/stored"
 lost=$(missing "$D2/expected" "$D2/stored")
 ok $([ "$lost" -eq 0 ]; echo $?) "rrdcached: every acknowledged value is in its file ($lost of $n lost)"
+# Each bounce is a new rrdcached (a new socket file), which may have died
+# writing a file (a torn file shows above as values shifted by a row or
+# counted twice): tallyd must tell it from a broken connection, running
+# or at its next start, and write back the headers of the files it sends
+# again.
+nr=$(grep -c 'a new connection to a restarted rrdcached\|rrdcached restarted while tallyd was down' "$T/tallyd.log")
+nh=$(grep -o "[0-9]* files' headers written back" "$T/tallyd.log" |
+    awk '{ s += $1 } END { print s + 0 }')
+ok $([ "$nr" -ge 1 ] && [ "$nh" -ge 1 ]; echo $?) \
+    "restarted rrdcached noticed ($nr times; $nh headers written back)"
 done_testing

@@ -204,7 +204,8 @@ static struct store *
 new_store(const char *rrdcached, unsigned long qmax, unsigned long delay,
     int start)
 {
-	struct store_opts	 o = { rrdcached, qmax, delay, NULL, 0 };
+	struct store_opts	 o = { .rrdcached = rrdcached, .queue_max = qmax,
+	    .write_delay = delay };
 	struct store		*s;
 
 	if ((s = store_new(base, &o)) != NULL && start && store_start(s) != 0)
