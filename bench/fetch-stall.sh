@@ -3,7 +3,8 @@
 #   One client PINGs every 2 ms, first with nothing else going on (the
 #   baseline, same run), then while another asks FETCH_COUNT times for
 #   FETCH_ROWS rows at 1 s (bench/queryload.c stall).  Prints both PING
-#   latencies (p50, p99, max in ms) and the FETCH rows per second.
+#   latencies (p50, p99, max in ms), the FETCH rows per second and
+#   tallyd's peak RSS.
 # The file: one series at 1 s step keeping FETCH_ROWS rows, made with
 # rrdtool and filled every 300 s (each row known, as on a live series).
 #
@@ -40,3 +41,4 @@ tallyd_start "$W/t"
 "$W/bin/queryload" stall -U "$W/t/tallyd.sock" -m big.one.value \
     -a "$start" -b "$now" -N "$FETCH_COUNT" -D "$STALL_SECONDS" ||
     die "queryload stall failed"
+echo "tallyd peak RSS $(hwm_mib "$tallyd_pid") MiB"
