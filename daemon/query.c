@@ -35,7 +35,8 @@
  * read by the loop itself if it needs no disk (RRDREAD_NOWAIT: the
  * descriptor is open, the bytes are in the page cache), later in the same
  * loop turn: two thread hand-offs cost more than such a read, busy
- * workers or not.  Anything else still goes to the pool.
+ * workers or not.  LAST of a file the same way, from its header (rrdread
+ * keeps the descriptor).  Anything else still goes to the pool.
  *
  * query_exec runs a caller's job (the Prometheus API's) the same way:
  * flushes, then the pool, then the caller's completion on the loop.
@@ -672,6 +673,44 @@ query_run_last_cached(struct query_job *q)
 	rrd_info_free(info);
 }
 
+/* The last value as librrd keeps it (a string), or NAN. */
+static double
+query_last_value(const char *ds)
+{
+	char	*end;
+	double	 v;
+
+	if (strcmp(ds, "U") == 0)
+		return (NAN);
+	v = strtod(ds, &end);
+	return (*end == '\0' && end != ds ? v : NAN);
+}
+
+/*
+ * LAST of our own file from its header (rrdread, a kept descriptor);
+ * with flags RRDREAD_NOWAIT (the loop) 1 if it would wait: a worker
+ * reads it then.
+ */
+static int
+query_read_last_local(struct query_job *q, int flags)
+{
+	char	 ds[64];
+	time_t	 last;
+	int	 r;
+
+	if ((r = rrdread_lastds(q->path[0], flags, &last, ds,
+	    sizeof(ds))) == 1 || (r == -1 && errno == EAGAIN))
+		return (1);
+	if (r == -1) {
+		query_fail(&q->res, errno == ENOENT ? PERR_NOTFOUND :
+		    PERR_STORE, "reading %s: %s", q->name[0], strerror(errno));
+		return (-1);
+	}
+	q->res.last_time = last;
+	q->res.last_value = query_last_value(ds);
+	return (0);
+}
+
 static void
 query_run_last(struct query_job *q)
 {
@@ -683,6 +722,8 @@ query_run_last(struct query_job *q)
 		query_run_last_cached(q);
 		return;
 	}
+	if (query_read_last_local(q, 0) != 1)
+		return;
 	rrd_clear_error();
 	if (rrd_lastupdate_r(q->path[0], &last, &nds, &names, &vals) != 0) {
 		query_fail(&q->res, PERR_STORE, "%s", rrd_get_error());
@@ -850,11 +891,13 @@ query_inline_cb(evutil_socket_t fd, short ev, void *arg)
 	int			 r = 1;
 
 	query_inlined--;
-	if (query_pool != NULL)
+	if (query_pool != NULL && q->type == Q_LAST)
+		r = query_read_last_local(q, RRDREAD_NOWAIT);
+	else if (query_pool != NULL)
 		r = query_read_local(q->path[0], &q->fetch, &q->res,
 		    QUERY_INLINE_ROWS);
 	if (r != 1) {
-		if (r == 0 && q->fmt != NULL)
+		if (r == 0 && q->type == Q_FETCH && q->fmt != NULL)
 			q->fmt(&q->res);
 		query_done(&q->job);
 		return;
@@ -872,8 +915,8 @@ query_submit(struct query_job *q)
 {
 	q->job.run = query_run;
 	q->job.done = query_done;
-	if (q->type == Q_FETCH && q->rrdcached == NULL &&
-	    query_inlined < QUERY_INLINE_MAX) {
+	if ((q->type == Q_FETCH || q->type == Q_LAST) &&
+	    q->rrdcached == NULL && query_inlined < QUERY_INLINE_MAX) {
 		query_inlined++;
 		/* Later in this loop turn: the caller answers CMD_WAIT first. */
 		if (event_base_once(query_base, -1, EV_TIMEOUT,

@@ -175,6 +175,54 @@ rrdread_full(int fd, void *buf, size_t len, off_t off, int flags)
 }
 
 int
+rrdread_lastds(const char *path, int flags, time_t *last, char *ds,
+    size_t dslen)
+{
+	unsigned char		 h[4096];
+	struct rrdread_fd	*f;
+	stat_head_t		 head;
+	live_head_t		 live;
+	pdp_prep_t		 pdp;
+	size_t			 off, got;
+	int			 r = -1, saved;
+
+	if ((f = rrdread_open(path, flags)) == NULL)
+		return (-1);
+	got = f->size > 0 && (size_t)f->size < sizeof(h) ? (size_t)f->size :
+	    sizeof(h);
+	if (rrdread_full(f->fd, h, got, 0, flags) == -1)
+		goto out;
+	errno = EINVAL;
+	if (got < sizeof(head))
+		goto out;
+	memcpy(&head, h, sizeof(head));
+	if (memcmp(head.cookie, RRD_COOKIE, sizeof(RRD_COOKIE)) != 0 ||
+	    head.float_cookie != FLOAT_COOKIE)
+		goto out;
+	if (atoi(head.version) < 3 || head.ds_cnt < 1 ||
+	    head.ds_cnt > RRDREAD_DS_MAX || head.rra_cnt > RRDREAD_RRA_MAX) {
+		r = 1;
+		goto out;
+	}
+	off = sizeof(stat_head_t) + head.ds_cnt * sizeof(ds_def_t) +
+	    head.rra_cnt * sizeof(rra_def_t);
+	if (off + sizeof(live) + sizeof(pdp) > got) {
+		r = 1;
+		goto out;
+	}
+	memcpy(&live, h + off, sizeof(live));
+	memcpy(&pdp, h + off + sizeof(live), sizeof(pdp));
+	*last = live.last_up;
+	snprintf(ds, dslen, "%.*s", (int)sizeof(pdp.last_ds), pdp.last_ds);
+	r = 0;
+out:
+	saved = errno;
+	rrdread_release(f);
+	errno = saved;
+	return (r);
+}
+
+int
 rrdread_last(const char *path, time_t *last)
 {
 	stat_head_t	 head;

@@ -56,6 +56,15 @@ int	rrdread_fetch(const char *path, const char *cf, time_t start,
  * an RRD file of this machine).  Thread-safe.
  */
 int	rrdread_last(const char *path, time_t *last);
+/*
+ * LAST from a file, as rrd_lastupdate_r gives it: the last update and the
+ * first DS's last value as written ("U" if unknown), from the header on
+ * the kept descriptor.  0; 1 if the file is for librrd (a version before
+ * 3, odd counts); -1 with errno (EAGAIN with RRDREAD_NOWAIT when it would
+ * wait, ENOENT, EINVAL: not an RRD file of this machine).
+ */
+int	rrdread_lastds(const char *path, int flags, time_t *last, char *ds,
+	    size_t dslen);
 /* Closes every descriptor kept (at shutdown). */
 void	rrdread_close_all(void);
 

@@ -221,6 +221,33 @@ main(void)
 		    "rrdread_last of a missing file: ENOENT");
 	}
 
+	/* rrdread_lastds: LAST from a file, as rrd_lastupdate_r gives it. */
+	{
+		time_t		 last = 0, rlast = 0;
+		unsigned long	 nds = 0, k;
+		char		**names = NULL, **vals = NULL, ds[64] = "";
+		int		 rr_ok;
+
+		rr_ok = rrd_lastupdate_r(c, &rlast, &nds, &names, &vals) == 0 &&
+		    nds >= 1 && rrdread_lastds(c, 0, &last, ds, sizeof(ds)) == 0;
+		ok(rr_ok && last == rlast && strcmp(ds, vals[0]) == 0,
+		    "rrdread_lastds: %lld \"%s\", as rrd_lastupdate_r (%lld "
+		    "\"%s\")", (long long)last, ds, (long long)rlast,
+		    rr_ok ? vals[0] : "?");
+		for (k = 0; k < nds; k++) {
+			rrd_freemem(names[k]);
+			rrd_freemem(vals[k]);
+		}
+		rrd_freemem(names);
+		rrd_freemem(vals);
+		snprintf(p, sizeof(p), "%s/nothere.rrd", dir);
+		ok(rrdread_lastds(p, 0, &last, ds, sizeof(ds)) == -1 &&
+		    errno == ENOENT, "rrdread_lastds of a missing file: ENOENT");
+		ok(rrdread_lastds(p, RRDREAD_NOWAIT, &last, ds, sizeof(ds)) ==
+		    -1 && errno == EAGAIN, "rrdread_lastds, NOWAIT, not open: "
+		    "EAGAIN");
+	}
+
 	/* Errors. */
 	snprintf(p, sizeof(p), "%s/missing.rrd", dir);
 	ok(rrdread_fetch(p, "AVERAGE", t0, t0 + 10, 1, 0, &rr, NULL, NULL, err,
