@@ -5,6 +5,7 @@
  * in the range rrdread reads itself (others go to librrd, not the target
  * here), the rest is as given.  Each of a few spans and CFs must answer 0
  * with rows, or -1 with a message; never a crash or a read out of bounds.
+ * Then LAST from its header (rrdread_lastds).
  */
 #include <sys/types.h>
 
@@ -34,8 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct rrdread_rows	 rr;
 	stat_head_t		 sh;
 	unsigned char		*buf;
-	char			 err[256];
-	time_t			 now = 1700000000;
+	char			 err[256], ds[64];
+	time_t			 now = 1700000000, last;
 	size_t			 i;
 	FILE			*fp;
 	int			 errnum, r;
@@ -74,6 +75,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		} else if (err[0] == '\0')
 			abort();
 	}
+	/* LAST from the header: a terminated value, or a refusal. */
+	r = rrdread_lastds(path, 0, &last, ds, sizeof(ds));
+	if ((r == 0 && memchr(ds, '\0', sizeof(ds)) == NULL) || r < -1 ||
+	    r > 1)
+		abort();
 	rrdread_close_all();
 	return (0);
 }
