@@ -347,14 +347,17 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	client_process(c);
 }
 
-/* The output shrank: the client reads (for the unread-answers timeout). */
+/*
+ * The output shrank (the client reads), or answers start to wait in an
+ * empty one: the unread-answers timeout counts from then.
+ */
 static void
 client_drained_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct client	*c = arg;
 
-	if (info->n_deleted > 0)
+	if (info->n_deleted > 0 || info->orig_size == 0)
 		c->drained = clock_mono();
 }
 
