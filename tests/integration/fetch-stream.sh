@@ -82,15 +82,7 @@ ok $([ "$(wc -l <"$T/pipe.out")" -eq $((2 * N + 6)) ]; echo $?) \
 # for them stays within max_output_total (4M); the rest are told ERR busy.
 rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon_pid/status")
 hwm0=$(awk '/^VmHWM/ { print $2 }' "/proc/$daemon_pid/status")
-i=0
-readers=
-while [ $i -lt 256 ]; do
-	printf 'FETCH test.big.v %s %s AVERAGE 1\n' $((t0 - 1)) "$t1" |
-	    "$NC" -U "$SOCK" -n -w 60000 >/dev/null 2>&1 &
-	readers="$readers $!"
-	i=$((i + 1))
-done
-extra_pids="$extra_pids $readers"
+nonreaders 256 "FETCH test.big.v $((t0 - 1)) $t1 AVERAGE 1"
 check "answers past max_output_total refused" wait_until 60 \
     log_has 'bytes of answers wait for clients; refusing a'
 ok $([ "$(ask PING)" = "OK 0 PONG" ]; echo $?) "PING served beside 256 non-readers"

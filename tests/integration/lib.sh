@@ -162,6 +162,20 @@ log_has() {	# log_has REGEX
 NC="$top_builddir/tests/tools/tally-nc"
 SOCK=$T/tallyd.sock
 
+# nonreaders N REQUEST [MS]: N clients on the socket that each send
+# REQUEST and never read (for MS ms, default 60000); pids in $readers.
+nonreaders() {
+	nr_i=0
+	readers=
+	while [ $nr_i -lt "$1" ]; do
+		printf '%s\n' "$2" |
+		    "$NC" -U "$SOCK" -n -w "${3:-60000}" >/dev/null 2>&1 &
+		readers="$readers $!"
+		nr_i=$((nr_i + 1))
+	done
+	extra_pids="$extra_pids $readers"
+}
+
 # ask "REQUEST LINES...": send them on one connection, print the answers
 # without the greeting.
 ask() {

@@ -116,15 +116,7 @@ ok $([ "$closed" -ge 20 ] && log_has 'sent no whole request in 3000 ms'; echo $?
 # ---- 40 clients that never read a ~470 kB FETCH each: the answers held
 # for them stay under max_output_total (3M), the rest are refused.
 rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon_pid/status")
-i=0
-readers=
-while [ $i -lt 40 ]; do
-	printf 'FETCH demo.main.wave -10h now AVERAGE 1\n' |
-	    "$NC" -U "$SOCK" -n -w 15000 >/dev/null 2>&1 &
-	readers="$readers $!"
-	i=$((i + 1))
-done
-extra_pids="$extra_pids $readers"
+nonreaders 40 "FETCH demo.main.wave -10h now AVERAGE 1" 15000
 check "answers past max_output_total refused" wait_until 30 \
     log_has 'bytes of answers wait for clients; refusing a'
 ok $([ "$(ask PING)" = "OK 0 PONG" ]; echo $?) "PING served beside the non-readers"
