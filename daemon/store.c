@@ -628,15 +628,10 @@ store_base_rec_free(void *arg)
 {
 	struct store_base_rec	*b = arg;
 
+	if (b == NULL)
+		return;
 	free(b->head);
 	free(b);
-}
-
-static void
-store_base_rec_free_opt(void *arg)
-{
-	if (arg != NULL)
-		store_base_rec_free(arg);
 }
 
 static int
@@ -689,13 +684,13 @@ store_bases_recover(const char *log, const char *address)
 		if (buf[0] == 'S')
 			snprintf(last, sizeof(last), "%s", path);
 		else if (buf[0] == 'L')
-			store_base_rec_free_opt(hmap_del(m, path));
+			store_base_rec_free(hmap_del(m, path));
 		else if (buf[0] == 'B') {
 			b = xcalloc(1, sizeof(*b));
 			b->n = len - 5 - plen;
 			b->head = xmalloc(b->n > 0 ? b->n : 1);
 			memcpy(b->head, buf + 5 + plen, b->n);
-			store_base_rec_free_opt(hmap_put(m, path, b));
+			store_base_rec_free(hmap_put(m, path, b));
 		}
 		free(path);
 	}
