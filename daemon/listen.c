@@ -47,9 +47,9 @@
  * set) is closed however often it pings; an answer bigger than max_output
  * is refused, and one that would take the answers waiting for all
  * clients (and what streams hold) past max_output_total is refused with
- * ERR busy.  Accept errors
- * (no descriptors left) pause a listener instead of spinning (accept.c);
- * the unix socket keeps a spare descriptor for one more operator.
+ * ERR busy.  Accept errors (no descriptors left) pause a listener instead
+ * of spinning (accept.c); the unix socket keeps a spare descriptor for
+ * one more operator.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -97,6 +97,7 @@ struct client {
 	int			 eof;		/* it sent all it will send */
 	msec_t			 heard;		/* it last sent something */
 	msec_t			 drained;	/* its output last shrank */
+	struct evbuffer_cb_entry *drained_cb;
 	char			 peer[64];
 	client_fill_cb		 fill;		/* a stream is being sent */
 	void			(*release)(void *);
@@ -262,6 +263,7 @@ client_free(struct client *c)
 	c->ls->nclients--;
 	if (c->fill != NULL)
 		client_stream_end(c);
+	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->drained_cb);
 	bufferevent_free(c->bev);
 	event_free(c->more_ev);
 	if (c->auth_ev != NULL)
@@ -506,7 +508,9 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	    client_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_LINE_MAX + 2);
 	c->heard = c->drained = clock_mono();
-	evbuffer_add_cb(bufferevent_get_output(c->bev), client_drained_cb, c);
+	if ((c->drained_cb = evbuffer_add_cb(bufferevent_get_output(c->bev),
+	    client_drained_cb, c)) == NULL)
+		fatalx("listen: cannot watch a connection's output");
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (c->tcp && listen_cf->token != NULL) {
 		if ((c->auth_ev = evtimer_new(listen_base, client_auth_cb,
