@@ -577,7 +577,9 @@ store_base_save(struct store *s, struct store_file *f)
 	size_t		 n;
 	int		 fd;
 
+	/* Only where a restart can be told: a unix socket (rrdcached_id). */
 	if (f->base != NULL || f->path[0] != '/' ||
+	    rrdcached_id(s->rc)[0] == '\0' ||
 	    (fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
 	if ((r = pread(fd, head, sizeof(head), 0)) > 0) {
