@@ -293,7 +293,7 @@ command_stats(void (*figure)(void *, const char *, double), void *arg)
 	listen_output(&lo);
 	figure(arg, "output.bytes", (double)lo.bytes);
 	figure(arg, "output.streams", lo.streams);
-	figure(arg, "output.refused", (double)lo.refused);
+	figure(arg, "output.refused", (double)(lo.refused + query_busy()));
 	figure(arg, "graph.renders", renders);
 	figure(arg, "graph.cache_hits", hits);
 	figure(arg, "render.helpers", rs.helpers);

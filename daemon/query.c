@@ -134,6 +134,16 @@ static int			 query_stopping;	/* query_stop was called */
 /* librrd's rrdcached client is one connection per process: one user. */
 static pthread_mutex_t		 query_rc_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * FETCH rows read and not yet handed on (freed, or taken by an answer
+ * sent in parts, which listen.c counts): bounded by max_output_total
+ * before any row is read, so a crowd asking at once cannot pile up
+ * results waiting for the loop.  Atomic: workers add, the loop takes.
+ */
+static size_t			 query_rows_held;
+static unsigned long		 query_rows_max = 256UL << 20;
+static unsigned long		 query_rows_refused;
+
 static pthread_mutex_t	 query_layout_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hmap	*query_layouts;		/* under query_layout_lock */
 
@@ -155,6 +165,8 @@ query_set_config(const struct config *conf)
 	struct render_opts	 ro;
 
 	query_cf = conf;
+	__atomic_store_n(&query_rows_max, conf->max_output_total,
+	    __ATOMIC_RELAXED);
 	memset(&ro, 0, sizeof(ro));
 	ro.helper = conf->render_helper;
 	ro.locale = conf->graph_locale;
@@ -212,6 +224,12 @@ query_render_stats(struct render_stats *rs)
 	memset(rs, 0, sizeof(*rs));
 	if (query_rpool != NULL)
 		render_pool_stats(query_rpool, rs);
+}
+
+unsigned long
+query_busy(void)
+{
+	return (__atomic_load_n(&query_rows_refused, __ATOMIC_RELAXED));
 }
 
 void
@@ -462,6 +480,33 @@ struct query_limit {
 	int				 defer;	/* too many for the loop */
 };
 
+/* Counts rows about to be read; -1 (busy) past max_output_total. */
+static int
+query_rows_count(struct query_result *res, long long rows)
+{
+	size_t	 bytes = (size_t)(rows > 0 ? rows : 0) * sizeof(double);
+	size_t	 held;
+
+	held = __atomic_add_fetch(&query_rows_held, bytes, __ATOMIC_RELAXED);
+	if (held > bytes && held > __atomic_load_n(&query_rows_max,
+	    __ATOMIC_RELAXED)) {
+		__atomic_sub_fetch(&query_rows_held, bytes, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&query_rows_refused, 1, __ATOMIC_RELAXED);
+		query_fail(res, PERR_BUSY, "%zu bytes of answers are being read "
+		    "for clients (max_output_total); try later", held - bytes);
+		return (-1);
+	}
+	res->counted = bytes;
+	return (0);
+}
+
+static void
+query_rows_uncount(struct query_result *res)
+{
+	__atomic_sub_fetch(&query_rows_held, res->counted, __ATOMIC_RELAXED);
+	res->counted = 0;
+}
+
 static int
 query_rows_check(const struct rrdread_rows *rr, void *arg)
 {
@@ -487,7 +532,7 @@ query_rows_check(const struct rrdread_rows *rr, void *arg)
 		    QUERY_ROWS_MAX);
 		return (-1);
 	}
-	return (0);
+	return (query_rows_count(ql->res, rows));
 }
 
 /*
@@ -802,6 +847,7 @@ query_job_free(struct query_job *q)
 	for (i = 0; i < q->res.nlines; i++)
 		free(q->res.lines[i]);
 	free(q->res.lines);
+	query_rows_uncount(&q->res);
 	free(q->res.rows);
 	if (q->res.text != NULL)
 		evbuffer_free(q->res.text);
@@ -1029,6 +1075,7 @@ query_take_rows(const struct query_result *res)
 	    offsetof(struct query_job, res));
 	rows = q->res.rows;
 	q->res.rows = NULL;
+	query_rows_uncount(&q->res);	/* the answer's now: listen.c's */
 	return (rows);
 }
 

@@ -32,6 +32,7 @@ struct query_result {
 	char		 cf[8];
 	size_t		 nrows;
 	double		*rows;
+	size_t		 counted;	/* rows' bytes in query_rows_held */
 	struct evbuffer	*text;		/* what the query_fmt made, or NULL */
 
 	/* INFO: "key value" lines */
@@ -135,6 +136,8 @@ struct render_stats;
 /* The graph helper pool's figures (zeros before the first render). */
 void	query_render_stats(struct render_stats *);
 
+/* FETCHes refused before reading: rows in flight past max_output_total. */
+unsigned long	 query_busy(void);
 /* Render cache figures, for STATS. */
 void	query_stats(unsigned long *renders, unsigned long *hits);
 
