@@ -389,21 +389,22 @@ listen_sweep_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct client	*c, *next;
 	msec_t		 now = clock_mono(), limit = listen_cf->client_timeout;
-	const char	*why;
+	size_t		 n;
 
 	for (c = TAILQ_FIRST(&listen_list); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
-			why = now - c->drained >= limit ? "answers unread" :
-			    NULL;
-		else if (!c->waiting && TAILQ_EMPTY(&c->holds) && !c->eof)
-			why = now - c->heard >= limit ? "idle" : NULL;
+		n = evbuffer_get_length(bufferevent_get_output(c->bev));
+		if (n > 0 && now - c->drained >= limit)
+			/* a slow reader, worth a line: idle ones are not */
+			log_info("client %llu (%s): %zu bytes of answers unread "
+			    "for %lld ms; closing", (unsigned long long)c->id,
+			    c->peer, n, (long long)(now - c->drained));
+		else if (n == 0 && !c->waiting && TAILQ_EMPTY(&c->holds) &&
+		    !c->eof && now - c->heard >= limit)
+			log_debug("client %llu (%s): idle; closing",
+			    (unsigned long long)c->id, c->peer);
 		else
-			why = NULL;
-		if (why == NULL)
 			continue;
-		log_debug("client %llu (%s): %s; closing",
-		    (unsigned long long)c->id, c->peer, why);
 		client_free(c);
 	}
 }
