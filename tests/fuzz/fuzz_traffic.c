@@ -53,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tp_format	 fmt[2];
 	static int		 init;
+	static struct ts_buckets *ring[2];
 	struct tstats		 s, l;
 	struct archive		 a;
 	struct tp_clock		 clk;
@@ -75,6 +76,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	ts_init(&s, size > 0 && data[0] & 1 ? TS_GOACCESS : TS_DEFAULT);
 	ts_init(&l, TS_DEFAULT);
+	/*
+	 * The bucket rings (460 kB each) and their queues of closed points
+	 * are kept between inputs, emptied as tb_init's calloc would leave
+	 * them: mapping, growing and faulting them in anew was over half
+	 * the time (1,500 inputs a second).
+	 */
+	for (f = 0; f < 2; f++) {
+		struct ts_out	*out;
+		size_t		 cap;
+
+		if (ring[f] == NULL && (ring[f] = calloc(1, sizeof(*ring[f]))) ==
+		    NULL)
+			abort();
+		out = ring[f]->out;
+		cap = ring[f]->capout;
+		memset(ring[f], 0, sizeof(*ring[f]));
+		ring[f]->out = out;
+		ring[f]->capout = cap;
+	}
+	s.b = ring[0];
+	l.b = ring[1];
 	if (tb_init(&s, 60, 300) == -1 || tb_init(&l, 60, 300) == -1)
 		abort();
 	archive_init(&a, 4096);
@@ -101,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tb_close(&s, NOW);
 	check_out(&s);
 	archive_free(&a);
+	s.b = l.b = NULL;
 	ts_free(&s);
 	ts_free(&l);
 	free(buf);
