@@ -4,6 +4,9 @@
 #   (bench/queryload.c), beside librrd alone in one thread of one process
 #   (rrd_lastupdate_r, rrd_fetch_r on the same files: the ceiling of one
 #   query thread);
+#   FETCH from bench/nullserve.c, which answers every request with the
+#   bytes tallyd gave to one, doing nothing else: the ceiling that the
+#   socket, the scheduler and the client leave any server on this machine;
 #   GRAPH latency p50 / p99, cached (the same request again) and uncached
 #   (each request 1 px wider, so no render is reused), beside "rrdtool
 #   graph" run as a process on the same file, same size and time span.
@@ -30,7 +33,7 @@
 N=$QUERY_SERIES
 V=$QUERY_VALUES
 
-for p in putload queryload; do
+for p in putload queryload nullserve; do
 	bench_build $p
 done
 Q=$W/bin/queryload
@@ -50,25 +53,28 @@ fs=$((tend - FETCH_SPAN))
     die "fill: $(cat "$W/fill.out")"
 PAT=$W/t/rrd/bench/s%ld/v.rrd
 
-# rate MODE CLIENTS [LABEL]: requests/s of tallyd, its CPU per request.
+# rate MODE CLIENTS [LABEL [SOCK PID]]: requests/s of tallyd (or the server
+# at SOCK), its CPU per request.
 rate() {
-	c0=$(cpu_s "$tallyd_pid")
-	"$Q" "$1" -U "$W/t/tallyd.sock" -n "$N" -c "$2" -d "$QUERY_DEPTH" \
+	rsock=${4:-$W/t/tallyd.sock}
+	rpid=${5:-$tallyd_pid}
+	c0=$(cpu_s "$rpid")
+	"$Q" "$1" -U "$rsock" -n "$N" -c "$2" -d "$QUERY_DEPTH" \
 	    -D "$QUERY_SECONDS" -a "$fs" -b "$tend" >"$W/rate" ||
 	    die "queryload $1 failed"
-	cpu=$(calc "$(cpu_s "$tallyd_pid") - $c0")
+	cpu=$(calc "$(cpu_s "$rpid") - $c0")
 	r=$(awk '{ print $6 }' "$W/rate")
-	printf '%-10s %3d clients %9.0f req/s  tallyd CPU %6.1f us/req  client CPU %6.1f us/req  errors %s\n' \
+	printf '%-10s %3d clients %9.0f req/s  server CPU %6.1f us/req  client CPU %6.1f us/req  errors %s\n' \
 	    "${3:-$1}" "$2" "$r" \
 	    "$(calc "$cpu * 1e6 / $(awk '{ print $2 }' "$W/rate")" %.1f)" \
 	    "$(awk '{ print $10 }' "$W/rate")" "$(awk '{ print $8 }' "$W/rate")"
 	echo "${3:-$1} $2 $r" >>"$W/rates"
 }
 
-# ratios MODE LIMIT: each rate of MODE over the librrd figure.
+# ratios MODE LIMIT [WHO]: each rate of MODE over the librrd figure.
 ratios() {
-	awk -v m="$1" -v lim="$2" '$1 == m {
-	    printf "ratio %s tallyd/librrd-1-thread at %d clients: %.2f\n", m, $2, $3 / lim }' "$W/rates"
+	awk -v m="$1" -v lim="$2" -v who="${3:-tallyd}" '$1 == m {
+	    printf "ratio %s %s/librrd-1-thread at %d clients: %.2f\n", m, who, $2, $3 / lim }' "$W/rates"
 }
 
 # rrdrate MODE: librrd alone, one thread, on the same files.
@@ -88,6 +94,18 @@ for c in $QUERY_CLIENTS; do
 done
 rrdrate fetch
 ratios fetch "$lim"
+# The ceiling: the same client, the same answer bytes, no work behind them.
+"$W/bin/nullserve" -U "$W/null.sock" -t "$W/t/tallyd.sock" \
+    -r "FETCH bench.s0.v $fs $tend AVERAGE 1" >"$W/null.out" 2>&1 &
+null_pid=$!
+bench_pids="$bench_pids $null_pid"
+wait_for 10 grep -q answer "$W/null.out" || die "nullserve: $(cat "$W/null.out")"
+for c in $QUERY_CLIENTS; do
+	rate fetch "$c" fetch-null "$W/null.sock" "$null_pid"
+done
+ratios fetch-null "$lim" nullserve
+kill -TERM "$null_pid"
+wait "$null_pid" 2>/dev/null
 for c in $QUERY_CLIENTS; do
 	rate last "$c"
 done
