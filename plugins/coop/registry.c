@@ -10,11 +10,11 @@
  */
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "csv.h"
 #include "registry.h"
 #include "text.h"
@@ -64,14 +64,8 @@ static const char *const registry_sectordef[][2] = {
 /* A parse in progress. */
 struct registry_parse {
 	const struct registry_conf	*conf;
-	const struct csv_format		*fmt;
-	const struct csv		*csv;		/* for column names */
-	char				 last[HISTORY_WHY_MAX];
+	struct columns			 cols;		/* REG_* */
 	struct registry_result		*res;
-	registry_report_cb		 report;
-	void				*arg;
-	int				 col[REG_NCOLS]; /* field or -1 */
-	size_t				 nheader;
 	struct csv_set			 seen;		/* "year id" of rows */
 	char				*warned[REG_WARNED_MAX];
 	size_t				 nwarned;
@@ -248,75 +242,6 @@ registry_result_free(struct registry_result *res)
 }
 
 /*
- * Reports a bad row or a warning through the caller's callback; col is
- * the column at fault (REG_*) or -1.  A bad row's message is kept for
- * its year: "line 17, column 9 'Doanh thu (đồng)': ...".
- */
-static void __attribute__((format(printf, 5, 6)))
-registry_say(struct registry_parse *rp, unsigned long line, int col,
-    int skipped, const char *fmt, ...)
-{
-	char	 msg[HISTORY_WHY_MAX], where[200] = "", at[160], loc[160];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	csv_where(rp->fmt, line, -1, loc, sizeof(loc));
-	if (col >= 0 && rp->col[col] >= 0 && rp->csv != NULL) {
-		csv_column(rp->fmt, line, rp->col[col], at, sizeof(at));
-		snprintf(where, sizeof(where), "%s '%s': ", at,
-		    rp->conf->column[col]);
-		csv_where(rp->fmt, line, rp->col[col], loc, sizeof(loc));
-		snprintf(loc + strlen(loc), sizeof(loc) - strlen(loc),
-		    " '%s'", rp->conf->column[col]);
-	}
-	/* Cut to fit: the start of a message says enough. */
-	if (skipped && snprintf(rp->last, sizeof(rp->last), "%s%s %s", loc,
-	    where[0] != '\0' ? ":" : ",", msg) < 0)
-		rp->last[0] = '\0';
-	if (rp->report != NULL) {
-		char	 full[HISTORY_WHY_MAX + 200];
-
-		snprintf(full, sizeof(full), "%s%s", where, msg);
-		rp->report(rp->arg, line, skipped, full);
-	}
-}
-
-/* Maps configured column names to header fields; -1 if one is missing. */
-static int
-registry_header(struct registry_parse *rp, struct csv *c, char *err,
-    size_t errlen)
-{
-	size_t	 i, f;
-
-	rp->nheader = c->nfields;
-	for (i = 0; i < REG_NCOLS; i++) {
-		rp->col[i] = -1;
-		for (f = 0; f < c->nfields; f++)
-			if (csv_label_eq(c->field[f],
-			    rp->conf->column[i])) {
-				rp->col[i] = (int)f;
-				break;
-			}
-		if (rp->col[i] == -1 && registry_colneed[i]) {
-			char	 hint[1024];
-
-			char	 loc[160];
-
-			csv_header_hint(c, rp->fmt, hint, sizeof(hint));
-			csv_where(rp->fmt, c->rec_line, -1, loc, sizeof(loc));
-			snprintf(err, errlen, "%s: the header has no "
-			    "column '%s' (set column.%s to its name); %s",
-			    loc, rp->conf->column[i],
-			    registry_colkey[i], hint);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
-/*
  * The year of a date (see csv_date); 0 for an empty field, -1 for
  * anything else, with why.
  */
@@ -363,20 +288,11 @@ registry_sector(struct registry_parse *rp, const char *label,
 	    (rp->warned[rp->nwarned] = strdup(label)) != NULL)
 		rp->nwarned++;
 	if (csv_blank(label))
-		registry_say(rp, line, -1, 0, "no sector, counted as other");
+		columns_say(&rp->cols, line, -1, 0, "no sector, counted as other");
 	else
-		registry_say(rp, line, -1, 0, "unknown sector '%s', counted as "
+		columns_say(&rp->cols, line, -1, 0, "unknown sector '%s', counted as "
 		    "other (map it with sector.NAME = %s)", label, label);
 	return (rc->nsectors - 1);
-}
-
-/* Field i of the record, or "" if the export lacks that column. */
-static const char *
-registry_field(const struct registry_parse *rp, const struct csv *c, int i)
-{
-	if (rp->col[i] == -1 || (size_t)rp->col[i] >= c->nfields)
-		return ("");
-	return (c->field[rp->col[i]]);
 }
 
 /* Decodes the numbers of a row (members, revenue, profit); -1 if bad. */
@@ -384,27 +300,27 @@ static int
 registry_row_numbers(struct registry_parse *rp, const struct csv *c,
     struct registry_row *r)
 {
-	const char	*m = registry_field(rp, c, REG_MEMBERS);
-	const char	*rev = registry_field(rp, c, REG_REVENUE);
-	const char	*pro = registry_field(rp, c, REG_PROFIT);
+	const char	*m = columns_field(&rp->cols, c, REG_MEMBERS);
+	const char	*rev = columns_field(&rp->cols, c, REG_REVENUE);
+	const char	*pro = columns_field(&rp->cols, c, REG_PROFIT);
 
-	char		 dec = rp->fmt->dec;
+	char		 dec = rp->cols.fmt->dec;
 
 	if ((r->has_members = !csv_blank(m)) &&
 	    csv_count(m, &r->members) == -1) {
-		registry_say(rp, c->rec_line, REG_MEMBERS, 1, "members '%s' "
+		columns_say(&rp->cols, c->rec_line, REG_MEMBERS, 1, "members '%s' "
 		    "is not a whole number", m);
 		return (-1);
 	}
 	if ((r->has_revenue = !csv_blank(rev)) &&
 	    csv_number(rev, dec, &r->revenue) == -1) {
-		registry_say(rp, c->rec_line, REG_REVENUE, 1, "revenue '%s' "
+		columns_say(&rp->cols, c->rec_line, REG_REVENUE, 1, "revenue '%s' "
 		    "is not a number with decimal mark '%c'", rev, dec);
 		return (-1);
 	}
 	if ((r->has_profit = !csv_blank(pro)) &&
 	    csv_number(pro, dec, &r->profit) == -1) {
-		registry_say(rp, c->rec_line, REG_PROFIT, 1, "profit '%s' is "
+		columns_say(&rp->cols, c->rec_line, REG_PROFIT, 1, "profit '%s' is "
 		    "not a number with decimal mark '%c'", pro, dec);
 		return (-1);
 	}
@@ -416,24 +332,24 @@ static int
 registry_row_dates(struct registry_parse *rp, const struct csv *c,
     struct registry_row *r)
 {
-	const char	*f = registry_field(rp, c, REG_FOUNDED);
-	const char	*d = registry_field(rp, c, REG_DISSOLVED);
+	const char	*f = columns_field(&rp->cols, c, REG_FOUNDED);
+	const char	*d = columns_field(&rp->cols, c, REG_DISSOLVED);
 	char		 why[160];
 
 	if ((r->founded = registry_date_year(f, why, sizeof(why))) == -1 ||
 	    (r->dissolved = registry_date_year(d, why, sizeof(why))) == -1) {
-		registry_say(rp, c->rec_line, r->founded == -1 ? REG_FOUNDED :
+		columns_say(&rp->cols, c->rec_line, r->founded == -1 ? REG_FOUNDED :
 		    REG_DISSOLVED, 1, "%s date '%s': %s", r->founded == -1 ?
 		    "founding" : "dissolution", r->founded == -1 ? f : d, why);
 		return (-1);
 	}
 	if (r->founded > r->year) {
-		registry_say(rp, c->rec_line, REG_FOUNDED, 1, "founded in %d, "
+		columns_say(&rp->cols, c->rec_line, REG_FOUNDED, 1, "founded in %d, "
 		    "after its report year %d", r->founded, r->year);
 		return (-1);
 	}
 	if (r->dissolved != 0 && r->dissolved < r->founded) {
-		registry_say(rp, c->rec_line, REG_DISSOLVED, 1, "dissolved in "
+		columns_say(&rp->cols, c->rec_line, REG_DISSOLVED, 1, "dissolved in "
 		    "%d, before it was founded in %d", r->dissolved,
 		    r->founded);
 		return (-1);
@@ -452,32 +368,20 @@ registry_row(struct registry_parse *rp, const struct csv *c,
 
 	memset(r, 0, sizeof(*r));
 	*year = 0;
-	y = registry_field(rp, c, REG_YEAR);
+	y = columns_field(&rp->cols, c, REG_YEAR);
 	if (csv_count(y, &v) == 0 && v >= 1800 && v <= 2200)
 		*year = r->year = (int)v;
-	if (c->nfields != rp->nheader && rp->fmt->sheet[0] != '\0') {
-		registry_say(rp, c->rec_line, -1, 1, "a value in column %zu, "
-		    "right of the header's last column (%zu)", c->nfields,
-		    rp->nheader);
+	if (columns_width(&rp->cols, c) == -1)
 		return (-1);
-	}
-	if (c->nfields != rp->nheader) {
-		registry_say(rp, c->rec_line, -1, 1, "%zu fields, but the "
-		    "header has %zu (a '%s' inside an unquoted field, such as "
-		    "the decimal comma of 1,5 tỷ in a ',' file? quote the "
-		    "field or save with ';')", c->nfields, rp->nheader,
-		    csv_sep_name(rp->fmt->sep));
-		return (-1);
-	}
 	if (*year == 0) {
-		registry_say(rp, c->rec_line, REG_YEAR, 1, "report year '%s' "
+		columns_say(&rp->cols, c->rec_line, REG_YEAR, 1, "report year '%s' "
 		    "is not a year", y);
 		return (-1);
 	}
-	k = registry_field(rp, c, REG_KIND);
+	k = columns_field(&rp->cols, c, REG_KIND);
 	if ((r->kind = registry_match((char **const *)rc->kind, rc->nkind,
 	    REG_NKINDS, k)) == -1) {
-		registry_say(rp, c->rec_line, REG_KIND, 1, "unknown kind '%s' "
+		columns_say(&rp->cols, c->rec_line, REG_KIND, 1, "unknown kind '%s' "
 		    "(kinds are set by kind.cooperative, kind.union, "
 		    "kind.group)", k);
 		return (-1);
@@ -485,9 +389,9 @@ registry_row(struct registry_parse *rp, const struct csv *c,
 	if (registry_row_dates(rp, c, r) == -1 ||
 	    registry_row_numbers(rp, c, r) == -1)
 		return (-1);
-	if (r->kind != REG_UNION || !csv_blank(registry_field(rp, c,
+	if (r->kind != REG_UNION || !csv_blank(columns_field(&rp->cols, c,
 	    REG_SECTOR)))
-		r->sector = registry_sector(rp, registry_field(rp, c,
+		r->sector = registry_sector(rp, columns_field(&rp->cols, c,
 		    REG_SECTOR), c->rec_line);
 	return (0);
 }
@@ -560,15 +464,16 @@ registry_taint(struct registry_parse *rp, int year)
 	if (year == 0) {
 		if (rp->res->unplaced++ == 0)
 			snprintf(rp->res->unplaced_why,
-			    sizeof(rp->res->unplaced_why), "%s", rp->last);
+			    sizeof(rp->res->unplaced_why), "%s", rp->cols.last);
 	} else if ((y = registry_year(rp, year)) != NULL && y->bad++ == 0)
-		snprintf(y->why, sizeof(y->why), "%s", rp->last);
+		snprintf(y->why, sizeof(y->why), "%s", rp->cols.last);
 }
 
 /* Takes one record: decodes, checks for a duplicate, adds; -1 on OOM. */
 static int
-registry_record(struct registry_parse *rp, const struct csv *c)
+registry_record(void *arg, const struct csv *c)
 {
+	struct registry_parse	*rp = arg;
 	struct registry_row	 r;
 	struct registry_year	*y;
 	char			 key[CSV_FIELD_MAX + 16];
@@ -580,14 +485,14 @@ registry_record(struct registry_parse *rp, const struct csv *c)
 		registry_taint(rp, year);
 		return (0);
 	}
-	id = registry_field(rp, c, REG_ID);
-	if (rp->col[REG_ID] != -1 && !csv_blank(id)) {
+	id = columns_field(&rp->cols, c, REG_ID);
+	if (rp->cols.col[REG_ID] != -1 && !csv_blank(id)) {
 		snprintf(key, sizeof(key), "%d %s", r.year, id);
 		if ((dup = csv_set_add(&rp->seen, key)) == -1)
 			return (-1);
 	}
 	if (dup) {
-		registry_say(rp, c->rec_line, REG_ID, 1, "organisation '%s' "
+		columns_say(&rp->cols, c->rec_line, REG_ID, 1, "organisation '%s' "
 		    "appears twice in report year %d", id, r.year);
 		registry_taint(rp, year);
 		return (0);
@@ -596,6 +501,17 @@ registry_record(struct registry_parse *rp, const struct csv *c)
 		return (-1);
 	registry_add(y, &r);
 	return (0);
+}
+
+/* A record the CSV reader could not split (reported): a bad row. */
+static void
+registry_bad(void *arg, const struct csv *c)
+{
+	struct registry_parse	*rp = arg;
+
+	(void)c;
+	rp->res->rows++;
+	registry_taint(rp, 0);
 }
 
 static void
@@ -619,45 +535,25 @@ registry_parse(const struct registry_conf *rc, const char *buf, size_t len,
     registry_report_cb report, void *arg, char *err, size_t errlen)
 {
 	struct registry_parse	 rp;
-	struct csv		 c;
-	char			 why[256];
-	int			 r, rc_ = 0;
+	int			 r;
 
 	memset(&rp, 0, sizeof(rp));
 	memset(res, 0, sizeof(*res));
 	rp.conf = rc;
 	rp.res = res;
-	rp.report = report;
-	rp.arg = arg;
-	rp.fmt = fmt;
-	rp.csv = &c;
-	csv_init(&c, buf, len);
-	c.sep = fmt->sep;
-	if ((r = csv_next(&c, why, sizeof(why))) != 1) {
-		char	 loc[160];
-
-		csv_where(fmt, c.rec_line, -1, loc, sizeof(loc));
-		snprintf(err, errlen, "%s: no header (%s)", loc,
-		    r == 0 ? (fmt->sheet[0] != '\0' ? "empty sheet" :
-		    "empty file") : why);
-		rc_ = -1;
-	} else
-		rc_ = registry_header(&rp, &c, err, errlen);
-	while (rc_ == 0 && (r = csv_next(&c, why, sizeof(why))) != 0) {
-		if (r == -1) {
-			res->rows++;
-			registry_say(&rp, c.rec_line, -1, 1, "%s", why);
-			registry_taint(&rp, 0);
-		} else if (registry_record(&rp, &c) == -1) {
-			snprintf(err, errlen, "out of memory");
-			rc_ = -1;
-		}
-	}
-	csv_free(&c);
+	rp.cols.fmt = fmt;
+	rp.cols.name = rc->column;
+	rp.cols.key = registry_colkey;
+	rp.cols.need = registry_colneed;
+	rp.cols.n = REG_NCOLS;
+	rp.cols.report = report;
+	rp.cols.arg = arg;
+	r = columns_read(&rp.cols, buf, len, registry_record, registry_bad,
+	    &rp, err, errlen);
 	registry_parse_free(&rp);
-	if (rc_ == -1)
+	if (r == -1)
 		registry_result_free(res);
-	return (rc_);
+	return (r);
 }
 
 /* The metrics after the per-sector ones, in table order. */

@@ -9,11 +9,11 @@
  */
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "csv.h"
 #include "funds.h"
 #include "text.h"
@@ -36,13 +36,8 @@ static const char *const funds_metric[] = {
 /* A parse in progress. */
 struct funds_parse {
 	const struct funds_conf	*conf;
-	const struct csv_format	*fmt;
-	char			 last[HISTORY_WHY_MAX];
+	struct columns		 cols;		/* FUND_* */
 	struct funds_result	*res;
-	funds_report_cb		 report;
-	void			*arg;
-	int			 col[FUND_NCOLS];
-	size_t			 nheader;
 	struct csv_set		 seen;
 };
 
@@ -163,89 +158,17 @@ funds_result_free(struct funds_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/*
- * Reports a bad row or a warning through the caller's callback; col is
- * the column at fault (FUND_*) or -1.  A bad row's message is kept for
- * its period.
- */
-static void __attribute__((format(printf, 5, 6)))
-funds_say(struct funds_parse *fp, unsigned long line, int col, int skipped,
-    const char *fmt, ...)
-{
-	char	 msg[HISTORY_WHY_MAX], where[200] = "", at[160], loc[160];
-	char	 full[HISTORY_WHY_MAX + 200];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	csv_where(fp->fmt, line, -1, loc, sizeof(loc));
-	if (col >= 0 && fp->col[col] >= 0) {
-		csv_column(fp->fmt, line, fp->col[col], at, sizeof(at));
-		snprintf(where, sizeof(where), "%s '%s': ", at,
-		    fp->conf->column[col]);
-		csv_where(fp->fmt, line, fp->col[col], loc, sizeof(loc));
-		snprintf(loc + strlen(loc), sizeof(loc) - strlen(loc),
-		    " '%s'", fp->conf->column[col]);
-	}
-	/* Cut to fit: the start of a message says enough. */
-	if (skipped && snprintf(fp->last, sizeof(fp->last), "%s%s %s", loc,
-	    where[0] != '\0' ? ":" : ",", msg) < 0)
-		fp->last[0] = '\0';
-	snprintf(full, sizeof(full), "%s%s", where, msg);
-	if (fp->report != NULL)
-		fp->report(fp->arg, line, skipped, full);
-}
-
-/* Maps configured column names to header fields; -1 if one is missing. */
-static int
-funds_header(struct funds_parse *fp, const struct csv *c, char *err,
-    size_t errlen)
-{
-	char	 hint[1024];
-	size_t	 i, f;
-
-	fp->nheader = c->nfields;
-	for (i = 0; i < FUND_NCOLS; i++) {
-		fp->col[i] = -1;
-		for (f = 0; f < c->nfields && fp->col[i] == -1; f++)
-			if (csv_label_eq(c->field[f], fp->conf->column[i]))
-				fp->col[i] = (int)f;
-		if (fp->col[i] == -1 && funds_colneed[i]) {
-			char	 loc[160];
-
-			csv_header_hint(c, fp->fmt, hint, sizeof(hint));
-			csv_where(fp->fmt, c->rec_line, -1, loc, sizeof(loc));
-			snprintf(err, errlen, "%s: the header has no "
-			    "column '%s' (set column.%s to its name); %s",
-			    loc, fp->conf->column[i], funds_colkey[i],
-			    hint);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
-/* Field i of the record, or "" if the report lacks that column. */
-static const char *
-funds_field(const struct funds_parse *fp, const struct csv *c, int i)
-{
-	if (fp->col[i] == -1 || (size_t)fp->col[i] >= c->nfields)
-		return ("");
-	return (c->field[fp->col[i]]);
-}
-
 /* A required number of a row, at least min; -1 (reported) otherwise. */
 static int
 funds_number(struct funds_parse *fp, const struct csv *c, int col,
     double min, double *out)
 {
-	const char	*s = funds_field(fp, c, col);
+	const char	*s = columns_field(&fp->cols, c, col);
 
-	if (csv_number(s, fp->fmt->dec, out) == -1 || *out < min) {
-		funds_say(fp, c->rec_line, col, 1, "%s '%s' is not a number%s "
+	if (csv_number(s, fp->cols.fmt->dec, out) == -1 || *out < min) {
+		columns_say(&fp->cols, c->rec_line, col, 1, "%s '%s' is not a number%s "
 		    "with decimal mark '%c'", funds_colkey[col], s, min == 0 ?
-		    " of at least 0" : "", fp->fmt->dec);
+		    " of at least 0" : "", fp->cols.fmt->dec);
 		return (-1);
 	}
 	return (0);
@@ -255,7 +178,7 @@ funds_number(struct funds_parse *fp, const struct csv *c, int col,
 static int
 funds_ratio(struct funds_parse *fp, const struct csv *c, double *out)
 {
-	const char	*s = funds_field(fp, c, FUND_BADDEBT);
+	const char	*s = columns_field(&fp->cols, c, FUND_BADDEBT);
 	char		 buf[64];
 	size_t		 n;
 
@@ -266,9 +189,9 @@ funds_ratio(struct funds_parse *fp, const struct csv *c, double *out)
 	if (n > 0 && buf[n - 1] == '%')
 		n--;
 	buf[n] = '\0';
-	if (csv_number(buf, fp->fmt->dec, out) == -1 || *out < 0 ||
+	if (csv_number(buf, fp->cols.fmt->dec, out) == -1 || *out < 0 ||
 	    *out > 100) {
-		funds_say(fp, c->rec_line, FUND_BADDEBT, 1, "bad-debt ratio "
+		columns_say(&fp->cols, c->rec_line, FUND_BADDEBT, 1, "bad-debt ratio "
 		    "'%s' is not a percentage 0..100", s);
 		return (-1);
 	}
@@ -283,9 +206,9 @@ static int
 funds_row(struct funds_parse *fp, const struct csv *c, struct funds_row *r,
     time_t *end)
 {
-	const char	*p = funds_field(fp, c, FUND_PERIOD);
-	const char	*opt[] = { funds_field(fp, c, FUND_REVENUE),
-			    funds_field(fp, c, FUND_EXPENSES) };
+	const char	*p = columns_field(&fp->cols, c, FUND_PERIOD);
+	const char	*opt[] = { columns_field(&fp->cols, c, FUND_REVENUE),
+			    columns_field(&fp->cols, c, FUND_EXPENSES) };
 	enum funds_gran	 gran;
 	double		 d;
 	size_t		 i;
@@ -293,28 +216,17 @@ funds_row(struct funds_parse *fp, const struct csv *c, struct funds_row *r,
 	*end = 0;
 	if (funds_period(p, &gran, &r->end, r->label, sizeof(r->label)) ==
 	    -1) {
-		funds_say(fp, c->rec_line, FUND_PERIOD, 1, "period '%s' is "
+		columns_say(&fp->cols, c->rec_line, FUND_PERIOD, 1, "period '%s' is "
 		    "not YYYY, YYYY-Qn or YYYY-MM", p);
 		return (-1);
 	}
 	if (gran != fp->conf->gran)
 		return (0);
 	*end = r->end;
-	if (c->nfields != fp->nheader && fp->fmt->sheet[0] != '\0') {
-		funds_say(fp, c->rec_line, -1, 1, "a value in column %zu, "
-		    "right of the header's last column (%zu)", c->nfields,
-		    fp->nheader);
+	if (columns_width(&fp->cols, c) == -1)
 		return (-1);
-	}
-	if (c->nfields != fp->nheader) {
-		funds_say(fp, c->rec_line, -1, 1, "%zu fields, but the header "
-		    "has %zu (a '%s' inside an unquoted field? quote the field "
-		    "or save with ';')", c->nfields, fp->nheader,
-		    csv_sep_name(fp->fmt->sep));
-		return (-1);
-	}
-	if (csv_blank(funds_field(fp, c, FUND_ID))) {
-		funds_say(fp, c->rec_line, FUND_ID, 1, "no fund id");
+	if (csv_blank(columns_field(&fp->cols, c, FUND_ID))) {
+		columns_say(&fp->cols, c->rec_line, FUND_ID, 1, "no fund id");
 		return (-1);
 	}
 	if (funds_number(fp, c, FUND_ASSETS, 0, &r->assets) == -1 ||
@@ -323,12 +235,12 @@ funds_row(struct funds_parse *fp, const struct csv *c, struct funds_row *r,
 	    funds_ratio(fp, c, &r->baddebt) == -1)
 		return (-1);
 	for (i = 0; i < 2; i++)
-		if (!csv_blank(opt[i]) && csv_number(opt[i], fp->fmt->dec,
+		if (!csv_blank(opt[i]) && csv_number(opt[i], fp->cols.fmt->dec,
 		    &d) == -1) {
-			funds_say(fp, c->rec_line, FUND_REVENUE + (int)i, 1,
+			columns_say(&fp->cols, c->rec_line, FUND_REVENUE + (int)i, 1,
 			    "%s '%s' is not a number with decimal mark '%c'",
 			    funds_colkey[FUND_REVENUE + i], opt[i],
-			    fp->fmt->dec);
+			    fp->cols.fmt->dec);
 			return (-1);
 		}
 	return (1);
@@ -366,16 +278,17 @@ funds_taint(struct funds_parse *fp, time_t end, const char *label)
 	if (end == 0) {
 		if (fp->res->unplaced++ == 0)
 			snprintf(fp->res->unplaced_why,
-			    sizeof(fp->res->unplaced_why), "%s", fp->last);
+			    sizeof(fp->res->unplaced_why), "%s", fp->cols.last);
 	} else if ((p = funds_get(fp->res, end, label)) != NULL &&
 	    p->bad++ == 0)
-		snprintf(p->why, sizeof(p->why), "%s", fp->last);
+		snprintf(p->why, sizeof(p->why), "%s", fp->cols.last);
 }
 
 /* Takes one record; -1 without memory. */
 static int
-funds_record(struct funds_parse *fp, const struct csv *c)
+funds_record(void *arg, const struct csv *c)
 {
+	struct funds_parse	*fp = arg;
 	struct funds_row	 r;
 	struct funds_period	*p;
 	char			 key[CSV_FIELD_MAX + 32];
@@ -390,12 +303,12 @@ funds_record(struct funds_parse *fp, const struct csv *c)
 	}
 	if (rc == 1) {
 		snprintf(key, sizeof(key), "%s %s", r.label,
-		    funds_field(fp, c, FUND_ID));
+		    columns_field(&fp->cols, c, FUND_ID));
 		if ((rc = csv_set_add(&fp->seen, key)) == -1)
 			return (-1);
 		if (rc == 1)
-			funds_say(fp, c->rec_line, FUND_ID, 1, "fund '%s' "
-			    "appears twice in period %s", funds_field(fp, c,
+			columns_say(&fp->cols, c->rec_line, FUND_ID, 1, "fund '%s' "
+			    "appears twice in period %s", columns_field(&fp->cols, c,
 			    FUND_ID),
 			    r.label);
 		rc = rc == 1 ? -1 : 1;
@@ -416,6 +329,17 @@ funds_record(struct funds_parse *fp, const struct csv *c)
 	return (0);
 }
 
+/* A record the CSV reader could not split (reported): a bad row. */
+static void
+funds_bad(void *arg, const struct csv *c)
+{
+	struct funds_parse	*fp = arg;
+
+	(void)c;
+	fp->res->rows++;
+	funds_taint(fp, 0, "");
+}
+
 /*
  * Reads reports into per-period figures of the configured granularity.
  * -1 (err set, res empty) if the export cannot be read at all.
@@ -426,44 +350,25 @@ funds_parse(const struct funds_conf *fc, const char *buf, size_t len,
     funds_report_cb report, void *arg, char *err, size_t errlen)
 {
 	struct funds_parse	 fp;
-	struct csv		 c;
-	char			 why[256];
-	int			 r, rc = 0;
+	int			 r;
 
 	memset(&fp, 0, sizeof(fp));
 	memset(res, 0, sizeof(*res));
 	fp.conf = fc;
 	fp.res = res;
-	fp.report = report;
-	fp.arg = arg;
-	fp.fmt = fmt;
-	csv_init(&c, buf, len);
-	c.sep = fmt->sep;
-	if ((r = csv_next(&c, why, sizeof(why))) != 1) {
-		char	 loc[160];
-
-		csv_where(fmt, c.rec_line, -1, loc, sizeof(loc));
-		snprintf(err, errlen, "%s: no header (%s)", loc,
-		    r == 0 ? (fmt->sheet[0] != '\0' ? "empty sheet" :
-		    "empty file") : why);
-		rc = -1;
-	} else
-		rc = funds_header(&fp, &c, err, errlen);
-	while (rc == 0 && (r = csv_next(&c, why, sizeof(why))) != 0) {
-		if (r == -1) {
-			res->rows++;
-			funds_say(&fp, c.rec_line, -1, 1, "%s", why);
-			funds_taint(&fp, 0, "");
-		} else if (funds_record(&fp, &c) == -1) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
-	}
-	csv_free(&c);
+	fp.cols.fmt = fmt;
+	fp.cols.name = fc->column;
+	fp.cols.key = funds_colkey;
+	fp.cols.need = funds_colneed;
+	fp.cols.n = FUND_NCOLS;
+	fp.cols.report = report;
+	fp.cols.arg = arg;
+	r = columns_read(&fp.cols, buf, len, funds_record, funds_bad, &fp,
+	    err, errlen);
 	csv_set_free(&fp.seen);
-	if (rc == -1)
+	if (r == -1)
 		funds_result_free(res);
-	return (rc);
+	return (r);
 }
 
 /* A ratio in percent, NAN when the base is zero. */
