@@ -40,8 +40,6 @@
  * "wrong" (another value), "unacked_stored" (values stored that were
  * never acknowledged: sent and written, answer lost to the kill).
  */
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
@@ -56,6 +54,8 @@
 #include <unistd.h>
 
 #include <rrd.h>
+
+#include "benchlib.h"
 
 #define AL_TALLYD	0
 #define AL_RRDCACHED	1
@@ -102,65 +102,6 @@ static unsigned long	al_answered, al_acked, al_errors, al_refused;
 static int		al_print_acked = 1;
 static long		al_killed_after = -1;
 
-static double
-al_value(long k, long i)
-{
-	return (((7 * k + i) % 4000) / 4.0);
-}
-
-static double
-al_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static void
-al_path(char *buf, size_t len, const struct al_opts *o, long k)
-{
-	/* The pattern is ours (bench scripts), with exactly one %ld. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(buf, len, o->pattern, k);
-#pragma GCC diagnostic pop
-}
-
-static int
-al_connect(const char *path)
-{
-	struct sockaddr_un	 sun;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		errx(1, "socket path too long: %s", path);
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(1, "connect %s", path);
-	return (fd);
-}
-
-/* Reads one line from a blocking fd, byte by byte (tallyd's greeting). */
-static void
-al_line(int fd, char *buf, size_t len)
-{
-	size_t	 n = 0;
-
-	while (n + 1 < len) {
-		if (read(fd, buf + n, 1) != 1)
-			errx(1, "server closed");
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = '\0';
-}
-
 static void
 al_open(const struct al_opts *o, struct al_conn *c)
 {
@@ -168,9 +109,9 @@ al_open(const struct al_opts *o, struct al_conn *c)
 	int	 i;
 
 	for (i = 0; i < o->conns; i++) {
-		c[i].fd = al_connect(o->sock);
+		c[i].fd = bench_connect(o->sock);
 		if (o->proto == AL_TALLYD)
-			al_line(c[i].fd, buf, sizeof(buf));
+			bench_line(c[i].fd, buf, sizeof(buf));
 		fcntl(c[i].fd, F_SETFL, O_NONBLOCK);
 	}
 }
@@ -187,14 +128,14 @@ al_request(const struct al_opts *o, struct al_conn *c, long j, long k,
 	if (o->proto == AL_TALLYD)
 		len = snprintf(line, sizeof(line), "PUT bench.s%ld.v", k);
 	else if (o->proto == AL_RRDCACHED) {
-		al_path(path, sizeof(path), o, k);
+		bench_path(path, sizeof(path), o->pattern, k);
 		len = snprintf(line, sizeof(line), "UPDATE %s", path);
 	} else
 		len = snprintf(line, sizeof(line),
 		    "PUTVAL bench/b-s%ld/gauge-v interval=1", k);
 	for (i = i0; i < i0 + nv && len < sizeof(line) - 64; i++)
 		len += snprintf(line + len, sizeof(line) - len, " %lld:%g",
-		    o->t0 + i, al_value(k, i));
+		    o->t0 + i, bench_value(k, i));
 	line[len++] = '\n';
 	if (o->proto == AL_COLLECTD && len > 1000)
 		errx(2, "PUTVAL line over 1000 bytes (unixsock reads 1024)");
@@ -229,7 +170,7 @@ al_print(const struct al_opts *o, const struct al_conn *c, long j)
 		if (r < c->nrefused)
 			continue;
 		if (al_print_acked)
-			printf("%ld %lld %g\n", k, o->t0 + i, al_value(k, i));
+			printf("%ld %lld %g\n", k, o->t0 + i, bench_value(k, i));
 		al_acked++;
 	}
 }
@@ -404,7 +345,7 @@ al_steady(struct al_opts *o, struct al_conn *c)
 	o->window = (size_t)-1 / 2;
 	al_open(o, c);
 	for (i = 0; i < o->duration; i++) {
-		late = al_now() - (o->t0 + i);
+		late = bench_now() - (o->t0 + i);
 		if (late < 0) {
 			ts.tv_sec = (time_t)-late;
 			ts.tv_nsec = (long)((-late - ts.tv_sec) * 1e9);
@@ -436,7 +377,7 @@ al_create(const struct al_opts *o)
 	long		 k;
 
 	for (k = 0; k < o->series; k++) {
-		al_path(path, sizeof(path), o, k);
+		bench_path(path, sizeof(path), o->pattern, k);
 		rrd_clear_error();
 		if (rrd_create_r2(path, 1, o->t0 - 1, 1, NULL, NULL, 4,
 		    spec) != 0)
@@ -468,7 +409,7 @@ al_check(const struct al_opts *o)
 		nacked++;
 	}
 	for (k = 0; k < o->series; k++) {
-		al_path(path, sizeof(path), o, k);
+		bench_path(path, sizeof(path), o->pattern, k);
 		start = o->t0 - 1;
 		end = o->t0 + per - 1;
 		step = 1;
@@ -486,8 +427,8 @@ al_check(const struct al_opts *o)
 			r = (unsigned long)(t - start) / step - 1;
 			v = t > start && t <= end && nds == 1 ? data[r] : NAN;
 			if (!acked[k * per + i])
-				extra += !isnan(v) && v == al_value(k, i);
-			else if (isnan(v) || fabs(v - al_value(k, i)) > 1e-9) {
+				extra += !isnan(v) && v == bench_value(k, i);
+			else if (isnan(v) || fabs(v - bench_value(k, i)) > 1e-9) {
 				if (shown++ < 3)
 					fprintf(stderr, "ackload: acked, not "
 					    "stored: series %ld time %lld "

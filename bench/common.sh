@@ -31,12 +31,14 @@ die() {
 	exit 1
 }
 
-# bench_build NAME: $W/bin/NAME from bench/NAME.c, with librrd.
+# bench_build NAME: $W/bin/NAME from bench/NAME.c and benchlib.c, with
+# librrd.
 bench_build() {
 	mkdir -p "$W/bin"
 	# shellcheck disable=SC2046
 	$CC -O2 -Wall -Wextra -o "$W/bin/$1" "$BENCH_SRC/$1.c" \
-	    $(pkg-config --cflags --libs librrd) -lm || die "cannot build $1"
+	    "$BENCH_SRC/benchlib.c" $(pkg-config --cflags --libs librrd) -lm ||
+	    die "cannot build $1"
 }
 
 # kv FILE KEY: the value of a "key value" line.

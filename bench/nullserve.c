@@ -27,7 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NS_CONNS	1024
+#include "benchlib.h"
+
 
 struct ns_conn {
 	int	 fd;
@@ -40,8 +41,9 @@ struct ns_conn {
 static char	*ns_answer;
 static size_t	 ns_answerlen;
 
+/* A listening unix socket at path. */
 static int
-ns_unix(const char *path, int listen_)
+ns_listen(const char *path)
 {
 	struct sockaddr_un	 sun;
 	int			 fd;
@@ -53,13 +55,10 @@ ns_unix(const char *path, int listen_)
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(1, "socket");
-	if (listen_) {
-		unlink(path);
-		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-		    listen(fd, 128) == -1)
-			err(1, "listen %s", path);
-	} else if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(1, "connect %s", path);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 128) == -1)
+		err(1, "listen %s", path);
 	return (fd);
 }
 
@@ -87,7 +86,7 @@ ns_capture(const char *sock, const char *req)
 {
 	FILE	*fp;
 	long	 n;
-	int	 fd = ns_unix(sock, 0);
+	int	 fd = bench_connect(sock);
 
 	if ((fp = fdopen(fd, "r+")) == NULL)
 		err(1, "fdopen");
@@ -180,7 +179,7 @@ main(int argc, char **argv)
 		goto usage;
 	signal(SIGPIPE, SIG_IGN);
 	ns_capture(tsock, req);
-	lfd = ns_unix(sock, 1);
+	lfd = ns_listen(sock);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		err(1, "epoll_create1");
 	ev.events = EPOLLIN;

@@ -17,8 +17,6 @@
  * for its answer.  Prints "key value" lines: start, answered, flushed
  * (epoch seconds), requests, accepted, refused, errors.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
@@ -27,8 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "benchlib.h"
 
 #define PL_TALLYD	0
 #define PL_COLLECTD	1
@@ -58,33 +57,6 @@ struct pl_opts {
 
 static unsigned long	pl_accepted, pl_refused, pl_errors;
 
-static double
-pl_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static int
-pl_connect(const char *path)
-{
-	struct sockaddr_un	 sun;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		errx(1, "socket path too long: %s", path);
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(1, "connect %s", path);
-	return (fd);
-}
-
 /* Appends len bytes to c's request text. */
 static void
 pl_append(struct pl_conn *c, size_t *size, const char *p, size_t len)
@@ -113,7 +85,7 @@ pl_series(const struct pl_opts *o, struct pl_conn *c, size_t *size, long k)
 		    "PUTVAL bench/b-s%ld/gauge-v interval=1", k);
 	for (i = 0; i < o->values; i++) {
 		vlen = snprintf(val, sizeof(val), " %lld:%g", o->t0 + i,
-		    ((7 * k + i) % 4000) / 4.0);
+		    bench_value(k, i));
 		if (len > 0 && len + vlen + 1 > o->linemax) {
 			line[len++] = '\n';
 			pl_append(c, size, line, len);
@@ -228,22 +200,6 @@ pl_run(const struct pl_opts *o, struct pl_conn *c)
 	}
 }
 
-/* Reads one line from a blocking fd, byte by byte (greeting, FLUSH). */
-static void
-pl_line(int fd, char *buf, size_t len)
-{
-	size_t	 n = 0;
-
-	while (n + 1 < len) {
-		if (read(fd, buf + n, 1) != 1)
-			errx(1, "server closed");
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = '\0';
-}
-
 static void
 pl_usage(void)
 {
@@ -317,24 +273,24 @@ main(int argc, char *argv[])
 	for (k = 0; k < o.series; k++)
 		pl_series(&o, &c[k % o.conns], &size[k % o.conns], k);
 	for (i = 0; i < o.conns; i++) {
-		c[i].fd = pl_connect(o.sock);
+		c[i].fd = bench_connect(o.sock);
 		if (o.proto == PL_TALLYD)	/* the greeting */
-			pl_line(c[i].fd, buf, sizeof(buf));
+			bench_line(c[i].fd, buf, sizeof(buf));
 		nreq += c[i].nreq;
 	}
 	for (i = 0; i < o.conns; i++)
 		fcntl(c[i].fd, F_SETFL, O_NONBLOCK);
-	t_start = pl_now();
+	t_start = bench_now();
 	pl_run(&o, c);
-	t_ans = pl_now();
+	t_ans = bench_now();
 	if (o.flush) {
 		fcntl(c[0].fd, F_SETFL, 0);
 		req = o.proto == PL_TALLYD ? "FLUSH\n" :
 		    "FLUSH plugin=rrdtool\n";
 		if (write(c[0].fd, req, strlen(req)) != (ssize_t)strlen(req))
 			err(1, "write FLUSH");
-		pl_line(c[0].fd, buf, sizeof(buf));
-		t_flush = pl_now();
+		bench_line(c[0].fd, buf, sizeof(buf));
+		t_flush = bench_now();
 		if (strncmp(buf, o.proto == PL_TALLYD ? "OK" : "0 ", 2) != 0)
 			errx(1, "FLUSH: %s", buf);
 	}

@@ -35,8 +35,6 @@
  * Prints the PING latency of both phases and the rows per second.
  */
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -51,6 +49,8 @@
 #include <unistd.h>
 
 #include <rrd.h>
+
+#include "benchlib.h"
 
 #define QL_CONNS_MAX	256
 #define QL_RRDGRAPH_ARGS	17
@@ -84,30 +84,6 @@ struct ql_conn {
 };
 
 static long	ql_done, ql_errors;
-
-static double
-ql_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static int
-ql_connect(const char *path)
-{
-	struct sockaddr_un	 sun;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(1, "connect %s", path);
-	return (fd);
-}
 
 /* Reads exactly len bytes, or one line when line is set. */
 static size_t
@@ -186,15 +162,15 @@ ql_rate(const struct ql_opts *o)
 	if ((c = calloc(o->conns, sizeof(*c))) == NULL)
 		err(1, "calloc");
 	for (i = 0; i < o->conns; i++) {
-		c[i].fd = ql_connect(o->sock);
+		c[i].fd = bench_connect(o->sock);
 		/* The greeting. */
 		ql_read(c[i].fd, c[i].in, sizeof(c[i].in), 1);
 	}
-	t0 = ql_now();
+	t0 = bench_mono();
 	for (i = 0; i < o->conns; i++)
 		for (j = 0; j < o->depth; j++)
 			ql_send(o, &c[i], i);
-	while ((t = ql_now()) - t0 < o->seconds) {
+	while ((t = bench_mono()) - t0 < o->seconds) {
 		for (i = 0; i < o->conns; i++) {
 			pfd[i].fd = c[i].fd;
 			pfd[i].events = POLLIN;
@@ -255,7 +231,7 @@ ql_graph(const struct ql_opts *o, double *lat)
 	long	 i;
 	int	 fd, n;
 
-	fd = ql_connect(o->sock);
+	fd = bench_connect(o->sock);
 	ql_read(fd, line, sizeof(line), 1);
 	if ((img = malloc(1 << 24)) == NULL)
 		err(1, "malloc");
@@ -263,7 +239,7 @@ ql_graph(const struct ql_opts *o, double *lat)
 		n = snprintf(req, sizeof(req), "GRAPH metric=%s start=%lld "
 		    "end=%lld width=%ld height=%d\n", o->metric, o->start,
 		    o->end, o->width + (o->vary ? i : 0), o->height);
-		t = ql_now();
+		t = bench_mono();
 		if (write(fd, req, n) != n)
 			err(1, "write");
 		ql_read(fd, line, sizeof(line), 1);
@@ -272,7 +248,7 @@ ql_graph(const struct ql_opts *o, double *lat)
 				fprintf(stderr, "queryload: %s\n", line);
 		} else
 			ql_read(fd, img, len, 0);
-		lat[i] = ql_now() - t;
+		lat[i] = bench_mono() - t;
 	}
 	free(img);
 }
@@ -283,19 +259,19 @@ ql_pings(int fd, double seconds, pid_t child, double *lat, long max)
 {
 	struct timespec	 gap = { 0, 2000000 };
 	char		 line[256];
-	double		 t, t0 = ql_now();
+	double		 t, t0 = bench_mono();
 	long		 n = 0;
 	int		 status;
 
 	while (n < max) {
 		if (child > 0 ? waitpid(child, &status, WNOHANG) == child :
-		    ql_now() - t0 >= seconds)
+		    bench_mono() - t0 >= seconds)
 			break;
-		t = ql_now();
+		t = bench_mono();
 		if (write(fd, "PING\n", 5) != 5)
 			err(1, "write");
 		ql_read(fd, line, sizeof(line), 1);
-		lat[n++] = ql_now() - t;
+		lat[n++] = bench_mono() - t;
 		nanosleep(&gap, NULL);
 	}
 	if (child > 0 && n == max)
@@ -308,12 +284,12 @@ static void
 ql_fetcher(const struct ql_opts *o)
 {
 	char	 req[512], line[512];
-	double	 t0 = ql_now();
+	double	 t0 = bench_mono();
 	long	 i, rows, total = 0, r;
 	FILE	*fp;
 	int	 fd, n;
 
-	fd = ql_connect(o->sock);
+	fd = bench_connect(o->sock);
 	if ((fp = fdopen(fd, "r")) == NULL || fgets(line, sizeof(line), fp) ==
 	    NULL)
 		err(1, "greeting");
@@ -331,7 +307,7 @@ ql_fetcher(const struct ql_opts *o)
 		total += rows;
 	}
 	printf("fetches %ld rows %ld seconds %.3f rows/s %.0f\n", o->count,
-	    total, ql_now() - t0, total / (ql_now() - t0));
+	    total, bench_mono() - t0, total / (bench_mono() - t0));
 	fflush(stdout);
 	_exit(0);
 }
@@ -347,7 +323,7 @@ ql_stall(const struct ql_opts *o)
 
 	if ((lat = calloc(max, sizeof(*lat))) == NULL)
 		err(1, "calloc");
-	fd = ql_connect(o->sock);
+	fd = bench_connect(o->sock);
 	ql_read(fd, line, sizeof(line), 1);
 	n = ql_pings(fd, o->seconds, 0, lat, max);
 	printf("idle:        ");
@@ -410,24 +386,15 @@ ql_rrdgraph(const struct ql_opts *o, double *lat)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	for (i = 0; i < o->count; i++) {
 		ql_rrdgraph_args(o, i, a, av);
-		t = ql_now();
+		t = bench_mono();
 		if (posix_spawnp(&pid, "rrdtool", &fa, NULL, av, environ) != 0)
 			err(1, "spawn rrdtool");
 		if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
 		    WEXITSTATUS(st) != 0)
 			ql_errors++;
-		lat[i] = ql_now() - t;
+		lat[i] = bench_mono() - t;
 	}
 	posix_spawn_file_actions_destroy(&fa);
-}
-
-static void
-ql_path(char *buf, size_t len, const struct ql_opts *o, long k)
-{
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(buf, len, o->file, k);
-#pragma GCC diagnostic pop
 }
 
 /* librrd alone: LAST or FETCH of each file in turn, one thread. */
@@ -441,9 +408,9 @@ ql_rrd(const struct ql_opts *o)
 	double		 t0, t;
 	long		 k;
 
-	t0 = ql_now();
-	for (k = 0; (t = ql_now()) - t0 < o->seconds; k++) {
-		ql_path(path, sizeof(path), o, k % o->series);
+	t0 = bench_mono();
+	for (k = 0; (t = bench_mono()) - t0 < o->seconds; k++) {
+		bench_path(path, sizeof(path), o->file, k % o->series);
 		rrd_clear_error();
 		if (strcmp(o->mode, "rrdlast") == 0) {
 			if (rrd_lastupdate_r(path, &last, &nds, &names,

@@ -17,9 +17,7 @@
  * for -q seconds (default 5).  Prints: done (epoch seconds, the newest
  * mtime: when the last value reached a file), files_complete, timed_out.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include <err.h>
 #include <math.h>
@@ -31,6 +29,8 @@
 
 #include <rrd.h>
 
+#include "benchlib.h"
+
 struct rc_opts {
 	const char	*pattern;
 	const char	*sock;
@@ -39,25 +39,6 @@ struct rc_opts {
 	long long	 t0;
 	double		 quiet;
 };
-
-static double
-rc_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static void
-rc_path(char *buf, size_t len, const struct rc_opts *o, long k)
-{
-	/* The pattern is ours (bench scripts), with exactly one %ld. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(buf, len, o->pattern, k);
-#pragma GCC diagnostic pop
-}
 
 /* Points of series k that hold the value sent; *wrong: other known. */
 static long
@@ -71,7 +52,7 @@ rc_count_file(const struct rc_opts *o, long k, long *wrong, int *missing)
 	long		 good = 0, idx;
 	double		 want;
 
-	rc_path(path, sizeof(path), o, k);
+	bench_path(path, sizeof(path), o->pattern, k);
 	*missing = 0;
 	if (access(path, F_OK) == -1) {
 		*missing = 1;
@@ -86,7 +67,7 @@ rc_count_file(const struct rc_opts *o, long k, long *wrong, int *missing)
 		idx = (long)(t - o->t0);
 		if (idx < 0 || idx >= o->values || isnan(data[i]))
 			continue;
-		want = ((7 * k + idx) % 4000) / 4.0;
+		want = bench_value(k, idx);
 		if (fabs(data[i] - want) < 1e-9)
 			good++;
 		else
@@ -114,21 +95,6 @@ rc_count(const struct rc_opts *o)
 	printf("files %ld\nfiles_complete %ld\nfiles_missing %ld\npoints %ld\n"
 	    "points_expected %ld\npoints_wrong %ld\n", o->series, complete,
 	    nmissing, points, o->series * o->values, wrong);
-}
-
-static int
-rc_connect(const char *path)
-{
-	struct sockaddr_un	 sun;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(1, "connect %s", path);
-	return (fd);
 }
 
 /* Asks collectd to hand its cached values to its writer; waits the answer. */
@@ -160,7 +126,7 @@ rc_scan(const struct rc_opts *o, double *mtime, char *done, double *newest,
 	for (k = 0; k < o->series; k++) {
 		if (done[k])
 			continue;
-		rc_path(path, sizeof(path), o, k);
+		bench_path(path, sizeof(path), o->pattern, k);
 		if (stat(path, &sb) == -1)
 			continue;
 		m = sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
@@ -182,7 +148,7 @@ rc_scan(const struct rc_opts *o, double *mtime, char *done, double *newest,
 static void
 rc_wait(const struct rc_opts *o)
 {
-	double	*mtime, newest = 0, last_change = rc_now();
+	double	*mtime, newest = 0, last_change = bench_now();
 	char	*done;
 	long	 ndone = 0;
 	int	 fd = -1;
@@ -191,12 +157,12 @@ rc_wait(const struct rc_opts *o)
 	    (done = calloc(o->series, 1)) == NULL)
 		err(1, "calloc");
 	if (o->sock != NULL)
-		fd = rc_connect(o->sock);
-	while (ndone < o->series && rc_now() - last_change < o->quiet) {
+		fd = bench_connect(o->sock);
+	while (ndone < o->series && bench_now() - last_change < o->quiet) {
 		if (fd != -1)
 			rc_flush(fd);
 		if (rc_scan(o, mtime, done, &newest, &ndone))
-			last_change = rc_now();
+			last_change = bench_now();
 		if (ndone < o->series)
 			usleep(250000);
 	}

@@ -19,19 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rrd.h>
 
-static double
-rl_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
+#include "benchlib.h"
 
 static void
 rl_mkdir(const char *path)
@@ -97,15 +89,15 @@ main(int argc, char *argv[])
 	if ((av = calloc(values, sizeof(*av))) == NULL ||
 	    (text = malloc(values * 48)) == NULL)
 		err(1, "malloc");
-	t_all = rl_now();
+	t_all = bench_mono();
 	for (k = 0; k < series; k++) {
 		/* Made as the daemon would: formatting is part of the cost. */
 		for (i = 0, off = 0; i < values; i++) {
 			av[i] = text + off;
 			off += snprintf(text + off, 48, "%lld:%g", t0 + i,
-			    ((7 * k + i) % 4000) / 4.0) + 1;
+			    bench_value(k, i)) + 1;
 		}
-		t = rl_now();
+		t = bench_mono();
 		snprintf(path, sizeof(path), "%s/bench", dir);
 		rl_mkdir(path);
 		snprintf(path, sizeof(path), "%s/bench/s%ld", dir, k);
@@ -114,13 +106,13 @@ main(int argc, char *argv[])
 		rrd_clear_error();
 		if (rrd_create_r2(path, 1, t0 - 1, 1, NULL, NULL, 4, spec) != 0)
 			errx(1, "create %s: %s", path, rrd_get_error());
-		t_create += rl_now() - t;
-		t = rl_now();
+		t_create += bench_mono() - t;
+		t = bench_mono();
 		if (rrd_update_r(path, NULL, (int)values, av) != 0)
 			errx(1, "update %s: %s", path, rrd_get_error());
-		t_update += rl_now() - t;
+		t_update += bench_mono() - t;
 	}
-	t_all = rl_now() - t_all;
+	t_all = bench_mono() - t_all;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("create %.6f\nupdate %.6f\nall %.6f\nvalues %ld\ncpu %.3f\n"
 	    "hwm_kb %ld\n", t_create, t_update, t_all, series * values,
