@@ -26,26 +26,7 @@ at() {	# at METRIC YEAR: the stored figure of YEAR (its end's daily row)
 	    awk -F': ' -v t="$t" '$1 == t && $2 !~ /nan/ { printf "%.0f\n", $2 }'
 }
 
-vm_up() {
-	curl -sf "http://127.0.0.1:$VMPORT/health" >/dev/null
-}
-attempt=0
-vm_pid=
-while [ $attempt -lt 5 ]; do
-	VMPORT=$((30000 + ($$ * 19 + attempt * 223) % 20000))
-	"$VM" -httpListenAddr="127.0.0.1:$VMPORT" -storageDataPath="$T/vm" \
-	    -retentionPeriod=100y -search.latencyOffset=0s \
-	    -search.disableCache -loggerLevel=ERROR >>"$T/vm.log" 2>&1 &
-	vm_pid=$!
-	extra_pids="$extra_pids $vm_pid"
-	wait_until 60 vm_up && break
-	kill "$vm_pid" 2>/dev/null
-	wait "$vm_pid" 2>/dev/null
-	vm_pid=
-	attempt=$((attempt + 1))
-done
-ok $([ -n "$vm_pid" ]; echo $?) "victoria-metrics up on port $VMPORT"
-VMU="http://127.0.0.1:$VMPORT"
+vm_start
 
 write_config "$T/t.conf" <<EOT
 [plugin coop reg]

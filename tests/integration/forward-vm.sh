@@ -63,30 +63,8 @@ grep -qE 'mem.conf:[0-9]+: \[forward vm\] needs the journal' "$T/mem.out"
 ok $? "durability = memory with a [forward] is a config error at its line"
 
 # ---- VictoriaMetrics on a free loopback port, its own storage
-vm_up() {
-	curl -sf "http://127.0.0.1:$VMPORT/health" >/dev/null
-}
-vm_start() {
-	"$VM" -httpListenAddr="127.0.0.1:$VMPORT" -storageDataPath="$T/vm" \
-	    -retentionPeriod=100y -search.latencyOffset=0s \
-	    -search.disableCache -dedup.minScrapeInterval=1ms \
-	    -loggerLevel=ERROR >>"$T/vm.log" 2>&1 &
-	vm_pid=$!
-	extra_pids="$extra_pids $vm_pid"
-}
-attempt=0
-vm_pid=
-while [ $attempt -lt 5 ]; do
-	VMPORT=$((30000 + ($$ * 17 + attempt * 211) % 20000))
-	vm_start
-	wait_until 60 vm_up && break
-	kill "$vm_pid" 2>/dev/null
-	wait "$vm_pid" 2>/dev/null
-	vm_pid=
-	attempt=$((attempt + 1))
-done
-ok $([ -n "$vm_pid" ]; echo $?) "victoria-metrics up on port $VMPORT"
-VMU="http://127.0.0.1:$VMPORT"
+VM_FLAGS=-dedup.minScrapeInterval=1ms
+vm_start
 
 # A receiver that refuses everything with 400 (python3, loopback).
 cat >"$T/refuse.py" <<'EOF'
@@ -287,7 +265,7 @@ check "STATS: backlog_bytes > 0 while the receiver is down" \
 check "STATS: errors counted" wait_until 30 stat_ge forward.vm.errors 1
 check "the failure is logged, with the retry" \
     log_has "forward vm: [0-9]+ values not sent, retried in [0-9]+ s"
-vm_start
+vm_run
 check "victoria-metrics back on the same data" wait_until 60 vm_up
 check "after the outage every value arrives" wait_until 180 vm_has_all
 sed 's/^/# /' "$T/check.out"
@@ -299,7 +277,7 @@ for s in f g h; do
 	n=$(putfile "fwd.$s.temp" "$BASE" 1200)
 	want "fwd.$s.temp" tally_fwd_temp "$s" "$BASE" 1200
 done
-vm_start
+vm_run
 check "victoria-metrics back" wait_until 60 vm_up
 # Kill as soon as the first batch is acknowledged: the rest is unsent.
 sent0=$(stat forward.vm.sent)
@@ -322,7 +300,7 @@ stop_tallyd TERM
 ok "$daemon_rc" "clean stop with the receiver down"
 ls "$T/state/journal" | grep -q '\.fwd$'
 ok $? "the segments only the forwarder needs are kept (.fwd)"
-vm_start
+vm_run
 check "victoria-metrics back" wait_until 60 vm_up
 start_tallyd "$T/t.conf" -v
 check "tallyd restarted" wait_until 30 test -S "$SOCK"

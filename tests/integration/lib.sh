@@ -297,3 +297,36 @@ check_coop_at() {	# check_coop_at INSTANCE METRIC YEAR WANT
 	wait_until 30 coop_is_at "$1" "$2" "$3" "$4"
 	ok $? "$1: $2 $3 = $4 (got '$(coop_at "$1" "$2" "$3")')"
 }
+
+# VictoriaMetrics ($VM, the Debian package) on loopback for the tests that
+# check tallyd against it or forward to it: its data in $T/vm, kept across
+# restarts; VM_FLAGS (set before vm_start) adds flags.
+vm_up() {
+	curl -sf "http://127.0.0.1:$VMPORT/health" >/dev/null
+}
+
+vm_run() {	# vm_run: start it on $VMPORT (again, after a kill); sets vm_pid
+	# shellcheck disable=SC2086
+	"$VM" -httpListenAddr="127.0.0.1:$VMPORT" -storageDataPath="$T/vm" \
+	    -retentionPeriod=100y -search.latencyOffset=0s \
+	    -search.disableCache -loggerLevel=ERROR ${VM_FLAGS:-} \
+	    >>"$T/vm.log" 2>&1 &
+	vm_pid=$!
+	extra_pids="$extra_pids $vm_pid"
+}
+
+vm_start() {	# vm_start: on a free port (5 tries); sets VMPORT, VMU; ok line
+	attempt=0
+	vm_pid=
+	while [ $attempt -lt 5 ]; do
+		VMPORT=$((30000 + ($$ * 17 + attempt * 211) % 20000))
+		vm_run
+		wait_until 60 vm_up && break
+		kill "$vm_pid" 2>/dev/null
+		wait "$vm_pid" 2>/dev/null
+		vm_pid=
+		attempt=$((attempt + 1))
+	done
+	ok $([ -n "$vm_pid" ]; echo $?) "victoria-metrics up on port $VMPORT"
+	VMU="http://127.0.0.1:$VMPORT"
+}

@@ -34,26 +34,7 @@ EOT
 ok $? "tallyd up on $U"
 
 # VictoriaMetrics on a free loopback port, its own storage.
-vm_up() {
-	curl -sf "http://127.0.0.1:$VMPORT/health" >/dev/null
-}
-attempt=0
-vm_pid=
-while [ $attempt -lt 5 ]; do
-	VMPORT=$((30000 + ($$ * 11 + attempt * 197) % 20000))
-	"$VM" -httpListenAddr="127.0.0.1:$VMPORT" -storageDataPath="$T/vm" \
-	    -retentionPeriod=100y -search.latencyOffset=0s \
-	    -search.disableCache -loggerLevel=ERROR >"$T/vm.log" 2>&1 &
-	vm_pid=$!
-	extra_pids="$extra_pids $vm_pid"
-	wait_until 30 vm_up && break
-	kill "$vm_pid" 2>/dev/null
-	wait "$vm_pid" 2>/dev/null
-	vm_pid=
-	attempt=$((attempt + 1))
-done
-ok $([ -n "$vm_pid" ]; echo $?) "victoria-metrics up on port $VMPORT"
-VMU="http://127.0.0.1:$VMPORT"
+vm_start
 
 # The data: three daily series over three years, three minute series
 # over two days; files of TIME:VALUE words for tallyd, JSON lines for
