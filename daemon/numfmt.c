@@ -4,9 +4,16 @@
  * Most values have few decimals (counts, money, percentages), so both
  * formatters first try "m with p decimals", m < 2^53: m and 10^p are exact
  * doubles and m / 10^p is one correctly rounded division, the double that
- * strtod makes of that text.  Other values go through printf, checked by
- * reading the text back.
+ * strtod makes of that text.  numfmt_double's other values (rates,
+ * averages: 16 or 17 digits) get printf's "%.15g" / "%.16g" / "%.17g" text
+ * made from a long double scaling, and its reading back decided by a
+ * long double division that is exact but for one case, told apart (a
+ * quarter of the cost of printf and strtod); where that cannot be known,
+ * and where a long double has no 64-bit mantissa, printf and strtod
+ * themselves.  test_numfmt checks the texts against printf's.
  */
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +21,29 @@
 
 #include "numfmt.h"
 
+/*
+ * The largest m: m and 10^dec are exact below 2^53.  Below 2^50, x = |v| *
+ * 10^dec is within 1/16 of the exact product, so an m that passes is its
+ * nearest integer, printf's digits; up to 2^53 an m one off may pass too
+ * (it reads back as well, but is not the closest text).
+ */
+#define NUMFMT_2P50	1125899906842624.0
 #define NUMFMT_2P53	9007199254740992.0
 
 static const double numfmt_p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 	1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16 };
+#if LDBL_MANT_DIG >= 64
+/* 10^0 .. 10^27, each exact in 64 bits of mantissa (5^27 < 2^63). */
+static const long double numfmt_p10l[] = { 1e0L, 1e1L, 1e2L, 1e3L, 1e4L,
+	1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
+	1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L,
+	1e26L, 1e27L };
+static const unsigned long long numfmt_u10[] = { 1ULL, 10ULL, 100ULL,
+	1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+	1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+	10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+	10000000000000000ULL };
+#endif
 
 const char numfmt_pairs[200] =
     "00010203040506070809101112131415161718192021222324252627282930313233"
@@ -72,10 +98,10 @@ numfmt_digits(char *buf, int neg, unsigned long long m, int dec)
 
 /*
  * The first of the decimals decs[0..n) with which |v| is m / 10^dec for an
- * integer m < 2^53, written into buf (NUMFMT_LEN); -1 if none.
+ * integer m < mmax, written into buf (NUMFMT_LEN); -1 if none.
  */
 static int
-numfmt_fixed(char *buf, double v, const int *decs, size_t n)
+numfmt_fixed(char *buf, double v, const int *decs, size_t n, double mmax)
 {
 	double			 a = fabs(v), x;
 	unsigned long long	 m;
@@ -83,9 +109,15 @@ numfmt_fixed(char *buf, double v, const int *decs, size_t n)
 
 	for (i = 0; i < n; i++) {
 		x = a * numfmt_p10[decs[i]];
-		if (!(x < NUMFMT_2P53))
+		if (!(x < mmax))
 			return (-1);
 		m = (unsigned long long)(x + 0.5);
+		/*
+		 * m / 10^dec can be a only if x is within a few ulps of m: a
+		 * multiply spares the division for most decimals tried.
+		 */
+		if (fabs(x - (double)m) > x * 1e-15)
+			continue;
 		if ((double)m / numfmt_p10[decs[i]] == a)
 			return (numfmt_digits(buf, v < 0, m, decs[i]));
 	}
@@ -97,6 +129,133 @@ numfmt_ulong(char *buf, unsigned long long n)
 {
 	return (numfmt_digits(buf, 0, n, 0));
 }
+
+#if LDBL_MANT_DIG >= 64
+/*
+ * The double nearest m * 10^q, q in [-27, 27] (10^|q| is exact in a long
+ * double of 64 bits or more, m < 2^64 too), in *out: 0, or -1 if it
+ * cannot be told this way.  The long double quotient or product is one
+ * rounding; rounding that again to a double gives the nearest double to
+ * the exact value unless the first landed exactly halfway between two
+ * doubles, the one case where rounding twice differs from once.
+ */
+static int
+numfmt_nearest(unsigned long long m, int q, double *out)
+{
+	long double	 x, lo, hi;
+	double		 d;
+
+	x = q >= 0 ? (long double)m * numfmt_p10l[q] :
+	    (long double)m / numfmt_p10l[-q];
+	d = (double)x;
+	if ((long double)d != x) {
+		lo = (long double)(x < d ? nextafter(d, 0) : d);
+		hi = (long double)(x < d ? d : nextafter(d, INFINITY));
+		if (x == lo + (hi - lo) / 2)
+			return (-1);
+	}
+	*out = d;
+	return (0);
+}
+
+/*
+ * What printf's "%.*g" writes for v with prec digits, when it can be
+ * known without printf, and whether strtod reads that back as v: 1 if so
+ * (the text in buf, its length in *n), 0 if not (buf untouched), -1 if
+ * neither is known this way (a digit too close to a rounding tie, an
+ * exponent out of range).  v > 0, finite; *e10 is floor(log10(v)) when
+ * known, else INT_MIN, and is set for the next call.
+ */
+static int
+numfmt_g(char *buf, double v, int prec, int *e10, int *n)
+{
+	long double	 s, fl, frac;
+	unsigned long long m, p10 = numfmt_u10[prec - 1];
+	double		 back;
+	char		 d[24], *o = buf;
+	int		 e, k, nd, i, dec;
+
+	e = *e10 != INT_MIN ? *e10 : (int)floor(log10(v));
+	for (i = 0; i < 2; i++) {
+		k = prec - 1 - e;
+		if (k < -27 || k > 27)
+			return (-1);
+		s = k >= 0 ? (long double)v * numfmt_p10l[k] :
+		    (long double)v / numfmt_p10l[-k];
+		/* log10 may be one off near a power of ten */
+		if (s >= (long double)p10 * 10)
+			e++;
+		else if (s < (long double)p10)
+			e--;
+		else
+			break;
+	}
+	if (i == 2)
+		return (-1);
+	*e10 = e;		/* the next precision's start */
+	/*
+	 * s is v * 10^k rounded once: within s * 2^-64 of it (under 0.006 at
+	 * 10^17), so the digits are printf's unless that close to a tie.
+	 */
+	fl = floorl(s);
+	frac = s - fl;
+	if (fabsl(frac - 0.5L) <= s * 0x1p-63L)
+		return (-1);
+	m = (unsigned long long)fl + (frac > 0.5L);
+	if (m == p10 * 10) {		/* 9.99.. rounded up to 10.0.. */
+		m = p10;
+		e++;
+		k--;
+	}
+	if (k < -27 || k > 27 || numfmt_nearest(m, -k, &back) == -1)
+		return (-1);
+	if (back != v)
+		return (0);
+	/* The digits, then printf's %g layout, trailing zeros dropped. */
+	for (nd = prec; nd > 0; nd--) {
+		d[nd - 1] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	for (nd = prec; nd > 1 && d[nd - 1] == '0'; nd--)
+		;
+	if (e >= -4 && e < prec) {
+		if (e < 0) {
+			*o++ = '0';
+			*o++ = '.';
+			for (i = 0; i < -e - 1; i++)
+				*o++ = '0';
+			memcpy(o, d, (size_t)nd);
+			o += nd;
+		} else {
+			dec = nd - 1 - e;
+			for (i = 0; i <= e; i++)
+				*o++ = i < nd ? d[i] : '0';
+			if (dec > 0) {
+				*o++ = '.';
+				memcpy(o, d + e + 1, (size_t)dec);
+				o += dec;
+			}
+		}
+	} else {
+		*o++ = d[0];
+		if (nd > 1) {
+			*o++ = '.';
+			memcpy(o, d + 1, (size_t)nd - 1);
+			o += nd - 1;
+		}
+		*o++ = 'e';
+		*o++ = e < 0 ? '-' : '+';
+		k = e < 0 ? -e : e;
+		if (k >= 100)
+			*o++ = (char)('0' + k / 100);
+		*o++ = (char)('0' + k / 10 % 10);
+		*o++ = (char)('0' + k % 10);
+	}
+	*o = '\0';
+	*n = (int)(o - buf);
+	return (1);
+}
+#endif
 
 int
 numfmt_double(char *buf, size_t len, double v)
@@ -113,9 +272,28 @@ numfmt_double(char *buf, size_t len, double v)
 		return (snprintf(buf, len, "0"));
 	/* Where "%.15g" writes no exponent, the fixed text is as short. */
 	if (v != 0 && a >= 1e-4 && a < 1e15 && (n = numfmt_fixed(len >=
-	    NUMFMT_LEN ? buf : tmp, v, decs, sizeof(decs) / sizeof(decs[0]))) >=
-	    0)
+	    NUMFMT_LEN ? buf : tmp, v, decs, sizeof(decs) / sizeof(decs[0]),
+	    NUMFMT_2P50)) >= 0)
 		return (len >= NUMFMT_LEN ? n : snprintf(buf, len, "%s", tmp));
+#if LDBL_MANT_DIG >= 64
+	/*
+	 * printf's text for 15, 16 or 17 digits, and strtod's reading of it,
+	 * without either: the double-rounding check above says when they
+	 * can be known exactly (nearly always), else printf below.
+	 */
+	if (len >= NUMFMT_LEN && v != 0) {
+		int	 neg = v < 0, e10 = INT_MIN, r = 0;
+
+		/* 17 digits always read back: r is 1 by then */
+		for (prec = 15; prec <= 17 && r == 0; prec++)
+			r = numfmt_g(buf + neg, a, prec, &e10, &n);
+		if (r == 1) {
+			if (neg)
+				buf[0] = '-';
+			return (n + neg);
+		}
+	}
+#endif
 	for (prec = 15; prec < 17; prec++) {
 		n = snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
@@ -172,7 +350,7 @@ numfmt_rrd(char *buf, size_t len, double v)
 	int		 n, k, pad, prec;
 
 	if ((n = numfmt_fixed(len >= NUMFMT_LEN ? buf : tmp, v, decs,
-	    sizeof(decs) / sizeof(decs[0]))) >= 0)
+	    sizeof(decs) / sizeof(decs[0]), NUMFMT_2P53)) >= 0)
 		return (len >= NUMFMT_LEN ? n : snprintf(buf, len, "%s", tmp));
 	if (v == floor(v) && fabs(v) < 1e15)
 		return (snprintf(buf, len, "%.0f", v));

@@ -224,12 +224,59 @@ people(void)
 	}
 }
 
+/*
+ * printf's own text where numfmt_double makes it without printf: the
+ * first of "%.15g", "%.16g", "%.17g" that strtod reads back, for doubles
+ * of every magnitude and the long fractions rates and averages give.
+ */
+static void
+same_as_printf(void)
+{
+	static const double div[] = { 3, 7, 60, 240, 3600, 86400, 1e3 / 7 };
+	char	 buf[NUMFMT_LEN], want[40];
+	double	 v;
+	int	 i, prec, bad = 0;
+
+	for (i = 0; i < 1000000; i++) {
+		switch (i % 4) {
+		case 0:
+			v = random_double();
+			break;
+		case 1:		/* rates and averages: long fractions */
+			v = (double)(int64_t)(next() % 100000000ULL) /
+			    div[next() % (sizeof(div) / sizeof(div[0]))];
+			break;
+		case 2:		/* any mantissa, 1e-30 to 1e30 */
+			v = ldexp(1 + (double)(next() >> 11) /
+			    9007199254740992.0, (int)(next() % 200) - 100);
+			break;
+		default:	/* near powers of ten and ties */
+			v = pow(10, (double)(int)(next() % 60) - 30) *
+			    (1 + ((double)(int64_t)(next() % 2000) - 1000) *
+			    1e-16);
+			break;
+		}
+		if (next() % 2)
+			v = -v;
+		for (prec = 15; prec <= 17; prec++) {
+			snprintf(want, sizeof(want), "%.*g", prec, v);
+			if (strtod(want, NULL) == v)
+				break;
+		}
+		numfmt_double(buf, sizeof(buf), v);
+		if (strcmp(buf, want) != 0 && bad++ < 5)
+			printf("# %.17g: printf %s, numfmt %s\n", v, want, buf);
+	}
+	is_int(bad, 0, "1000000 doubles: the text printf and strtod give");
+}
+
 int
 main(void)
 {
 	people();
 	fixed();
 	random_double_text();
+	same_as_printf();
 	random_digits();
 	random_rrd_text();
 	return (tap_done());
