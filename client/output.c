@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "numfmt.h"
 #include "output.h"
 #include "when.h"
 
-#define OUTPUT_NUM_MAX	32	/* "%.17g" of any double, with NUL */
 
 /* "step=S cf=CF" from the status text; both are required. */
 static int
@@ -116,14 +116,6 @@ output_fetch_free(struct fetch_result *f)
 }
 
 void
-output_number(double v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
-}
-
-void
 output_json_string(FILE *fp, const char *s)
 {
 	const unsigned char	*p;
@@ -149,7 +141,7 @@ static void
 output_value(const struct fetch_point *pt, char *buf, size_t len)
 {
 	if (pt->known)
-		output_number(pt->v, buf, len);
+		numfmt_double(buf, len, pt->v);
 	else
 		snprintf(buf, len, "U");
 }
@@ -157,7 +149,7 @@ output_value(const struct fetch_point *pt, char *buf, size_t len)
 void
 output_fetch_table(FILE *fp, const struct fetch_result *f, int utc)
 {
-	char	 t[64], v[OUTPUT_NUM_MAX];
+	char	 t[64], v[NUMFMT_LEN];
 	size_t	 i;
 	int	 tw, vw = 5, days = f->n > 0;	/* "value" */
 
@@ -218,13 +210,13 @@ output_alert_line(FILE *fp, const char *line, int tword, int vword, int utc)
 void
 output_fetch_csv(FILE *fp, const struct fetch_result *f)
 {
-	char	 v[OUTPUT_NUM_MAX];
+	char	 v[NUMFMT_LEN];
 	size_t	 i;
 
 	fputs("time,value\n", fp);
 	for (i = 0; i < f->n; i++) {
 		if (f->pts[i].known)
-			output_number(f->pts[i].v, v, sizeof(v));
+			numfmt_double(v, sizeof(v), f->pts[i].v);
 		else
 			v[0] = '\0';
 		fprintf(fp, "%lld,%s\n", f->pts[i].t, v);
@@ -234,7 +226,7 @@ output_fetch_csv(FILE *fp, const struct fetch_result *f)
 void
 output_fetch_json(FILE *fp, const char *metric, const struct fetch_result *f)
 {
-	char	 v[OUTPUT_NUM_MAX];
+	char	 v[NUMFMT_LEN];
 	size_t	 i;
 
 	fputs("{\"metric\":", fp);
@@ -244,7 +236,7 @@ output_fetch_json(FILE *fp, const char *metric, const struct fetch_result *f)
 	fputs(",\"points\":[", fp);
 	for (i = 0; i < f->n; i++) {
 		if (f->pts[i].known)
-			output_number(f->pts[i].v, v, sizeof(v));
+			numfmt_double(v, sizeof(v), f->pts[i].v);
 		else
 			strcpy(v, "null");
 		fprintf(fp, "%s[%lld,%s]", i > 0 ? "," : "", f->pts[i].t, v);

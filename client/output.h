@@ -35,8 +35,6 @@ void	output_fetch_csv(FILE *, const struct fetch_result *);
 void	output_fetch_json(FILE *, const char *metric,
 	    const struct fetch_result *);
 
-/* The shortest of %.15g / %.17g that reads back as the same double. */
-void	output_number(double v, char *buf, size_t len);
 /*
  * An alert line (ALERTS, ALERT HISTORY, ALERT TEST) for a person: word
  * tword (from 0), epoch seconds, as a local date and time; word vword a

@@ -59,6 +59,7 @@
 #include "hmap.h"
 #include "log.h"
 #include "names.h"
+#include "numfmt.h"
 #include "plaintext.h"
 #include "series.h"
 #include "stats.h"
@@ -308,7 +309,7 @@ graphite_refuse(const char *peer, const char *why, const char *line,
 static void
 graphite_release(struct graphite_ser *g)
 {
-	char	 line[GRAPHITE_SHOW_MAX + 1];
+	char	 line[GRAPHITE_SHOW_MAX + 1], num[NUMFMT_LEN];
 	size_t	 i, k;
 	time_t	 t;
 	double	 v;
@@ -335,8 +336,9 @@ graphite_release(struct graphite_ser *g)
 			stats_add(STAT_GRAPHITE_ACCEPTED, 1);
 			continue;
 		}
-		len = snprintf(line, sizeof(line), "%s %.17g %lld", g->name,
-		    g->value[i], (long long)g->when[i]);
+		numfmt_double(num, sizeof(num), g->value[i]);
+		len = snprintf(line, sizeof(line), "%s %s %lld", g->name, num,
+		    (long long)g->when[i]);
 		graphite_refuse("held", series_rc_name(rc), line,
 		    len < 0 ? 0 : (size_t)len < sizeof(line) ? (size_t)len :
 		    sizeof(line) - 1);

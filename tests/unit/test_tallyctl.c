@@ -20,6 +20,7 @@
 #include "../../client/output.h"
 #include "../../client/req.h"
 #include "../../client/when.h"
+#include "numfmt.h"
 #include "tap.h"
 
 static char	line[REQ_LINE_MAX + 1];
@@ -528,15 +529,15 @@ test_output_units(void)
 	is_str(buf, "2.5", "plain: no trailing zero");
 	when_number(-0.0000001, buf, sizeof(buf));
 	is_str(buf, "-0.0000001", "plain: tiny, no exponent");
-	output_number(0.1, buf, sizeof(buf));
+	numfmt_double(buf, sizeof(buf), 0.1);
 	is_str(buf, "0.1", "number: 0.1 short");
-	output_number(1.0 / 3, buf, sizeof(buf));
+	numfmt_double(buf, sizeof(buf), 1.0 / 3);
 	ok(strtod(buf, NULL) == 1.0 / 3, "number: 1/3 round-trips (%s)", buf);
-	output_number(42, buf, sizeof(buf));
+	numfmt_double(buf, sizeof(buf), 42);
 	is_str(buf, "42", "number: integer");
-	output_number(1e300, buf, sizeof(buf));
+	numfmt_double(buf, sizeof(buf), 1e300);
 	is_str(buf, "1e+300", "number: huge");
-	output_number(-2.5e-7, buf, sizeof(buf));
+	numfmt_double(buf, sizeof(buf), -2.5e-7);
 	is_str(buf, "-2.5e-07", "number: tiny negative");
 }
 
