@@ -294,6 +294,7 @@ command_stats(void (*figure)(void *, const char *, double), void *arg)
 	figure(arg, "output.bytes", (double)lo.bytes);
 	figure(arg, "output.streams", lo.streams);
 	figure(arg, "output.refused", (double)(lo.refused + query_busy()));
+	figure(arg, "output.reading", (double)query_reading());
 	figure(arg, "graph.renders", renders);
 	figure(arg, "graph.cache_hits", hits);
 	figure(arg, "render.helpers", rs.helpers);

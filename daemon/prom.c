@@ -637,7 +637,7 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 	}
 	if (query_read_rows(j->rc, j->paths[i], &f, &res) == -1) {
 		snprintf(err, errlen, "%s: %s", j->names[i], res.msg);
-		free(res.rows);
+		query_rows_free(&res);
 		return (-1);
 	}
 	out->res = (long long)res.step * 1000;
@@ -651,7 +651,7 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 		out->t[out->n] = t;
 		out->v[out->n++] = res.rows[k];
 	}
-	free(res.rows);
+	query_rows_free(&res);
 	return (0);
 }
 

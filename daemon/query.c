@@ -496,7 +496,8 @@ query_rows_count(struct query_result *res, long long rows)
 		    "for clients (max_output_total); try later", held - bytes);
 		return (-1);
 	}
-	res->counted = bytes;
+	/* A job may read more than once (a retry off the loop): all count. */
+	res->counted += bytes;
 	return (0);
 }
 
@@ -505,6 +506,20 @@ query_rows_uncount(struct query_result *res)
 {
 	__atomic_sub_fetch(&query_rows_held, res->counted, __ATOMIC_RELAXED);
 	res->counted = 0;
+}
+
+void
+query_rows_free(struct query_result *res)
+{
+	query_rows_uncount(res);
+	free(res->rows);
+	res->rows = NULL;
+}
+
+size_t
+query_reading(void)
+{
+	return (__atomic_load_n(&query_rows_held, __ATOMIC_RELAXED));
 }
 
 static int
@@ -551,6 +566,8 @@ query_read_local(const char *path, const struct proto_fetch *f,
 	if (rrdread_fetch(path, f->cf, f->start, f->end, f->resolution > 0 ?
 	    (unsigned long)f->resolution : 1, max > 0 ? RRDREAD_NOWAIT : 0, &rr,
 	    query_rows_check, &ql, err, sizeof(err), &errnum) == -1) {
+		/* left to a worker, which counts the rows again */
+		query_rows_uncount(res);
 		if (max > 0 && !res->error)
 			return (1);
 		if (!res->error)

@@ -111,6 +111,11 @@ int	query_file_rras(const char *rc, const char *path, struct query_rra *,
  */
 int	query_read_rows(const char *rc, const char *path,
 	    const struct proto_fetch *f, struct query_result *res);
+/*
+ * Frees the rows query_read_rows read into res and gives back what they
+ * counted against max_output_total: every caller, whatever it returned.
+ */
+void	query_rows_free(struct query_result *);
 void	query_fail(struct query_result *, enum proto_err, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 
@@ -138,6 +143,8 @@ void	query_render_stats(struct render_stats *);
 
 /* FETCHes refused before reading: rows in flight past max_output_total. */
 unsigned long	 query_busy(void);
+/* Bytes of rows being read for clients now (counted before reading). */
+size_t		 query_reading(void);
 /* Render cache figures, for STATS. */
 void	query_stats(unsigned long *renders, unsigned long *hits);
 
