@@ -32,8 +32,12 @@
 
 static const double numfmt_p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 	1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16 };
-#if LDBL_MANT_DIG >= 64
-/* 10^0 .. 10^27, each exact in 64 bits of mantissa (5^27 < 2^63). */
+#if LDBL_MANT_DIG >= 64 && FLT_EVAL_METHOD == 0
+/*
+ * 10^0 .. 10^27, each exact in 64 bits of mantissa (5^27 < 2^63).  Only
+ * where doubles are evaluated as doubles (x86-64, not i387's excess
+ * precision), or the check of a double against a long double would lie.
+ */
 static const long double numfmt_p10l[] = { 1e0L, 1e1L, 1e2L, 1e3L, 1e4L,
 	1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
 	1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L,
@@ -130,7 +134,7 @@ numfmt_ulong(char *buf, unsigned long long n)
 	return (numfmt_digits(buf, 0, n, 0));
 }
 
-#if LDBL_MANT_DIG >= 64
+#if LDBL_MANT_DIG >= 64 && FLT_EVAL_METHOD == 0
 /*
  * The double nearest m * 10^q, q in [-27, 27] (10^|q| is exact in a long
  * double of 64 bits or more, m < 2^64 too), in *out: 0, or -1 if it
@@ -275,7 +279,7 @@ numfmt_double(char *buf, size_t len, double v)
 	    NUMFMT_LEN ? buf : tmp, v, decs, sizeof(decs) / sizeof(decs[0]),
 	    NUMFMT_2P50)) >= 0)
 		return (len >= NUMFMT_LEN ? n : snprintf(buf, len, "%s", tmp));
-#if LDBL_MANT_DIG >= 64
+#if LDBL_MANT_DIG >= 64 && FLT_EVAL_METHOD == 0
 	/*
 	 * printf's text for 15, 16 or 17 digits, and strtod's reading of it,
 	 * without either: the double-rounding check above says when they
