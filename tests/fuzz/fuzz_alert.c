@@ -7,19 +7,10 @@
  * percentages, deadlines, webhook URLs, exec command lines and the
  * notice queue's records.
  */
-#include <sys/mman.h>
-
 #include <stdio.h>
-#include <unistd.h>
 
-#include "alertconf.h"
 #include "alertrule.h"
-#include "config.h"
-#include "fuzz.h"
-#include "http.h"
-#include "notify.h"
-#include "plugin.h"
-#include "retention.h"
+#include "fuzz_conf.h"
 #include "util.h"
 
 static const char head[] =
@@ -28,22 +19,6 @@ static const char head[] =
     "[alert fz]\n"
     "metric = fz.metric\n"
     "notify = fzn\n";
-
-/* The sections tallyd registers (main.c), once. */
-static void
-fuzz_register(void)
-{
-	static int	 done;
-
-	if (done)
-		return;
-	config_register(&http_section);
-	config_register(&retention_section);
-	config_register(&plugin_section);
-	config_register(&alertconf_section);
-	config_register(&notify_section);
-	done = 1;
-}
 
 static void
 fuzz_value(const char *v)
@@ -99,28 +74,11 @@ fuzz_values(char *text)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config_errors	 errs;
-	struct config		*cf;
-	char			 path[64], *text;
-	int			 fd;
+	char	*text;
 
 	if (size > 1 << 14)
 		return (0);
-	fuzz_register();
-	if ((fd = memfd_create("fuzz-alert.conf", MFD_CLOEXEC)) == -1)
-		abort();
-	if (write(fd, head, sizeof(head) - 1) != sizeof(head) - 1 ||
-	    (size > 0 && write(fd, data, size) != (ssize_t)size))
-		abort();
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	memset(&errs, 0, sizeof(errs));
-	cf = config_load(path, &errs);
-	if ((cf == NULL) == (errs.n == 0))
-		abort();
-	if (cf != NULL)
-		config_free(cf);
-	config_errors_clear(&errs);
-	close(fd);
+	fuzz_conf_load(head, sizeof(head) - 1, data, size);
 	if ((text = fuzz_string(data, size)) != NULL) {
 		fuzz_values(text);
 		free(text);
