@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "log.h"
 #include "tap.h"
+#include "tjournal.h"
 
 static uint64_t	sync_token;
 static int	sync_asked;
@@ -67,25 +68,6 @@ nfiles(const char *dir, const char *ext, uint64_t *low)
 	}
 	closedir(d);
 	return (n);
-}
-
-static int
-append(struct journal *j, const char *name, time_t when, double v)
-{
-	struct journal_rec	 r;
-	uint64_t		 lsn;
-
-	memset(&r, 0, sizeof(r));
-	r.type = JOURNAL_VALUE;
-	r.kind = 1;
-	r.name = name;
-	r.preset = "fast";
-	r.n = 1;
-	r.when = &when;
-	r.value = &v;
-	if (journal_append(j, &r, NULL, NULL, &lsn) != JOURNAL_OK)
-		return (-1);
-	return (journal_wait(j, lsn));
 }
 
 static void
@@ -195,7 +177,7 @@ test_retention(void)
 	    tsize == JOURNAL_MAGIC_SIZE, "the durable end: segment 1, its "
 	    "magic");
 	for (i = 0; i < 400; i++)
-		append(j, "a.b.seg", 1000 + i, i);
+		tj_append(j, "a.b.seg", 1000 + i, i);
 	(void)journal_tail(j, 0, 0, 0, &tseq, &tsize);
 	ok(tseq >= 4, "400 values filled several segments (open: %llu)",
 	    (unsigned long long)tseq);

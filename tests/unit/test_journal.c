@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "log.h"
 #include "tap.h"
+#include "tjournal.h"
 
 struct seen {
 	size_t	 n;
@@ -45,25 +46,6 @@ collect(void *arg, const struct journal_rec *r)
 	s->value[s->n] = r->n > 0 ? r->value[r->n - 1] : 0;
 	s->type[s->n] = r->type;
 	s->n++;
-}
-
-static int
-append(struct journal *j, const char *name, time_t when, double v)
-{
-	struct journal_rec	 r;
-	uint64_t		 lsn;
-
-	memset(&r, 0, sizeof(r));
-	r.type = JOURNAL_VALUE;
-	r.kind = 1;
-	r.name = name;
-	r.preset = "fast";
-	r.n = 1;
-	r.when = &when;
-	r.value = &v;
-	if (journal_append(j, &r, NULL, NULL, &lsn) != JOURNAL_OK)
-		return (-1);
-	return (journal_wait(j, lsn));
 }
 
 /* Segments in dir. */
@@ -131,7 +113,7 @@ main(void)
 	is_int(journal_replay(j, collect, &a), 0, "nothing to replay at first");
 	ok(journal_start(j, base, NULL, NULL) == 0, "thread started");
 	for (i = 0; i < 20; i++)
-		if (append(j, i % 2 ? "a.b.odd" : "a.b.even", 1000 + i,
+		if (tj_append(j, i % 2 ? "a.b.odd" : "a.b.even", 1000 + i,
 		    i * 1.5) == -1)
 			break;
 	is_int(i, 20, "20 values durable");
@@ -183,7 +165,7 @@ main(void)
 	 */
 	ok(journal_start(j, base, on_sync, NULL) == 0, "started with a sync");
 	for (i = 0; i < 300; i++)
-		append(j, "a.b.seg", 2000 + i, i);
+		tj_append(j, "a.b.seg", 2000 + i, i);
 	n = nsegs(jdir, NULL, 0);
 	ok(n >= 3, "300 values filled several segments (%d)", n);
 	for (i = 0; i < 50 && sync_asked == 0; i++)
