@@ -266,18 +266,39 @@ numfmt_double(char *buf, size_t len, double v)
 {
 	static const int decs[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
 	    12, 13, 14, 15 };
-	char		 tmp[NUMFMT_LEN];
-	double		 a = fabs(v);
-	int		 n, prec;
+	char			 tmp[NUMFMT_LEN];
+	double			 a = fabs(v), x;
+	unsigned long long	 m;
+	size_t			 from = 0;
+	int			 n, prec, dec;
 
-	if (!isfinite(v))
-		return (snprintf(buf, len, "U"));
-	if (v == 0 && !signbit(v))
-		return (snprintf(buf, len, "0"));
+	if (!isfinite(v) || (v == 0 && !signbit(v))) {
+		if (len < 2)	/* no printf for FETCH's many such rows */
+			return (snprintf(buf, len, "%s", isfinite(v) ? "0" :
+			    "U"));
+		buf[0] = isfinite(v) ? '0' : 'U';
+		buf[1] = '\0';
+		return (1);
+	}
+	/*
+	 * At most four decimals (most figures): m / 10^4, one multiply and
+	 * one division, then m's zeros dropped, which is what the first
+	 * decimals that fit would give (m / 10^4 is m / 10 / 10^3 exactly).
+	 */
+	if (len >= NUMFMT_LEN && a >= 1e-4 && a < 1e11) {
+		x = a * 1e4;
+		m = (unsigned long long)(x + 0.5);
+		if (fabs(x - (double)m) <= x * 1e-15 && (double)m / 1e4 == a) {
+			for (dec = 4; dec > 0 && m % 10 == 0; dec--)
+				m /= 10;
+			return (numfmt_digits(buf, v < 0, m, dec));
+		}
+		from = 5;
+	}
 	/* Where "%.15g" writes no exponent, the fixed text is as short. */
 	if (v != 0 && a >= 1e-4 && a < 1e15 && (n = numfmt_fixed(len >=
-	    NUMFMT_LEN ? buf : tmp, v, decs, sizeof(decs) / sizeof(decs[0]),
-	    NUMFMT_2P50)) >= 0)
+	    NUMFMT_LEN ? buf : tmp, v, decs + from, sizeof(decs) /
+	    sizeof(decs[0]) - from, NUMFMT_2P50)) >= 0)
 		return (len >= NUMFMT_LEN ? n : snprintf(buf, len, "%s", tmp));
 #if LDBL_MANT_DIG >= 64 && FLT_EVAL_METHOD == 0
 	/*
