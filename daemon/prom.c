@@ -638,7 +638,7 @@ prom_read(void *arg, size_t i, const char *cf, long long from, long long to,
 	if (query_read_rows(j->rc, j->paths[i], &f, &res) == -1) {
 		snprintf(err, errlen, "%s: %s", j->names[i], res.msg);
 		query_rows_free(&res);
-		return (-1);
+		return (res.code == PERR_BUSY ? -2 : -1);
 	}
 	out->res = (long long)res.step * 1000;
 	out->t = xreallocarray(NULL, res.nrows + 1, sizeof(*out->t));

@@ -108,7 +108,8 @@ struct promql_samples {
  * instant selector, which looks back at least one row: then the reader
  * starts one row of what it reads before from); cf the consolidation
  * that suits the function (AVERAGE, MIN, MAX, LAST).  0, or -1 with err
- * filled.
+ * filled, or -2 (err filled) when the store is too busy to read now: the
+ * query fails as "unavailable", which a client may try again.
  */
 typedef int (*promql_read_fn)(void *arg, size_t series, const char *cf,
     long long from, long long to, long long hint, long long range,
@@ -141,7 +142,8 @@ struct promql_row {
 };
 
 enum promql_errtype {
-	PQE_NONE, PQE_BAD_DATA, PQE_EXECUTION, PQE_TIMEOUT, PQE_INTERNAL
+	PQE_NONE, PQE_BAD_DATA, PQE_EXECUTION, PQE_TIMEOUT, PQE_INTERNAL,
+	PQE_UNAVAILABLE
 };
 
 struct promql_result {

@@ -59,6 +59,8 @@ promql_errtype_name(enum promql_errtype t)
 		return ("execution");
 	case PQE_TIMEOUT:
 		return ("timeout");
+	case PQE_UNAVAILABLE:
+		return ("unavailable");
 	case PQE_INTERNAL:
 		break;
 	}
@@ -368,7 +370,7 @@ promql_select(struct promql_ctx *c, const struct promql_node *sel, int fn,
 	long long			 from, to, win, t, lb, hint;
 	char				 err[256];
 	size_t				 i, j, k, a, b, matched = 0;
-	int				 any;
+	int				 any, rc;
 
 	out->type = PQT_VECTOR;
 	win = sel->range > 0 ? sel->range : ev->lookback;
@@ -400,10 +402,11 @@ promql_select(struct promql_ctx *c, const struct promql_node *sel, int fn,
 			return;
 		memset(&s, 0, sizeof(s));
 		memset(err, 0, sizeof(err));
-		if (ev->read(ev->read_arg, i, fn == -1 ? "AVERAGE" :
+		if ((rc = ev->read(ev->read_arg, i, fn == -1 ? "AVERAGE" :
 		    promql_cf((enum promql_func)fn), from, to, hint,
-		    sel->range, &s, err, sizeof(err)) == -1) {
-			promql_eval_fail(c, PQE_EXECUTION, "%s", err);
+		    sel->range, &s, err, sizeof(err))) < 0) {
+			promql_eval_fail(c, rc == -2 ? PQE_UNAVAILABLE :
+			    PQE_EXECUTION, "%s", err);
 			return;
 		}
 		if ((r = promql_row_add(c, out, &ls)) == NULL) {
@@ -459,6 +462,7 @@ promql_raw(struct promql_ctx *c, const struct promql_node *sel,
 	char				 err[256];
 	long long			 t = ev->start - sel->offset;
 	size_t				 i, matched = 0;
+	int				 rc;
 
 	out->type = PQT_MATRIX;
 	if (c->nsteps != 1) {
@@ -480,9 +484,10 @@ promql_raw(struct promql_ctx *c, const struct promql_node *sel,
 		memset(&s, 0, sizeof(s));
 		memset(err, 0, sizeof(err));
 		/* hint 1 s: the finest rows that reach back */
-		if (ev->read(ev->read_arg, i, "AVERAGE", t - sel->range, t,
-		    1000, sel->range, &s, err, sizeof(err)) == -1) {
-			promql_eval_fail(c, PQE_EXECUTION, "%s", err);
+		if ((rc = ev->read(ev->read_arg, i, "AVERAGE", t - sel->range,
+		    t, 1000, sel->range, &s, err, sizeof(err))) < 0) {
+			promql_eval_fail(c, rc == -2 ? PQE_UNAVAILABLE :
+			    PQE_EXECUTION, "%s", err);
 			return;
 		}
 		if (s.n == 0) {

@@ -260,6 +260,7 @@ static long long		 ts_t[NS][64];
 static double			 ts_v[NS][64];
 static size_t			 ts_n[NS];
 static int			 ts_reads;
+static int			 ts_busy;	/* the reader says busy */
 
 static int
 fake_read(void *arg, size_t i, const char *cf, long long from, long long to,
@@ -274,11 +275,12 @@ fake_read(void *arg, size_t i, const char *cf, long long from, long long to,
 	out->t = calloc(64, sizeof(*out->t));
 	out->v = calloc(64, sizeof(*out->v));
 	out->res = 60000;
-	if (i == 2 && ts_n[2] == 0) {
-		snprintf(err, errlen, "the file is gone");
+	if ((i == 2 && ts_n[2] == 0) || ts_busy) {
+		snprintf(err, errlen, ts_busy ? "try later" :
+		    "the file is gone");
 		free(out->t);
 		free(out->v);
-		return (-1);
+		return (ts_busy ? -2 : -1);
 	}
 	for (k = 0; k < ts_n[i]; k++) {
 		if (ts_t[i][k] <= from || ts_t[i][k] > to)
@@ -508,6 +510,15 @@ test_eval(void)
 	ok(eval("tally_web_temp", 120000, 120000, 1000, &r) == -1 &&
 	    r.errtype == PQE_EXECUTION && strstr(r.error, "gone") != NULL,
 	    "a reader's error is the query's");
+	ts_busy = 1;
+	ok(eval("tally_web_temp", 120000, 120000, 1000, &r) == -1 &&
+	    r.errtype == PQE_UNAVAILABLE && strcmp(promql_errtype_name(
+	    r.errtype), "unavailable") == 0, "a busy reader: unavailable");
+	ok(eval("rate(tally_web_temp[5m])", 120000, 120000, 1000, &r) == -1 &&
+	    r.errtype == PQE_UNAVAILABLE, "and so in a range selector");
+	ok(eval("tally_web_temp[5m]", 120000, 120000, 1000, &r) == -1 &&
+	    r.errtype == PQE_UNAVAILABLE, "and in a raw range");
+	ts_busy = 0;
 	fixture();
 	ok(eval("tally_web_hits", 0, 1140000, 1000, &r) == -1 &&
 	    strstr(r.error, "points") != NULL, "points limit");
