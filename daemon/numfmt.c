@@ -101,6 +101,65 @@ numfmt_digits(char *buf, int neg, unsigned long long m, int dec)
 }
 
 /*
+ * n's digits at p, no terminator; their count.  Small numbers first (a
+ * FETCH row's figure, a time's low digits): a compare or two, a copy.
+ */
+static int
+numfmt_whole(char *p, unsigned long long n)
+{
+	char	 d[40], *q = d + 20;	/* 20 digits at most, 20 to copy */
+	int	 nd;
+
+	if (n < 10) {
+		p[0] = (char)('0' + n);
+		return (1);
+	}
+	if (n < 100) {
+		memcpy(p, numfmt_pairs + n * 2, 2);
+		return (2);
+	}
+	while (n >= 100) {
+		q -= 2;
+		memcpy(q, numfmt_pairs + (n % 100) * 2, 2);
+		n /= 100;
+	}
+	if (n >= 10) {
+		q -= 2;
+		memcpy(q, numfmt_pairs + n * 2, 2);
+	} else
+		*--q = (char)('0' + n);
+	nd = (int)(d + 20 - q);
+	memcpy(p, q, 20);	/* a fixed copy: the count says how much */
+	return (nd);
+}
+
+/*
+ * m / 10^4 with its point, trailing zeros dropped, sign first, NUL
+ * terminated; its length.  buf holds NUMFMT_LEN bytes.
+ */
+static int
+numfmt_fix4(char *buf, int neg, unsigned long long m)
+{
+	unsigned long long	 ip = m / 10000;
+	unsigned		 fp = (unsigned)(m % 10000);
+	char			*p = buf;
+
+	if (neg)
+		*p++ = '-';
+	p += numfmt_whole(p, ip);
+	if (fp != 0) {
+		*p++ = '.';
+		memcpy(p, numfmt_pairs + (fp / 100) * 2, 2);
+		memcpy(p + 2, numfmt_pairs + (fp % 100) * 2, 2);
+		p += 4;
+		while (p[-1] == '0')
+			p--;
+	}
+	*p = '\0';
+	return ((int)(p - buf));
+}
+
+/*
  * The first of the decimals decs[0..n) with which |v| is m / 10^dec for an
  * integer m < mmax, written into buf (NUMFMT_LEN); -1 if none.
  */
@@ -261,40 +320,16 @@ numfmt_g(char *buf, double v, int prec, int *e10, int *n)
 }
 #endif
 
-int
-numfmt_double(char *buf, size_t len, double v)
+/* numfmt_double's other values; decimals from "from" on are tried. */
+static int __attribute__((noinline))
+numfmt_double_long(char *buf, size_t len, double v, size_t from)
 {
 	static const int decs[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
 	    12, 13, 14, 15 };
 	char			 tmp[NUMFMT_LEN];
-	double			 a = fabs(v), x;
-	unsigned long long	 m;
-	size_t			 from = 0;
-	int			 n, prec, dec;
+	double			 a = fabs(v);
+	int			 n, prec;
 
-	if (!isfinite(v) || (v == 0 && !signbit(v))) {
-		if (len < 2)	/* no printf for FETCH's many such rows */
-			return (snprintf(buf, len, "%s", isfinite(v) ? "0" :
-			    "U"));
-		buf[0] = isfinite(v) ? '0' : 'U';
-		buf[1] = '\0';
-		return (1);
-	}
-	/*
-	 * At most four decimals (most figures): m / 10^4, one multiply and
-	 * one division, then m's zeros dropped, which is what the first
-	 * decimals that fit would give (m / 10^4 is m / 10 / 10^3 exactly).
-	 */
-	if (len >= NUMFMT_LEN && a >= 1e-4 && a < 1e11) {
-		x = a * 1e4;
-		m = (unsigned long long)(x + 0.5);
-		if (fabs(x - (double)m) <= x * 1e-15 && (double)m / 1e4 == a) {
-			for (dec = 4; dec > 0 && m % 10 == 0; dec--)
-				m /= 10;
-			return (numfmt_digits(buf, v < 0, m, dec));
-		}
-		from = 5;
-	}
 	/* Where "%.15g" writes no exponent, the fixed text is as short. */
 	if (v != 0 && a >= 1e-4 && a < 1e15 && (n = numfmt_fixed(len >=
 	    NUMFMT_LEN ? buf : tmp, v, decs + from, sizeof(decs) /
@@ -325,6 +360,37 @@ numfmt_double(char *buf, size_t len, double v)
 			return (n);
 	}
 	return (snprintf(buf, len, "%.17g", v));
+}
+
+int
+numfmt_double(char *buf, size_t len, double v)
+{
+	double			 a = fabs(v), x;
+	unsigned long long	 m;
+
+	if (!isfinite(v) || (v == 0 && !signbit(v))) {
+		if (len < 2)	/* no printf for FETCH's many such rows */
+			return (snprintf(buf, len, "%s", isfinite(v) ? "0" :
+			    "U"));
+		buf[0] = isfinite(v) ? '0' : 'U';
+		buf[1] = '\0';
+		return (1);
+	}
+	/*
+	 * At most four decimals (most figures): m / 10^4, one multiply and
+	 * one division, written with m's zeros dropped, which is what the
+	 * first decimals that fit would give (m / 10^4 is m / 10 / 10^3
+	 * exactly).  The rest is numfmt_double_long's, out of line so that
+	 * this path stays small.
+	 */
+	if (len >= NUMFMT_LEN && a >= 1e-4 && a < 1e11) {
+		x = a * 1e4;
+		m = (unsigned long long)(x + 0.5);
+		if (fabs(x - (double)m) <= x * 1e-15 && (double)m / 1e4 == a)
+			return (numfmt_fix4(buf, v < 0, m));
+		return (numfmt_double_long(buf, len, v, 5));
+	}
+	return (numfmt_double_long(buf, len, v, 0));
 }
 
 /*
