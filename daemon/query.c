@@ -108,7 +108,7 @@ struct query_job {
 	size_t			 dirlen;	/* of datadir in paths */
 	char			*rrdcached;	/* read through it; or NULL */
 	struct proto_fetch	 fetch;
-	struct graph_spec	 spec;
+	struct graph_spec	*spec;		/* GRAPH only: 2.8 kB */
 	char			*kind;		/* INFO: from the registry */
 	char			*unit;
 	struct query_render	*render;
@@ -810,7 +810,7 @@ query_run_last(struct query_job *q)
 static void
 query_run_graph(struct query_job *q)
 {
-	if (graph_args(&q->spec, (const char *const *)q->path, q->rrdcached,
+	if (graph_args(q->spec, (const char *const *)q->path, q->rrdcached,
 	    &q->argv, &q->argmem) < 0)
 		query_fail(&q->res, PERR_ARGS, "cannot build the graph");
 }
@@ -870,6 +870,7 @@ query_job_free(struct query_job *q)
 		evbuffer_free(q->res.text);
 	free(q->kind);
 	free(q->unit);
+	free(q->spec);
 	free(q->image);
 	free(q->argmem);
 	free(q->rrdcached);
@@ -890,7 +891,7 @@ query_render_done(struct query_job *q)
 	q->image = NULL;
 	r->res.image = r->image;
 	r->res.image_len = q->image_len;
-	r->res.mime = q->spec.format == GRAPH_SVG ? "image/svg+xml" :
+	r->res.mime = q->spec->format == GRAPH_SVG ? "image/svg+xml" :
 	    "image/png";
 	r->expires = clock_mono() + (r->res.error ? 1 :
 	    query_cf->graph_cache);
@@ -1218,7 +1219,8 @@ query_graph(const struct graph_spec *spec, query_cb cb, void *arg)
 			r->cached = 1;
 		}
 		q = query_job_new(Q_GRAPH, NULL, NULL);
-		q->spec = *spec;
+		q->spec = xmalloc(sizeof(*q->spec));
+		*q->spec = *spec;
 		q->render = r;
 		for (i = 0; i < spec->nmetrics; i++)
 			names[i] = spec->metric[i];
