@@ -472,6 +472,16 @@ query_file_rras(const char *rc, const char *path, struct query_rra *rra,
 	return (n);
 }
 
+/* A CF name into a small buffer, cut to fit (no printf on FETCH's path). */
+static void
+query_cf_copy(char *dst, size_t len, const char *src)
+{
+	size_t	 n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* rrdread's check: refuse a span whose rows would pass QUERY_ROWS_MAX. */
 struct query_limit {
 	const struct proto_fetch	*f;
@@ -530,9 +540,9 @@ query_rows_check(const struct rrdread_rows *rr, void *arg)
 	long long		 rows;
 	int			 i;
 
-	memset(rra, 0, sizeof(rra));
+	/* only the first nrra are read; the CFs are short (AVERAGE) */
 	for (i = 0; i < rr->nrra; i++) {
-		snprintf(rra[i].cf, sizeof(rra[i].cf), "%s", rr->rra[i].cf);
+		query_cf_copy(rra[i].cf, sizeof(rra[i].cf), rr->rra[i].cf);
 		rra[i].res = (long long)rr->rra[i].res;
 		rra[i].rows = (long long)rr->rra[i].rows;
 	}
@@ -576,7 +586,7 @@ query_read_local(const char *path, const struct proto_fetch *f,
 	}
 	res->start = rr.start;
 	res->step = rr.step;
-	snprintf(res->cf, sizeof(res->cf), "%s", f->cf);
+	query_cf_copy(res->cf, sizeof(res->cf), f->cf);
 	res->rows = rr.data;
 	res->nrows = rr.nrows;
 	return (0);

@@ -338,7 +338,7 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 				 tmp_match, best_match = 0, full_match, lo, hi;
 	long long		 start_offset, end_offset;
 	unsigned long		 nds, nrra, rows, k, rowcnt;
-	size_t			 hlen, off_live, off_ptr, data_len, got;
+	size_t			 hlen, off_live, off_ptr, data_len, got, cflen;
 	off_t			 rra_base;
 	int			 version, first_full = 1, first_part = 1, r = -1;
 
@@ -430,8 +430,10 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	out->last = (long long)last_up;
 	out->nrra = (int)nrra;
 	for (k = 0; k < nrra; k++) {
-		snprintf(out->rra[k].cf, sizeof(out->rra[k].cf), "%.19s",
-		    rd[k].cf_nam);
+		/* cf_nam is NUL-padded to 20 bytes; a damaged one may not be */
+		cflen = strnlen(rd[k].cf_nam, sizeof(out->rra[k].cf) - 1);
+		memcpy(out->rra[k].cf, rd[k].cf_nam, cflen);
+		out->rra[k].cf[cflen] = '\0';
 		out->rra[k].rows = rd[k].row_cnt;
 		out->rra[k].res = rd[k].pdp_cnt * sh->pdp_step;
 	}
