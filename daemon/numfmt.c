@@ -2,9 +2,11 @@
  * numfmt.c - shortest exact decimal text for doubles.
  *
  * Most values have few decimals (counts, money, percentages), so both
- * formatters first try "m with p decimals", m < 2^53: m and 10^p are exact
- * doubles and m / 10^p is one correctly rounded division, the double that
- * strtod makes of that text.  numfmt_double's other values (rates,
+ * formatters first try "m with p decimals", m below 2^50 (numfmt_double)
+ * or 2^53 (numfmt_rrd): m and 10^p are exact doubles and m / 10^p is one
+ * correctly rounded division, the double that strtod makes of that text;
+ * up to four decimals that is one multiply and one division (FETCH's
+ * rows, on a small path of their own).  numfmt_double's other values (rates,
  * averages: 16 or 17 digits) get printf's "%.15g" / "%.16g" / "%.17g" text
  * made from a long double scaling, and its reading back decided by a
  * long double division that is exact but for one case, told apart (a
