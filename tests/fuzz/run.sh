@@ -12,7 +12,8 @@
 #
 # BUILDDIR (default: the top of the tree) holds the built targets; OUT
 # (default /tmp/tally-fuzz) the corpora and logs, kept between runs; RUNS,
-# if set, ends a target after that many executions (SECONDS still caps).
+# if set, ends a target after that many executions (SECONDS still caps);
+# MAX_LEN (default 8192) is the longest input tried.
 set -u
 secs=${1:-10}
 [ $# -gt 0 ] && shift
@@ -49,7 +50,7 @@ for t in $targets; do
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    "$bin" -max_total_time="$secs" ${RUNS:+-runs=$RUNS} \
 	    -print_final_stats=1 \
-	    -max_len=8192 -timeout=10 -rss_limit_mb=2048 $dict \
+	    -max_len="${MAX_LEN:-8192}" -timeout=10 -rss_limit_mb=2048 $dict \
 	    -artifact_prefix="$out/" "$out/corpus-$t" "$src/corpus/$t" \
 	    >"$out/fuzz_$t.log" 2>&1
 	st=$?
