@@ -401,21 +401,23 @@ promql_node_new(enum promql_kind kind, size_t pos)
 void
 promql_free(struct promql_node *n)
 {
-	int	 i;
+	struct promql_node	*next;
+	int			 i;
 
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->nm; i++) {
-		free(n->m[i].name);
-		free(n->m[i].value);
-		if (n->m[i].compiled)
-			regfree(&n->m[i].re);
+	/* A loop down arg[0]: a chain of operators is a deep left spine. */
+	for (; n != NULL; n = next) {
+		for (i = 0; i < n->nm; i++) {
+			free(n->m[i].name);
+			free(n->m[i].value);
+			if (n->m[i].compiled)
+				regfree(&n->m[i].re);
+		}
+		for (i = 0; i < n->ngrouping; i++)
+			free(n->grouping[i]);
+		promql_free(n->arg[1]);
+		next = n->arg[0];
+		free(n);
 	}
-	for (i = 0; i < n->ngrouping; i++)
-		free(n->grouping[i]);
-	promql_free(n->arg[0]);
-	promql_free(n->arg[1]);
-	free(n);
 }
 
 /* ---- parser */
@@ -1040,12 +1042,35 @@ promql_expr(struct promql_parser *p, int min)
 	return (NULL);
 }
 
+/*
+ * The first node deeper than PROMQL_HEIGHT_MAX, or NULL.  A chain of
+ * operators ("1+1+1+...", 4,000 in a query of 8 kB) nests no parenthesis
+ * yet makes a tree as deep, and evaluating it recursed as deep: a stack
+ * overflow on a query worker (fuzz_promql).  The walk stops at the limit.
+ */
+static const struct promql_node *
+promql_too_deep(const struct promql_node *n, int height)
+{
+	const struct promql_node	*d;
+	int				 i;
+
+	if (n == NULL)
+		return (NULL);
+	if (height > PROMQL_HEIGHT_MAX)
+		return (n);
+	for (i = 0; i < 2; i++)
+		if ((d = promql_too_deep(n->arg[i], height + 1)) != NULL)
+			return (d);
+	return (NULL);
+}
+
 struct promql_node *
 promql_parse(const char *query, struct promql_error *err)
 {
-	struct promql_parser	 p;
-	struct promql_node	*n = NULL;
-	char			 buf[64];
+	struct promql_parser		 p;
+	struct promql_node		*n = NULL;
+	const struct promql_node	*deep;
+	char				 buf[64];
 
 	memset(&p, 0, sizeof(p));
 	memset(err, 0, sizeof(*err));
@@ -1065,6 +1090,9 @@ promql_parse(const char *query, struct promql_error *err)
 		    promql_tok_text(&p, buf, sizeof(buf)));
 	}
 	free(p.str);
+	if (!p.failed && (deep = promql_too_deep(n, 1)) != NULL)
+		promql_fail(&p, deep->pos, "query more than %d operators and "
+		    "calls deep", PROMQL_HEIGHT_MAX);
 	if (p.failed) {
 		promql_free(n);
 		return (NULL);

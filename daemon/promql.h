@@ -15,6 +15,7 @@
 
 #define PROMQL_QUERY_MAX	8192	/* bytes of a query */
 #define PROMQL_DEPTH_MAX	64	/* nesting of a query */
+#define PROMQL_HEIGHT_MAX	256	/* nodes from the root to a leaf */
 #define PROMQL_LABELS_MAX	8	/* labels of a series, __name__ too */
 #define PROMQL_MATCHERS_MAX	16	/* matchers of one selector */
 

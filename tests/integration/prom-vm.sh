@@ -368,6 +368,15 @@ ok $(perr 400 bad_data 'longer than 8192 bytes'; echo $?) "a query past 8192 byt
 deep=$(python3 -c 'print("(" * 100 + "1" + ")" * 100)')
 s=$(get "$U/api/v1/query" --data-urlencode "query=$deep")
 ok $(perr 400 bad_data 'nested deeper than 64'; echo $?) "nesting past 64"
+# 1+1+...+1, 4000 terms: no parenthesis, but a tree as deep; evaluating
+# it overflowed a query worker's stack and killed tallyd (fuzz_promql)
+python3 -c 'print("+".join(["1"] * 4000))' >"$T/chain"
+s=$(get "$U/api/v1/query" --data-urlencode "query@$T/chain" --data time=4)
+ok $(perr 400 bad_data 'more than 256 operators'; echo $?) "a chain of 4000 operators: 400"
+ok $(alive; echo $?) "and tallyd still runs"
+python3 -c 'print("+".join(["1"] * 200))' >"$T/chain"
+s=$(get "$U/api/v1/query" --data-urlencode "query@$T/chain" --data time=4)
+ok $([ "$s" = 200 ] && grep -q '"result":\[4,"200"\]' "$T/b"; echo $?) "a chain of 200: 200"
 s=$(get "$U/api/v1/query" --data-urlencode 'query={__name__=~"(a+)+(b{999}){999}"}')
 ok $(perr 400 bad_data 'bad regular expression'; echo $?) "a regex of nested repetitions"
 many=$(python3 -c 'print("&".join("match[]=x%d" % i for i in range(40)))')

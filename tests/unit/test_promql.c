@@ -250,6 +250,34 @@ test_parse(void)
 		deep[i] = '\0';
 		fails(deep, 64, "nested deeper than 64");
 	}
+	{
+		/*
+		 * A chain of operators nests no parenthesis but is a tree
+		 * as deep: 4,000 overflowed the evaluator's stack (found by
+		 * fuzz_promql); 200 is a query like any other.
+		 */
+		struct promql_error	 err;
+		struct promql_node	*n;
+		char			 chain[8200];
+		int			 i, k;
+
+		for (k = 0, i = 0; k < 4000; k++) {
+			chain[i++] = '1';
+			chain[i++] = '+';
+		}
+		chain[i - 1] = '\0';
+		n = promql_parse(chain, &err);
+		ok(n == NULL && strstr(err.msg, "more than 256 operators") !=
+		    NULL && err.pos > 0 && err.pos < i,
+		    "a chain of 4000 operators refused (%d: %s)", err.pos,
+		    err.msg);
+		promql_free(n);
+		chain[2 * 200 - 1] = '\0';
+		n = promql_parse(chain, &err);
+		ok(n != NULL, "a chain of 200 parsed (%s)", n == NULL ?
+		    err.msg : "");
+		promql_free(n);
+	}
 }
 
 /* ---- the evaluator over in-memory series */
