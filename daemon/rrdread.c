@@ -6,12 +6,17 @@
  * rrd_fetch_r opens the file, locks it, maps it, advises the kernel three
  * times, then unmaps and closes it: about 15 system calls, and the unmap
  * of a threaded process stops the other core for a TLB flush.  Here a
- * read is an fstat of a descriptor kept open per path (a create or a
- * rewrite renames a new file into place, which leaves the kept one
- * without a link), one pread of the header and one or two of the rows.  The
- * archive, the aligned span and the rows are chosen by the arithmetic of
- * librrd 1.7's rrd_fetch_fn, with its types, so the answer is the same
- * bits (tests/unit/test_rrdread compares both on real files).
+ * read is one pread of the header's live part (the last update and the
+ * archives' current rows) and one or two of the rows, on a descriptor
+ * kept open per path with the file's layout (DS and archive counts, each
+ * archive's CF, rows, step and offset), read and checked once when it is
+ * opened: an RRD's layout never changes in place.  A create or a rewrite
+ * renames a new file over the path, which leaves the kept one without a
+ * link: ours call rrdread_forget, another program's is seen by an fstat
+ * of the kept descriptor, at most once a second.  The archive, the aligned
+ * span and the rows are chosen by the arithmetic of librrd 1.7's
+ * rrd_fetch_fn, with its types, so the answer is the same bits
+ * (tests/unit/test_rrdread compares both on real files).
  *
  * No fcntl lock is taken: POSIX locks are per process, so one never kept
  * our own writer out (and librrd's close of its descriptor dropped the
@@ -50,10 +55,26 @@
 #define RRDREAD_ROWS_MAX	(1UL << 28)	/* what no malloc would give */
 #define RRDREAD_TIME_MAX	(1UL << 61)	/* seconds: no time_t overflow */
 
+/* An archive of a kept file, as its header defines it. */
+struct rrdread_arch {
+	char		 cf[20];	/* NUL-terminated */
+	int		 basic;		/* AVERAGE, MIN, MAX or LAST */
+	unsigned long	 rows;
+	unsigned long	 pdp_cnt;
+	off_t		 base;		/* its first row's offset */
+};
+
 struct rrdread_fd {
 	int		 fd;
 	off_t		 size;
 	int		 refs;		/* users, and 1 for the table */
+	long		 checked;	/* monotonic second of the last fstat */
+	int		 ours;		/* 0: a layout for librrd */
+	unsigned long	 nds, nrra, pdp_step;
+	size_t		 off_live;	/* live_head_t */
+	size_t		 off_ptr;	/* rra_ptr_t[nrra] */
+	size_t		 hlen;		/* the header; then the rows */
+	struct rrdread_arch arch[];	/* nrra */
 };
 
 static pthread_mutex_t	 rrdread_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -73,75 +94,6 @@ static void
 rrdread_unref_cb(void *arg)
 {
 	rrdread_unref(arg);
-}
-
-/*
- * The open descriptor of path, with a reference for the caller; NULL with
- * errno set.  A file renamed over the path since, or removed, left the
- * kept one without a link: it is opened anew (an fstat of the kept
- * descriptor, no walk of the path).
- */
-static void	rrdread_release(struct rrdread_fd *);
-
-static struct rrdread_fd *
-rrdread_open(const char *path, int flags)
-{
-	struct rrdread_fd	*f, *old;
-	struct stat		 sb;
-	int			 fd;
-
-	pthread_mutex_lock(&rrdread_lock);
-	if (rrdread_fds != NULL && (f = hmap_get(rrdread_fds, path)) != NULL)
-		f->refs++;
-	else
-		f = NULL;
-	pthread_mutex_unlock(&rrdread_lock);
-	if (f != NULL) {
-		if (fstat(f->fd, &sb) == 0 && sb.st_nlink > 0)
-			return (f);
-		rrdread_release(f);
-	}
-	if (flags & RRDREAD_NOWAIT) {
-		errno = EAGAIN;		/* an open may wait on the disk */
-		return (NULL);
-	}
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (NULL);
-	if (fstat(fd, &sb) == -1) {
-		close(fd);
-		return (NULL);
-	}
-	f = xcalloc(1, sizeof(*f));
-	f->fd = fd;
-	f->size = sb.st_size;
-	f->refs = 2;
-	pthread_mutex_lock(&rrdread_lock);
-	if (rrdread_fds == NULL || hmap_count(rrdread_fds) >= RRDREAD_FDS_MAX) {
-		hmap_free(rrdread_fds, rrdread_unref_cb);
-		rrdread_fds = hmap_new();
-	}
-	if ((old = hmap_put(rrdread_fds, path, f)) != NULL && old != f)
-		rrdread_unref(old);
-	pthread_mutex_unlock(&rrdread_lock);
-	return (f);
-}
-
-static void
-rrdread_release(struct rrdread_fd *f)
-{
-	pthread_mutex_lock(&rrdread_lock);
-	rrdread_unref(f);
-	pthread_mutex_unlock(&rrdread_lock);
-}
-
-void
-rrdread_close_all(void)
-{
-	pthread_mutex_lock(&rrdread_lock);
-	hmap_free(rrdread_fds, rrdread_unref_cb);
-	rrdread_fds = NULL;
-	pthread_mutex_unlock(&rrdread_lock);
 }
 
 /* The four CFs rrd_fetch_fn lets stand in for each other at one PDP. */
@@ -174,48 +126,261 @@ rrdread_full(int fd, void *buf, size_t len, off_t off, int flags)
 	return (0);
 }
 
+/* The second a kept descriptor was last checked for a rename. */
+static long
+rrdread_now(void)
+{
+	struct timespec	 ts;
+
+#ifdef CLOCK_MONOTONIC_COARSE
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);	/* no system call */
+#else
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+	return ((long)ts.tv_sec);
+}
+
+/*
+ * The layout of path, open on fd (size bytes), read and checked: a new
+ * entry, with ours 0 for a file librrd reads (a version, DS or archive
+ * count this reader does not know, a huge header); NULL with err set for
+ * a file that is no RRD or has a damaged layout.  The live part (the last
+ * update, the archives' current rows) is checked on every read.
+ */
+static struct rrdread_fd *
+rrdread_layout(const char *path, int fd, off_t size, char *err,
+    size_t errlen)
+{
+	unsigned long		 hbuf[4096 / sizeof(unsigned long)];
+	unsigned char		*h = (unsigned char *)hbuf;
+	const rra_def_t		*rd;
+	struct rrdread_arch	*a;
+	struct rrdread_fd	*f;
+	stat_head_t		 head;
+	unsigned long		 nds, nrra, k;
+	size_t			 got, hlen, off_live, off_ptr, data_len;
+	off_t			 base;
+	int			 version;
+
+	got = size > 0 && (size_t)size < sizeof(hbuf) ? (size_t)size :
+	    sizeof(hbuf);
+	if (rrdread_full(fd, h, got, 0, 0) == -1 || got < sizeof(head) ||
+	    memcmp(h, RRD_COOKIE, sizeof(RRD_COOKIE)) != 0) {
+		snprintf(err, errlen, "'%s' is not an RRD file", path);
+		return (NULL);
+	}
+	memcpy(&head, h, sizeof(head));
+	if (head.float_cookie != FLOAT_COOKIE) {
+		snprintf(err, errlen, "This RRD was created on another "
+		    "architecture");
+		return (NULL);
+	}
+	version = atoi(head.version);
+	nds = head.ds_cnt;
+	nrra = head.rra_cnt;
+	off_live = sizeof(stat_head_t) + nds * sizeof(ds_def_t) +
+	    nrra * sizeof(rra_def_t);
+	off_ptr = off_live + sizeof(live_head_t) + nds * sizeof(pdp_prep_t) +
+	    nrra * nds * sizeof(cdp_prep_t);
+	hlen = off_ptr + nrra * sizeof(rra_ptr_t);
+	if (version < 3 || version > atoi(RRD_VERSION5) || nds < 1 ||
+	    nds > RRDREAD_DS_MAX || nrra > RRDREAD_RRA_MAX ||
+	    hlen > RRDREAD_HEADER_MAX) {
+		f = xcalloc(1, sizeof(*f));	/* librrd's */
+		f->size = size;
+		return (f);
+	}
+	if (hlen > got) {
+		h = xmalloc(hlen);
+		if (rrdread_full(fd, h, hlen, 0, 0) == -1) {
+			snprintf(err, errlen, "'%s' is too small (should be "
+			    "%zu bytes)", path, hlen);
+			free(h);
+			return (NULL);
+		}
+	}
+	rd = (const rra_def_t *)(h + sizeof(stat_head_t) +
+	    nds * sizeof(ds_def_t));
+	f = xcalloc(1, sizeof(*f) + nrra * sizeof(f->arch[0]));
+	f->size = size;
+	f->ours = 1;
+	f->nds = nds;
+	f->nrra = nrra;
+	f->pdp_step = head.pdp_step;
+	f->off_live = off_live;
+	f->off_ptr = off_ptr;
+	f->hlen = hlen;
+	/*
+	 * A damaged header must not divide by zero (librrd would: a row of
+	 * 0 PDPs) nor overflow the sizes or times (each archive's span
+	 * under 2^61 s); the archives must fit the file.
+	 */
+	data_len = 0;
+	base = (off_t)hlen;
+	for (k = 0; k < nrra; k++) {
+		if (head.pdp_step == 0 || rd[k].pdp_cnt == 0 ||
+		    rd[k].pdp_cnt > RRDREAD_TIME_MAX / 4 / head.pdp_step ||
+		    rd[k].row_cnt == 0 || rd[k].row_cnt > RRDREAD_TIME_MAX /
+		    (rd[k].pdp_cnt * head.pdp_step)) {
+			snprintf(err, errlen, "'%s' has a damaged header "
+			    "(archive %lu)", path, k);
+			goto bad;
+		}
+		if (rd[k].row_cnt > (unsigned long)size / (nds *
+		    sizeof(rrd_value_t)) || (data_len += nds * rd[k].row_cnt *
+		    sizeof(rrd_value_t)) > (size_t)size) {
+			data_len = (size_t)size + 1;
+			break;
+		}
+		/* cf_nam is NUL-padded to 20 bytes; a damaged one may not be */
+		a = &f->arch[k];
+		memcpy(a->cf, rd[k].cf_nam, strnlen(rd[k].cf_nam,
+		    sizeof(a->cf) - 1));
+		a->basic = rrdread_basic_cf(a->cf);
+		a->rows = rd[k].row_cnt;
+		a->pdp_cnt = rd[k].pdp_cnt;
+		a->base = base;
+		base += (off_t)(nds * rd[k].row_cnt * sizeof(rrd_value_t));
+	}
+	if (hlen + data_len > (size_t)size) {
+		snprintf(err, errlen, "'%s' is too small (should be %lld "
+		    "bytes)", path, (long long)(hlen + data_len));
+		goto bad;
+	}
+	if (h != (unsigned char *)hbuf)
+		free(h);
+	return (f);
+bad:
+	if (h != (unsigned char *)hbuf)
+		free(h);
+	free(f);
+	return (NULL);
+}
+
+static void
+rrdread_release(struct rrdread_fd *f)
+{
+	pthread_mutex_lock(&rrdread_lock);
+	rrdread_unref(f);
+	pthread_mutex_unlock(&rrdread_lock);
+}
+
+/*
+ * The open descriptor of path and its layout, with a reference for the
+ * caller; NULL with errno and err set (EINVAL: no RRD file, or a damaged
+ * one).  Once a second a kept descriptor is checked with an fstat: a file
+ * renamed over the path by another program, or removed, left it without
+ * a link, and the path is opened anew.
+ */
+static struct rrdread_fd *
+rrdread_open(const char *path, int flags, char *err, size_t errlen)
+{
+	struct rrdread_fd	*f, *old;
+	struct stat		 sb;
+	long			 now = rrdread_now();
+	int			 fd, check = 0, saved;
+
+	pthread_mutex_lock(&rrdread_lock);
+	f = NULL;
+	if (rrdread_fds != NULL && (f = hmap_get(rrdread_fds, path)) != NULL) {
+		f->refs++;
+		if (f->checked != now) {
+			f->checked = now;
+			check = 1;
+		}
+	}
+	pthread_mutex_unlock(&rrdread_lock);
+	if (f != NULL) {
+		if (!check || (fstat(f->fd, &sb) == 0 && sb.st_nlink > 0))
+			return (f);
+		/* gone: out of the table, so no reader takes it again */
+		pthread_mutex_lock(&rrdread_lock);
+		if (hmap_get(rrdread_fds, path) == f) {
+			hmap_del(rrdread_fds, path);
+			f->refs--;	/* the table's; ours is still held */
+		}
+		rrdread_unref(f);
+		pthread_mutex_unlock(&rrdread_lock);
+	}
+	if (flags & RRDREAD_NOWAIT) {
+		snprintf(err, errlen, "'%s' would wait on the disk", path);
+		errno = EAGAIN;		/* an open may wait on the disk */
+		return (NULL);
+	}
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		saved = errno;
+		snprintf(err, errlen, "opening '%s': %s", path,
+		    strerror(saved));
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return (NULL);
+	}
+	if ((f = rrdread_layout(path, fd, sb.st_size, err, errlen)) == NULL) {
+		close(fd);
+		errno = EINVAL;
+		return (NULL);
+	}
+	f->fd = fd;
+	f->refs = 2;
+	f->checked = now;
+	pthread_mutex_lock(&rrdread_lock);
+	if (rrdread_fds == NULL || hmap_count(rrdread_fds) >= RRDREAD_FDS_MAX) {
+		hmap_free(rrdread_fds, rrdread_unref_cb);
+		rrdread_fds = hmap_new();
+	}
+	if ((old = hmap_put(rrdread_fds, path, f)) != NULL && old != f)
+		rrdread_unref(old);
+	pthread_mutex_unlock(&rrdread_lock);
+	return (f);
+}
+
+void
+rrdread_forget(const char *path)
+{
+	struct rrdread_fd	*f;
+
+	pthread_mutex_lock(&rrdread_lock);
+	if (rrdread_fds != NULL && (f = hmap_del(rrdread_fds, path)) != NULL)
+		rrdread_unref(f);
+	pthread_mutex_unlock(&rrdread_lock);
+}
+
+void
+rrdread_close_all(void)
+{
+	pthread_mutex_lock(&rrdread_lock);
+	hmap_free(rrdread_fds, rrdread_unref_cb);
+	rrdread_fds = NULL;
+	pthread_mutex_unlock(&rrdread_lock);
+}
+
 int
 rrdread_lastds(const char *path, int flags, time_t *last, char *ds,
     size_t dslen)
 {
-	unsigned char		 h[4096];
 	struct rrdread_fd	*f;
-	stat_head_t		 head;
 	live_head_t		 live;
 	pdp_prep_t		 pdp;
-	size_t			 off, got;
+	char			 err[256], buf[sizeof(live) + sizeof(pdp)];
 	int			 r = -1, saved;
 
-	if ((f = rrdread_open(path, flags)) == NULL)
-		return (-1);
-	got = f->size > 0 && (size_t)f->size < sizeof(h) ? (size_t)f->size :
-	    sizeof(h);
-	if (rrdread_full(f->fd, h, got, 0, flags) == -1)
-		goto out;
-	errno = EINVAL;
-	if (got < sizeof(head))
-		goto out;
-	memcpy(&head, h, sizeof(head));
-	if (memcmp(head.cookie, RRD_COOKIE, sizeof(RRD_COOKIE)) != 0 ||
-	    head.float_cookie != FLOAT_COOKIE)
-		goto out;
-	if (atoi(head.version) < 3 || head.ds_cnt < 1 ||
-	    head.ds_cnt > RRDREAD_DS_MAX || head.rra_cnt > RRDREAD_RRA_MAX) {
+	/* no RRD, or a damaged one: librrd's verdict, in its words */
+	if ((f = rrdread_open(path, flags, err, sizeof(err))) == NULL)
+		return (errno == EINVAL ? 1 : -1);
+	if (!f->ours)
 		r = 1;
-		goto out;
+	else if (rrdread_full(f->fd, buf, sizeof(buf), (off_t)f->off_live,
+	    flags) == 0) {
+		memcpy(&live, buf, sizeof(live));
+		memcpy(&pdp, buf + sizeof(live), sizeof(pdp));
+		*last = live.last_up;
+		snprintf(ds, dslen, "%.*s", (int)sizeof(pdp.last_ds),
+		    pdp.last_ds);
+		r = 0;
 	}
-	off = sizeof(stat_head_t) + head.ds_cnt * sizeof(ds_def_t) +
-	    head.rra_cnt * sizeof(rra_def_t);
-	if (off + sizeof(live) + sizeof(pdp) > got) {
-		r = 1;
-		goto out;
-	}
-	memcpy(&live, h + off, sizeof(live));
-	memcpy(&pdp, h + off + sizeof(live), sizeof(pdp));
-	*last = live.last_up;
-	snprintf(ds, dslen, "%.*s", (int)sizeof(pdp.last_ds), pdp.last_ds);
-	r = 0;
-out:
 	saved = errno;
 	rrdread_release(f);
 	errno = saved;
@@ -324,12 +489,11 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
     unsigned long step, int flags, struct rrdread_rows *out,
     rrdread_check check, void *arg, char *err, size_t errlen, int *errnum)
 {
-	unsigned char		 hbuf[4096], *h = hbuf;
-	const stat_head_t	*sh;
-	const rra_def_t		*rd;
+	unsigned long		 lbuf[4096 / sizeof(unsigned long)];
+	unsigned char		*lb = (unsigned char *)lbuf;
+	const struct rrdread_arch *a;
 	const rra_ptr_t		*rp;
 	struct rrdread_fd	*f;
-	stat_head_t		 head;
 	time_t			 last_up, cal_start, cal_end, rra_start_time,
 				 rra_end_time;
 	long			 i, best_full_rra = 0, best_part_rra = 0,
@@ -337,119 +501,64 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 				 best_part_step_diff = 0, tmp_step_diff,
 				 tmp_match, best_match = 0, full_match, lo, hi;
 	long long		 start_offset, end_offset;
-	unsigned long		 nds, nrra, rows, k, rowcnt;
-	size_t			 hlen, off_live, off_ptr, data_len, got, cflen;
-	off_t			 rra_base;
-	int			 version, first_full = 1, first_part = 1, r = -1;
+	unsigned long		 nrra, rows, k, rowcnt;
+	size_t			 llen = 0;
+	int			 first_full = 1, first_part = 1, r = -1;
 
 	*errnum = 0;
 	err[0] = '\0';
-	memset(out, 0, sizeof(*out));
-	if ((f = rrdread_open(path, flags)) == NULL) {
+	out->start = out->end = 0;
+	out->step = out->nds = out->nrows = 0;
+	out->data = NULL;
+	out->last = 0;
+	out->nrra = 0;
+	if ((f = rrdread_open(path, flags, err, errlen)) == NULL) {
 		*errnum = errno;
-		snprintf(err, errlen, "opening '%s': %s", path,
-		    strerror(errno));
 		return (-1);
 	}
-	/* The header in one read, as far as the buffer and the file go. */
-	got = f->size > 0 && (size_t)f->size < sizeof(hbuf) ?
-	    (size_t)f->size : sizeof(hbuf);
-	if ((r = rrdread_full(f->fd, hbuf, got, 0, flags)) == -1 &&
-	    errno == EAGAIN)
-		goto wouldblock;
-	if (r == 0 && got < sizeof(head))
-		r = -1;
-	if (r == 0)
-		memcpy(&head, hbuf, sizeof(head));
-	if (r == -1 || memcmp(head.cookie, RRD_COOKIE,
-	    sizeof(RRD_COOKIE)) != 0) {
-		r = -1;
-		snprintf(err, errlen, "'%s' is not an RRD file", path);
-		goto out;
-	}
-	r = -1;
-	if (head.float_cookie != FLOAT_COOKIE) {
-		snprintf(err, errlen, "This RRD was created on another "
-		    "architecture");
-		goto out;
-	}
-	version = atoi(head.version);
-	nds = head.ds_cnt;
-	nrra = head.rra_cnt;
-	if (version < 3 || version > atoi(RRD_VERSION5) || nds < 1 ||
-	    nds > RRDREAD_DS_MAX || nrra > RRDREAD_RRA_MAX)
+	if (!f->ours)
 		goto librrd;
-	off_live = sizeof(stat_head_t) + nds * sizeof(ds_def_t) +
-	    nrra * sizeof(rra_def_t);
-	off_ptr = off_live + sizeof(live_head_t) + nds * sizeof(pdp_prep_t) +
-	    nrra * nds * sizeof(cdp_prep_t);
-	hlen = off_ptr + nrra * sizeof(rra_ptr_t);
-	if (hlen > RRDREAD_HEADER_MAX)
-		goto librrd;
-	if (hlen > sizeof(hbuf))
-		h = xmalloc(hlen);
-	if (hlen > got && rrdread_full(f->fd, h, hlen, 0, flags) == -1) {
+	/* The header's live part in one read: the last update, the rows. */
+	llen = f->hlen - f->off_live;
+	if (llen > sizeof(lbuf))
+		lb = xmalloc(llen);
+	if (rrdread_full(f->fd, lb, llen, (off_t)f->off_live, flags) == -1) {
 		if (errno == EAGAIN)
 			goto wouldblock;
 		snprintf(err, errlen, "'%s' is too small (should be %zu "
-		    "bytes)", path, hlen);
+		    "bytes)", path, f->hlen);
 		goto out;
 	}
-	sh = (const stat_head_t *)h;
-	rd = (const rra_def_t *)(h + sizeof(stat_head_t) +
-	    nds * sizeof(ds_def_t));
-	rp = (const rra_ptr_t *)(h + off_ptr);
-	memcpy(&last_up, h + off_live, sizeof(last_up));
-	/*
-	 * A damaged header must not divide by zero (librrd would: a row of
-	 * 0 PDPs) nor overflow the sizes or times (each archive's span and
-	 * the last update under 2^61 s); the archives must fit the file.
-	 */
-	data_len = 0;
+	memcpy(&last_up, lb, sizeof(last_up));
+	rp = (const rra_ptr_t *)(lb + (f->off_ptr - f->off_live));
+	nrra = f->nrra;
 	for (k = 0; k < nrra; k++) {
-		if (sh->pdp_step == 0 || rd[k].pdp_cnt == 0 ||
-		    rd[k].pdp_cnt > RRDREAD_TIME_MAX / 4 / sh->pdp_step ||
-		    rd[k].row_cnt == 0 || rp[k].cur_row >= rd[k].row_cnt ||
-		    rd[k].row_cnt > RRDREAD_TIME_MAX / (rd[k].pdp_cnt *
-		    sh->pdp_step) || last_up < 0 ||
+		if (rp[k].cur_row >= f->arch[k].rows || last_up < 0 ||
 		    (unsigned long)last_up > RRDREAD_TIME_MAX) {
 			snprintf(err, errlen, "'%s' has a damaged header "
 			    "(archive %lu)", path, k);
 			goto out;
 		}
-		if (rd[k].row_cnt > (unsigned long)f->size / (nds *
-		    sizeof(rrd_value_t)) || (data_len += nds * rd[k].row_cnt *
-		    sizeof(rrd_value_t)) > (size_t)f->size)
-			data_len = (size_t)f->size + 1;
-	}
-	if (hlen + data_len > (size_t)f->size) {
-		snprintf(err, errlen, "'%s' is too small (should be %lld "
-		    "bytes)", path, (long long)(hlen + data_len));
-		goto out;
 	}
 	out->last = (long long)last_up;
 	out->nrra = (int)nrra;
 	for (k = 0; k < nrra; k++) {
-		/* cf_nam is NUL-padded to 20 bytes; a damaged one may not be */
-		cflen = strnlen(rd[k].cf_nam, sizeof(out->rra[k].cf) - 1);
-		memcpy(out->rra[k].cf, rd[k].cf_nam, cflen);
-		out->rra[k].cf[cflen] = '\0';
-		out->rra[k].rows = rd[k].row_cnt;
-		out->rra[k].res = rd[k].pdp_cnt * sh->pdp_step;
+		a = &f->arch[k];
+		memcpy(out->rra[k].cf, a->cf, sizeof(out->rra[k].cf));
+		out->rra[k].rows = a->rows;
+		out->rra[k].res = a->pdp_cnt * f->pdp_step;
 	}
 
 	/* rrd_fetch_fn's choice, its types and all. */
 	for (i = 0; (unsigned long)i < nrra; i++) {
-		if (strcmp(out->rra[i].cf, cf) != 0 && !(rd[i].pdp_cnt == 1 &&
-		    rrdread_basic_cf(out->rra[i].cf)))
+		a = &f->arch[i];
+		if (strcmp(a->cf, cf) != 0 && !(a->pdp_cnt == 1 && a->basic))
 			continue;
-		cal_end = (last_up - (last_up % (rd[i].pdp_cnt *
-		    sh->pdp_step)));
-		cal_start = (cal_end - (rd[i].pdp_cnt * rd[i].row_cnt *
-		    sh->pdp_step));
+		cal_end = (last_up - (last_up % (a->pdp_cnt * f->pdp_step)));
+		cal_start = (cal_end - (a->pdp_cnt * a->rows * f->pdp_step));
 		full_match = end - start;
-		tmp_step_diff = labs((long)step - ((long)sh->pdp_step *
-		    (long)rd[i].pdp_cnt));
+		tmp_step_diff = labs((long)step - ((long)f->pdp_step *
+		    (long)a->pdp_cnt));
 		if (cal_start <= start) {
 			if (first_full || tmp_step_diff < best_full_step_diff) {
 				first_full = 0;
@@ -479,7 +588,8 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 		    "matching the chosen CF");
 		goto out;
 	}
-	step = sh->pdp_step * rd[chosen].pdp_cnt;
+	a = &f->arch[chosen];
+	step = f->pdp_step * a->pdp_cnt;
 	start -= (start % step);
 	end += (step - end % step);
 	rows = (end - start) / step + 1;
@@ -490,7 +600,7 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	out->start = start;
 	out->end = end;
 	out->step = step;
-	out->nds = nds;
+	out->nds = f->nds;
 	if (check != NULL && check(out, arg) == -1) {
 		r = 1;
 		goto out;
@@ -500,10 +610,7 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	for (k = 0; k < rows; k++)
 		out->data[k] = NAN;
 
-	rra_base = (off_t)hlen;
-	for (i = 0; i < chosen; i++)
-		rra_base += (off_t)(nds * rd[i].row_cnt * sizeof(rrd_value_t));
-	rowcnt = rd[chosen].row_cnt;
+	rowcnt = a->rows;
 	rra_end_time = (last_up - (last_up % step));
 	rra_start_time = (rra_end_time - (step * (rowcnt - 1)));
 	start_offset = ((long long)start + (long long)step -
@@ -521,17 +628,16 @@ rrdread_fetch(const char *path, const char *cf, time_t start, time_t end,
 	if (hi > lo) {
 		rra_pointer = (long)(rp[chosen].cur_row + 1 + lo) %
 		    (long)rowcnt;
-		if (rrdread_rows(f->fd, rra_base, nds, (long)rowcnt,
+		if (rrdread_rows(f->fd, a->base, f->nds, (long)rowcnt,
 		    rra_pointer, hi - lo, out->data + (lo - start_offset),
 		    flags) == -1) {
-			if (errno == EAGAIN) {
-				free(out->data);
-				out->data = NULL;
-				goto wouldblock;
-			}
-			snprintf(err, errlen, "fetching cdp from rra");
+			if (errno == EAGAIN)
+				r = 2;
 			free(out->data);
 			out->data = NULL;
+			if (r == 2)
+				goto wouldblock;
+			snprintf(err, errlen, "fetching cdp from rra");
 			goto out;
 		}
 	}
@@ -544,11 +650,12 @@ librrd:
 	r = rrdread_librrd(path, cf, start, end, step, out, err, errlen);
 	goto out;
 wouldblock:
+	r = -1;
 	*errnum = EAGAIN;
 	snprintf(err, errlen, "'%s' would wait on the disk", path);
 out:
-	if (h != hbuf)
-		free(h);
+	if (lb != (unsigned char *)lbuf)
+		free(lb);
 	rrdread_release(f);
 	return (r == 1 ? -1 : r);
 }

@@ -65,6 +65,11 @@ int	rrdread_last(const char *path, time_t *last);
  */
 int	rrdread_lastds(const char *path, int flags, time_t *last, char *ds,
 	    size_t dslen);
+/*
+ * Drops the descriptor kept for path, after our own rename over it (a
+ * create, a rewrite): the next read opens the new file.  Thread-safe.
+ */
+void	rrdread_forget(const char *path);
 /* Closes every descriptor kept (at shutdown). */
 void	rrdread_close_all(void);
 

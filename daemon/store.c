@@ -2260,8 +2260,10 @@ store_rebuild(struct store *s, struct store_req *r)
 			store_complain(f, "rewrite", rrd_get_error());
 		else if (rename(tmp, path) == -1)
 			store_complain_errno(f, "rename", errno);
-		else
+		else {
+			rrdread_forget(path);	/* the kept one is the old */
 			ok = 1;
+		}
 	}
 	if (!ok)
 		(void)unlink(tmp);
