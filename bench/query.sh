@@ -4,6 +4,8 @@
 #   (bench/queryload.c), beside librrd alone in one thread of one process
 #   (rrd_lastupdate_r, rrd_fetch_r on the same files: the ceiling of one
 #   query thread);
+#   FETCH with 1 client again with tallyd, the client and librrd all on
+#   CPU 0 (taskset): the path without the wake-up across CPUs;
 #   FETCH from bench/nullserve.c, which answers every request with the
 #   bytes tallyd gave to one, doing nothing else: the ceiling that the
 #   socket, the scheduler and the client leave any server on this machine;
@@ -94,6 +96,27 @@ for c in $QUERY_CLIENTS; do
 done
 rrdrate fetch
 ratios fetch "$lim"
+# One client is a ping-pong: on a VM most of its round trip can be the
+# wake-up of the other process across CPUs (an interrupt between virtual
+# CPUs), which no server avoids (fetch-null below).  The same with tallyd,
+# the client and librrd alone all on CPU 0 measures the path itself.
+if [ "$(nproc)" -ge 2 ] && taskset -a -p -c 0 "$tallyd_pid" >/dev/null 2>&1; then
+	Q1="taskset -c 0 $Q"
+	c0=$(cpu_s "$tallyd_pid")
+	$Q1 fetch -U "$W/t/tallyd.sock" -n "$N" -c 1 -d 1 -D "$QUERY_SECONDS" \
+	    -a "$fs" -b "$tend" >"$W/rate" || die "queryload fetch failed"
+	r1=$(awk '{ print $6 }' "$W/rate")
+	printf '%-10s %3d clients %9.0f req/s  server CPU %6.1f us/req  client CPU %6.1f us/req  errors %s  (one CPU)\n' \
+	    fetch 1 "$r1" \
+	    "$(calc "($(cpu_s "$tallyd_pid") - $c0) * 1e6 / $(awk '{ print $2 }' "$W/rate")" %.1f)" \
+	    "$(awk '{ print $10 }' "$W/rate")" "$(awk '{ print $8 }' "$W/rate")"
+	$Q1 rrdfetch -f "$PAT" -n "$N" -D "$QUERY_SECONDS" -a "$fs" \
+	    -b "$tend" >"$W/rrd" || die "queryload rrdfetch failed"
+	l1=$(awk '{ print $6 }' "$W/rrd")
+	printf '%-10s librrd alone, 1 thread %7.0f req/s  (one CPU)\n' fetch "$l1"
+	echo "ratio fetch tallyd/librrd-1-thread at 1 clients, all on one CPU: $(calc "$r1 / $l1" %.2f)"
+	taskset -a -p -c "0-$(($(nproc) - 1))" "$tallyd_pid" >/dev/null
+fi
 # The ceiling: the same client, the same answer bytes, no work behind them.
 "$W/bin/nullserve" -U "$W/null.sock" -t "$W/t/tallyd.sock" \
     -r "FETCH bench.s0.v $fs $tend AVERAGE 1" >"$W/null.out" 2>&1 &

@@ -369,11 +369,24 @@ cmd_fetch_rows(struct evbuffer *b, time_t start, unsigned long step,
 	evbuffer_add(b, chunk, n);
 }
 
+/* "OK ROWS step=STEP cf=CF", made without printf (every FETCH has one). */
 static void
 cmd_fetch_head(struct evbuffer *b, const struct query_result *res)
 {
-	evbuffer_add_printf(b, "OK %zu step=%lu cf=%s\n", res->nrows,
-	    res->step, res->cf);
+	char	 line[3 + NUMFMT_LEN + 6 + NUMFMT_LEN + 4 + 8 + 2];
+	size_t	 n, cl = strnlen(res->cf, 8);
+
+	memcpy(line, "OK ", 3);
+	n = 3 + (size_t)numfmt_ulong(line + 3, res->nrows);
+	memcpy(line + n, " step=", 6);
+	n += 6;
+	n += (size_t)numfmt_ulong(line + n, res->step);
+	memcpy(line + n, " cf=", 4);
+	n += 4;
+	memcpy(line + n, res->cf, cl);
+	n += cl;
+	line[n++] = '\n';
+	evbuffer_add(b, line, n);
 }
 
 /*

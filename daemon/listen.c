@@ -80,6 +80,7 @@
 #include "hmap.h"
 #include "listen.h"
 #include "log.h"
+#include "numfmt.h"
 #include "proto.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -251,7 +252,7 @@ client_free(struct client *c)
 	struct client_held	*h;
 	char			 key[32];
 
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
+	numfmt_ulong(key, c->id);
 	hmap_del(listen_ids, key);
 	TAILQ_REMOVE(&listen_list, c, entry);
 	listen_nclients--;
@@ -524,7 +525,7 @@ listen_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	TAILQ_INSERT_TAIL(&listen_list, c, entry);
 	listen_nclients++;
 	ls->nclients++;
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
+	numfmt_ulong(key, c->id);
 	hmap_put(listen_ids, key, c);
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "OK 0 tallyd %s "
 	    "protocol %d auth=%s\n", PACKAGE_VERSION, PROTO_VERSION,
@@ -664,7 +665,7 @@ client_find(uint64_t id)
 {
 	char	 key[32];
 
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	numfmt_ulong(key, id);
 	return (listen_ids == NULL ? NULL : hmap_get(listen_ids, key));
 }
 

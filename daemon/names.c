@@ -103,15 +103,24 @@ names_series_path(char *buf, size_t len, const char *datadir,
     const char *name)
 {
 	const char	*d1, *d2;
-	int		 n;
+	size_t		 dl, nl;
 
 	if (!names_series_valid(name))
 		return (-1);
+	/* DATADIR/A/B/C.rrd of A.B.C, copied (every FETCH makes one) */
 	d1 = strchr(name, '.');
 	d2 = strchr(d1 + 1, '.');
-	n = snprintf(buf, len, "%s/%.*s/%.*s/%s.rrd", datadir,
-	    (int)(d1 - name), name, (int)(d2 - d1 - 1), d1 + 1, d2 + 1);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
+	dl = strlen(datadir);
+	nl = strlen(name);
+	if (dl + nl + 6 > len)
+		return (-1);
+	memcpy(buf, datadir, dl);
+	buf[dl] = '/';
+	memcpy(buf + dl + 1, name, nl);
+	buf[dl + 1 + (size_t)(d1 - name)] = '/';
+	buf[dl + 1 + (size_t)(d2 - name)] = '/';
+	memcpy(buf + dl + 1 + nl, ".rrd", 5);
+	return (0);
 }
 
 char *

@@ -138,7 +138,7 @@ proto_cf(const char *s, char cf[8])
 
 	for (i = 0; i < PROTO_NITEMS(cfs); i++) {
 		if (strcasecmp(s, cfs[i]) == 0) {
-			snprintf(cf, 8, "%s", cfs[i]);
+			memcpy(cf, cfs[i], strlen(cfs[i]) + 1);	/* <= 8 */
 			return (0);
 		}
 	}

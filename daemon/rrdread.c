@@ -141,6 +141,26 @@ rrdread_now(void)
 }
 
 /*
+ * path opened for reading.  No access time: every read after a write
+ * would otherwise update the inode (relatime), a write of its own.
+ * O_NOATIME is for the file's owner; others open without it.
+ */
+static int
+rrdread_open_path(const char *path)
+{
+	int	 fd = -1;
+
+#ifdef O_NOATIME
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME)) == -1 &&
+	    errno != EPERM)
+		return (-1);
+#endif
+	if (fd == -1)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	return (fd);
+}
+
+/*
  * The layout of path, open on fd (size bytes), read and checked: a new
  * entry, with ours 0 for a file librrd reads (a version, DS or archive
  * count this reader does not know, a huge header); NULL with err set for
@@ -308,8 +328,7 @@ rrdread_open(const char *path, int flags, char *err, size_t errlen)
 		return (NULL);
 	}
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &sb) == -1) {
+	if ((fd = rrdread_open_path(path)) == -1 || fstat(fd, &sb) == -1) {
 		saved = errno;
 		snprintf(err, errlen, "opening '%s': %s", path,
 		    strerror(saved));
