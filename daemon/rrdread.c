@@ -13,7 +13,8 @@
  * opened: an RRD's layout never changes in place.  A create or a rewrite
  * renames a new file over the path, which leaves the kept one without a
  * link: ours call rrdread_forget, another program's is seen by an fstat
- * of the kept descriptor, at most once a second.  The archive, the aligned
+ * of the kept descriptor, at most once a second (as is a file of another
+ * size copied over it in place).  The archive, the aligned
  * span and the rows are chosen by the arithmetic of librrd 1.7's
  * rrd_fetch_fn, with its types, so the answer is the same bits
  * (tests/unit/test_rrdread compares both on real files).
@@ -290,7 +291,8 @@ rrdread_release(struct rrdread_fd *f)
  * caller; NULL with errno and err set (EINVAL: no RRD file, or a damaged
  * one).  Once a second a kept descriptor is checked with an fstat: a file
  * renamed over the path by another program, or removed, left it without
- * a link, and the path is opened anew.
+ * a link; one copied over in place (cp) has another size, or the same
+ * layout.  Either way the path is opened anew.
  */
 static struct rrdread_fd *
 rrdread_open(const char *path, int flags, char *err, size_t errlen)
@@ -311,7 +313,8 @@ rrdread_open(const char *path, int flags, char *err, size_t errlen)
 	}
 	pthread_mutex_unlock(&rrdread_lock);
 	if (f != NULL) {
-		if (!check || (fstat(f->fd, &sb) == 0 && sb.st_nlink > 0))
+		if (!check || (fstat(f->fd, &sb) == 0 && sb.st_nlink > 0 &&
+		    sb.st_size == f->size))
 			return (f);
 		/* gone: out of the table, so no reader takes it again */
 		pthread_mutex_lock(&rrdread_lock);

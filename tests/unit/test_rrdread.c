@@ -320,6 +320,27 @@ main(void)
 		    err);
 	}
 	ok(compare(a, "MAX", t0, tb, 5), "a is now b's content");
+	/* a copied over in place (cp: the same inode, another size): seen too */
+	{
+		char	 cmd[1200];
+		time_t	 until = time(NULL) + 3;
+
+		snprintf(cmd, sizeof(cmd), "cp %s %s.b && cp %s %s", a, a, c, a);
+		ok(system(cmd) == 0, "c copied over a in place");
+		do {
+			n = rrdread_fetch(a, "AVERAGE", tc - 100, tc, 1, 0, &rr,
+			    NULL, NULL, err, sizeof(err), &errnum);
+			if (n == 0)
+				free(rr.data);
+			if (n == 0 && rr.nds == 1)
+				break;
+			usleep(20000);
+		} while (time(NULL) < until);
+		ok(n == 0 && rr.nds == 1 && compare(a, "AVERAGE", tc - 300, tc,
+		    1), "a reads as c within 3 s (%s)", err);
+		snprintf(cmd, sizeof(cmd), "%s.b", a);
+		ok(rename(cmd, a) == 0, "b's copy renamed back over a");
+	}
 	/* Our own rename is followed by rrdread_forget: seen at once. */
 	{
 		char	 cmd[1200], tmp[300];
