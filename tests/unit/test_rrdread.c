@@ -153,6 +153,32 @@ queries(const char *path, time_t t0, time_t t, int count)
 	return (good);
 }
 
+/*
+ * Whether path reads with nds DS (a FETCH of the 100 s before t) within
+ * 3 s: a file replaced behind rrdread is seen at its once-a-second check.
+ */
+static int
+wait_nds(const char *path, time_t t, unsigned long nds)
+{
+	struct rrdread_rows	 rr;
+	char			 err[256];
+	time_t			 until = time(NULL) + 3;
+	int			 r, errnum;
+
+	do {
+		r = rrdread_fetch(path, "AVERAGE", t - 100, t, 1, 0, &rr, NULL,
+		    NULL, err, sizeof(err), &errnum);
+		if (r == 0)
+			free(rr.data);
+		if (r == 0 && rr.nds == nds)
+			return (1);
+		usleep(20000);
+	} while (time(NULL) < until);
+	printf("# %s: %s, %lu DS\n", path, r == 0 ? "read" : err,
+	    r == 0 ? (unsigned long)rr.nds : 0UL);
+	return (0);
+}
+
 static int
 refuse(const struct rrdread_rows *rr, void *arg)
 {
@@ -304,40 +330,16 @@ main(void)
 	 */
 	ok(compare(a, "AVERAGE", t0, ta, 10), "a read (kept open)");
 	ok(rename(b, a) == 0, "b renamed over a");
-	{
-		time_t	 until = time(NULL) + 3;
-
-		do {
-			n = rrdread_fetch(a, "AVERAGE", tb - 100, tb, 1, 0, &rr,
-			    NULL, NULL, err, sizeof(err), &errnum);
-			if (n == 0)
-				free(rr.data);
-			if (n == 0 && rr.nds == 3)
-				break;
-			usleep(20000);
-		} while (time(NULL) < until);
-		ok(n == 0 && rr.nds == 3, "a has b's 3 DS within 3 s (%s)",
-		    err);
-	}
+	ok(wait_nds(a, tb, 3), "a has b's 3 DS within 3 s");
 	ok(compare(a, "MAX", t0, tb, 5), "a is now b's content");
 	/* a copied over in place (cp: the same inode, another size): seen too */
 	{
 		char	 cmd[1200];
-		time_t	 until = time(NULL) + 3;
 
 		snprintf(cmd, sizeof(cmd), "cp %s %s.b && cp %s %s", a, a, c, a);
 		ok(system(cmd) == 0, "c copied over a in place");
-		do {
-			n = rrdread_fetch(a, "AVERAGE", tc - 100, tc, 1, 0, &rr,
-			    NULL, NULL, err, sizeof(err), &errnum);
-			if (n == 0)
-				free(rr.data);
-			if (n == 0 && rr.nds == 1)
-				break;
-			usleep(20000);
-		} while (time(NULL) < until);
-		ok(n == 0 && rr.nds == 1 && compare(a, "AVERAGE", tc - 300, tc,
-		    1), "a reads as c within 3 s (%s)", err);
+		ok(wait_nds(a, tc, 1) && compare(a, "AVERAGE", tc - 300, tc, 1),
+		    "a reads as c within 3 s");
 		snprintf(cmd, sizeof(cmd), "%s.b", a);
 		ok(rename(cmd, a) == 0, "b's copy renamed back over a");
 	}
